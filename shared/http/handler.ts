@@ -1,0 +1,159 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpHeaderNormalizer from '@middy/http-header-normalizer';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { readAuthConfig } from '../config.js';
+import { SCIM_BASE_PATH } from '../routes.js';
+import { ScimError } from '../scim/errors.js';
+import { newStoreStats, type StoreStats, withStoreStats } from '../store/client.js';
+import { type BearerVerifier, type Caller, createBearerVerifier } from './auth.js';
+import { parseJsonBody } from './body.js';
+import { errorResponse, SCIM_CONTENT_TYPE } from './error-response.js';
+import { logger } from './logger.js';
+import type { LogFields, ScimRequest, ScimResponse } from './types.js';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** Per-request state shared by the middlewares (kept on middy's `internal`). */
+interface RequestState {
+  started: number;
+  stats: StoreStats;
+  caller?: Caller;
+  logFields: LogFields;
+}
+
+/** Lets a handler add ids to its request's log line. */
+export interface HandlerTools {
+  log(fields: LogFields): void;
+}
+
+export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promise<ScimResponse>;
+
+// Module scope: built once per cold start, never per request.
+let verifier: BearerVerifier | undefined;
+function bearerVerifier(): BearerVerifier {
+  verifier ??= createBearerVerifier(readAuthConfig());
+  return verifier;
+}
+
+/**
+ * The middy chain every SCIM function uses: request log and error mapping (outermost, so it sees
+ * every outcome) → header normalizer → bearer auth → JSON body → the handler.
+ *
+ * @example
+ * export const handler = scimHandler('getUser', async ({ params }) =>
+ *   ({ status: 200, body: await getUser(params.id) }));
+ */
+export function scimHandler(operation: string, fn: ScimHandlerFn) {
+  return middy<Event, Result, Error, Context>()
+    .use(requestLog(operation))
+    .use(httpHeaderNormalizer())
+    .use(bearerAuth())
+    .handler(async (event, _context, { signal: _signal }) => {
+      const state = stateOf(event);
+      const request = toScimRequest(event);
+      const response = await withStoreStats(state.stats, () =>
+        fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
+      );
+      return toResult(response);
+    });
+}
+
+const STATE = Symbol('scimRequestState');
+function stateOf(event: Event): RequestState {
+  return (event as unknown as { [STATE]: RequestState })[STATE];
+}
+
+function requestLog(operation: string): MiddlewareObj<Event, Result> {
+  const finish = (event: Event, status: number, error?: unknown) => {
+    const state = stateOf(event);
+    const scim = error instanceof ScimError ? error : undefined;
+    const fields = {
+      operation,
+      method: event.requestContext?.http?.method,
+      route: event.routeKey,
+      status,
+      scimType: scim?.scimType,
+      errorDetail: status >= 400 ? (scim?.detail ?? 'internal error') : undefined,
+      durationMs: Math.round((performance.now() - state.started) * 10) / 10,
+      dynamodbCalls: state.stats.calls,
+      dynamodbCapacityUnits: state.stats.capacityUnits,
+      dynamodbMs: Math.round(state.stats.millis * 10) / 10,
+      requestId: event.requestContext?.requestId,
+      callerKind: state.caller?.kind,
+      callerTokenId: state.caller?.tokenId,
+      ...state.logFields,
+    };
+    if (status >= 500) {
+      logger.error('request failed', { ...fields, error: error as Error });
+    } else {
+      logger.info('request', fields);
+    }
+  };
+  return {
+    before: async (request) => {
+      const state: RequestState = {
+        started: performance.now(),
+        stats: newStoreStats(),
+        logFields: {},
+      };
+      (request.event as unknown as { [STATE]: RequestState })[STATE] = state;
+    },
+    after: async (request) => {
+      finish(request.event, request.response?.statusCode ?? 200);
+    },
+    onError: async (request) => {
+      const response = errorResponse(request.error);
+      request.response = response;
+      finish(request.event, response.statusCode ?? 500, request.error);
+    },
+  };
+}
+
+function bearerAuth(): MiddlewareObj<Event, Result> {
+  return {
+    before: async (request) => {
+      stateOf(request.event).caller = await bearerVerifier()(request.event.headers?.authorization);
+    },
+  };
+}
+
+function toScimRequest(event: Event): ScimRequest {
+  const headers = event.headers ?? {};
+  const proto = headers['x-forwarded-proto'] ?? 'https';
+  const host = headers.host ?? event.requestContext?.domainName ?? 'localhost';
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    params: (event.pathParameters ?? {}) as Record<string, string>,
+    // rawQueryString, not queryStringParameters: API Gateway does not turn `+` into a space.
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    body: parseJsonBody(event),
+    headers,
+    baseUrl: `${proto}://${host}${scimBasePath(event)}`,
+  };
+}
+
+/**
+ * The request path up to and including the SCIM base path (`/scim/v2`), so that a custom
+ * domain's mapping prefix is kept in `Location` and `$ref` URLs.
+ */
+function scimBasePath(event: Event): string {
+  const rawPath = event.rawPath ?? '';
+  const at = rawPath.indexOf(SCIM_BASE_PATH);
+  return at < 0 ? SCIM_BASE_PATH : rawPath.slice(0, at + SCIM_BASE_PATH.length);
+}
+
+function toResult(response: ScimResponse): Result {
+  return {
+    statusCode: response.status,
+    headers: {
+      ...(response.body === undefined ? {} : { 'content-type': SCIM_CONTENT_TYPE }),
+      ...(response.headers ?? {}),
+    },
+    body: response.body === undefined ? '' : JSON.stringify(response.body),
+  };
+}

@@ -1,0 +1,24 @@
+/** What a handler sees of the HTTP request, already authenticated and parsed. */
+export interface ScimRequest {
+  readonly method: string;
+  /** Path parameters from the route (`{id}`). */
+  readonly params: Readonly<Record<string, string>>;
+  /** The query string, decoded the way browsers and Entra encode it (`+` is a space). */
+  readonly query: URLSearchParams;
+  /** The parsed JSON body, or undefined when there is none. */
+  readonly body: unknown;
+  /** Request headers, lower-case names. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Absolute URL of the SCIM base, e.g. `https://host/scim/v2`: used for `Location` and `$ref`. */
+  readonly baseUrl: string;
+}
+
+/** What a handler returns: the success status and body; errors are thrown as `ScimError`s. */
+export interface ScimResponse {
+  readonly status: number;
+  readonly body?: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+/** Fields a handler adds to the request's log line (resource id, externalId, …). */
+export type LogFields = Record<string, string | number | boolean | undefined>;

@@ -1,0 +1,87 @@
+/**
+ * The single table's physical design. The CDK stack and the local bootstrap build the table from
+ * this, and the data layer names keys and indexes only through it.
+ *
+ * Items (key strings are built in `keys.ts` only):
+ *
+ * | item            | pk              | sk          | gsi keys                                            |
+ * |-----------------|-----------------|-------------|-----------------------------------------------------|
+ * | user            | `USER#<id>`     | `#RESOURCE` | byType, byExternalId, byEmail, byPhone              |
+ * | group           | `GROUP#<id>`    | `#RESOURCE` | byType, byExternalId                                |
+ * | membership      | `GROUP#<gid>`   | `MEMBER#<uid>` | byMember (`USER#<uid>` → `GROUP#<gid>`)          |
+ * | uniqueness guard| `UNIQUE#<type>#<attr>#<lower value>` | `#UNIQUE` | none                     |
+ * | counter shard   | `COUNT#<type>`  | `#SHARD#<n>`| none                                                |
+ *
+ * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
+ * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
+ * everything because listing and non-indexed filters read whole resources page by page.
+ */
+export interface IndexDesign {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey?: string;
+  readonly projection: 'ALL' | 'KEYS_ONLY';
+}
+
+export const tableDesign = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: {
+    /** Every resource of one type, ordered by its lower-cased name then id: lists and filters. */
+    byType: { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
+    /** Users and groups by externalId (case-exact, prefixed by resource type). */
+    byExternalId: { name: 'byExternalId', partitionKey: 'gsi2pk', projection: 'KEYS_ONLY' },
+    /** Users by their work e-mail (lower-cased). */
+    byEmail: { name: 'byEmail', partitionKey: 'gsi3pk', projection: 'KEYS_ONLY' },
+    /** Users by their mobile phone number (as sent). */
+    byPhone: { name: 'byPhone', partitionKey: 'gsi4pk', projection: 'KEYS_ONLY' },
+    /** Membership items by member: a user's groups. */
+    byMember: {
+      name: 'byMember',
+      partitionKey: 'gsi5pk',
+      sortKey: 'gsi5sk',
+      projection: 'KEYS_ONLY',
+    },
+  },
+} as const satisfies {
+  partitionKey: string;
+  sortKey: string;
+  indexes: Record<string, IndexDesign>;
+};
+
+export type IndexName = keyof typeof tableDesign.indexes;
+
+/** Every key attribute the table or an index uses (all strings). */
+export function keyAttributes(): string[] {
+  const names = new Set<string>([tableDesign.partitionKey, tableDesign.sortKey]);
+  for (const index of Object.values(tableDesign.indexes) as IndexDesign[]) {
+    names.add(index.partitionKey);
+    if (index.sortKey) names.add(index.sortKey);
+  }
+  return [...names];
+}
+
+/** The CreateTable input for local DynamoDB and tests (the CDK stack builds the same shape). */
+export function createTableInput(tableName: string) {
+  const indexes = Object.values(tableDesign.indexes) as IndexDesign[];
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST' as const,
+    AttributeDefinitions: keyAttributes().map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    KeySchema: [
+      { AttributeName: tableDesign.partitionKey, KeyType: 'HASH' as const },
+      { AttributeName: tableDesign.sortKey, KeyType: 'RANGE' as const },
+    ],
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: [
+        { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+        ...(index.sortKey ? [{ AttributeName: index.sortKey, KeyType: 'RANGE' as const }] : []),
+      ],
+      Projection: { ProjectionType: index.projection },
+    })),
+  };
+}
