@@ -25,6 +25,12 @@ export type FilterNode =
       readonly path: AttributePath;
       readonly op: CompareOperator;
       readonly value: FilterValue;
+      /**
+       * The value exactly as written when it was unquoted (legacy Entra: `externalId eq 1.50`
+       * parses as the number 1.5 but may mean the string "1.50"), so a string attribute is
+       * compared with what the client typed.
+       */
+      readonly raw?: string;
     }
   | { readonly kind: 'present'; readonly path: AttributePath }
   | { readonly kind: 'and'; readonly left: FilterNode; readonly right: FilterNode }

@@ -1,0 +1,10 @@
+import { scimHandler } from '../../shared/http/handler.js';
+import { noContent } from '../../shared/http/responses.js';
+import { deleteUser } from '../../shared/service/users.js';
+
+/** DELETE /Users/{id} (its memberships go with it) */
+export const handler = scimHandler('deleteUser', async (request, { log }) => {
+  log({ resourceType: 'User', resourceId: request.params.id });
+  await deleteUser(request.params.id ?? '', request.headers['if-match']);
+  return noContent();
+});

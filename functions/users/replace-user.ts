@@ -1,0 +1,19 @@
+import { scimHandler } from '../../shared/http/handler.js';
+import { ok, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import { replaceUser } from '../../shared/service/users.js';
+
+/** PUT /Users/{id} */
+export const handler = scimHandler('replaceUser', async (request, { log }) => {
+  log({ resourceType: 'User', resourceId: request.params.id });
+  const user = await replaceUser(
+    request.params.id ?? '',
+    request.body,
+    request.headers['if-match'],
+    {
+      baseUrl: request.baseUrl,
+      projection: projectionOf(request),
+    },
+  );
+  log(resourceLogFields(user));
+  return ok(user);
+});

@@ -1,0 +1,96 @@
+/**
+ * `npm start`: the whole service on this machine for tenant `local`. DynamoDB Local keeps its data
+ * in `.local/dynamodb-data/` (or `DYNAMODB_ENDPOINT` names one already running), the signing key
+ * and Secret Token persist in `.local/keys/`, and the Tenant URL and Secret Token are printed last.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeProtectedHeader } from 'jose';
+import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../tokens.js';
+import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
+import { startLocalServer } from './server.js';
+
+const TENANT = 'local';
+const TABLE_NAME = 'grouptalk-scim-local';
+const LOCAL_DIR = fileURLToPath(new URL('../../.local/', import.meta.url));
+const KEYS_DIR = join(LOCAL_DIR, 'keys');
+const KEY_FILE = join(KEYS_DIR, `${TENANT}.private.jwk.json`);
+const TOKEN_FILE = join(KEYS_DIR, `${TENANT}.secret-token.txt`);
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const port = Number(process.env.PORT ?? 8080);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  throw new Error(`PORT must be a TCP port number, got ${process.env.PORT}`);
+}
+
+const key = await signingKey();
+const token = await secretToken(key);
+
+let dynamodb: RunningDynamoDbLocal | undefined;
+let endpoint = process.env.DYNAMODB_ENDPOINT;
+if (!endpoint) {
+  const dbPath = join(LOCAL_DIR, 'dynamodb-data');
+  dynamodb = await startDynamoDbLocal({ dbPath });
+  endpoint = dynamodb.endpoint;
+  console.log(`DynamoDB Local: ${endpoint} (data in .local/dynamodb-data/)`);
+}
+await ensureTable(endpoint, TABLE_NAME);
+
+// Before the first request imports a handler: handlers read their configuration at import time.
+Object.assign(process.env, {
+  TENANT,
+  TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([key])),
+  TABLE_NAME,
+  DYNAMODB_ENDPOINT: endpoint,
+  AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+});
+
+const server = await startLocalServer({ port, host: '127.0.0.1' }).catch(async (error) => {
+  await dynamodb?.stop();
+  throw error;
+});
+
+console.log(`Tenant URL: ${server.url}`);
+console.log(`Secret Token: ${token}`);
+
+let stopping = false;
+const shutdown = async () => {
+  if (stopping) process.exit(1); // A second Ctrl-C does not wait.
+  stopping = true;
+  await server.close();
+  await dynamodb?.stop();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
+
+/** The local tenant's signing key: created on the first start, reused afterwards. */
+async function signingKey(): Promise<SigningKey> {
+  if (existsSync(KEY_FILE)) return JSON.parse(await readFile(KEY_FILE, 'utf8')) as SigningKey;
+  const created = await generateSigningKey();
+  await mkdir(KEYS_DIR, { recursive: true, mode: 0o700 });
+  await writeFile(KEY_FILE, `${JSON.stringify(created, null, 2)}\n`, { mode: 0o600 });
+  return created;
+}
+
+/** The same non-expiring token on every start, so a client configured once keeps working. */
+async function secretToken(current: SigningKey): Promise<string> {
+  if (existsSync(TOKEN_FILE)) {
+    const saved = (await readFile(TOKEN_FILE, 'utf8')).trim();
+    if (signedBy(saved, current)) return saved;
+  }
+  const issued = await issueToken(current, { tenant: TENANT });
+  await writeFile(TOKEN_FILE, `${issued}\n`, { mode: 0o600 });
+  return issued;
+}
+
+function signedBy(token: string, key: SigningKey): boolean {
+  try {
+    return decodeProtectedHeader(token).kid === key.kid;
+  } catch {
+    return false; // Not a JWT any more: issue a new one.
+  }
+}

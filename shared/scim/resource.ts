@@ -1,0 +1,668 @@
+/**
+ * Resources in and out, without I/O: a POST/PUT body becomes the attributes the store keeps
+ * (`normalizeResource`), stored attributes become the response representation
+ * (`serializeResource`, honouring `attributes`/`excludedAttributes`), pages become a ListResponse.
+ *
+ * Stored layout (the same one `resolveAttribute` locations address): core attributes at the top
+ * level under their canonical names, each extension's attributes in an object under its schema
+ * URN; no `id`, `schemas` or `meta` (the store keeps those as item metadata) and no Group
+ * `members` (memberships are items of their own).
+ */
+import { InvalidSyntaxError, InvalidValueError } from './errors.js';
+import {
+  allSchemas,
+  coerceAttributeValue,
+  commonAttributes,
+  extensionSchema,
+  findAttribute,
+  groupSchema,
+  metaAttribute,
+  type ResourceTypeName,
+  resolveAttribute,
+  resourceTypeDefinition,
+} from './schemas/index.js';
+import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
+
+export const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+
+/** One member named by a Group body: the member's id and, when the client said, its type. */
+export interface MemberInput {
+  readonly value: string;
+  readonly type?: 'User' | 'Group';
+}
+
+export interface NormalizedResource {
+  /** The attributes to store (see the stored layout above). */
+  readonly resource: ScimResource;
+  /**
+   * Group only. The members the body listed, each id once, in the body's order; `[]` when the
+   * body had `"members": []` or `null`; undefined when the body did not mention `members` (a PUT
+   * that omits it leaves the choice of keeping or clearing members to the store).
+   */
+  readonly members?: readonly MemberInput[];
+}
+
+/**
+ * Validates and canonicalizes a POST or PUT body (RFC 7644 §3.3, §3.5.1) for `resourceType`.
+ *
+ * Accepted the way Entra and Microsoft's test suite send them: attribute and sub-attribute names
+ * in any case (`"Primary"`, `"Department"`, `"Manager": {"Value": …}`), rewritten to canonical
+ * names; extension data under its URN even when `schemas` does not list it, as flat
+ * URN-qualified keys (`"urn:…:grouptalk:2.0:User:label1": "x"`) or as bare extension attribute
+ * names (`"department"`, as in Entra's legacy example); for one attribute a URN object wins over a
+ * flat key, which wins over a bare name. `"True"`/`"False"` strings for booleans; a single object
+ * for a multi-valued attribute; a bare id for the enterprise `manager`.
+ *
+ * Ignored: `schemas` (recomputed on output), `id`, `meta` and every other readOnly value
+ * (`groups`, `manager.displayName`; RFC 7644 §3.3), unknown attributes, unknown or misspelt
+ * schema URNs and their data, nulls and empty strings (unassigned, RFC 7643 §2.5). `password` is
+ * accepted but not kept: GroupTalk does not authenticate SCIM users, and a value that is never
+ * returned and never used is safest not stored.
+ *
+ * Multi-valued attributes keep every element as sent, including repeated `type` values (the
+ * Microsoft suite posts two `work` e-mails and expects 201; a `[type eq "work"]` lookup then sees
+ * the first); only the first `primary: true` survives.
+ *
+ * @throws InvalidSyntaxError when the body is not a JSON object.
+ * @throws InvalidValueError when a value has the wrong type (the detail names the attribute) or
+ *   a required attribute (User `userName`, Group `displayName`) is missing or empty.
+ *
+ * @example
+ * normalizeResource('User', { UserName: 'bjensen', active: 'True' }).resource
+ * // → { userName: 'bjensen', active: true }
+ */
+export function normalizeResource(
+  resourceType: ResourceTypeName,
+  body: unknown,
+): NormalizedResource {
+  if (!isPlainObject(body)) {
+    throw new InvalidSyntaxError(
+      `The request body must be a JSON object representing a ${resourceType}.`,
+    );
+  }
+  const type = resourceTypeDefinition(resourceType);
+  const resource: ScimResource = {};
+  let members: MemberInput[] | undefined;
+  const extensionInputs = new Map<SchemaDefinition, ExtensionInput>();
+  const inputFor = (schema: SchemaDefinition): ExtensionInput => {
+    let input = extensionInputs.get(schema);
+    if (input === undefined) {
+      input = { bare: {}, flat: {}, object: {} };
+      extensionInputs.set(schema, input);
+    }
+    return input;
+  };
+
+  for (const [key, value] of Object.entries(body)) {
+    const core = findAttribute(commonAttributes, key) ?? findAttribute(type.schema.attributes, key);
+    if (core !== undefined) {
+      if (resourceType === 'Group' && core.name === 'members') members = normalizeMembers(value);
+      else assign(resource, core, value, core.name);
+      continue;
+    }
+    const extensionKey = matchExtensionKey(type.extensions, key);
+    if (extensionKey !== undefined) {
+      const input = inputFor(extensionKey.schema);
+      if (extensionKey.rest === undefined)
+        collectExtensionObject(extensionKey.schema, value, input);
+      else collectFlatKey(extensionKey.schema, extensionKey.rest, value, input);
+      continue;
+    }
+    for (const { schema } of type.extensions) {
+      const attribute = findAttribute(schema.attributes, key);
+      if (attribute !== undefined) {
+        inputFor(schema).bare[attribute.name] = value;
+        break;
+      }
+    }
+  }
+
+  for (const [schema, input] of extensionInputs) {
+    const extension: ScimResource = {};
+    for (const attribute of schema.attributes) {
+      const raw = pickByPrecedence(input, attribute.name);
+      if (raw !== undefined) assign(extension, attribute, raw, `${schema.id}:${attribute.name}`);
+    }
+    if (Object.keys(extension).length > 0) resource[schema.id] = extension;
+  }
+
+  requirePresent(resourceType, type.schema.attributes, resource);
+  for (const { schema } of type.extensions) {
+    const extension = resource[schema.id];
+    if (isPlainObject(extension)) requirePresent(resourceType, schema.attributes, extension);
+  }
+  return members === undefined ? { resource } : { resource, members };
+}
+
+/**
+ * Reads the member list of a Group body or of a PATCH `members` value: an array or a single
+ * element; elements are `{value, type?}` objects (`display`, `$ref` and unknown keys ignored,
+ * names in any case) or bare id strings (Microsoft's suite sends those). Elements without a value
+ * are dropped, repeated ids kept once.
+ *
+ * @throws InvalidValueError when a value is not a string or `type` is neither User nor Group.
+ */
+export function normalizeMembers(value: unknown, attributeName = 'members'): MemberInput[] {
+  const coerced = coerceAttributeValue(membersDefinition, value, attributeName);
+  if (!Array.isArray(coerced)) return [];
+  const seen = new Set<string>();
+  const members: MemberInput[] = [];
+  coerced.forEach((element: Record<string, unknown>, index) => {
+    const id = element.value as string;
+    const type = memberType(element.type, `${attributeName}[${index}].type`);
+    if (seen.has(id)) return;
+    seen.add(id);
+    members.push(type === undefined ? { value: id } : { value: id, type });
+  });
+  return members;
+}
+
+/** Server-maintained values of a resource that `serializeResource` puts into `id` and `meta`. */
+export interface ResourceMeta {
+  readonly id: string;
+  /** ISO 8601 date-time. */
+  readonly created: string;
+  /** ISO 8601 date-time. */
+  readonly lastModified: string;
+  /** The ETag, e.g. `W/"3"`. */
+  readonly version: string;
+  /** The resource's absolute URL. */
+  readonly location: string;
+}
+
+/**
+ * Builds the response representation of a stored resource (RFC 7643 §3, RFC 7644 §3.4.1):
+ * `schemas` (the core URN plus the URN of each extension that has data), `id`, the attributes in
+ * schema order, the extensions, then `meta`. Empty values are left out, and so is anything whose
+ * `returned` is `never` (`password`). The store adds what it keeps elsewhere before calling: Group
+ * `members` and User `groups` as arrays of `{value, display?, $ref?, type?}`.
+ *
+ * @param projection from `parseProjection`; without it the RFC 7643 §2.4 default set is returned.
+ */
+export function serializeResource(
+  resourceType: ResourceTypeName,
+  stored: ScimResource,
+  meta: ResourceMeta,
+  projection?: Projection,
+): ScimResource {
+  const full: ScimResource = {
+    ...stored,
+    id: meta.id,
+    meta: {
+      resourceType,
+      created: meta.created,
+      lastModified: meta.lastModified,
+      location: meta.location,
+      version: meta.version,
+    },
+  };
+  const layout = layoutOf(resourceType);
+  const projected = projectObject(
+    full,
+    layout.attributes,
+    [],
+    resolveProjection(resourceType, projection ?? noProjection),
+  );
+  const schemas = [
+    layout.core.id,
+    ...layout.extensions.filter((schema) => projected[schema.id] !== undefined).map((s) => s.id),
+  ];
+  return { schemas, ...projected };
+}
+
+/** One entry of `attributes`/`excludedAttributes`, as written (names not yet resolved). */
+export interface ProjectionPath {
+  /** The schema URN prefix, when written. */
+  readonly schema?: string;
+  /** Undefined when the entry is a whole extension URN (`urn:…:enterprise:2.0:User`). */
+  readonly attribute?: string;
+  readonly subAttribute?: string;
+}
+
+/** The `attributes` and `excludedAttributes` of a request (RFC 7644 §3.4.2.5, §3.9). */
+export interface Projection {
+  /** Undefined when the request had no (or an empty) `attributes` parameter. */
+  readonly attributes?: readonly ProjectionPath[];
+  readonly excludedAttributes: readonly ProjectionPath[];
+}
+
+const noProjection: Projection = { excludedAttributes: [] };
+
+/**
+ * Parses the `attributes` and `excludedAttributes` query parameters: comma-separated attribute
+ * paths in RFC 7644 §3.10 notation, optionally URN-qualified, in any case. A value filter is read
+ * as its attribute (`emails[type eq "work"]` → `emails`, `emails[type eq "work"].value` →
+ * `emails.value`); a bare extension URN names the whole extension. Syntax that names nothing is
+ * dropped here and unknown names when the projection is applied: neither is an error.
+ *
+ * When both parameters are given the result is `attributes` minus `excludedAttributes`.
+ *
+ * @example
+ * parseProjection('userName,emails[type eq "work"]')
+ * // → { attributes: [{ attribute: 'userName' }, { attribute: 'emails' }], excludedAttributes: [] }
+ */
+export function parseProjection(attributes?: string, excludedAttributes?: string): Projection {
+  const included = parsePathList(attributes);
+  const excluded = parsePathList(excludedAttributes) ?? [];
+  return included === undefined
+    ? { excludedAttributes: excluded }
+    : { attributes: included, excludedAttributes: excluded };
+}
+
+/**
+ * Whether a response shaped by `projection` contains `attribute` (an attribute path as in
+ * `parseProjection`), so the store can skip reading what will not be returned.
+ *
+ * @example
+ * wantsAttribute('Group', parseProjection(undefined, 'members'), 'members') // → false
+ */
+export function wantsAttribute(
+  resourceType: ResourceTypeName,
+  projection: Projection | undefined,
+  attribute: string,
+): boolean {
+  const path = parseProjectionPath(attribute);
+  const target = path === undefined ? undefined : resolveProjectionPath(resourceType, path);
+  if (target === undefined) return false;
+  return (
+    decide(
+      target.returned,
+      target.location,
+      resolveProjection(resourceType, projection ?? noProjection),
+    ) !== 'none'
+  );
+}
+
+export interface ListResponse {
+  readonly schemas: readonly [typeof LIST_RESPONSE_URN];
+  readonly totalResults: number;
+  readonly itemsPerPage: number;
+  readonly startIndex: number;
+  readonly Resources: readonly ScimResource[];
+}
+
+/**
+ * The RFC 7644 §3.4.2 ListResponse for one page of results. `itemsPerPage` is the number of
+ * resources on this page unless given.
+ *
+ * @example
+ * listResponse([], { totalResults: 0, startIndex: 1 })
+ * // → { schemas: [LIST_RESPONSE_URN], totalResults: 0, itemsPerPage: 0, startIndex: 1, Resources: [] }
+ */
+export function listResponse(
+  resources: readonly ScimResource[],
+  page: {
+    readonly totalResults: number;
+    readonly startIndex: number;
+    readonly itemsPerPage?: number;
+  },
+): ListResponse {
+  return {
+    schemas: [LIST_RESPONSE_URN],
+    totalResults: page.totalResults,
+    itemsPerPage: page.itemsPerPage ?? resources.length,
+    startIndex: page.startIndex,
+    Resources: resources,
+  };
+}
+
+interface ExtensionInput {
+  /** Values by canonical attribute name, from the three places a body may put them. */
+  readonly bare: Record<string, unknown>;
+  readonly flat: Record<string, unknown>;
+  readonly object: Record<string, unknown>;
+}
+
+const membersDefinition = findAttribute(groupSchema.attributes, 'members') as AttributeDefinition;
+
+/** Stores the coerced value, or nothing for values a client may not set or the service never returns. */
+function assign(
+  target: ScimResource,
+  definition: AttributeDefinition,
+  value: unknown,
+  attributeName: string,
+): void {
+  if (definition.mutability === 'readOnly' || definition.returned === 'never') return;
+  const coerced = coerceAttributeValue(definition, value, attributeName);
+  if (coerced === undefined) delete target[definition.name];
+  else target[definition.name] = coerced;
+}
+
+/** `key` as an extension URN (`rest` undefined) or a URN-qualified attribute (`rest` = `attr[.sub]`). */
+function matchExtensionKey(
+  extensions: readonly { readonly schema: SchemaDefinition }[],
+  key: string,
+): { schema: SchemaDefinition; rest?: string } | undefined {
+  const lower = key.toLowerCase();
+  for (const { schema } of extensions) {
+    const urn = schema.id.toLowerCase();
+    if (lower === urn) return { schema };
+    // ':' is RFC 7644 §3.10; '.' is the pre-2019 Entra (customappsso) notation.
+    if (lower.startsWith(urn) && (lower[urn.length] === ':' || lower[urn.length] === '.')) {
+      return { schema, rest: key.slice(urn.length + 1) };
+    }
+  }
+  return undefined;
+}
+
+function collectExtensionObject(
+  schema: SchemaDefinition,
+  value: unknown,
+  input: ExtensionInput,
+): void {
+  if (value === null || value === undefined) return;
+  if (!isPlainObject(value)) {
+    throw new InvalidValueError(
+      `${schema.id} must be an object holding the extension's attributes.`,
+    );
+  }
+  for (const [key, raw] of Object.entries(value)) {
+    const attribute = findAttribute(schema.attributes, key);
+    if (attribute !== undefined) input.object[attribute.name] = raw;
+  }
+}
+
+function collectFlatKey(
+  schema: SchemaDefinition,
+  rest: string,
+  value: unknown,
+  input: ExtensionInput,
+): void {
+  const [attributeName, subAttributeName, ...more] = rest.split('.');
+  const attribute = findAttribute(schema.attributes, attributeName ?? '');
+  if (attribute === undefined || more.length > 0) return;
+  if (subAttributeName === undefined) {
+    input.flat[attribute.name] = value;
+    return;
+  }
+  const sub = findAttribute(attribute.subAttributes, subAttributeName);
+  if (sub === undefined) return;
+  const current = input.flat[attribute.name];
+  input.flat[attribute.name] = { ...(isPlainObject(current) ? current : {}), [sub.name]: value };
+}
+
+function pickByPrecedence(input: ExtensionInput, name: string): unknown {
+  if (name in input.object) return input.object[name];
+  if (name in input.flat) return input.flat[name];
+  return input.bare[name];
+}
+
+function requirePresent(
+  resourceType: ResourceTypeName,
+  attributes: readonly AttributeDefinition[],
+  target: ScimResource,
+): void {
+  for (const attribute of attributes) {
+    if (attribute.required && target[attribute.name] === undefined) {
+      throw new InvalidValueError(
+        `A ${resourceType} requires a non-empty ${attribute.name}; the request has none.`,
+      );
+    }
+  }
+}
+
+function memberType(value: unknown, attributeName: string): 'User' | 'Group' | undefined {
+  if (value === undefined) return undefined;
+  const lower = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (lower === 'user') return 'User';
+  if (lower === 'group') return 'Group';
+  throw new InvalidValueError(`${attributeName} must be "User" or "Group".`);
+}
+
+interface Layout {
+  readonly core: SchemaDefinition;
+  readonly extensions: readonly SchemaDefinition[];
+  /** Top-level nodes in response order; each extension is a complex node named by its URN. */
+  readonly attributes: readonly AttributeDefinition[];
+}
+
+const layouts = new Map<ResourceTypeName, Layout>();
+
+function layoutOf(resourceType: ResourceTypeName): Layout {
+  let layout = layouts.get(resourceType);
+  if (layout === undefined) {
+    const type = resourceTypeDefinition(resourceType);
+    const extensions = type.extensions.map((extension) => extension.schema);
+    const [id, externalId] = commonAttributes;
+    layout = {
+      core: type.schema,
+      extensions,
+      attributes: [
+        id as AttributeDefinition,
+        externalId as AttributeDefinition,
+        ...type.schema.attributes,
+        ...extensions.map(extensionNode),
+        metaAttribute,
+      ],
+    };
+    layouts.set(resourceType, layout);
+  }
+  return layout;
+}
+
+function extensionNode(schema: SchemaDefinition): AttributeDefinition {
+  return {
+    name: schema.id,
+    type: 'complex',
+    multiValued: false,
+    description: schema.description,
+    required: false,
+    caseExact: false,
+    mutability: 'readWrite',
+    returned: 'default',
+    uniqueness: 'none',
+    subAttributes: schema.attributes,
+  };
+}
+
+type Location = readonly string[];
+
+interface ResolvedProjection {
+  readonly include?: readonly Location[];
+  readonly exclude: readonly Location[];
+}
+
+function resolveProjection(
+  resourceType: ResourceTypeName,
+  projection: Projection,
+): ResolvedProjection {
+  const locations = (paths: readonly ProjectionPath[]): Location[] =>
+    paths.flatMap((path) => {
+      const resolved = resolveProjectionPath(resourceType, path);
+      return resolved === undefined ? [] : [resolved.location];
+    });
+  const exclude = locations(projection.excludedAttributes);
+  return projection.attributes === undefined
+    ? { exclude }
+    : { include: locations(projection.attributes), exclude };
+}
+
+function resolveProjectionPath(
+  resourceType: ResourceTypeName,
+  path: ProjectionPath,
+): { location: Location; returned: AttributeDefinition['returned'] } | undefined {
+  if (path.attribute === undefined) {
+    const schema =
+      path.schema === undefined ? undefined : extensionSchema(resourceType, path.schema);
+    return schema === undefined ? undefined : { location: [schema.id], returned: 'default' };
+  }
+  const resolved = resolveAttribute(resourceType, {
+    schema: path.schema,
+    attribute: path.attribute,
+    subAttribute: path.subAttribute,
+  });
+  return resolved === undefined
+    ? undefined
+    : { location: resolved.location, returned: resolved.definition.returned };
+}
+
+type Decision = 'none' | 'whole' | 'partial';
+
+/** RFC 7643 §2.4 `returned` against RFC 7644 §3.9 `attributes`/`excludedAttributes`, for one node. */
+function decide(
+  returned: AttributeDefinition['returned'],
+  location: Location,
+  projection: ResolvedProjection,
+): Decision {
+  if (returned === 'never') return 'none';
+  if (returned === 'always') return 'whole';
+  if (projection.exclude.some((excluded) => isPrefix(excluded, location))) return 'none';
+  let partial = false;
+  if (projection.include !== undefined) {
+    if (!projection.include.some((included) => isPrefix(included, location))) {
+      if (!projection.include.some((included) => isPrefix(location, included))) return 'none';
+      partial = true;
+    }
+  } else if (returned === 'request') {
+    return 'none';
+  }
+  if (
+    projection.exclude.some(
+      (excluded) => excluded.length > location.length && isPrefix(location, excluded),
+    )
+  ) {
+    partial = true;
+  }
+  return partial ? 'partial' : 'whole';
+}
+
+function isPrefix(prefix: Location, location: Location): boolean {
+  return (
+    prefix.length <= location.length && prefix.every((name, index) => location[index] === name)
+  );
+}
+
+/**
+ * Copies the attributes of `source` that `projection` keeps, in definition order, leaving out
+ * unknown keys, empty values and `returned: never` sub-attributes.
+ */
+function projectObject(
+  source: Record<string, unknown>,
+  definitions: readonly AttributeDefinition[],
+  prefix: Location,
+  projection: ResolvedProjection,
+): ScimResource {
+  const result: ScimResource = {};
+  for (const definition of definitions) {
+    const location = [...prefix, definition.name];
+    const decision = decide(definition.returned, location, projection);
+    if (decision === 'none') continue;
+    // A whole attribute keeps all its returnable sub-attributes; a partial one is narrowed further.
+    const narrowing = decision === 'partial' ? projection : everything;
+    const value = present(definition, source[definition.name], location, narrowing);
+    if (value !== undefined) result[definition.name] = value;
+  }
+  return result;
+}
+
+const everything: ResolvedProjection = { exclude: [] };
+
+function present(
+  definition: AttributeDefinition,
+  value: unknown,
+  location: Location,
+  projection: ResolvedProjection,
+): unknown {
+  if (definition.multiValued && Array.isArray(value)) {
+    const elements = value
+      .map((element) => presentSingle(definition, element, location, projection))
+      .filter((element) => element !== undefined);
+    return elements.length === 0 ? undefined : elements;
+  }
+  const single = presentSingle(definition, value, location, projection);
+  // A stored single value for a multi-valued attribute still goes out as an array.
+  return definition.multiValued && single !== undefined ? [single] : single;
+}
+
+function presentSingle(
+  definition: AttributeDefinition,
+  value: unknown,
+  location: Location,
+  projection: ResolvedProjection,
+): unknown {
+  if (value === null || value === undefined || value === '') return undefined;
+  if (definition.type !== 'complex') return value;
+  if (!isPlainObject(value)) return undefined;
+  const projected = projectObject(value, definition.subAttributes ?? [], location, projection);
+  return Object.keys(projected).length === 0 ? undefined : projected;
+}
+
+function parsePathList(text: string | undefined): ProjectionPath[] | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  return splitTopLevel(text).flatMap((entry) => parseProjectionPath(entry) ?? []);
+}
+
+/** Splits at commas outside brackets and quotes (a value filter may contain either). */
+function splitTopLevel(text: string): string[] {
+  const entries: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let index = 0; index < text.length; index++) {
+    const char = text[index];
+    if (quoted) {
+      if (char === '\\') index++;
+      else if (char === '"') quoted = false;
+    } else if (char === '"') quoted = true;
+    else if (char === '[') depth++;
+    else if (char === ']') depth = Math.max(0, depth - 1);
+    else if (char === ',' && depth === 0) {
+      entries.push(text.slice(start, index));
+      start = index + 1;
+    }
+  }
+  entries.push(text.slice(start));
+  return entries;
+}
+
+function parseProjectionPath(text: string): ProjectionPath | undefined {
+  const entry = withoutValueFilters(text.trim());
+  if (entry === '') return undefined;
+  const lower = entry.toLowerCase();
+  for (const schema of allSchemas) {
+    const urn = schema.id.toLowerCase();
+    if (lower === urn) return { schema: schema.id };
+    if (lower.startsWith(urn) && (lower[urn.length] === ':' || lower[urn.length] === '.')) {
+      return splitAttribute(entry.slice(urn.length + 1), schema.id);
+    }
+  }
+  if (lower.startsWith('urn:')) {
+    // An unknown schema: keep it, so the name resolves to nothing rather than to a core attribute.
+    const colon = entry.lastIndexOf(':');
+    return splitAttribute(entry.slice(colon + 1), entry.slice(0, colon));
+  }
+  return splitAttribute(entry);
+}
+
+/** `emails[type eq "work"].value` → `emails.value`. */
+function withoutValueFilters(entry: string): string {
+  let result = '';
+  let depth = 0;
+  let quoted = false;
+  for (let index = 0; index < entry.length; index++) {
+    const char = entry[index];
+    if (depth > 0) {
+      if (quoted) {
+        if (char === '\\') index++;
+        else if (char === '"') quoted = false;
+      } else if (char === '"') quoted = true;
+      else if (char === '[') depth++;
+      else if (char === ']') depth--;
+    } else if (char === '[') depth = 1;
+    else result += char;
+  }
+  return result.trim();
+}
+
+function splitAttribute(text: string, schema?: string): ProjectionPath | undefined {
+  const parts = text.split('.');
+  const [attribute, subAttribute] = parts;
+  if (parts.length > 2 || parts.some((part) => part === '') || attribute === undefined)
+    return undefined;
+  const path: ProjectionPath = schema === undefined ? { attribute } : { schema, attribute };
+  return subAttribute === undefined ? path : { ...path, subAttribute };
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { limits } from '../config.js';
+import { NotFoundError } from '../scim/errors.js';
+import { applyPatch } from '../scim/patch.js';
+import { normalizeResource } from '../scim/resource.js';
+import { removeMemberships } from '../store/memberships.js';
+import {
+  createResource,
+  deleteResource,
+  getResource,
+  replaceResource,
+  type StoredResource,
+  VersionConflictError,
+} from '../store/resources.js';
+import {
+  type ListQuery,
+  listResources,
+  type Presented,
+  type PresentOptions,
+  presentResource,
+} from './resources.js';
+import { checkIfMatch } from './versions.js';
+
+const TYPE = 'User' as const;
+
+/** How many times a PATCH is re-applied when another write got in between its read and write. */
+const PATCH_ATTEMPTS = 5;
+
+export async function createUser(body: unknown, options: PresentOptions): Promise<Presented> {
+  const { resource } = normalizeResource(TYPE, body);
+  const now = new Date().toISOString();
+  const record: StoredResource = {
+    type: TYPE,
+    id: randomUUID(),
+    version: 1,
+    created: now,
+    lastModified: now,
+    data: resource,
+  };
+  await createResource(record);
+  return presentResource(record, options);
+}
+
+export async function getUser(id: string, options: PresentOptions): Promise<Presented> {
+  return presentResource(await requireUser(id), options);
+}
+
+export async function listUsers(query: ListQuery, options: PresentOptions) {
+  return listResources(TYPE, query, options);
+}
+
+export async function replaceUser(
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  options: PresentOptions,
+): Promise<Presented> {
+  const { resource } = normalizeResource(TYPE, body);
+  const current = await requireUser(id);
+  checkIfMatch(ifMatch, current.version);
+  const next = nextVersion(current, resource);
+  await replaceResource(current, next);
+  return presentResource(next, options);
+}
+
+/**
+ * Applies a PATCH. Without If-Match, a write that lost a race with another write is re-applied
+ * to the fresh version (PATCH operations are relative, so this is what the client asked for);
+ * with If-Match the client's version must be current.
+ */
+export async function patchUser(
+  id: string,
+  body: unknown,
+  ifMatch: string | undefined,
+  options: PresentOptions,
+): Promise<Presented> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireUser(id);
+    checkIfMatch(ifMatch, current.version);
+    const { resource } = applyPatch(current.data, body, TYPE);
+    const next = nextVersion(current, resource);
+    try {
+      await replaceResource(current, next);
+      return presentResource(next, options);
+    } catch (error) {
+      if (
+        error instanceof VersionConflictError &&
+        ifMatch === undefined &&
+        attempt < PATCH_ATTEMPTS
+      )
+        continue;
+      throw error;
+    }
+  }
+}
+
+export async function deleteUser(id: string, ifMatch: string | undefined): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const current = await requireUser(id);
+    checkIfMatch(ifMatch, current.version);
+    try {
+      await deleteResource(current);
+      break;
+    } catch (error) {
+      if (
+        error instanceof VersionConflictError &&
+        ifMatch === undefined &&
+        attempt < PATCH_ATTEMPTS
+      )
+        continue;
+      throw error;
+    }
+  }
+  await removeMemberships(id);
+}
+
+async function requireUser(id: string): Promise<StoredResource> {
+  const record = await getResource(TYPE, id);
+  if (!record) throw new NotFoundError(TYPE, id);
+  return record;
+}
+
+function nextVersion(current: StoredResource, data: StoredResource['data']): StoredResource {
+  return {
+    ...current,
+    version: current.version + 1,
+    lastModified: new Date().toISOString(),
+    data,
+  };
+}
+
+export { limits };

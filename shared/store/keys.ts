@@ -1,0 +1,93 @@
+/**
+ * The only birthplace of key strings. Every key is `#`-separated and prefixed by what it names, so
+ * an item's kind can be read off its key; decoders sit next to their encoders.
+ */
+
+export type ResourceTypeName = 'User' | 'Group';
+
+const RESOURCE_SK = '#RESOURCE';
+const UNIQUE_SK = '#UNIQUE';
+
+/** Key strings longer than this are refused before they reach DynamoDB (index keys max 1 KiB). */
+export const MAX_KEY_VALUE_LENGTH = 512;
+
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+const prefix = (type: ResourceTypeName) => (type === 'User' ? 'USER' : 'GROUP');
+
+export const keys = {
+  /**
+   * The item holding a user or group.
+   * @example keys.resource('User', 'a1b2') // { pk: 'USER#a1b2', sk: '#RESOURCE' }
+   */
+  resource(type: ResourceTypeName, id: string): ItemKey {
+    return { pk: `${prefix(type)}#${id}`, sk: RESOURCE_SK };
+  },
+
+  /** The guard that makes a name (userName, group displayName) unique, case-insensitively. */
+  uniqueName(type: ResourceTypeName, name: string): ItemKey {
+    return { pk: `UNIQUE#${type}#${foldCase(name)}`, sk: UNIQUE_SK };
+  },
+
+  /** One shard of a resource type's counter (the shards' sum is the number of resources). */
+  counterShard(type: ResourceTypeName, shard: number): ItemKey {
+    return { pk: `COUNT#${type}`, sk: `#SHARD#${shard}` };
+  },
+
+  counterPartition(type: ResourceTypeName): string {
+    return `COUNT#${type}`;
+  },
+
+  /** A membership item: lives in the group's partition, indexed by member for a user's groups. */
+  membership(groupId: string, userId: string) {
+    return {
+      pk: `GROUP#${groupId}`,
+      sk: `MEMBER#${userId}`,
+      gsi5pk: `USER#${userId}`,
+      gsi5sk: `GROUP#${groupId}`,
+    };
+  },
+
+  membershipSkPrefix: 'MEMBER#',
+
+  /** Partition key of the byType index. */
+  typePartition(type: ResourceTypeName): string {
+    return `TYPE#${type}`;
+  },
+
+  /** Sort key of the byType index: the folded name first, so lists come out in name order. */
+  typeSort(name: string, id: string): string {
+    return `${foldCase(name).slice(0, 200)}#${id}`;
+  },
+
+  externalId(type: ResourceTypeName, externalId: string): string {
+    return `${type}#${externalId}`;
+  },
+
+  workEmail(email: string): string {
+    return `EMAIL#${foldCase(email)}`;
+  },
+
+  mobilePhone(phone: string): string {
+    return `PHONE#${foldCase(phone)}`;
+  },
+
+  /** Reads the id back from a resource or membership key. */
+  decodeId(key: string): string {
+    const at = key.indexOf('#');
+    return at < 0 ? key : key.slice(at + 1);
+  },
+
+  /** Reads the member id from a membership sort key. */
+  decodeMemberId(sk: string): string {
+    return sk.slice('MEMBER#'.length);
+  },
+} as const;
+
+/** Case folding for case-insensitive keys (userName, displayName, e-mail). */
+export function foldCase(value: string): string {
+  return value.normalize('NFC').toLowerCase();
+}

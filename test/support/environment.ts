@@ -1,0 +1,34 @@
+/**
+ * Vitest setup file: runs in each test file's process before the file is imported, so modules that
+ * read their configuration at import time (the store client, the handler chain) see this file's
+ * own table, tenant and signing key, even when a test imports them statically.
+ */
+import { randomUUID } from 'node:crypto';
+import { inject } from 'vitest';
+import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { generateSigningKey, publicJwks } from '../../infra/tokens.js';
+
+export const TEST_TENANT = 'test-tenant';
+
+const endpoint = inject('dynamodbEndpoint');
+const signingKey = await generateSigningKey();
+const tableName = `grouptalk-scim-test-${randomUUID()}`;
+
+Object.assign(process.env, {
+  TENANT: TEST_TENANT,
+  TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([signingKey])),
+  // Read back by `service.ts` to issue tokens; a throwaway key of this test process only.
+  TEST_SIGNING_KEY: JSON.stringify(signingKey),
+  TABLE_NAME: tableName,
+  DYNAMODB_ENDPOINT: endpoint,
+  AWS_REGION: 'us-east-1',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+});
+// Nothing from the developer's shell may change what the tests see.
+for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENTRA_JWKS_URL']) {
+  delete process.env[name];
+}
+// One JSON line per request would drown the test report; `LOG_LEVEL=INFO npx vitest` shows them.
+process.env.LOG_LEVEL ??= 'WARN';
+
+await ensureTable(endpoint, tableName);

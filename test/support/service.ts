@@ -1,0 +1,101 @@
+/**
+ * The service under test, over real HTTP: the local server (the same API Gateway v2 events and
+ * handler modules as in AWS) in front of this test file's own DynamoDB Local table.
+ */
+import type { JWK } from 'jose';
+import { type LocalServer, startLocalServer } from '../../infra/local/server.js';
+import { type IssueOptions, issueToken } from '../../infra/tokens.js';
+import type { Route } from '../../shared/routes.js';
+
+export interface TestResponse {
+  readonly status: number;
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The parsed JSON body; undefined when the body is empty or not JSON. */
+  // biome-ignore lint/suspicious/noExplicitAny: tests read into response bodies freely.
+  readonly body: any;
+  readonly text: string;
+}
+
+export interface TestService {
+  /** The Tenant URL, e.g. `http://127.0.0.1:41234/scim/v2`. */
+  readonly url: string;
+  /** A valid Secret Token for the test tenant. */
+  readonly token: string;
+  readonly tableName: string;
+  /**
+   * Sends `method url+path` with the token and `content-type: application/scim+json`; an object
+   * body is sent as JSON, a string as is. A header set to undefined is not sent.
+   */
+  request(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Readonly<Record<string, string | undefined>>,
+  ): Promise<TestResponse>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the service for one test file (call it once per file, e.g. in `beforeAll`): handler
+ * modules are imported once per file, with the configuration `environment.ts` set for it.
+ */
+export async function startTestService(
+  options: { routes?: readonly Route[] } = {},
+): Promise<TestService> {
+  const tableName = requiredEnv('TABLE_NAME');
+  const token = await issueTestToken();
+  const server: LocalServer = await startLocalServer({ port: 0, routes: options.routes });
+
+  return {
+    url: server.url,
+    token,
+    tableName,
+    close: () => server.close(),
+    request: async (method, path, body, headers = {}) => {
+      const merged: Record<string, string | undefined> = {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/scim+json',
+        ...headers,
+      };
+      const response = await fetch(path.startsWith('http') ? path : `${server.url}${path}`, {
+        method,
+        headers: Object.fromEntries(
+          Object.entries(merged).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+          ),
+        ),
+        body:
+          body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        headers: Object.fromEntries(response.headers),
+        body: parseJson(text),
+        text,
+      };
+    },
+  };
+}
+
+/** Issues another token for this test file's key: another tenant, an expiry, a chosen jti. */
+export function issueTestToken(options: Partial<IssueOptions> = {}): Promise<string> {
+  const key = JSON.parse(requiredEnv('TEST_SIGNING_KEY')) as JWK;
+  return issueToken(key, { tenant: requiredEnv('TENANT'), ...options });
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: is test/support/environment.ts a setupFile?`);
+  return value;
+}

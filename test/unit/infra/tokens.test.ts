@@ -1,0 +1,161 @@
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { generateSigningKey, issueToken, publicJwks } from '../../../infra/tokens.js';
+import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../../shared/config.js';
+import { createBearerVerifier } from '../../../shared/http/auth.js';
+import { UnauthorizedError } from '../../../shared/scim/errors.js';
+
+function authConfig(
+  tenant: string,
+  keys: Parameters<typeof publicJwks>[0],
+  revoked: string[] = [],
+): AuthConfig {
+  return {
+    tenant,
+    issuer: TOKEN_ISSUER,
+    publicKeys: JSON.stringify(publicJwks(keys)),
+    revokedTokenIds: new Set(revoked),
+  };
+}
+
+describe('Secret Tokens', () => {
+  it('issues a token the service verifies for its tenant', async () => {
+    // Prepare
+    const key = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [key]));
+
+    // Act
+    const token = await issueToken(key, { tenant: 'acme', jti: 'token-1' });
+
+    // Assess
+    await expect(verify(`Bearer ${token}`)).resolves.toEqual({
+      kind: 'service-token',
+      tokenId: 'token-1',
+    });
+  });
+
+  it('binds the token to the tenant with issuer, audience and claims, and names its key', async () => {
+    // Prepare
+    const key = await generateSigningKey();
+
+    // Act
+    const token = await issueToken(key, { tenant: 'acme' });
+
+    // Assess
+    expect(decodeProtectedHeader(token)).toMatchObject({ alg: 'ES256', kid: key.kid });
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: TOKEN_ISSUER,
+      aud: tokenAudience('acme'),
+      tenant: 'acme',
+    });
+    expect(claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+    expect(claims.iat).toBeTypeOf('number');
+    expect(claims.exp).toBeUndefined();
+  });
+
+  it("refuses another tenant's token signed with the same key", async () => {
+    // Prepare
+    const key = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const token = await issueToken(key, { tenant: 'globex' });
+
+    // Act
+    const outcome = verify(`Bearer ${token}`);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('refuses a token whose jti is revoked', async () => {
+    // Prepare
+    const key = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [key], ['revoked-1']));
+    const token = await issueToken(key, { tenant: 'acme', jti: 'revoked-1' });
+
+    // Act
+    const outcome = verify(`Bearer ${token}`);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('refuses an expired token', async () => {
+    // Prepare: expired a minute ago, beyond the verifier's 30 s clock tolerance.
+    const key = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const token = await issueToken(key, { tenant: 'acme', expiresIn: '-60s' });
+
+    // Act
+    const outcome = verify(`Bearer ${token}`);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('accepts a token that has not expired yet', async () => {
+    // Prepare
+    const key = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const token = await issueToken(key, { tenant: 'acme', expiresIn: '90d', jti: 'token-2' });
+
+    // Act
+    const caller = await verify(`Bearer ${token}`);
+
+    // Assess
+    expect(caller.tokenId).toBe('token-2');
+    expect(decodeJwt(token).exp).toBeGreaterThan(Date.now() / 1000 + 89 * 86_400);
+  });
+
+  it('refuses a token signed by a key that is not configured', async () => {
+    // Prepare
+    const configured = await generateSigningKey();
+    const other = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [configured]));
+    const token = await issueToken(other, { tenant: 'acme' });
+
+    // Act
+    const outcome = verify(`Bearer ${token}`);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('verifies tokens of every configured key during a rotation', async () => {
+    // Prepare
+    const previous = await generateSigningKey();
+    const next = await generateSigningKey();
+    const verify = createBearerVerifier(authConfig('acme', [previous, next]));
+
+    // Act
+    const callers = await Promise.all([
+      verify(`Bearer ${await issueToken(previous, { tenant: 'acme', jti: 'old' })}`),
+      verify(`Bearer ${await issueToken(next, { tenant: 'acme', jti: 'new' })}`),
+    ]);
+
+    // Assess
+    expect(callers.map((caller) => caller.tokenId)).toEqual(['old', 'new']);
+  });
+});
+
+describe('publicJwks', () => {
+  it('publishes the public key only, with its kid', async () => {
+    // Prepare
+    const key = await generateSigningKey();
+
+    // Act
+    const jwks = publicJwks([key]);
+
+    // Assess
+    expect(jwks.keys).toHaveLength(1);
+    expect(jwks.keys[0]).toEqual({
+      kty: 'EC',
+      crv: 'P-256',
+      x: key.x,
+      y: key.y,
+      kid: key.kid,
+      alg: 'ES256',
+      use: 'sig',
+    });
+  });
+});
