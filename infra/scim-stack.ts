@@ -20,15 +20,13 @@ import {
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { routes as allRoutes, type Route, SCIM_BASE_PATH } from '../shared/routes.js';
+import { routes, SCIM_BASE_PATH } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import { ScimFunction } from './constructs/scim-function.js';
 import type { TenantConfig } from './tenants.js';
 
 export interface ScimStackProps extends StackProps {
   readonly tenant: TenantConfig;
-  /** The routes to serve; the shared route table unless a test narrows it. */
-  readonly routes?: readonly Route[];
 }
 
 /** The CloudFormation stack name of a tenant's deployment. */
@@ -49,7 +47,7 @@ export class ScimStack extends Stack {
   readonly tenantUrl: string;
 
   constructor(scope: Construct, id: string, props: ScimStackProps) {
-    const { tenant, routes = allRoutes, ...stackProps } = props;
+    const { tenant, ...stackProps } = props;
     super(scope, id, {
       description: `GroupTalk SCIM 2.0 service for Microsoft Entra provisioning (tenant ${tenant.name})`,
       ...stackProps,

@@ -60,6 +60,48 @@ export const routes: readonly Route[] = [
     entry: 'functions/users/delete-user.ts',
     writes: true,
   },
+  {
+    method: 'POST',
+    path: '/Groups',
+    operation: 'createGroup',
+    entry: 'functions/groups/create-group.ts',
+    writes: true,
+  },
+  {
+    method: 'GET',
+    path: '/Groups',
+    operation: 'listGroups',
+    entry: 'functions/groups/list-groups.ts',
+    writes: false,
+  },
+  {
+    method: 'GET',
+    path: '/Groups/{id}',
+    operation: 'getGroup',
+    entry: 'functions/groups/get-group.ts',
+    writes: false,
+  },
+  {
+    method: 'PUT',
+    path: '/Groups/{id}',
+    operation: 'replaceGroup',
+    entry: 'functions/groups/replace-group.ts',
+    writes: true,
+  },
+  {
+    method: 'PATCH',
+    path: '/Groups/{id}',
+    operation: 'patchGroup',
+    entry: 'functions/groups/patch-group.ts',
+    writes: true,
+  },
+  {
+    method: 'DELETE',
+    path: '/Groups/{id}',
+    operation: 'deleteGroup',
+    entry: 'functions/groups/delete-group.ts',
+    writes: true,
+  },
 ];
 
 /** Builds a matcher for a route path such as `/Users/{id}` (case-sensitive, like API Gateway). */

@@ -33,6 +33,9 @@ export interface HandlerTools {
 
 export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promise<ScimResponse>;
 
+/** Set by `npm start`, the tests and the benchmark; never by the deployed stack. */
+const exposeStoreStats = process.env.STORE_STATS_HEADERS === 'true';
+
 // Module scope: built once per cold start, never per request.
 let verifier: BearerVerifier | undefined;
 function bearerVerifier(): BearerVerifier {
@@ -59,7 +62,17 @@ export function scimHandler(operation: string, fn: ScimHandlerFn) {
       const response = await withStoreStats(state.stats, () =>
         fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
       );
-      return toResult(response);
+      const result = toResult(response);
+      if (exposeStoreStats) {
+        // Local runs and the benchmark only: lets a client count what each request cost.
+        Object.assign(result.headers ?? {}, {
+          'x-store-calls': String(state.stats.calls),
+          'x-store-capacity': String(state.stats.capacityUnits),
+          'x-store-ms': state.stats.millis.toFixed(2),
+          'x-store-commands': JSON.stringify(state.stats.byCommand),
+        });
+      }
+      return result;
     });
 }
 

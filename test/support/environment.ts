@@ -30,5 +30,6 @@ for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENT
 }
 // One JSON line per request would drown the test report; `LOG_LEVEL=INFO npx vitest` shows them.
 process.env.LOG_LEVEL ??= 'WARN';
+process.env.STORE_STATS_HEADERS = 'true';
 
 await ensureTable(endpoint, tableName);

@@ -338,7 +338,7 @@ function stringTest(op: Order, wanted: string): (value: string) => boolean {
   }
 }
 
-function ordered<T extends string | number>(op: Order, value: T, wanted: T): boolean {
+function ordered<T extends string | number | bigint>(op: Order, value: T, wanted: T): boolean {
   switch (op) {
     case 'gt':
       return value > wanted;
@@ -376,11 +376,11 @@ const INSTANT =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /**
- * Milliseconds since the epoch, fraction digits beyond the millisecond kept (Entra and .NET write
- * seven). A time without an offset is taken as UTC. `Date.parse` is not used: it accepts
- * "foo 12" as a date.
+ * Nanoseconds since the epoch, as a bigint: Entra and .NET write seven fraction digits, finer
+ * than a double holding milliseconds can tell apart. A time without an offset is taken as UTC.
+ * `Date.parse` is not used: it accepts "foo 12" as a date.
  */
-function parseInstant(text: string): number | undefined {
+function parseInstant(text: string): bigint | undefined {
   const match = INSTANT.exec(text.trim());
   if (match === null) return undefined;
   const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone = 'Z'] =
@@ -401,8 +401,8 @@ function parseInstant(text: string): number | undefined {
   );
   // Date.UTC maps years 0–99 to 1900–1999; "0001-01-03T00:00:00Z" is a real lower bound in use.
   if (Number(year) < 100) local.setUTCFullYear(Number(year));
-  const fractionMs = fraction === '' ? 0 : Number(`0${fraction}`) * 1000;
-  return local.getTime() - offsetMinutes * 60_000 + fractionMs;
+  const nanoseconds = BigInt((fraction.slice(1) || '0').padEnd(9, '0').slice(0, 9));
+  return BigInt(local.getTime() - offsetMinutes * 60_000) * 1_000_000n + nanoseconds;
 }
 
 function label(path: AttributePath): string {

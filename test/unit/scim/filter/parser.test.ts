@@ -43,7 +43,7 @@ describe('parseFilter', () => {
       expect(parseFilter('externalId eq jyoung')).toEqual(eq('externalId', 'jyoung'));
     });
 
-    it("turns Entra's emails[type eq \"work\"].value eq form into one value path", () => {
+    it('turns Entra\'s emails[type eq "work"].value eq form into one value path', () => {
       // Act
       const filter = parseFilter('emails[type eq "work"].value eq "user@contoso.com"');
 
@@ -167,7 +167,11 @@ describe('parseFilter', () => {
     it('groups left to right', () => {
       expect(parseFilter('a pr and b pr and c pr')).toMatchObject({
         kind: 'and',
-        left: { kind: 'and', left: { path: { attribute: 'a' } }, right: { path: { attribute: 'b' } } },
+        left: {
+          kind: 'and',
+          left: { path: { attribute: 'a' } },
+          right: { path: { attribute: 'b' } },
+        },
         right: { path: { attribute: 'c' } },
       });
     });
@@ -211,7 +215,9 @@ describe('parseFilter', () => {
 
     it('parses JSON literals, keeping what an unquoted one looked like', () => {
       // Act
-      const filter = parseFilter('a eq true and b eq FALSE and c eq null and d eq 12.50 and e eq "true"');
+      const filter = parseFilter(
+        'a eq true and b eq FALSE and c eq null and d eq 12.50 and e eq "true"',
+      );
 
       // Assess
       const values: unknown[] = [];
@@ -413,7 +419,7 @@ describe('parseAttributeList', () => {
     ]);
   });
 
-  it("reads Microsoft's attributes=emails[type eq \"work\"] as the attribute emails", () => {
+  it('reads Microsoft\'s attributes=emails[type eq "work"] as the attribute emails', () => {
     expect(parseAttributeList('emails[type eq "work"]')).toEqual([{ attribute: 'emails' }]);
   });
 
