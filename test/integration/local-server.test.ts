@@ -265,3 +265,50 @@ describe('local server: API Gateway HTTP API payload 2.0 event', () => {
     expect(event.headers['content-type']).toBe('application/scim+json');
   });
 });
+
+describe('local server: the service routes of shared/routes.ts', () => {
+  let real: TestService;
+  beforeAll(async () => {
+    real = await startTestService();
+  });
+  afterAll(async () => {
+    await real.close();
+  });
+
+  it('answers GET /Users/?filter=… (one trailing slash) with a ListResponse', async () => {
+    // Act
+    const response = await real.request(
+      'GET',
+      '/Users/?filter=userName+eq+%22nobody%40example.com%22',
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+      totalResults: 0,
+    });
+  });
+
+  it('refuses GET /Users without a token with a SCIM 401 error', async () => {
+    // Act
+    const response = await real.request('GET', '/Users', undefined, { authorization: undefined });
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '401' });
+  });
+
+  it('answers POST /Users with a Location on the local Tenant URL', async () => {
+    // Act
+    const response = await real.request('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: 'local.server@example.com',
+      active: true,
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect(response.headers.location).toBe(`${real.url}/Users/${response.body.id}`);
+  });
+});
