@@ -1,18 +1,29 @@
 /**
  * `npm run peer -- --url <Tenant URL> --token <Secret Token> [--folder "User tests" …]`
  *
- * Runs Microsoft's SCIM Postman collection with newman against a running service (`npm start`
- * prints the URL and token; `SCIM_URL` and `SCIM_TOKEN` work too) and exits non-zero on any
- * failure that is not a documented deviation.
+ * Runs Microsoft's SCIM Postman collection with newman against a running service and exits
+ * non-zero on any failure that is not a documented deviation. Without flags it targets the
+ * `npm start` of this checkout (`SCIM_URL`/`SCIM_TOKEN` also work).
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { absenceNote, sharedFile } from '../support/shared-folder.js';
 import { ALL_FOLDERS, DOCUMENTED_DEVIATIONS, PEER_COLLECTION, runPeerSuite } from './peer-suite.js';
 
+const LOCAL_TOKEN = new URL('../../.local/keys/local.secret-token.txt', import.meta.url);
+
 const { values } = parseArgs({
   options: {
-    url: { type: 'string', default: process.env.SCIM_URL },
-    token: { type: 'string', default: process.env.SCIM_TOKEN },
+    url: {
+      type: 'string',
+      default: process.env.SCIM_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8080}/scim/v2`,
+    },
+    token: {
+      type: 'string',
+      default:
+        process.env.SCIM_TOKEN ??
+        (existsSync(LOCAL_TOKEN) ? readFileSync(LOCAL_TOKEN, 'utf8').trim() : undefined),
+    },
     folder: { type: 'string', multiple: true },
     report: { type: 'string', default: 'newman-report.json' },
   },

@@ -10,10 +10,10 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { decodeJwt } from 'jose';
-import { parseTenantConfig, TENANTS_DIR, TenantConfigError } from '../infra/tenants.js';
-import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../infra/tokens.js';
+import { parseTenantConfig, TENANTS_DIR, TenantConfigError } from '../tenants.js';
+import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../tokens.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const HELP = `Usage: npm run token -- <command> --tenant <name> [options]
 
