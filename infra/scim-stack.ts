@@ -1,9 +1,18 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   DomainName,
   HttpApi,
   HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
   LogGroupLogDestination,
   PayloadFormatVersion,
 } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -17,17 +26,35 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { routes, SCIM_BASE_PATH } from '../shared/routes.js';
+import { fallbackRoute, routes, SCIM_BASE_PATH } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
-import { ScimFunction } from './constructs/scim-function.js';
+import { type MonitoredFunction, Monitoring } from './constructs/monitoring.js';
+import { type FunctionSpec, ScimFunction } from './constructs/scim-function.js';
 import type { TenantConfig } from './tenants.js';
 
 export interface ScimStackProps extends StackProps {
   readonly tenant: TenantConfig;
 }
+
+/**
+ * Deletes the membership items that deleted groups and users leave behind (see
+ * `shared/store/cleanups.ts`); not a route: EventBridge runs it every few minutes.
+ */
+export const membershipSweep = {
+  spec: {
+    operation: 'sweepMemberships',
+    entry: 'functions/groups/sweep-memberships.ts',
+    table: 'write',
+  } satisfies FunctionSpec,
+  every: Duration.minutes(5),
+  // Not behind API Gateway: it may run longer than a request, and stops itself before this.
+  timeout: Duration.minutes(1),
+} as const;
 
 /** The CloudFormation stack name of a tenant's deployment. */
 export function scimStackName(tenant: string): string {
@@ -41,8 +68,9 @@ export function scimStackName(tenant: string): string {
 export class ScimStack extends Stack {
   readonly table: Table;
   readonly api: HttpApi;
-  /** The function of each route, by operation name. */
+  /** The function of each route, the fallback and the sweeper, by operation name. */
   readonly functions: ReadonlyMap<string, ScimFunction>;
+  readonly monitoring: Monitoring;
   /** The URL to paste into Entra's "Tenant URL". */
   readonly tenantUrl: string;
 
@@ -100,24 +128,73 @@ export class ScimStack extends Stack {
     });
 
     const functions = new Map<string, ScimFunction>();
-    for (const route of routes) {
-      const scimFunction = new ScimFunction(this, pascalCase(route.operation), {
-        route,
+    const monitored: MonitoredFunction[] = [];
+    const addFunction = (
+      spec: FunctionSpec,
+      description: string,
+      options: { timeout?: Duration; emitsRequestMetrics?: boolean } = {},
+    ): ScimFunction => {
+      const scimFunction = new ScimFunction(this, pascalCase(spec.operation), {
+        spec,
+        description: `${description} (tenant ${tenant.name})`,
         table: this.table,
         tenant,
+        ...(options.timeout ? { timeout: options.timeout } : {}),
       });
+      functions.set(spec.operation, scimFunction);
+      monitored.push({
+        operation: spec.operation,
+        scimFunction,
+        emitsRequestMetrics: options.emitsRequestMetrics ?? true,
+      });
+      return scimFunction;
+    };
+    const integration = (scimFunction: ScimFunction, operation: string) =>
+      new HttpLambdaIntegration(`${pascalCase(operation)}Integration`, scimFunction.function, {
+        payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
+      });
+
+    for (const route of routes) {
+      const path = `${SCIM_BASE_PATH}${route.path}`;
+      const scimFunction = addFunction(route, `SCIM ${route.operation}: ${route.method} ${path}`);
       this.api.addRoutes({
-        path: `${SCIM_BASE_PATH}${route.path}`,
+        path,
         methods: [HttpMethod[route.method]],
-        integration: new HttpLambdaIntegration(
-          `${pascalCase(route.operation)}Integration`,
-          scimFunction.function,
-          { payloadFormatVersion: PayloadFormatVersion.VERSION_2_0 },
-        ),
+        integration: integration(scimFunction, route.operation),
       });
-      functions.set(route.operation, scimFunction);
     }
+
+    // Everything no route matches: a SCIM 404/405 instead of API Gateway's plain
+    // {"message":"Not Found"}, and a 308 for a known path written with a trailing slash.
+    const fallback = addFunction(
+      fallbackRoute,
+      `SCIM ${fallbackRoute.operation}: $default route (404, 405, trailing slash)`,
+    );
+    new HttpRoute(this.api, 'DefaultRoute', {
+      httpApi: this.api,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: integration(fallback, fallbackRoute.operation),
+    });
+
+    const sweeper = addFunction(
+      membershipSweep.spec,
+      `SCIM ${membershipSweep.spec.operation}: scheduled cleanup of deleted resources' memberships`,
+      { timeout: membershipSweep.timeout, emitsRequestMetrics: false },
+    );
+    new Rule(this, 'MembershipSweepSchedule', {
+      description: `Runs ${membershipSweep.spec.operation} (tenant ${tenant.name})`,
+      schedule: Schedule.rate(membershipSweep.every),
+      targets: [new LambdaFunction(sweeper.function, { retryAttempts: 0 })],
+    });
     this.functions = functions;
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      tenant,
+      api: this.api,
+      table: this.table,
+      accessLogs,
+      functions: monitored,
+    });
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -133,6 +210,14 @@ export class ScimStack extends Stack {
       value: this.tenantUrl,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic of the alarms: subscribe an on-call address or a chat integration',
+      value: this.monitoring.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of this tenant',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
+    });
     if (domainName) {
       new CfnOutput(this, 'CustomDomainTarget', {
         description: `CNAME target for ${tenant.customDomain!.domainName}`,
@@ -173,6 +258,8 @@ function accessLogFormat(): AccessLogFormat {
       integrationStatus: '$context.integrationStatus',
       integrationLatency: '$context.integrationLatency',
       integrationError: '$context.integrationErrorMessage',
+      // The function's awsRequestId: its log line has it as function_request_id.
+      integrationRequestId: '$context.integration.requestId',
       error: '$context.error.message',
     }),
   );

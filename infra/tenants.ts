@@ -22,6 +22,8 @@ export interface TenantConfig {
   /** API Gateway default-stage throttling. */
   readonly throttling: Throttling;
   readonly customDomain?: CustomDomain;
+  /** Where the stack's alarms are e-mailed (an SNS subscription the address must confirm). */
+  readonly alarmEmail?: string;
 }
 
 export interface PublicJwk {
@@ -77,6 +79,8 @@ const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+// Deliberately loose: SNS and the mailbox decide; this catches a pasted name or a missing domain.
+const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 const JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use', 'key_ops']);
 /** Private members of EC, RSA and symmetric JWKs (RFC 7518 §6). */
@@ -90,6 +94,7 @@ const TOP_LEVEL_FIELDS = new Set([
   'logLevel',
   'throttling',
   'customDomain',
+  'alarmEmail',
 ]);
 const VALID_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
   (value): value is number => typeof value === 'number' && value !== RetentionDays.INFINITE,
@@ -199,6 +204,16 @@ export function parseTenantConfig(raw: unknown, expectedName?: string): TenantCo
   const throttling = checkThrottling(raw.throttling, problems);
   const customDomain = checkCustomDomain(raw.customDomain, problems);
 
+  const alarmEmail = raw.alarmEmail;
+  if (
+    alarmEmail !== undefined &&
+    (typeof alarmEmail !== 'string' || alarmEmail.length > 254 || !EMAIL.test(alarmEmail))
+  ) {
+    problems.push(
+      `alarmEmail must be one e-mail address such as ops@example.com, got ${show(alarmEmail)}`,
+    );
+  }
+
   if (problems.length > 0) throw new TenantConfigError(label, problems);
   return {
     name: name as string,
@@ -211,6 +226,7 @@ export function parseTenantConfig(raw: unknown, expectedName?: string): TenantCo
     logLevel: logLevel as LogLevel,
     throttling: throttling!,
     ...(customDomain === undefined ? {} : { customDomain }),
+    ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
   };
 }
 

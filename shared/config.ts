@@ -90,10 +90,37 @@ export const limits = {
   defaultPageSize: integer('DEFAULT_PAGE_SIZE', 100),
   /** Operations in one PATCH request. */
   maxPatchOperations: integer('MAX_PATCH_OPERATIONS', 1_000),
-  /** Members added or removed by one PATCH request. */
-  maxPatchMembers: integer('MAX_PATCH_MEMBERS', 10_000),
+  /**
+   * Members added or removed by one PATCH request. Membership items of one group share a
+   * partition (about 1,000 writes a second in AWS), so 1,000 fit well inside a function's timeout.
+   */
+  maxPatchMembers: integer('MAX_PATCH_MEMBERS', 1_000),
   /** Resources a non-indexed filter may evaluate before answering 400 tooMany. */
   maxFilterCandidates: integer('MAX_FILTER_CANDIDATES', 20_000),
   /** Characters in a filter expression. */
   maxFilterLength: integer('MAX_FILTER_LENGTH', 4_096),
+  /**
+   * Operations in one `POST /Bulk` (its payload is bounded by `maxBodyBytes`). Each operation is a
+   * few DynamoDB calls, so 100 stay well inside the functions' 10 s timeout.
+   */
+  maxBulkOperations: integer('MAX_BULK_OPERATIONS', 100),
+} as const;
+
+/**
+ * CloudWatch names shared by the functions, which emit them, and the stack, which graphs and
+ * alarms on them.
+ */
+export const telemetry = {
+  /** The `service` of every log line and metric. */
+  serviceName: 'grouptalk-scim',
+  /** The custom metrics' namespace; dimensions are `service`, `tenant` and `operation`. */
+  metricsNamespace: 'GroupTalkScim',
+  metrics: {
+    /** Milliseconds per request; its SampleCount is the number of requests. */
+    latency: 'Latency',
+    /** 1 for a 4xx answer, 0 otherwise: its Sum counts them, its Average is the rate. */
+    clientErrors: 'ClientErrors',
+    /** 1 for a 5xx answer, 0 otherwise. */
+    serverErrors: 'ServerErrors',
+  },
 } as const;

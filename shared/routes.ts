@@ -11,9 +11,26 @@ export interface Route {
   /** Stable operation name: used for function names, log fields and metrics. */
   readonly operation: string;
   readonly entry: string;
-  /** Whether the handler writes to the table (read-only functions get read-only grants). */
-  readonly writes: boolean;
+  /** What the handler does with the table; its function is granted exactly that. */
+  readonly table: TableAccess;
 }
+
+/**
+ * A function's use of the table: `none` (discovery: no grant at all), `read` (GetItem,
+ * BatchGetItem, Query) or `write` (reads plus conditional and transactional writes).
+ */
+export type TableAccess = 'none' | 'read' | 'write';
+
+/**
+ * The function behind API Gateway's `$default` route, which receives every request no route
+ * matches: a wrong method (405), an unknown path (404) or a known path with one trailing slash,
+ * which HTTP APIs do not match (308 to the path without it).
+ */
+export const fallbackRoute = {
+  operation: 'routeNotFound',
+  entry: 'functions/fallback/route-not-found.ts',
+  table: 'none',
+} as const satisfies Pick<Route, 'operation' | 'entry' | 'table'>;
 
 export const SCIM_BASE_PATH = '/scim/v2';
 
@@ -23,84 +40,140 @@ export const routes: readonly Route[] = [
     path: '/Users',
     operation: 'createUser',
     entry: 'functions/users/create-user.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'GET',
     path: '/Users',
     operation: 'listUsers',
     entry: 'functions/users/list-users.ts',
-    writes: false,
+    table: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/Users/.search',
+    operation: 'searchUsers',
+    entry: 'functions/users/search-users.ts',
+    table: 'read',
   },
   {
     method: 'GET',
     path: '/Users/{id}',
     operation: 'getUser',
     entry: 'functions/users/get-user.ts',
-    writes: false,
+    table: 'read',
   },
   {
     method: 'PUT',
     path: '/Users/{id}',
     operation: 'replaceUser',
     entry: 'functions/users/replace-user.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'PATCH',
     path: '/Users/{id}',
     operation: 'patchUser',
     entry: 'functions/users/patch-user.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'DELETE',
     path: '/Users/{id}',
     operation: 'deleteUser',
     entry: 'functions/users/delete-user.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'POST',
     path: '/Groups',
     operation: 'createGroup',
     entry: 'functions/groups/create-group.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'GET',
     path: '/Groups',
     operation: 'listGroups',
     entry: 'functions/groups/list-groups.ts',
-    writes: false,
+    table: 'read',
+  },
+  {
+    method: 'POST',
+    path: '/Groups/.search',
+    operation: 'searchGroups',
+    entry: 'functions/groups/search-groups.ts',
+    table: 'read',
   },
   {
     method: 'GET',
     path: '/Groups/{id}',
     operation: 'getGroup',
     entry: 'functions/groups/get-group.ts',
-    writes: false,
+    table: 'read',
   },
   {
     method: 'PUT',
     path: '/Groups/{id}',
     operation: 'replaceGroup',
     entry: 'functions/groups/replace-group.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'PATCH',
     path: '/Groups/{id}',
     operation: 'patchGroup',
     entry: 'functions/groups/patch-group.ts',
-    writes: true,
+    table: 'write',
   },
   {
     method: 'DELETE',
     path: '/Groups/{id}',
     operation: 'deleteGroup',
     entry: 'functions/groups/delete-group.ts',
-    writes: true,
+    table: 'write',
+  },
+  {
+    method: 'POST',
+    path: '/Bulk',
+    operation: 'bulk',
+    entry: 'functions/bulk/bulk.ts',
+    table: 'write',
+  },
+  {
+    method: 'GET',
+    path: '/ServiceProviderConfig',
+    operation: 'getServiceProviderConfig',
+    entry: 'functions/discovery/get-service-provider-config.ts',
+    table: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/ResourceTypes',
+    operation: 'listResourceTypes',
+    entry: 'functions/discovery/list-resource-types.ts',
+    table: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/ResourceTypes/{id}',
+    operation: 'getResourceType',
+    entry: 'functions/discovery/get-resource-type.ts',
+    table: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/Schemas',
+    operation: 'listSchemas',
+    entry: 'functions/discovery/list-schemas.ts',
+    table: 'none',
+  },
+  {
+    method: 'GET',
+    path: '/Schemas/{id}',
+    operation: 'getSchema',
+    entry: 'functions/discovery/get-schema.ts',
+    table: 'none',
   },
 ];
 

@@ -1,8 +1,12 @@
 import { scimHandler } from '../../shared/http/handler.js';
-import { ok, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import {
+  okUnlessNotModified,
+  projectionOf,
+  resourceLogFields,
+} from '../../shared/http/responses.js';
 import { getUser } from '../../shared/service/users.js';
 
-/** GET /Users/{id} */
+/** GET /Users/{id} (304 when If-None-Match names the current version) */
 export const handler = scimHandler('getUser', async (request, { log }) => {
   log({ resourceType: 'User', resourceId: request.params.id });
   const user = await getUser(request.params.id ?? '', {
@@ -10,5 +14,5 @@ export const handler = scimHandler('getUser', async (request, { log }) => {
     projection: projectionOf(request),
   });
   log(resourceLogFields(user));
-  return ok(user);
+  return okUnlessNotModified(user, request);
 });

@@ -1,22 +1,15 @@
 import { scimHandler } from '../../shared/http/handler.js';
 import { projectionOf } from '../../shared/http/responses.js';
+import { searchParametersFromQuery } from '../../shared/scim/search.js';
 import { listUsers } from '../../shared/service/users.js';
 
-/** GET /Users (filter, startIndex, count, attributes, excludedAttributes) */
+/** GET /Users (filter, sortBy, sortOrder, startIndex, count, cursor, attributes, excludedAttributes) */
 export const handler = scimHandler('listUsers', async (request, { log }) => {
-  const query = request.query;
-  const list = await listUsers(
-    {
-      filter: query.get('filter') ?? undefined,
-      startIndex: query.get('startIndex') ?? undefined,
-      count: query.get('count') ?? undefined,
-    },
-    { baseUrl: request.baseUrl, projection: projectionOf(request) },
-  );
-  log({
-    resourceType: 'User',
-    filter: query.get('filter') ?? undefined,
-    totalResults: list.totalResults,
+  const parameters = searchParametersFromQuery(request.query);
+  const list = await listUsers(parameters, {
+    baseUrl: request.baseUrl,
+    projection: projectionOf(request),
   });
+  log({ resourceType: 'User', filter: parameters.filter, totalResults: list.totalResults });
   return { status: 200, body: list };
 });

@@ -1,13 +1,14 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type Route, SCIM_BASE_PATH } from '../../shared/routes.js';
+import type { Route, TableAccess } from '../../shared/routes.js';
+import { type IndexDesign, tableDesign } from '../../shared/store/table-design.js';
 import type { TenantConfig } from '../tenants.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -19,6 +20,20 @@ export const SCIM_ARCHITECTURE = Architecture.ARM_64;
 export const SCIM_TIMEOUT = Duration.seconds(10);
 export const DEFAULT_MEMORY_MB = 512;
 
+/** What a reader may do: key lookups, batches of them and queries; never a Scan. */
+export const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+/**
+ * What a writer may do besides reading. TransactWriteItems has no action of its own: IAM checks
+ * each of its Put, Update, Delete and ConditionCheck items against these.
+ */
+export const WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
 /**
  * The project is ESM: packages that still `require()` Node built-ins need a `require` in the
  * bundle's scope. The alias avoids clashing with a bundled `createRequire` import.
@@ -26,17 +41,24 @@ export const DEFAULT_MEMORY_MB = 512;
 const ESM_REQUIRE_BANNER =
   "import { createRequire as scimCreateRequire } from 'node:module'; const require = scimCreateRequire(import.meta.url);";
 
+/** What a function runs: a route of the route table, the fallback route or a scheduled job. */
+export type FunctionSpec = Pick<Route, 'operation' | 'entry' | 'table'>;
+
 export interface ScimFunctionProps {
-  readonly route: Route;
+  readonly spec: FunctionSpec;
+  /** The Lambda description, e.g. `SCIM getUser: GET /scim/v2/Users/{id} (tenant demo)`. */
+  readonly description: string;
   readonly table: ITable;
   readonly tenant: TenantConfig;
   /** @default 512 */
   readonly memorySize?: number;
+  /** @default SCIM_TIMEOUT; functions behind API Gateway must stay below its 29 s. */
+  readonly timeout?: Duration;
 }
 
 /**
  * One SCIM operation's Lambda function: runtime, architecture, bundling, its own log group and
- * least-privilege grants (read-only unless the route writes).
+ * least-privilege grants (exactly the table access its spec declares).
  */
 export class ScimFunction extends Construct {
   readonly function: NodejsFunction;
@@ -44,7 +66,7 @@ export class ScimFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: ScimFunctionProps) {
     super(scope, id);
-    const { route, table, tenant } = props;
+    const { spec, table, tenant } = props;
 
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: tenant.logRetentionDays,
@@ -56,20 +78,20 @@ export class ScimFunction extends Construct {
     // group in the account.
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${tenant.name} SCIM ${route.operation}`,
+      description: `${tenant.name} SCIM ${spec.operation}`,
     });
     this.logGroup.grantWrite(role);
 
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, route.entry),
+      entry: join(REPO_ROOT, spec.entry),
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      description: `SCIM ${route.operation}: ${route.method} ${SCIM_BASE_PATH}${route.path} (tenant ${tenant.name})`,
+      description: props.description,
       runtime: SCIM_RUNTIME,
       architecture: SCIM_ARCHITECTURE,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
-      timeout: SCIM_TIMEOUT,
+      timeout: props.timeout ?? SCIM_TIMEOUT,
       role,
       logGroup: this.logGroup,
       environment: {
@@ -97,21 +119,28 @@ export class ScimFunction extends Construct {
       },
     });
 
-    if (route.writes) {
-      table.grantReadWriteData(this.function);
-    } else {
-      table.grantReadData(this.function);
-    }
-
-    // The grant's only wildcard is this table's index ARNs; acknowledge exactly that finding.
-    const cfnTable = table.node.defaultChild;
-    if (cfnTable instanceof CfnElement) {
-      const tableLogicalId = Stack.of(this).resolve(cfnTable.logicalId) as string;
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${tableLogicalId}.Arn>/index/*]`,
-        reason:
-          "Queries the table's own GSIs (lookups by type, externalId, email, phone, member); the wildcard covers only this table's indexes.",
-      });
+    for (const statement of tableStatements(table, spec.table)) {
+      role.addToPrincipalPolicy(statement);
     }
   }
+}
+
+/**
+ * The table permissions of one access level, on the table and each of its indexes by name: no
+ * wildcard resource, no Scan, no table management.
+ */
+export function tableStatements(table: ITable, access: TableAccess): PolicyStatement[] {
+  if (access === 'none') return [];
+  const indexArns = (Object.values(tableDesign.indexes) as IndexDesign[]).map(
+    (index) => `${table.tableArn}/index/${index.name}`,
+  );
+  const statements = [
+    new PolicyStatement({ actions: READ_ACTIONS, resources: [table.tableArn] }),
+    // Indexes only answer queries.
+    new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }),
+  ];
+  if (access === 'write') {
+    statements.push(new PolicyStatement({ actions: WRITE_ACTIONS, resources: [table.tableArn] }));
+  }
+  return statements;
 }

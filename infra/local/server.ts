@@ -61,11 +61,14 @@ interface CompiledRoute {
 
 /** Starts the local API Gateway stand-in and resolves once it listens. */
 export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  // CloudWatch metrics (EMF lines on stdout) mean nothing here; set it to false to see them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const host = options.host ?? '127.0.0.1';
-  const compiled: CompiledRoute[] = (options.routes ?? routeTable).map((route) => ({
-    route,
-    pattern: compileRoutePath(SCIM_BASE_PATH + route.path),
-  }));
+  // API Gateway prefers a literal segment to a `{param}` (`/Users/.search` over `/Users/{id}`);
+  // trying routes with fewer parameters first does the same here (the sort is stable).
+  const compiled: CompiledRoute[] = [...(options.routes ?? routeTable)]
+    .sort((a, b) => parameterCount(a.path) - parameterCount(b.path))
+    .map((route) => ({ route, pattern: compileRoutePath(SCIM_BASE_PATH + route.path) }));
   const handlers = new Map<string, Promise<Handler>>();
   const loadHandler = (entry: string): Promise<Handler> => {
     let loaded = handlers.get(entry);
@@ -169,6 +172,10 @@ async function serve(
     return sendJson(response, 500, { message: 'Internal Server Error' });
   }
   writeResult(response, result);
+}
+
+function parameterCount(path: string): number {
+  return path.split('/').filter((segment) => /^\{\w+\}$/.test(segment)).length;
 }
 
 /** The body as UTF-8, undefined when empty, or 'too large' beyond the local limit. */

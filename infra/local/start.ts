@@ -56,10 +56,19 @@ const server = await startLocalServer({ port, host: '127.0.0.1' }).catch(async (
 console.log(`Tenant URL: ${server.url}`);
 console.log(`Secret Token: ${token}`);
 
+// In AWS an EventBridge schedule runs the membership sweeper; locally it runs every minute.
+const SWEEP_INTERVAL_MS = 60_000;
+const sweeper = setInterval(async () => {
+  const { handler: sweep } = await import('../../functions/groups/sweep-memberships.js');
+  await sweep({}).catch((error: unknown) => console.error('membership sweep failed', error));
+}, SWEEP_INTERVAL_MS);
+sweeper.unref();
+
 let stopping = false;
 const shutdown = async () => {
   if (stopping) process.exit(1); // A second Ctrl-C does not wait.
   stopping = true;
+  clearInterval(sweeper);
   await server.close();
   await dynamodb?.stop();
   process.exit(0);

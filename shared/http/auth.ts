@@ -1,6 +1,7 @@
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
+  errors,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
@@ -8,9 +9,19 @@ import {
 } from 'jose';
 import { type AuthConfig, tokenAudience } from '../config.js';
 import { UnauthorizedError } from '../scim/errors.js';
+import { logger } from './logger.js';
 
 /** Entra's application id for every custom (non-gallery) SCIM app: the `aud` of its tokens. */
 export const ENTRA_CUSTOM_APP_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
+
+/**
+ * Where an Entra tenant publishes the keys of its v1 tokens (issuer `https://sts.windows.net/…/`,
+ * which is what provisioning sends). Fetched on first use, then cached by jose (refetched at most
+ * every 30 s when a token names an unknown `kid`, e.g. after Entra rolls its keys).
+ */
+export function entraJwksUrl(entraTenantId: string): string {
+  return `https://login.microsoftonline.com/${entraTenantId}/discovery/keys`;
+}
 
 /** Who called: logged with every request (never the token itself). */
 export interface Caller {
@@ -36,10 +47,7 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
     ? {
         issuer: `https://sts.windows.net/${config.entraTenantId}/`,
         keys: createRemoteJWKSet(
-          new URL(
-            config.entraJwksUrl ??
-              `https://login.microsoftonline.com/${config.entraTenantId}/discovery/v2.0/keys`,
-          ),
+          new URL(config.entraJwksUrl ?? entraJwksUrl(config.entraTenantId)),
         ),
       }
     : undefined;
@@ -65,11 +73,12 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
     }
 
     if (entra) {
-      const issued = await verifyOrUndefined(token, entra.keys, {
-        algorithms: ['RS256'],
-        issuer: entra.issuer,
-        audience: ENTRA_CUSTOM_APP_AUDIENCE,
-      });
+      const issued = await verifyOrUndefined(
+        token,
+        entra.keys,
+        { algorithms: ['RS256'], issuer: entra.issuer, audience: ENTRA_CUSTOM_APP_AUDIENCE },
+        true,
+      );
       if (issued && issued.tid === config.entraTenantId) {
         return { kind: 'entra-token', tokenId: String(issued.oid ?? issued.sub ?? 'unknown') };
       }
@@ -82,12 +91,29 @@ async function verifyOrUndefined(
   token: string,
   keys: JWTVerifyGetKey,
   options: { algorithms: string[]; issuer: string; audience: string },
+  remoteKeys = false,
 ): Promise<(JWTPayload & Record<string, unknown>) | undefined> {
   try {
     const { payload } = await jwtVerify(token, keys, { ...options, clockTolerance: 30 });
     return payload as JWTPayload & Record<string, unknown>;
-  } catch {
-    // Signature, claim, key-lookup and network failures all mean "not this kind of token".
+  } catch (error) {
+    // Signature, claim, key-lookup and network failures all mean "not this kind of token"; an
+    // unreachable key set is worth a line of its own, since every Entra token then fails.
+    if (remoteKeys && isKeyFetchFailure(error)) {
+      logger.warn('Entra signing keys could not be fetched', {
+        errorName: (error as Error).name,
+        errorCode: (error as { code?: string }).code,
+      });
+    }
     return undefined;
   }
+}
+
+function isKeyFetchFailure(error: unknown): boolean {
+  if (!(error instanceof errors.JOSEError)) return true;
+  return (
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    error.code === errors.JOSEError.code
+  );
 }

@@ -11,15 +11,21 @@ export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   const scim = error instanceof ScimError ? error : undefined;
   const status = scim?.status ?? 500;
-  const body = {
-    schemas: [ERROR_SCHEMA],
-    status: String(status),
-    ...(scim?.scimType ? { scimType: scim.scimType } : {}),
-    detail: scim?.detail ?? 'Internal server error',
-  };
+  const body = errorBody(error);
   return {
     statusCode: status,
     headers: { 'content-type': SCIM_CONTENT_TYPE, ...(scim?.headers ?? {}) },
     body: JSON.stringify(body),
+  };
+}
+
+/** The RFC 7644 §3.12 error body of `error` (also used for failed `POST /Bulk` operations). */
+export function errorBody(error: unknown) {
+  const scim = error instanceof ScimError ? error : undefined;
+  return {
+    schemas: [ERROR_SCHEMA],
+    status: String(scim?.status ?? 500),
+    ...(scim?.scimType ? { scimType: scim.scimType } : {}),
+    detail: scim?.detail ?? 'Internal server error',
   };
 }

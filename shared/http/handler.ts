@@ -1,3 +1,6 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type {
@@ -13,6 +16,8 @@ import { type BearerVerifier, type Caller, createBearerVerifier } from './auth.j
 import { parseJsonBody } from './body.js';
 import { errorResponse, SCIM_CONTENT_TYPE } from './error-response.js';
 import { logger } from './logger.js';
+import { operationMetrics, recordRequest } from './metrics.js';
+import { filterLogFields } from './request-log.js';
 import type { LogFields, ScimRequest, ScimResponse } from './types.js';
 
 type Event = APIGatewayProxyEventV2;
@@ -44,36 +49,45 @@ function bearerVerifier(): BearerVerifier {
 }
 
 /**
- * The middy chain every SCIM function uses: request log and error mapping (outermost, so it sees
- * every outcome) → header normalizer → bearer auth → JSON body → the handler.
+ * The middy chain every SCIM function uses: Lambda context for the logger and metrics flushing
+ * (outermost) → request log, metrics and error mapping (so it sees every outcome) → header
+ * normalizer → bearer auth → JSON body → the handler.
  *
  * @example
  * export const handler = scimHandler('getUser', async ({ params }) =>
  *   ({ status: 200, body: await getUser(params.id) }));
  */
 export function scimHandler(operation: string, fn: ScimHandlerFn) {
-  return middy<Event, Result, Error, Context>()
-    .use(requestLog(operation))
-    .use(httpHeaderNormalizer())
-    .use(bearerAuth())
-    .handler(async (event, _context, { signal: _signal }) => {
-      const state = stateOf(event);
-      const request = toScimRequest(event);
-      const response = await withStoreStats(state.stats, () =>
-        fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
-      );
-      const result = toResult(response);
-      if (exposeStoreStats) {
-        // Local runs and the benchmark only: lets a client count what each request cost.
-        Object.assign(result.headers ?? {}, {
-          'x-store-calls': String(state.stats.calls),
-          'x-store-capacity': String(state.stats.capacityUnits),
-          'x-store-ms': state.stats.millis.toFixed(2),
-          'x-store-commands': JSON.stringify(state.stats.byCommand),
-        });
-      }
-      return result;
-    });
+  const metrics = operationMetrics(operation);
+  return (
+    middy<Event, Result, Error, Context>()
+      // Never the event: its headers hold the bearer token and its body the payload.
+      .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+      .use(logMetrics(metrics))
+      .use(requestLog(operation, metrics))
+      .use(httpHeaderNormalizer())
+      .use(bearerAuth())
+      .handler(async (event, _context, { signal: _signal }) => {
+        const state = stateOf(event);
+        const request = toScimRequest(event);
+        const response = await withStoreStats(state.stats, () =>
+          fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
+        );
+        const result = toResult(response);
+        if (exposeStoreStats) {
+          // Local runs and the benchmark only: lets a client count what each request cost.
+          Object.assign(result.headers ?? {}, {
+            'x-store-calls': String(state.stats.calls),
+            'x-store-capacity': String(state.stats.capacityUnits),
+            'x-store-ms': state.stats.millis.toFixed(2),
+            'x-store-commands': JSON.stringify(state.stats.byCommand),
+            // From the first middleware to here, DynamoDB waits included (minus x-store-ms = ours).
+            'x-handler-ms': (performance.now() - state.started).toFixed(2),
+          });
+        }
+        return result;
+      })
+  );
 }
 
 const STATE = Symbol('scimRequestState');
@@ -81,26 +95,40 @@ function stateOf(event: Event): RequestState {
   return (event as unknown as { [STATE]: RequestState })[STATE];
 }
 
-function requestLog(operation: string): MiddlewareObj<Event, Result> {
+/**
+ * One log line per request (ids and outcomes, never a token or a body) and its metrics. Handlers
+ * add ids through `log`; a `filter` they report is reduced to what `filterLogFields` keeps.
+ */
+function requestLog(operation: string, metrics: Metrics): MiddlewareObj<Event, Result> {
   const finish = (event: Event, status: number, error?: unknown) => {
     const state = stateOf(event);
     const scim = error instanceof ScimError ? error : undefined;
+    const durationMs = Math.round((performance.now() - state.started) * 10) / 10;
+    const { filter, ...handlerFields } = state.logFields;
     const fields = {
       operation,
       method: event.requestContext?.http?.method,
       route: event.routeKey,
+      path: event.rawPath,
       status,
       scimType: scim?.scimType,
       errorDetail: status >= 400 ? (scim?.detail ?? 'internal error') : undefined,
-      durationMs: Math.round((performance.now() - state.started) * 10) / 10,
+      durationMs,
       dynamodbCalls: state.stats.calls,
       dynamodbCapacityUnits: state.stats.capacityUnits,
       dynamodbMs: Math.round(state.stats.millis * 10) / 10,
       requestId: event.requestContext?.requestId,
       callerKind: state.caller?.kind,
       callerTokenId: state.caller?.tokenId,
-      ...state.logFields,
+      ...handlerFields,
+      ...(typeof filter === 'string'
+        ? filterLogFields(
+            filter,
+            typeof handlerFields.totalResults === 'number' ? handlerFields.totalResults : undefined,
+          )
+        : {}),
     };
+    recordRequest(metrics, status, durationMs);
     if (status >= 500) {
       logger.error('request failed', { ...fields, error: error as Error });
     } else {
@@ -142,6 +170,7 @@ function toScimRequest(event: Event): ScimRequest {
   return {
     method: event.requestContext?.http?.method ?? 'GET',
     params: (event.pathParameters ?? {}) as Record<string, string>,
+    path: pathBelowBase(event),
     // rawQueryString, not queryStringParameters: API Gateway does not turn `+` into a space.
     query: new URLSearchParams(event.rawQueryString ?? ''),
     body: parseJsonBody(event),
@@ -158,6 +187,13 @@ function scimBasePath(event: Event): string {
   const rawPath = event.rawPath ?? '';
   const at = rawPath.indexOf(SCIM_BASE_PATH);
   return at < 0 ? SCIM_BASE_PATH : rawPath.slice(0, at + SCIM_BASE_PATH.length);
+}
+
+/** The path after the SCIM base path (`/Users/…`); the whole path when it lies outside it. */
+function pathBelowBase(event: Event): string {
+  const rawPath = event.rawPath ?? '';
+  const at = rawPath.indexOf(SCIM_BASE_PATH);
+  return at < 0 ? rawPath : rawPath.slice(at + SCIM_BASE_PATH.length);
 }
 
 function toResult(response: ScimResponse): Result {

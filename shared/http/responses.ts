@@ -1,5 +1,11 @@
+import { BULK_RESPONSE_URN } from '../scim/bulk.js';
+import { ScimError } from '../scim/errors.js';
 import { type Projection, parseProjection } from '../scim/resource.js';
+import type { BulkOperationResult } from '../service/bulk.js';
 import type { Presented } from '../service/resources.js';
+import { matchesIfNoneMatch } from '../service/versions.js';
+import { errorBody } from './error-response.js';
+import { logger } from './logger.js';
 import type { LogFields, ScimRequest, ScimResponse } from './types.js';
 
 /** 201 with the resource, its `Location` and `ETag` (RFC 7644 §3.3). */
@@ -18,6 +24,16 @@ export function ok(resource: Presented): ScimResponse {
     body: resource.body,
     headers: { Location: resource.location, ETag: resource.etag },
   };
+}
+
+/**
+ * The answer to a GET of one resource: 304 with the `ETag` and no body when `If-None-Match` names
+ * the current version (RFC 7644 §3.14, RFC 7232 §3.2), else 200 with the resource.
+ */
+export function okUnlessNotModified(resource: Presented, request: ScimRequest): ScimResponse {
+  return matchesIfNoneMatch(request.headers['if-none-match'], resource.record.version)
+    ? { status: 304, headers: { ETag: resource.etag, Location: resource.location } }
+    : ok(resource);
 }
 
 /**
@@ -47,13 +63,65 @@ export function asksForAttributes(request: ScimRequest): boolean {
   return request.query.has('attributes') || request.query.has('excludedAttributes');
 }
 
-/** The ids worth a log line: never attribute values beyond the external id. */
+/**
+ * The ids worth a log line: the resource's id and version and the identifiers an operator looks
+ * a user or group up by (externalId, userName, displayName); never other attribute values.
+ */
 export function resourceLogFields(resource: Presented): LogFields {
-  const externalId = resource.record.data.externalId;
+  const { externalId, userName, displayName } = resource.record.data;
   return {
     resourceType: resource.record.type,
     resourceId: resource.record.id,
     externalId: typeof externalId === 'string' ? externalId : undefined,
+    ...(resource.record.type === 'User'
+      ? { userName: typeof userName === 'string' ? userName : undefined }
+      : { displayName: typeof displayName === 'string' ? displayName : undefined }),
     version: resource.record.version,
+  };
+}
+
+/**
+ * 200 with a discovery resource or list (RFC 7644 §4). These endpoints ignore query parameters,
+ * except that a `filter` is refused with 403, so that no client believes its conditions held.
+ */
+export function discovery(request: ScimRequest, body: unknown): ScimResponse {
+  if (request.query.has('filter')) {
+    throw new ScimError(
+      403,
+      'Discovery endpoints (/ServiceProviderConfig, /ResourceTypes, /Schemas) do not support filter.',
+    );
+  }
+  return { status: 200, body };
+}
+
+/**
+ * 200 with the RFC 7644 §3.7.3 BulkResponse: per operation its method, bulkId, location, version
+ * and status (as a string); a failed one also carries its error body as `response`. Successful
+ * operations carry no body (RFC 7644 allows omitting it; the client reads `location`). Failures
+ * that are not SCIM errors are logged here, as the request's own error mapper would have.
+ */
+export function bulkResponse(results: readonly BulkOperationResult[]): ScimResponse {
+  return {
+    status: 200,
+    body: {
+      schemas: [BULK_RESPONSE_URN],
+      Operations: results.map((result) => {
+        if (result.error !== undefined && !(result.error instanceof ScimError)) {
+          logger.error('bulk operation failed', {
+            operationIndex: result.index,
+            method: result.method,
+            error: result.error as Error,
+          });
+        }
+        return {
+          method: result.method,
+          ...(result.bulkId === undefined ? {} : { bulkId: result.bulkId }),
+          ...(result.location === undefined ? {} : { location: result.location }),
+          ...(result.version === undefined ? {} : { version: result.version }),
+          status: String(result.status),
+          ...(result.error === undefined ? {} : { response: errorBody(result.error) }),
+        };
+      }),
+    },
   };
 }

@@ -3,6 +3,11 @@ export interface ScimRequest {
   readonly method: string;
   /** Path parameters from the route (`{id}`). */
   readonly params: Readonly<Record<string, string>>;
+  /**
+   * The request path after the SCIM base path, e.g. `/Users/2819c223`; the whole path when the
+   * request lies outside it.
+   */
+  readonly path: string;
   /** The query string, decoded the way browsers and Entra encode it (`+` is a space). */
   readonly query: URLSearchParams;
   /** The parsed JSON body, or undefined when there is none. */

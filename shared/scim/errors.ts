@@ -3,7 +3,7 @@
  * status and RFC 7644 `scimType`, and `shared/http` turns it into the error body in one place.
  */
 
-/** RFC 7644 §3.12 Table 9, plus RFC 9865's `invalidCursor`/`expiredCursor`. */
+/** RFC 7644 §3.12 Table 9, plus RFC 9865's `invalidCursor`/`expiredCursor`/`invalidCount`. */
 export type ScimType =
   | 'invalidFilter'
   | 'tooMany'
@@ -16,7 +16,8 @@ export type ScimType =
   | 'invalidVers'
   | 'sensitive'
   | 'invalidCursor'
-  | 'expiredCursor';
+  | 'expiredCursor'
+  | 'invalidCount';
 
 export class ScimError extends Error {
   override readonly name: string = 'ScimError';

@@ -8,7 +8,7 @@
  * URN; no `id`, `schemas` or `meta` (the store keeps those as item metadata) and no Group
  * `members` (memberships are items of their own).
  */
-import { InvalidSyntaxError, InvalidValueError } from './errors.js';
+import { InvalidSyntaxError, InvalidValueError, MutabilityError } from './errors.js';
 import {
   allSchemas,
   coerceAttributeValue,
@@ -132,6 +132,76 @@ export function normalizeResource(
     if (isPlainObject(extension)) requirePresent(resourceType, schema.attributes, extension);
   }
   return members === undefined ? { resource } : { resource, members };
+}
+
+/**
+ * The mutability rule of a PUT for immutable attributes (RFC 7644 §3.5.1): once an immutable
+ * attribute has a value, the replacement must carry the same value (strings compared per
+ * `caseExact`); with no current value any value may be set. Checked for core and extension
+ * attributes and for the immutable sub-attributes of single-valued complex attributes. Elements of
+ * a multi-valued attribute (a Group's `members`, whose `value`, `$ref` and `type` are immutable)
+ * have no identity beyond those values: a PUT adds and removes elements but cannot change one in
+ * place, so they always pass. readOnly attributes need no check: `normalizeResource` ignores them.
+ *
+ * @param current the stored attributes; `next` the normalized PUT body (both in the stored layout).
+ * @throws MutabilityError naming the first attribute whose value would change.
+ *
+ * @example
+ * checkImmutable('Group', group.data, normalizeResource('Group', body).resource)
+ */
+export function checkImmutable(
+  resourceType: ResourceTypeName,
+  current: ScimResource,
+  next: ScimResource,
+): void {
+  const type = resourceTypeDefinition(resourceType);
+  checkImmutableAttributes(type.schema.attributes, current, next, '');
+  checkImmutableAttributes(commonAttributes, current, next, '');
+  for (const { schema } of type.extensions) {
+    const before = current[schema.id];
+    const after = next[schema.id];
+    checkImmutableAttributes(
+      schema.attributes,
+      isPlainObject(before) ? before : {},
+      isPlainObject(after) ? after : {},
+      `${schema.id}:`,
+    );
+  }
+}
+
+/** {@link checkImmutable} over one list of definitions (exported for schemas to come). */
+export function checkImmutableAttributes(
+  definitions: readonly AttributeDefinition[],
+  current: Record<string, unknown>,
+  next: Record<string, unknown>,
+  prefix: string,
+): void {
+  for (const definition of definitions) {
+    if (definition.multiValued) continue;
+    const before = current[definition.name];
+    const after = next[definition.name];
+    if (definition.mutability === 'immutable') {
+      if (before !== undefined && !sameValue(definition, before, after)) {
+        throw new MutabilityError(
+          `${prefix}${definition.name} is immutable: a PUT must repeat its current value.`,
+        );
+      }
+    } else if (definition.type === 'complex' && isPlainObject(before)) {
+      checkImmutableAttributes(
+        definition.subAttributes ?? [],
+        before,
+        isPlainObject(after) ? after : {},
+        `${prefix}${definition.name}.`,
+      );
+    }
+  }
+}
+
+function sameValue(definition: AttributeDefinition, a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact) {
+    return a.toLowerCase() === b.toLowerCase();
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -275,15 +345,20 @@ export function wantsAttribute(
 
 export interface ListResponse {
   readonly schemas: readonly [typeof LIST_RESPONSE_URN];
-  readonly totalResults: number;
+  /** Left out only by a cursor page whose total is unknown (RFC 9865 §2). */
+  readonly totalResults?: number;
   readonly itemsPerPage: number;
-  readonly startIndex: number;
+  /** Index paging only; cursor pages have none. */
+  readonly startIndex?: number;
+  /** RFC 9865: the cursor of the next page; absent on the last page. */
+  readonly nextCursor?: string;
   readonly Resources: readonly ScimResource[];
 }
 
 /**
  * The RFC 7644 §3.4.2 ListResponse for one page of results. `itemsPerPage` is the number of
- * resources on this page unless given.
+ * resources on this page unless given. An index page gives `startIndex`; a cursor page (RFC 9865)
+ * gives `nextCursor` unless it is the last one, and may leave `totalResults` out.
  *
  * @example
  * listResponse([], { totalResults: 0, startIndex: 1 })
@@ -292,16 +367,18 @@ export interface ListResponse {
 export function listResponse(
   resources: readonly ScimResource[],
   page: {
-    readonly totalResults: number;
-    readonly startIndex: number;
+    readonly totalResults?: number;
+    readonly startIndex?: number;
     readonly itemsPerPage?: number;
+    readonly nextCursor?: string;
   },
 ): ListResponse {
   return {
     schemas: [LIST_RESPONSE_URN],
-    totalResults: page.totalResults,
+    ...(page.totalResults === undefined ? {} : { totalResults: page.totalResults }),
     itemsPerPage: page.itemsPerPage ?? resources.length,
-    startIndex: page.startIndex,
+    ...(page.startIndex === undefined ? {} : { startIndex: page.startIndex }),
+    ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
     Resources: resources,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { limits } from '../config.js';
 import { NotFoundError } from '../scim/errors.js';
 import { applyPatch } from '../scim/patch.js';
-import { normalizeResource } from '../scim/resource.js';
+import { checkImmutable, normalizeResource, wantsAttribute } from '../scim/resource.js';
 import { removeMemberships } from '../store/memberships.js';
 import {
   createResource,
@@ -12,6 +12,7 @@ import {
   type StoredResource,
   VersionConflictError,
 } from '../store/resources.js';
+import { groupsOfUser } from './groups.js';
 import {
   type ListQuery,
   listResources,
@@ -41,12 +42,28 @@ export async function createUser(body: unknown, options: PresentOptions): Promis
   return presentResource(record, options);
 }
 
+/** A user, with its read-only `groups` (from the byMember index) unless the projection drops it. */
 export async function getUser(id: string, options: PresentOptions): Promise<Presented> {
-  return presentResource(await requireUser(id), options);
+  const withGroups = wantsAttribute(TYPE, options.projection, 'groups');
+  // Both reads at once: a missing user makes the index Query wasted, not wrong.
+  const [record, groups] = await Promise.all([
+    requireUser(id),
+    withGroups ? groupsOfUser(id, options.baseUrl) : undefined,
+  ]);
+  return presentResource(record, options, groups ? { groups } : {});
 }
 
+/** Lists users; `groups` only when `attributes` names it (keeps a lookup at one or two calls). */
 export async function listUsers(query: ListQuery, options: PresentOptions) {
-  return listResources(TYPE, query, options);
+  const withGroups =
+    options.projection?.attributes !== undefined &&
+    wantsAttribute(TYPE, options.projection, 'groups');
+  return listResources(TYPE, query, options, async (record) =>
+    withGroups
+      ? presentResource(record, options, { groups: await groupsOfUser(record.id, options.baseUrl) })
+          .body
+      : presentResource(record, options).body,
+  );
 }
 
 export async function replaceUser(
@@ -58,6 +75,8 @@ export async function replaceUser(
   const { resource } = normalizeResource(TYPE, body);
   const current = await requireUser(id);
   checkIfMatch(ifMatch, current.version);
+  // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
+  checkImmutable(TYPE, current.data, resource);
   const next = nextVersion(current, resource);
   await replaceResource(current, next);
   return presentResource(next, options);

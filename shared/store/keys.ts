@@ -53,6 +53,19 @@ export const keys = {
 
   membershipSkPrefix: 'MEMBER#',
 
+  /**
+   * The marker of a deleted user or group whose membership items may still need deleting; the
+   * sweeper finishes the work and removes it.
+   * @example keys.cleanup('Group', 'g1') // { pk: 'CLEANUP#Group', sk: 'GROUP#g1' }
+   */
+  cleanup(type: ResourceTypeName, id: string): ItemKey {
+    return { pk: `CLEANUP#${type}`, sk: `${prefix(type)}#${id}` };
+  },
+
+  cleanupPartition(type: ResourceTypeName): string {
+    return `CLEANUP#${type}`;
+  },
+
   /** Partition key of the byType index. */
   typePartition(type: ResourceTypeName): string {
     return `TYPE#${type}`;

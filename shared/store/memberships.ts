@@ -1,13 +1,274 @@
-import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+/**
+ * Membership items: one per group and member, in the group's partition (`GROUP#<gid>` /
+ * `MEMBER#<uid>`) and indexed by member (byMember) for a user's groups. Members never live inside
+ * the group item, so adding or removing one member touches O(1) items whatever the group's size.
+ */
+import {
+  GetCommand,
+  type GetCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { MemberChange } from '../scim/patch.js';
 import { batchWrite } from './batch.js';
+import { recordCleanup } from './cleanups.js';
 import { documentClient, tableName, translateUnavailable } from './client.js';
-import { keys } from './keys.js';
+import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
+import { cancellationCodes } from './resources.js';
 import { tableDesign } from './table-design.js';
 
 const byMember = tableDesign.indexes.byMember;
+const PK = tableDesign.partitionKey;
+const SK = tableDesign.sortKey;
+
+/**
+ * Members written by one TransactWriteItems: each member costs a ConditionCheck on its user and a
+ * write of its membership, and a transaction holds at most 100 actions.
+ */
+export const MEMBERS_PER_TRANSACTION = 50;
+
+/** Transactions (or BatchWriteItem calls) of one request in flight at once. */
+const WRITE_PARALLELISM = 4;
+/** BatchWriteItem calls in flight while a deleted group's memberships are swept. */
+const SWEEP_PARALLELISM = 16;
+/**
+ * Deletes between two looks at the sweep's deadline (one round of parallel BatchWriteItem calls):
+ * under half a second of work in AWS, where one group's items share a partition that takes about
+ * 1,000 writes a second.
+ */
+const SWEEP_CHUNK = 400;
+const MAX_ATTEMPTS = 8;
+
+/**
+ * The net effect of a PATCH's ordered member changes. Without `cleared`, `add` and `remove` are
+ * applied to the current members as they are (no need to read them); with `cleared` (a
+ * `replace` or a `remove` of all members came first), the group ends with exactly `add`.
+ */
+export interface MembershipPlan {
+  readonly cleared: boolean;
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+/**
+ * Folds ordered member changes into one add set and one remove set: a later change to the same
+ * member wins, `removeAll` and `replace` start from an empty group.
+ *
+ * @example
+ * planMembership([{ op: 'add', members: [{ value: 'a' }, { value: 'b' }] },
+ *                 { op: 'remove', members: [{ value: 'a' }] }])
+ * // → { cleared: false, add: ['b'], remove: ['a'] }
+ */
+export function planMembership(changes: readonly MemberChange[]): MembershipPlan {
+  let cleared = false;
+  const add = new Set<string>();
+  const remove = new Set<string>();
+  for (const change of changes) {
+    if (change.op === 'removeAll' || change.op === 'replace') {
+      cleared = true;
+      add.clear();
+      remove.clear();
+      if (change.op === 'removeAll') continue;
+    }
+    for (const { value } of change.members) {
+      if (change.op === 'remove') {
+        add.delete(value);
+        if (!cleared) remove.add(value);
+      } else {
+        remove.delete(value);
+        add.add(value);
+      }
+    }
+  }
+  return { cleared, add: [...add], remove: [...remove] };
+}
+
+/**
+ * The membership writes that carry out `plan` on a group whose members are `current` (only read
+ * when the plan is `cleared`): ids to add and ids to remove, none of them a no-op.
+ */
+export function resolveMembership(
+  plan: MembershipPlan,
+  current: readonly string[] = [],
+): { add: string[]; remove: string[] } {
+  if (!plan.cleared) return { add: [...plan.add], remove: [...plan.remove] };
+  const existing = new Set(current);
+  const kept = new Set(plan.add);
+  return {
+    add: plan.add.filter((id) => !existing.has(id)),
+    remove: current.filter((id) => !kept.has(id)),
+  };
+}
+
+/** A membership item as stored (bulk loads and tests; requests write through `addMembersParams`). */
+export function membershipItem(groupId: string, userId: string, added: string) {
+  return { ...keys.membership(groupId, userId), added };
+}
+
+/**
+ * Params: add members in one transaction. Each member is a ConditionCheck that its user exists
+ * and an Update that writes the membership, so a user deleted at the same moment can never be
+ * left behind as a member (user delete removes memberships after the user is gone). An existing
+ * membership keeps its `added` time: adding a member twice changes nothing.
+ */
+export function addMembersParams(
+  groupId: string,
+  userIds: readonly string[],
+  added: string,
+): TransactWriteCommandInput {
+  if (userIds.length > MEMBERS_PER_TRANSACTION) {
+    throw new Error(`at most ${MEMBERS_PER_TRANSACTION} members per transaction`);
+  }
+  return {
+    ReturnConsumedCapacity: 'TOTAL',
+    TransactItems: userIds.flatMap((userId) => {
+      const membership = keys.membership(groupId, userId);
+      return [
+        {
+          ConditionCheck: {
+            TableName: tableName,
+            Key: keys.resource('User', userId),
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': PK },
+          },
+        },
+        {
+          Update: {
+            TableName: tableName,
+            Key: { pk: membership.pk, sk: membership.sk },
+            UpdateExpression:
+              'SET #mpk = :mpk, #msk = :msk, #added = if_not_exists(#added, :added)',
+            ExpressionAttributeNames: {
+              '#mpk': byMember.partitionKey,
+              '#msk': byMember.sortKey,
+              '#added': 'added',
+            },
+            ExpressionAttributeValues: {
+              ':mpk': membership.gsi5pk,
+              ':msk': membership.gsi5sk,
+              ':added': added,
+            },
+          },
+        },
+      ];
+    }),
+  };
+}
+
+/** Params: one page of a group's membership keys, strongly consistent, in member id order. */
+export function memberPageParams(
+  groupId: string,
+  exclusiveStartKey?: Record<string, unknown>,
+): QueryCommandInput {
+  return {
+    TableName: tableName,
+    KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+    ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+    ExpressionAttributeValues: {
+      ':pk': keys.membership(groupId, '').pk,
+      ':prefix': keys.membershipSkPrefix,
+    },
+    // Only the sort key travels back: it holds the member id.
+    ProjectionExpression: '#sk',
+    ConsistentRead: true,
+    ExclusiveStartKey: exclusiveStartKey,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * Member-id boundaries at which a large group is read in parallel. Members are users, and user
+ * ids are random UUIDs (lower-case hex), so the 16 ranges hold about the same number of members;
+ * the ranges still cover every possible id.
+ */
+const RANGE_BOUNDS = [...'123456789abcdef'];
+
+/** A range of member ids: from `from` (excluded when `fromExclusive`) up to `to` (excluded). */
+export interface MemberRange {
+  readonly from: string;
+  readonly fromExclusive: boolean;
+  /** Undefined: to the end of the group's members. */
+  readonly to?: string;
+}
+
+/**
+ * The ranges that cover every member id after `after`, split at the hex boundaries above it.
+ *
+ * @example
+ * memberRanges('e7') // → [{ from: 'e7', fromExclusive: true, to: 'f' }, { from: 'f', fromExclusive: false }]
+ */
+export function memberRanges(after: string): MemberRange[] {
+  const starts = [after, ...RANGE_BOUNDS.filter((bound) => bound > after)];
+  return starts.map((from, index) => {
+    const to = starts[index + 1];
+    return to === undefined
+      ? { from, fromExclusive: index === 0 }
+      : { from, fromExclusive: index === 0, to };
+  });
+}
+
+/**
+ * Params: one page of the membership keys in a range of member ids. The bounds are inclusive in
+ * DynamoDB (`BETWEEN`), so the caller drops a key equal to an excluded bound.
+ */
+export function memberRangeParams(
+  groupId: string,
+  range: MemberRange,
+  exclusiveStartKey?: Record<string, unknown>,
+): QueryCommandInput {
+  const lower = range.fromExclusive ? '>' : '>=';
+  return {
+    ...memberPageParams(groupId, exclusiveStartKey),
+    KeyConditionExpression:
+      range.to === undefined
+        ? `#pk = :pk AND #sk ${lower} :from`
+        : '#pk = :pk AND #sk BETWEEN :from AND :to',
+    ExpressionAttributeValues: {
+      ':pk': keys.membership(groupId, '').pk,
+      ':from': keys.membership(groupId, range.from).sk,
+      ...(range.to === undefined ? {} : { ':to': keys.membership(groupId, range.to).sk }),
+    },
+  };
+}
+
+/** Params: read one membership item (is `userId` a member of `groupId`?). */
+export function membershipParams(groupId: string, userId: string): GetCommandInput {
+  const { pk, sk } = keys.membership(groupId, userId);
+  return {
+    TableName: tableName,
+    Key: { pk, sk },
+    ProjectionExpression: '#pk',
+    ExpressionAttributeNames: { '#pk': PK },
+    ConsistentRead: true,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/** Params: the keys of the membership items of `userId`, from the byMember index. */
+export function groupsOfParams(
+  userId: string,
+  exclusiveStartKey?: Record<string, unknown>,
+): QueryCommandInput {
+  return {
+    TableName: tableName,
+    IndexName: byMember.name,
+    KeyConditionExpression: '#pk = :pk',
+    ExpressionAttributeNames: { '#pk': byMember.partitionKey },
+    ExpressionAttributeValues: { ':pk': keys.membership('', userId).gsi5pk },
+    ExclusiveStartKey: exclusiveStartKey,
+    Limit: 1000,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+// ---- send -------------------------------------------------------------------------------------
 
 /**
  * The ids of the groups `userId` belongs to, from the byMember index (one Query per 1,000 groups).
+ * The index is eventually consistent: a membership written a moment ago may be missing.
  */
 export async function groupIdsOf(userId: string): Promise<string[]> {
   const groupIds: string[] = [];
@@ -16,16 +277,7 @@ export async function groupIdsOf(userId: string): Promise<string[]> {
     let output: QueryCommandOutput;
     try {
       output = await documentClient.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: byMember.name,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': byMember.partitionKey },
-          ExpressionAttributeValues: { ':pk': keys.membership('', userId).gsi5pk },
-          ExclusiveStartKey: exclusiveStartKey,
-          Limit: 1000,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
+        new QueryCommand(groupsOfParams(userId, exclusiveStartKey)),
       );
     } catch (error) {
       throw translateUnavailable(error);
@@ -38,13 +290,214 @@ export async function groupIdsOf(userId: string): Promise<string[]> {
   return groupIds;
 }
 
-/** Deletes every membership of a user (after the user itself is gone). */
+/**
+ * Deletes every membership of a user, after the user itself is gone. The byMember index it reads
+ * is eventually consistent, so a membership written a moment before the delete may not show yet:
+ * a cleanup marker (written first, so a crash cannot skip it) has the sweeper look again later.
+ */
 export async function removeMemberships(userId: string): Promise<void> {
+  await recordCleanup({ type: 'User', id: userId, deletedAt: new Date().toISOString() });
+  await removeIndexedMemberships(userId);
+}
+
+/** Deletes the memberships of `userId` the byMember index shows now. */
+export async function removeIndexedMemberships(userId: string): Promise<void> {
   const groupIds = await groupIdsOf(userId);
   await batchWrite(
     groupIds.map((groupId) => {
       const { pk, sk } = keys.membership(groupId, userId);
       return { delete: { pk, sk } };
     }),
+    WRITE_PARALLELISM,
   );
+}
+
+/** Whether `userId` is a member of `groupId` (one consistent GetItem). */
+export async function isMember(groupId: string, userId: string): Promise<boolean> {
+  if (userId.length > MAX_KEY_VALUE_LENGTH || groupId.length > MAX_KEY_VALUE_LENGTH) return false;
+  try {
+    const { Item } = await documentClient.send(new GetCommand(membershipParams(groupId, userId)));
+    return Item !== undefined;
+  } catch (error) {
+    throw translateUnavailable(error);
+  }
+}
+
+interface MemberPage {
+  readonly ids: string[];
+  readonly next?: Record<string, unknown>;
+}
+
+async function memberPage(
+  groupId: string,
+  exclusiveStartKey?: Record<string, unknown>,
+): Promise<MemberPage> {
+  try {
+    const output = await documentClient.send(
+      new QueryCommand(memberPageParams(groupId, exclusiveStartKey)),
+    );
+    return {
+      ids: (output.Items ?? []).map((item) => keys.decodeMemberId(item[SK] as string)),
+      next: output.LastEvaluatedKey,
+    };
+  } catch (error) {
+    throw translateUnavailable(error);
+  }
+}
+
+/**
+ * Every member id of a group, in id order. One Query answers a group of up to about 4,500
+ * members (a 1 MB page); the rest of a larger group is read as 16 ranges of member ids in
+ * parallel, each page by page, instead of one page after another.
+ */
+export async function memberIdsOf(groupId: string): Promise<string[]> {
+  const first = await memberPage(groupId);
+  const last = first.ids.at(-1);
+  if (!first.next || last === undefined) return first.ids;
+  const ranges = await Promise.all(memberRanges(last).map((range) => memberIdsIn(groupId, range)));
+  return [...first.ids, ...ranges.flat()];
+}
+
+async function memberIdsIn(groupId: string, range: MemberRange): Promise<string[]> {
+  const ids: string[] = [];
+  let next: Record<string, unknown> | undefined;
+  do {
+    let output: QueryCommandOutput;
+    try {
+      output = await documentClient.send(new QueryCommand(memberRangeParams(groupId, range, next)));
+    } catch (error) {
+      throw translateUnavailable(error);
+    }
+    for (const item of output.Items ?? []) {
+      const sk = item[SK] as string;
+      // Past the last membership (another kind of item), or a bound another range owns.
+      if (!sk.startsWith(keys.membershipSkPrefix)) continue;
+      const id = keys.decodeMemberId(sk);
+      if (id === range.to || (range.fromExclusive && id === range.from)) continue;
+      ids.push(id);
+    }
+    next = output.LastEvaluatedKey;
+  } while (next);
+  return ids;
+}
+
+/**
+ * Adds members, `MEMBERS_PER_TRANSACTION` per transaction, a few transactions at a time.
+ *
+ * A member whose user does not exist when its transaction runs is reported in `missing`. With
+ * `atomic` (only for at most `MEMBERS_PER_TRANSACTION` members: one transaction), a missing user
+ * means nothing was written. Otherwise the transaction is retried without the missing members:
+ * callers validated the ids before, so a user missing now was deleted in between, and leaving it
+ * out is what adding it just before its deletion would have ended in.
+ */
+export async function addMembers(
+  groupId: string,
+  userIds: readonly string[],
+  options: { readonly atomic?: boolean } = {},
+): Promise<{ missing: string[] }> {
+  if (options.atomic && userIds.length > MEMBERS_PER_TRANSACTION) {
+    throw new Error(`an atomic add takes at most ${MEMBERS_PER_TRANSACTION} members`);
+  }
+  const missing = userIds.filter((id) => id.length > MAX_KEY_VALUE_LENGTH);
+  if (options.atomic && missing.length > 0) return { missing };
+  const writable = userIds.filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
+  const chunks: string[][] = [];
+  for (let start = 0; start < writable.length; start += MEMBERS_PER_TRANSACTION) {
+    chunks.push(writable.slice(start, start + MEMBERS_PER_TRANSACTION));
+  }
+  const added = new Date().toISOString();
+  let next = 0;
+  const worker = async () => {
+    while (next < chunks.length) {
+      const chunk = chunks[next++];
+      if (chunk) missing.push(...(await addChunk(groupId, chunk, added, options.atomic ?? false)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(WRITE_PARALLELISM, chunks.length) }, worker));
+  return { missing };
+}
+
+async function addChunk(
+  groupId: string,
+  chunk: readonly string[],
+  added: string,
+  atomic: boolean,
+): Promise<string[]> {
+  const missing: string[] = [];
+  let pending = [...chunk];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    try {
+      await documentClient.send(
+        new TransactWriteCommand(addMembersParams(groupId, pending, added)),
+      );
+      return missing;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw translateUnavailable(error);
+      // Even positions are the users' ConditionChecks.
+      const gone = pending.filter((_, index) => codes[index * 2] === 'ConditionalCheckFailed');
+      if (gone.length > 0) {
+        missing.push(...gone);
+        if (atomic) return missing;
+        pending = pending.filter((id) => !gone.includes(id));
+        continue;
+      }
+      // Another transaction (e.g. adding the same user to another group) held one of the items.
+      if (codes.includes('TransactionConflict') && attempt < MAX_ATTEMPTS) {
+        await sleep(Math.random() * 20 * 2 ** attempt);
+        continue;
+      }
+      throw translateUnavailable(
+        codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')
+          ? Object.assign(new Error('throttled'), { name: 'ThrottlingException' })
+          : Object.assign(new Error('transaction conflict'), { name: 'InternalServerError' }),
+      );
+    }
+  }
+  return missing;
+}
+
+/** Removes members (idempotent: removing one who is not a member changes nothing). */
+export async function removeMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+  await batchWrite(
+    userIds
+      .filter((id) => id.length <= MAX_KEY_VALUE_LENGTH)
+      .map((userId) => {
+        const { pk, sk } = keys.membership(groupId, userId);
+        return { delete: { pk, sk } };
+      }),
+    WRITE_PARALLELISM,
+  );
+}
+
+/**
+ * Deletes every membership item of a group, page by page (the next page is read while the
+ * current one is deleted), `SWEEP_CHUNK` deletes at a time. Stops at the first chunk boundary
+ * after `deadline` (epoch ms), and says whether the partition was emptied.
+ */
+export async function removeAllMembers(groupId: string, deadline?: number): Promise<boolean> {
+  const overdue = () => deadline !== undefined && Date.now() > deadline;
+  let page = await memberPage(groupId);
+  for (;;) {
+    const following = page.next ? memberPage(groupId, page.next) : undefined;
+    // A rejected read-ahead must not go unhandled while this page is being written.
+    following?.catch(() => undefined);
+    for (let start = 0; start < page.ids.length; start += SWEEP_CHUNK) {
+      if (overdue()) return false;
+      await batchWrite(
+        page.ids.slice(start, start + SWEEP_CHUNK).map((userId) => {
+          const { pk, sk } = keys.membership(groupId, userId);
+          return { delete: { pk, sk } };
+        }),
+        SWEEP_PARALLELISM,
+      );
+    }
+    if (!following) return true;
+    if (overdue()) return false;
+    page = await following;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -215,8 +215,14 @@ function putParams(previous: StoredResource, next: StoredResource) {
   };
 }
 
-/** Params: delete a resource at `record.version`, release its guard and uncount it. */
-export function deleteParams(record: StoredResource): TransactWriteCommandInput {
+/**
+ * Params: delete a resource at `record.version`, release its guard and uncount it. `extraItems`
+ * join the same transaction (a group's cleanup marker).
+ */
+export function deleteParams(
+  record: StoredResource,
+  extraItems: NonNullable<TransactWriteCommandInput['TransactItems']> = [],
+): TransactWriteCommandInput {
   return {
     ReturnConsumedCapacity: 'TOTAL',
     TransactItems: [
@@ -238,14 +244,15 @@ export function deleteParams(record: StoredResource): TransactWriteCommandInput 
         },
       },
       counterUpdate(record.type, -1),
+      ...extraItems,
     ],
   };
 }
 
 // ---- send -------------------------------------------------------------------------------------
 
-/** Cancellation reasons of a failed transaction, by item position. */
-function cancellationCodes(error: unknown): string[] | undefined {
+/** Cancellation reasons of a failed transaction, by item position; undefined for other errors. */
+export function cancellationCodes(error: unknown): string[] | undefined {
   const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
   if (e?.name !== 'TransactionCanceledException') return undefined;
   return (e.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
@@ -303,15 +310,21 @@ export async function replaceResource(
 ): Promise<void> {
   const params = replaceParams(previous, next);
   if ('put' in params) {
-    try {
-      await documentClient.send(new PutCommand(params.put));
-    } catch (error) {
-      if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-        throw new VersionConflictError();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await documentClient.send(new PutCommand(params.put));
+        return;
+      } catch (error) {
+        const name = (error as { name?: string }).name;
+        if (name === 'ConditionalCheckFailedException') throw new VersionConflictError();
+        // A membership transaction checking this user at the same instant; the SDK does not retry it.
+        if (name === 'TransactionConflictException' && attempt < 8) {
+          await sleep(Math.random() * 20 * 2 ** attempt);
+          continue;
+        }
+        throw translateUnavailable(error);
       }
-      throw translateUnavailable(error);
     }
-    return;
   }
   await transact(params.transaction, (position) =>
     position === 2
@@ -320,8 +333,11 @@ export async function replaceResource(
   );
 }
 
-export async function deleteResource(record: StoredResource): Promise<void> {
-  await transact(deleteParams(record), () => new VersionConflictError());
+export async function deleteResource(
+  record: StoredResource,
+  extraItems?: NonNullable<TransactWriteCommandInput['TransactItems']>,
+): Promise<void> {
+  await transact(deleteParams(record, extraItems), () => new VersionConflictError());
 }
 
 export async function getResource(
@@ -493,4 +509,75 @@ export async function forEachResource(
     }
     exclusiveStartKey = output.LastEvaluatedKey;
   } while (exclusiveStartKey);
+}
+
+/** An entry of the byType index: where a page of a type's resources starts or ended. */
+export interface TypeIndexPosition {
+  /** The entry's sort key (`keys.typeSort`). */
+  readonly sortKey: string;
+  readonly id: string;
+}
+
+/** The byType index position of a resource (its name order entry). */
+export function typeIndexPosition(record: StoredResource): TypeIndexPosition {
+  return {
+    sortKey: keys.typeSort(uniqueNameOf(record.type, record.data), record.id),
+    id: record.id,
+  };
+}
+
+/** Params: one Query page of a type's resources in name order, after `after` when given. */
+export function typePageParams(
+  type: ResourceTypeName,
+  page: { after?: TypeIndexPosition; descending?: boolean; limit: number },
+): QueryCommandInput {
+  const byType = indexes.byType;
+  // A GSI's ExclusiveStartKey names the index keys and the table keys of the last entry read.
+  const exclusiveStartKey =
+    page.after === undefined
+      ? undefined
+      : {
+          [byType.partitionKey]: keys.typePartition(type),
+          [byType.sortKey]: page.after.sortKey,
+          ...keys.resource(type, page.after.id),
+        };
+  return {
+    TableName: tableName,
+    IndexName: byType.name,
+    KeyConditionExpression: '#k = :k',
+    ExpressionAttributeNames: { '#k': byType.partitionKey },
+    ExpressionAttributeValues: { ':k': keys.typePartition(type) },
+    ...(exclusiveStartKey === undefined ? {} : { ExclusiveStartKey: exclusiveStartKey }),
+    ScanIndexForward: page.descending !== true,
+    Limit: page.limit,
+    ReturnConsumedCapacity: 'TOTAL',
+  };
+}
+
+/**
+ * One Query page of a type's resources in name order (or its reverse), continuing after `after`:
+ * what cursor paging reads, O(page) at any depth. `last` is where DynamoDB stopped when there may
+ * be more (undefined at the end of the index).
+ */
+export async function queryTypePage(
+  type: ResourceTypeName,
+  page: { after?: TypeIndexPosition; descending?: boolean; limit: number },
+): Promise<{ records: StoredResource[]; last?: TypeIndexPosition }> {
+  let output: QueryCommandOutput;
+  try {
+    output = await documentClient.send(new QueryCommand(typePageParams(type, page)));
+  } catch (error) {
+    throw translateUnavailable(error);
+  }
+  const records = (output.Items ?? []).map(fromItem);
+  const lastKey = output.LastEvaluatedKey;
+  return lastKey === undefined
+    ? { records }
+    : {
+        records,
+        last: {
+          sortKey: lastKey[indexes.byType.sortKey] as string,
+          id: keys.decodeId(lastKey.pk as string),
+        },
+      };
 }

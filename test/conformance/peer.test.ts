@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/service.js';
 import { absenceNote, sharedFile } from '../support/shared-folder.js';
-import { PEER_COLLECTION, runPeerSuite } from './peer-suite.js';
+import { ALL_FOLDERS, PEER_COLLECTION, runPeerSuite } from './peer-suite.js';
 
 const collectionPath = sharedFile(PEER_COLLECTION);
 
-/** The folders this service is judged on so far (discovery and groups join as they land). */
-const FOLDERS = ['User tests', 'ComplexAttribute tests', 'User tests with garbage'];
+/** Every folder of the collection: discovery, users, groups, complex attributes and garbage. */
+const FOLDERS = ALL_FOLDERS;
 
 describe.skipIf(!collectionPath)(
   `Microsoft's SCIM Postman collection with newman (${collectionPath ? 'present' : absenceNote(PEER_COLLECTION)})`,
@@ -17,7 +17,7 @@ describe.skipIf(!collectionPath)(
     });
     afterAll(() => service?.close());
 
-    it('passes every assertion of the user folders apart from documented deviations', async () => {
+    it('passes every assertion of every folder apart from documented deviations', async () => {
       const result = await runPeerSuite({
         url: service.url,
         token: service.token,

@@ -1,19 +1,23 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type PolicyViolation } from 'aws-cdk-lib';
+import { App, type PolicyViolation, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { ScimStack, scimStackName } from '../../infra/scim-stack.js';
+import { alarmThresholds } from '../../infra/constructs/monitoring.js';
+import { READ_ACTIONS, ScimFunction, WRITE_ACTIONS } from '../../infra/constructs/scim-function.js';
+import { logQueries } from '../../infra/log-queries.js';
+import { membershipSweep, ScimStack, scimStackName } from '../../infra/scim-stack.js';
 import {
   declaredTenants,
   loadTenant,
   parseTenantConfig,
   type TenantConfig,
 } from '../../infra/tenants.js';
-import { routes, SCIM_BASE_PATH } from '../../shared/routes.js';
+import { fallbackRoute, routes, SCIM_BASE_PATH } from '../../shared/routes.js';
 import { createTableInput } from '../../shared/store/table-design.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
@@ -28,8 +32,8 @@ type Resource = {
 
 /** CDK context that skips esbuild: the template is what these tests look at, not the bundles. */
 const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
-const WRITE_ACTIONS =
-  /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem|PartiQL(Insert|Update|Delete)|\*)$/;
+/** API Gateway ends an integration after 29 s; a function must give up before that. */
+const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
 function synthesize(tenant: TenantConfig = loadTenant('demo')) {
   const app = new App({ context: SKIP_BUNDLING });
@@ -64,14 +68,40 @@ function functionOfRoute(resources: Record<string, Resource>, routeKey: string):
   return resources[integrationId]!.Properties.IntegrationUri['Fn::GetAtt'][0] as string;
 }
 
-function actionsOfFunction(resources: Record<string, Resource>, functionId: string): string[] {
+type Statement = { Action: string | string[]; Resource: Json };
+
+function statementsOfFunction(
+  resources: Record<string, Resource>,
+  functionId: string,
+): Statement[] {
   const roleId = resources[functionId]!.Properties.Role['Fn::GetAtt'][0] as string;
   return ofType(resources, 'AWS::IAM::Policy')
     .filter(([, policy]) =>
       (policy.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === roleId),
     )
-    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as { Action: unknown }[])
-    .flatMap((statement) => [statement.Action].flat() as string[]);
+    .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+function actionsOfFunction(resources: Record<string, Resource>, functionId: string): string[] {
+  return statementsOfFunction(resources, functionId).flatMap(
+    (statement) => [statement.Action].flat() as string[],
+  );
+}
+
+function dynamodbActions(resources: Record<string, Resource>, functionId: string): string[] {
+  return [
+    ...new Set(actionsOfFunction(resources, functionId).filter((a) => a.startsWith('dynamodb:'))),
+  ].sort();
+}
+
+/** The logical id of the function whose description names `operation`. */
+function functionOfOperation(resources: Record<string, Resource>, operation: string): string {
+  const [id] =
+    scimFunctions(resources).find(([, fn]) =>
+      (fn.Properties.Description as string).startsWith(`SCIM ${operation}:`),
+    ) ?? [];
+  if (!id) throw new Error(`no function for ${operation}`);
+  return id;
 }
 
 /** `AwsSolutions-APIG4 on GroupTalkScim-demo/Api/…`: readable when the assertion fails. */
@@ -92,12 +122,14 @@ const sortByName = <T extends { AttributeName: string }>(list: T[]) =>
 describe('GroupTalkScim stack for tenant demo', () => {
   const { app, template, resources } = synthesize();
 
-  it('has exactly one Lambda function per route of the route table', () => {
+  it('has one Lambda function per route of the route table, plus the fallback and the sweeper', () => {
     // Prepare / Act
     const functions = scimFunctions(resources);
 
     // Assess
-    expect(functions).toHaveLength(routes.length);
+    expect(functions).toHaveLength(routes.length + 2);
+    functionOfOperation(resources, fallbackRoute.operation);
+    functionOfOperation(resources, membershipSweep.spec.operation);
   });
 
   it('routes each route key to the function of its operation', () => {
@@ -108,7 +140,16 @@ describe('GroupTalkScim stack for tenant demo', () => {
       // Assess
       expect(resources[functionId]!.Properties.Description).toContain(`SCIM ${route.operation}:`);
     }
-    expect(ofType(resources, 'AWS::ApiGatewayV2::Route')).toHaveLength(routes.length);
+    expect(ofType(resources, 'AWS::ApiGatewayV2::Route')).toHaveLength(routes.length + 1);
+  });
+
+  it('sends every request no route matches ($default) to the fallback function', () => {
+    // Act
+    const functionId = functionOfRoute(resources, '$default');
+
+    // Assess
+    expect(functionId).toBe(functionOfOperation(resources, fallbackRoute.operation));
+    expect(dynamodbActions(resources, functionId)).toEqual([]);
   });
 
   it('serves GET /scim/v2/Users/{id} with a payload format 2.0 Lambda proxy integration', () => {
@@ -152,32 +193,59 @@ describe('GroupTalkScim stack for tenant demo', () => {
     expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
   });
 
-  it('grants read-only routes no write action on the table', () => {
-    for (const route of routes.filter((r) => !r.writes)) {
+  it('grants reading routes GetItem, BatchGetItem and Query only: no write, no Scan', () => {
+    for (const route of routes.filter((r) => r.table === 'read')) {
       // Act
-      const actions = actionsOfFunction(resources, functionOfRoute(resources, routeKey(route)));
+      const actions = dynamodbActions(resources, functionOfRoute(resources, routeKey(route)));
 
       // Assess
-      expect(actions, route.operation).toContain('dynamodb:GetItem');
+      expect(actions, route.operation).toEqual([...READ_ACTIONS].sort());
+    }
+  });
+
+  it('grants writing routes the reads plus the writes their transactions need, and no Scan', () => {
+    for (const route of routes.filter((r) => r.table === 'write')) {
+      const actions = dynamodbActions(resources, functionOfRoute(resources, routeKey(route)));
+
+      expect(actions, route.operation).toEqual([...READ_ACTIONS, ...WRITE_ACTIONS].sort());
+    }
+    expect(dynamodbActions(resources, functionOfOperation(resources, 'sweepMemberships'))).toEqual(
+      [...READ_ACTIONS, ...WRITE_ACTIONS].sort(),
+    );
+  });
+
+  it('grants discovery routes, which never read the table, no table action at all', () => {
+    const discovery = routes.filter((r) => r.table === 'none');
+    expect(discovery.map((r) => r.operation)).toContain('getServiceProviderConfig');
+
+    for (const route of discovery) {
       expect(
-        actions.filter((action) => WRITE_ACTIONS.test(action)),
+        dynamodbActions(resources, functionOfRoute(resources, routeKey(route))),
         route.operation,
       ).toEqual([]);
     }
   });
 
-  it('grants writing routes the write actions their transactions need', () => {
-    for (const route of routes.filter((r) => r.writes)) {
-      const actions = actionsOfFunction(resources, functionOfRoute(resources, routeKey(route)));
+  it('names the table and each index in the grants: no wildcard resource, index ARNs for Query only', () => {
+    const [[tableId]] = ofType(resources, 'AWS::DynamoDB::Table') as [[string, Resource]];
+    const indexNames = createTableInput('unused').GlobalSecondaryIndexes.map((i) => i.IndexName);
 
-      expect(actions, route.operation).toEqual(
-        expect.arrayContaining([
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:ConditionCheckItem',
-        ]),
-      );
+    for (const [id] of scimFunctions(resources)) {
+      for (const statement of statementsOfFunction(resources, id)) {
+        const actions = [statement.Action].flat();
+        if (!actions.some((action) => action.startsWith('dynamodb:'))) continue;
+        const targets = [statement.Resource].flat() as Json[];
+        const onIndexes = targets.some((target) => target['Fn::Join'] !== undefined);
+        if (onIndexes) {
+          expect(actions).toEqual(['dynamodb:Query']);
+          expect(
+            targets.map((target) => target['Fn::Join'][1][1]).sort(),
+            JSON.stringify(targets),
+          ).toEqual(indexNames.map((name) => `/index/${name}`).sort());
+        } else {
+          expect(targets).toEqual([{ 'Fn::GetAtt': [tableId, 'Arn'] }]);
+        }
+      }
     }
   });
 
@@ -190,19 +258,40 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('runs every function on the newest Node.js runtime, arm64, 512 MB, 10 s timeout', () => {
+  it('runs every function on the newest Node.js runtime, arm64, 512 MB', () => {
     for (const [, fn] of scimFunctions(resources)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         MemorySize: 512,
-        Timeout: 10,
         Handler: 'index.handler',
       });
     }
   });
 
-  it('configures every function for the tenant: table, tenant, token keys, revocations, log level', () => {
+  it('ends every function behind API Gateway (10 s) before its 29 s integration timeout', () => {
+    const behindApi = ofType(resources, 'AWS::ApiGatewayV2::Route').map(([, route]) =>
+      functionOfRoute(resources, route.Properties.RouteKey),
+    );
+
+    expect(behindApi).toHaveLength(routes.length + 1);
+    for (const functionId of behindApi) {
+      const timeout = resources[functionId]!.Properties.Timeout as number;
+      expect(timeout, functionId).toBe(10);
+      expect(timeout).toBeLessThan(API_GATEWAY_TIMEOUT_SECONDS);
+    }
+  });
+
+  it('runs the membership sweep every 5 minutes with a one-minute timeout', () => {
+    const sweeper = functionOfOperation(resources, 'sweepMemberships');
+    const [[, rule]] = ofType(resources, 'AWS::Events::Rule') as [[string, Resource]];
+
+    expect(resources[sweeper]!.Properties.Timeout).toBe(60);
+    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [sweeper, 'Arn'] });
+  });
+
+  it('configures every function for the tenant: table, tenant, token keys, revocations, log level, source maps', () => {
     const demo = loadTenant('demo');
     for (const [, fn] of scimFunctions(resources)) {
       const variables = fn.Properties.Environment.Variables;
@@ -217,6 +306,7 @@ describe('GroupTalkScim stack for tenant demo', () => {
         Ref: ofType(resources, 'AWS::DynamoDB::Table')[0]![0],
       });
       expect(variables.ENTRA_TENANT_ID).toBeUndefined();
+      expect(variables.POWERTOOLS_METRICS_DISABLED).toBeUndefined();
     }
   });
 
@@ -226,9 +316,12 @@ describe('GroupTalkScim stack for tenant demo', () => {
       scimFunctions(resources).map(([, fn]) => fn.Properties.LoggingConfig.LogGroup.Ref as string),
     );
 
-    expect(functionLogGroups.size).toBe(routes.length);
+    expect(functionLogGroups.size).toBe(routes.length + 2);
+    // Plus the API access log.
+    expect(logGroups).toHaveLength(routes.length + 3);
     for (const [id, logGroup] of logGroups) {
       expect(logGroup.Properties.RetentionInDays, id).toBe(30);
+      expect(logGroup.DeletionPolicy, id).toBe('Retain');
     }
   });
 
@@ -240,18 +333,169 @@ describe('GroupTalkScim stack for tenant demo', () => {
       ThrottlingRateLimit: 100,
       ThrottlingBurstLimit: 200,
     });
+    expect(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThanOrEqual(25);
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
-    expect(format).toMatchObject({ requestId: '$context.requestId', status: '$context.status' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+      integrationRequestId: '$context.integration.requestId',
+    });
     expect(
       resources[stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]]?.Type,
     ).toBe('AWS::Logs::LogGroup');
   });
 
-  it('outputs the Tenant URL of the API ending in /scim/v2', () => {
-    const output = template.toJSON().Outputs.TenantUrl.Value['Fn::Join'][1] as unknown[];
+  it('lets requests without a User-Agent through: no WAF, no authorizer, no header condition', () => {
+    // Entra sends no User-Agent; a WAF rule such as AWSManagedRulesCommonRuleSet's
+    // NoUserAgent_HEADER would block every provisioning request.
+    expect(
+      Object.values(resources).filter((resource) => resource.Type.startsWith('AWS::WAF')),
+    ).toEqual([]);
+    template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    for (const [, route] of ofType(resources, 'AWS::ApiGatewayV2::Route')) {
+      expect(route.Properties.AuthorizationType ?? 'NONE').toBe('NONE');
+      expect(route.Properties.RequestParameters).toBeUndefined();
+    }
+  });
 
-    expect(output[0]).toBe('https://');
-    expect(output.at(-1)).toBe('/scim/v2');
+  it('outputs the Tenant URL of the API ending in /scim/v2, the alarm topic and the dashboard', () => {
+    const outputs = template.toJSON().Outputs;
+    const tenantUrl = outputs.TenantUrl.Value['Fn::Join'][1] as unknown[];
+
+    expect(tenantUrl[0]).toBe('https://');
+    expect(tenantUrl.at(-1)).toBe('/scim/v2');
+    expect(outputs.AlarmTopicArn.Value.Ref).toMatch(/^MonitoringAlarmTopic/);
+    expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain('#dashboards:name=');
+  });
+
+  it('saves the Logs Insights queries over every function log group', () => {
+    const functionLogGroups = scimFunctions(resources)
+      .map(([, fn]) => fn.Properties.LoggingConfig.LogGroup.Ref as string)
+      .sort();
+    const definitions = ofType(resources, 'AWS::Logs::QueryDefinition').map(([, d]) => d);
+
+    expect(definitions.map((d) => d.Properties.Name)).toEqual(
+      logQueries.map((query) => `GroupTalkScim-demo/${query.name}`),
+    );
+    for (const definition of definitions.filter(
+      (d) => !d.Properties.Name.includes('API Gateway'),
+    )) {
+      const groups = (definition.Properties.LogGroupNames as { Ref: string }[]).map((g) => g.Ref);
+      expect(groups.sort(), definition.Properties.Name).toEqual(functionLogGroups);
+    }
+    const names = definitions.map((d) => d.Properties.Name as string);
+    for (const expected of [
+      'Failed requests by scimType',
+      'History of one user or group',
+      'Slowest requests',
+      'Entra Test Connection probes',
+    ]) {
+      expect(
+        names.some((name) => name.includes(expected)),
+        expected,
+      ).toBe(true);
+    }
+  });
+
+  it('queries failures by scimType, one resource by id, externalId or userName, and probes', () => {
+    const byName = (part: string) =>
+      ofType(resources, 'AWS::Logs::QueryDefinition')
+        .map(([, d]) => d.Properties)
+        .find((d) => (d.Name as string).includes(part))!.QueryString as string;
+
+    expect(byName('by scimType')).toMatch(/filter status >= 400/);
+    expect(byName('by scimType')).toMatch(/stats count\(\*\) .* by status, scimType, operation/);
+    for (const field of ['resourceId', 'externalId', 'userName', 'filterValue']) {
+      expect(byName('History')).toContain(`${field} = 'REPLACE-WITH-ID-EXTERNALID-OR-USERNAME'`);
+    }
+    expect(byName('Slowest')).toContain('sort durationMs desc');
+    expect(byName('probes')).toContain('ispresent(probe)');
+  });
+
+  it('alarms on API 5xx, a rise of 4xx, each function failing and DynamoDB throttles, all to the SNS topic', () => {
+    // Prepare
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const [[topicId]] = ofType(resources, 'AWS::SNS::Topic') as [[string, Resource]];
+    const named = (suffix: string) =>
+      alarms.find((a) => a.AlarmName === `GroupTalkScim-demo-${suffix}`);
+
+    // Assess: every alarm notifies the topic, going into and out of alarm.
+    expect(alarms).toHaveLength(3 + scimFunctions(resources).length);
+    for (const alarm of alarms) {
+      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.OKActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
+      expect(alarm.TreatMissingData).toBe('notBreaching');
+    }
+    expect(named('api-5xx')).toMatchObject({
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Statistic: 'Sum',
+      Threshold: alarmThresholds.serverErrors.count,
+    });
+    const clientErrors = named('api-4xx-rate')!;
+    expect(clientErrors.Metrics[0].Expression).toBe(
+      `IF(requests >= ${alarmThresholds.clientErrorRate.minRequests}, 100 * FILL(clientErrors, 0) / requests, 0)`,
+    );
+    expect(clientErrors.Threshold).toBe(alarmThresholds.clientErrorRate.percent);
+    expect(
+      clientErrors.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Period),
+    ).toEqual([900, 900]);
+    const throttles = named('dynamodb-throttles')!;
+    expect(
+      throttles.Metrics.filter((m: Json) => m.MetricStat).map(
+        (m: Json) => m.MetricStat.Metric.MetricName,
+      ),
+    ).toEqual(Array(8).fill('ThrottledRequests'));
+    for (const route of routes) {
+      const alarm = named(`lambda-${route.operation}`)!;
+      expect(alarm.Metrics[0].Expression, route.operation).toBe('SUM([errors, throttles])');
+      expect(
+        alarm.Metrics.filter((m: Json) => m.MetricStat).map(
+          (m: Json) => m.MetricStat.Metric.MetricName,
+        ),
+      ).toEqual(['Errors', 'Throttles']);
+    }
+  });
+
+  it('lets CloudWatch publish to the alarm topic, over TLS only, and subscribes no e-mail unless configured', () => {
+    const [[, policy]] = ofType(resources, 'AWS::SNS::TopicPolicy') as [[string, Resource]];
+    const statements = policy.Properties.PolicyDocument.Statement as Json[];
+
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Allow',
+        Action: 'sns:Publish',
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+      }),
+    );
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('has a dashboard of API, per-operation, Lambda and DynamoDB metrics', () => {
+    const [[, dashboard]] = ofType(resources, 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+
+    expect(dashboard.Properties.DashboardName).toBe('GroupTalkScim-demo');
+    for (const part of [
+      'AWS/ApiGateway',
+      'GroupTalkScim',
+      'ClientErrors',
+      'ServerErrors',
+      'Latency',
+      'AWS/Lambda',
+      'Throttles',
+      'ThrottledRequests',
+      'alarm',
+    ]) {
+      expect(body, part).toContain(part);
+    }
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
@@ -276,6 +520,7 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
       certificateArn:
         'arn:aws:acm:eu-west-1:111111111111:certificate/0b7c0f7e-8d3a-4c55-a1f4-9c2e4b6d8f10',
     },
+    alarmEmail: 'scim-ops@contoso.example',
   });
   const { app, template, resources } = synthesize(tenant);
 
@@ -297,6 +542,13 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
     });
   });
 
+  it('e-mails the alarms to the configured address', () => {
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'scim-ops@contoso.example',
+    });
+  });
+
   it('maps the API to the custom domain, disables the execute-api endpoint and outputs that URL', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainName: 'scim.contoso.example',
@@ -309,6 +561,40 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     expect(new AwsSolutionsChecks(app).validateScope(app).violations.flatMap(findings)).toEqual([]);
   });
+});
+
+describe('ScimFunction bundling', () => {
+  it('bundles one minified ESM file with its source map', () => {
+    // Prepare: a real esbuild run, for the smallest function only.
+    const outdir = mkdtempSync(join(tmpdir(), 'scim-bundle-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'BundlingTest', {
+      env: { account: '111111111111', region: 'eu-west-1' },
+    });
+    const table = new Table(stack, 'Table', {
+      partitionKey: { name: 'pk', type: AttributeType.STRING },
+    });
+    new ScimFunction(stack, 'Fallback', {
+      spec: fallbackRoute,
+      description: 'bundling test',
+      table,
+      tenant: loadTenant('demo'),
+    });
+
+    // Act
+    app.synth();
+
+    // Assess
+    const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
+    expect(assets).toHaveLength(1);
+    const files = readdirSync(join(outdir, assets[0]!)).sort();
+    expect(files).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(join(outdir, assets[0]!, 'index.mjs'), 'utf8');
+    // Minified: only template literals keep their line breaks.
+    expect(code.length / code.split('\n').length).toBeGreaterThan(1_000);
+    expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+    expect(existsSync(join(outdir, assets[0]!, 'index.mjs.map'))).toBe(true);
+  }, 60_000);
 });
 
 describe('infra/app.ts', () => {

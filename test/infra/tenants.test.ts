@@ -158,6 +158,17 @@ describe('tenant configuration', () => {
     );
   });
 
+  it('accepts an alarm e-mail address and rejects anything else', () => {
+    expect(parseTenantConfig(config({ alarmEmail: 'ops@acme.example' })).alarmEmail).toBe(
+      'ops@acme.example',
+    );
+    for (const bad of ['Acme Ops', 'ops@', 'a@b.c, d@e.f', 42]) {
+      expect(problemsOf(config({ alarmEmail: bad }))).toContain(
+        'alarmEmail must be one e-mail address such as ops@example.com',
+      );
+    }
+  });
+
   it('rejects token settings that would not fit in the Lambda environment', () => {
     const ids = Array.from({ length: 200 }, (_, i) => `revoked-token-${i}`);
 

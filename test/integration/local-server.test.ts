@@ -13,28 +13,28 @@ const routes: Route[] = [
     path: '/Echo/{id}',
     operation: 'echoEvent',
     entry: 'test/support/echo-event-handler.ts',
-    writes: false,
+    table: 'none',
   },
   {
     method: 'POST',
     path: '/Echo',
     operation: 'echoEvent',
     entry: 'test/support/echo-event-handler.ts',
-    writes: false,
+    table: 'none',
   },
   {
     method: 'GET',
     path: '/Things',
     operation: 'echoScim',
     entry: 'test/support/echo-scim-handler.ts',
-    writes: false,
+    table: 'none',
   },
   {
     method: 'PATCH',
     path: '/Things/{id}',
     operation: 'echoScim',
     entry: 'test/support/echo-scim-handler.ts',
-    writes: false,
+    table: 'none',
   },
 ];
 

@@ -31,5 +31,7 @@ for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENT
 // One JSON line per request would drown the test report; `LOG_LEVEL=INFO npx vitest` shows them.
 process.env.LOG_LEVEL ??= 'WARN';
 process.env.STORE_STATS_HEADERS = 'true';
+// Metrics (EMF lines on stdout) are for CloudWatch; test/integration/logging.test.ts turns them on.
+process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
 await ensureTable(endpoint, tableName);

@@ -54,10 +54,36 @@ export type AttributeResolver = (path: AttributePath) => FilterAttribute | undef
 /** A compiled filter: whether one resource (or one element, for value filters) matches. */
 export type FilterPredicate = (resource: ScimResource) => boolean;
 
-/** The resolver for a resource type's schemas (core, common and extension attributes). */
+/**
+ * The resolver for a resource type's schemas (core, common and extension attributes), plus
+ * `schemas` itself (RFC 7644 §3.4.2.2's `schemas eq "urn:…:enterprise:2.0:User"` example): a
+ * multi-valued URI the resource being filtered must carry, as its representation would.
+ */
 export function attributeResolver(resourceType: ResourceTypeName): AttributeResolver {
-  return (path) => resolveAttribute(resourceType, path);
+  return (path) =>
+    path.schema === undefined &&
+    path.subAttribute === undefined &&
+    path.attribute.toLowerCase() === 'schemas'
+      ? schemasAttribute
+      : resolveAttribute(resourceType, path);
 }
+
+const schemasAttribute: FilterAttribute = {
+  attribute: {
+    name: 'schemas',
+    type: 'reference',
+    multiValued: true,
+    description: 'The schema URIs of the resource (RFC 7643 §3).',
+    required: true,
+    // Schema URNs are matched case-insensitively everywhere else in the service.
+    caseExact: false,
+    mutability: 'readOnly',
+    returned: 'always',
+    uniqueness: 'none',
+    referenceTypes: ['uri'],
+  },
+  location: ['schemas'],
+};
 
 /**
  * Resolves and type-checks `filter` once and returns a predicate over resources.
@@ -378,9 +404,12 @@ const INSTANT =
 /**
  * Nanoseconds since the epoch, as a bigint: Entra and .NET write seven fraction digits, finer
  * than a double holding milliseconds can tell apart. A time without an offset is taken as UTC.
- * `Date.parse` is not used: it accepts "foo 12" as a date.
+ * `Date.parse` is not used: it accepts "foo 12" as a date. Sorting (`../sort.ts`) orders
+ * dateTimes with it too, so `gt` and `sortBy` agree.
+ *
+ * @example parseInstant('1970-01-01T00:00:01.5Z') // → 1_500_000_000n
  */
-function parseInstant(text: string): bigint | undefined {
+export function parseInstant(text: string): bigint | undefined {
   const match = INSTANT.exec(text.trim());
   if (match === null) return undefined;
   const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', zone = 'Z'] =

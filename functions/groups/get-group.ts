@@ -1,0 +1,21 @@
+import { scimHandler } from '../../shared/http/handler.js';
+import {
+  okUnlessNotModified,
+  projectionOf,
+  resourceLogFields,
+} from '../../shared/http/responses.js';
+import { getGroup } from '../../shared/service/groups.js';
+
+/**
+ * GET /Groups/{id} (`excludedAttributes=members` reads the group item only; 304 when
+ * If-None-Match names the current version)
+ */
+export const handler = scimHandler('getGroup', async (request, { log }) => {
+  log({ resourceType: 'Group', resourceId: request.params.id });
+  const group = await getGroup(request.params.id ?? '', {
+    baseUrl: request.baseUrl,
+    projection: projectionOf(request),
+  });
+  log(resourceLogFields(group));
+  return okUnlessNotModified(group, request);
+});

@@ -1,0 +1,16 @@
+import { scimHandler } from '../../shared/http/handler.js';
+import { ok, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import { replaceGroup } from '../../shared/service/groups.js';
+
+/** PUT /Groups/{id} (members replaced when the body has them, kept when it does not) */
+export const handler = scimHandler('replaceGroup', async (request, { log }) => {
+  log({ resourceType: 'Group', resourceId: request.params.id });
+  const group = await replaceGroup(
+    request.params.id ?? '',
+    request.body,
+    request.headers['if-match'],
+    { baseUrl: request.baseUrl, projection: projectionOf(request) },
+  );
+  log(resourceLogFields(group));
+  return ok(group);
+});

@@ -1,0 +1,338 @@
+/**
+ * `npm run bench`: where the time and the cost of each SCIM operation go, and how they grow.
+ * Starts DynamoDB Local (in memory) and the local server in this process with the cost headers on,
+ * then measures per-operation latency, DynamoDB calls, capacity and handler time; lookups and
+ * member operations at growing sizes (large datasets seeded straight into the table); a full
+ * initial Entra cycle through the simulator; and each function's bundle size and cold import.
+ * Writes bench-report.json, prints a Markdown report and (full runs) writes docs/benchmark.md.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, release, totalmem, type } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Recorder } from '../../infra/simulator/client.js';
+import { simulate } from '../../infra/simulator/cycle.js';
+import { buildDataset } from '../../infra/simulator/dataset.js';
+import { silentProgress, stderrProgress } from '../../infra/simulator/progress.js';
+import { operationFigures } from '../../infra/simulator/summary.js';
+import { type BundleResult, measureBundles } from './bundles.js';
+import { benchClient, type OperationResult } from './measure.js';
+import {
+  groupOperations,
+  memberOperations,
+  userListPages,
+  userReads,
+  userWrites,
+  WARMUP,
+} from './operations.js';
+import {
+  type BenchReport,
+  type CycleReport,
+  checkTargets,
+  type MachineFacts,
+  renderMarkdown,
+  type SizedResults,
+} from './report.js';
+import { muteStdout, startBenchStack } from './stack.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const HELP = `Usage: npm run bench -- [options]
+
+  --quick                 smoke run: 1,000 users, groups of 10 and 1,000, 20 samples,
+                          a 300-user cycle, one cold import per function (about 2 minutes)
+  --sizes <list>          user counts, default 1000,10000,100000
+  --member-sizes <list>   members of one group, default 10,10000,100000
+  --samples <n>           requests per measured operation, default 100 (quick: 20)
+  --cycle <u,g,m>         initial cycle users,groups,memberships, default 10000,200,20000
+  --cycle-concurrency <n> objects in flight during the cycle, default 8
+  --no-cycle              skip the cycle
+  --no-bundles            skip bundle sizes and cold imports
+  --out <file>            JSON report, default bench-report.json
+  --doc <file>            Markdown report, default docs/benchmark.md for full runs (none for --quick)
+  --render <json>         measure nothing: print (and with --doc write) the Markdown of a saved report
+  -h, --help              this help`;
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    'member-sizes': { type: 'string' },
+    samples: { type: 'string' },
+    cycle: { type: 'string' },
+    'cycle-concurrency': { type: 'string' },
+    'no-cycle': { type: 'boolean', default: false },
+    'no-bundles': { type: 'boolean', default: false },
+    out: { type: 'string' },
+    doc: { type: 'string' },
+    render: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  process.exit(0);
+}
+
+if (values.render) {
+  const saved = JSON.parse(
+    await readFile(resolve(REPO_ROOT, values.render), 'utf8'),
+  ) as BenchReport;
+  const markdown = renderMarkdown(saved);
+  process.stdout.write(`${markdown}\n`);
+  if (values.doc) await writeFile(resolve(REPO_ROOT, values.doc), markdown);
+  process.exit(0);
+}
+
+function numbers(name: string, raw: string | undefined, fallback: number[]): number[] {
+  if (raw === undefined) return fallback;
+  const list = raw.split(',').map((part) => Number(part.trim()));
+  if (list.length === 0 || list.some((value) => !Number.isInteger(value) || value < 1)) {
+    console.error(`--${name} takes positive integers separated by commas, got "${raw}"\n\n${HELP}`);
+    process.exit(2);
+  }
+  return list;
+}
+
+const quick = values.quick;
+const userSizes = numbers('sizes', values.sizes, quick ? [1000] : [1000, 10_000, 100_000]).sort(
+  (a, b) => a - b,
+);
+const memberSizes = numbers(
+  'member-sizes',
+  values['member-sizes'],
+  quick ? [10, 1000] : [10, 10_000, 100_000],
+).sort((a, b) => a - b);
+const [samples = 100] = numbers('samples', values.samples, [quick ? 20 : 100]);
+const [cycleUsers = 0, cycleGroups = 0, cycleMemberships = 0] = numbers(
+  'cycle',
+  values.cycle,
+  quick ? [300, 10, 600] : [10_000, 200, 20_000],
+);
+const [cycleConcurrency = 8] = numbers('cycle-concurrency', values['cycle-concurrency'], [8]);
+const outFile = resolve(REPO_ROOT, values.out ?? 'bench-report.json');
+const docFile = values.doc ?? (quick ? undefined : 'docs/benchmark.md');
+
+const started = performance.now();
+const loadAtStart = loadavg()[0] ?? 0;
+const log = (message: string) => {
+  const elapsed = Math.round((performance.now() - started) / 1000);
+  process.stderr.write(
+    `[bench ${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}] ${message}\n`,
+  );
+};
+
+if (loadAtStart > cpus().length / 2) {
+  log(
+    `warning: load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores; other work will skew the figures`,
+  );
+}
+
+let bundles: BundleResult[] | undefined;
+if (!values['no-bundles']) {
+  // First, while nothing else competes for the CPU.
+  log('bundling each function and timing cold imports');
+  await mkdir(join(REPO_ROOT, '.local'), { recursive: true });
+  bundles = await measureBundles({
+    // Inside the repository: the variant without the SDK resolves it from node_modules.
+    workDir: await mkdtemp(join(REPO_ROOT, '.local', 'bench-bundles-')),
+    runs: quick ? 1 : 3,
+  });
+}
+
+log('starting DynamoDB Local (in memory) and the local server');
+const stack = await startBenchStack();
+const unmute = muteStdout();
+let report: BenchReport;
+try {
+  const { loadSeeder } = await import('./seed.js');
+  const seeder = await loadSeeder();
+  const bench = benchClient(stack.url, stack.token);
+
+  const maxMembers = memberSizes[memberSizes.length - 1] ?? 0;
+  const poolSize = Math.max(userSizes[userSizes.length - 1] ?? 0, maxMembers + samples + 10, 100);
+  const pool = buildDataset({
+    seed: 42,
+    users: poolSize,
+    groups: 0,
+    memberships: 0,
+    prefix: 'bench',
+  });
+  const ids: string[] = [];
+  let seedingMs = 0;
+  const seedUsersTo = async (size: number) => {
+    const begun = performance.now();
+    while (ids.length < size) {
+      const chunk = pool.users.slice(ids.length, Math.min(size, ids.length + 10_000));
+      ids.push(...(await seeder.seedUsers(chunk)));
+      log(`seeded ${ids.length.toLocaleString('en-US')} users`);
+    }
+    seedingMs += performance.now() - begun;
+  };
+  const userPool = { users: pool.users, ids };
+
+  const baseSize = userSizes[0] ?? 1000;
+  await seedUsersTo(baseSize);
+  // Every code path once, so neither V8's nor DynamoDB Local's JIT is measured cold.
+  log('warm-up: a small initial and incremental cycle');
+  const warmupRecorder = new Recorder();
+  const warmup = await simulate({
+    url: stack.url,
+    token: stack.token,
+    users: quick ? 100 : 300,
+    groups: 10,
+    memberships: quick ? 200 : 600,
+    concurrency: 4,
+    dialect: 'aadOptscim062020',
+    incremental: true,
+    seed: 2,
+    prefix: 'warmup',
+    memberBatch: 25,
+    recorder: warmupRecorder,
+  });
+  if (!warmup.ok) {
+    const [first] = warmupRecorder.errorSamples;
+    throw new Error(
+      `the warm-up cycle failed, so the service is not working: ${first ? `${first.method} ${first.path} → ${first.status} ${first.detail}` : JSON.stringify(warmup.verification?.samples)}`,
+    );
+  }
+  log(`per-operation measurements (${samples} samples each)`);
+  const fresh = buildDataset({
+    seed: 43,
+    users: samples + WARMUP,
+    groups: 0,
+    memberships: 0,
+    prefix: 'benchops',
+  }).users;
+  const operations: OperationResult[] = [
+    ...(await userReads(bench, userPool, baseSize, samples)),
+    ...(await userListPages(bench, baseSize, samples, 5)),
+    ...(await userWrites(bench, fresh, samples)),
+    ...(await groupOperations(bench, userPool, 'benchops', samples)),
+  ];
+
+  const userGrowth: SizedResults[] = [];
+  for (const size of userSizes) {
+    await seedUsersTo(size);
+    log(`user growth at ${size.toLocaleString('en-US')} users`);
+    userGrowth.push({
+      size,
+      results: [
+        ...(await userReads(bench, userPool, size, samples)),
+        ...(await userListPages(bench, size, samples, size >= 100_000 ? 3 : 5)),
+      ],
+    });
+  }
+
+  await seedUsersTo(poolSize);
+  const memberGrowth: SizedResults[] = [];
+  const groupId = await seeder.seedGroup('bench big group');
+  const outsiders = ids.slice(maxMembers, maxMembers + samples + 10);
+  let members = 0;
+  for (const size of memberSizes) {
+    const begun = performance.now();
+    for (let from = members; from < size; from += 10_000) {
+      await seeder.seedMembers(groupId, ids.slice(from, Math.min(size, from + 10_000)));
+    }
+    members = size;
+    seedingMs += performance.now() - begun;
+    log(`member growth at ${size.toLocaleString('en-US')} members`);
+    const fullSamples = size >= 100_000 ? 3 : size >= 10_000 ? 10 : samples;
+    memberGrowth.push({
+      size,
+      results: await memberOperations(
+        bench,
+        groupId,
+        ids[0] as string,
+        outsiders,
+        samples,
+        fullSamples,
+      ),
+    });
+  }
+
+  let cycle: CycleReport | undefined;
+  if (!values['no-cycle'] && cycleUsers > 0) {
+    log(
+      `initial cycle: ${cycleUsers} users, ${cycleGroups} groups, ${cycleMemberships} memberships`,
+    );
+    const recorder = new Recorder();
+    const options = {
+      url: stack.url,
+      token: stack.token,
+      users: cycleUsers,
+      groups: cycleGroups,
+      memberships: cycleMemberships,
+      concurrency: cycleConcurrency,
+      dialect: 'default' as const,
+      incremental: false,
+      seed: 1,
+      prefix: 'cycle',
+      memberBatch: 25,
+    };
+    const result = await simulate({
+      ...options,
+      recorder,
+      progress: process.stderr.isTTY ? stderrProgress(recorder) : silentProgress,
+    });
+    cycle = {
+      ...options,
+      initial: result.initial,
+      phases: result.phases,
+      errors: result.errors,
+      ...(result.verification ? { verification: result.verification } : {}),
+      operations: operationFigures(recorder),
+    };
+    log(
+      `cycle: ${(result.initial.durationMs / 1000).toFixed(1)} s, ${result.initial.requestsPerSecond.toFixed(1)} req/s, ${result.ok ? 'verified' : 'NOT OK'}`,
+    );
+  }
+
+  const measured = {
+    operations: { users: baseSize, results: operations },
+    growth: { users: userGrowth, members: memberGrowth },
+    ...(cycle ? { cycle } : {}),
+    ...(bundles ? { bundles } : {}),
+  };
+  report = {
+    machine: machineFacts(),
+    settings: { quick, samples, userSizes, memberSizes },
+    ...measured,
+    targets: checkTargets(measured),
+    seconds: { seeding: seedingMs / 1000, total: (performance.now() - started) / 1000 },
+  };
+} finally {
+  unmute();
+  await stack.stop();
+}
+
+await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
+const markdown = renderMarkdown(report);
+process.stdout.write(`${markdown}\n`);
+log(`wrote ${outFile}`);
+if (docFile) {
+  const path = resolve(REPO_ROOT, docFile);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, markdown);
+  log(`wrote ${path}`);
+}
+
+function machineFacts(): MachineFacts {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' }).stderr ?? '';
+  return {
+    cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+    cores: cpus().length,
+    memoryGiB: Math.round(totalmem() / 1024 ** 3),
+    node: process.version,
+    os: `${type()} ${release()}`,
+    java: java.split('\n')[0]?.trim() || 'java',
+    dynamodb: 'DynamoDB Local 1.25.1 (in memory)',
+    loadAverage: {
+      start: Math.round(loadAtStart * 100) / 100,
+      end: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+    },
+    date: new Date().toISOString().slice(0, 10),
+  };
+}

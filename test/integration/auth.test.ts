@@ -1,0 +1,355 @@
+/**
+ * Who may call a tenant's service: its own Secret Tokens (ES256, bound to the tenant, revocable by
+ * jti) and, where the tenant enables it, tokens Entra itself issues (RS256, keys from a JWKS that a
+ * local HTTP server stands in for). Every refusal is the same 401.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../../infra/tokens.js';
+import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { createBearerVerifier, ENTRA_CUSTOM_APP_AUDIENCE } from '../../shared/http/auth.js';
+import { UnauthorizedError } from '../../shared/scim/errors.js';
+import { TEST_TENANT } from '../support/environment.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+const ENTRA_TENANT_ID = '6f1c2a9e-3b4d-4e5f-8a7b-9c0d1e2f3a4b';
+const OTHER_ENTRA_TENANT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const REVOKED_JTI = 'revoked-token-id';
+
+type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
+
+/** A stand-in for `https://login.microsoftonline.com/<tenant>/discovery/keys`. */
+interface JwksServer {
+  readonly url: string;
+  /** How many times the key set was fetched. */
+  fetches: number;
+  close(): Promise<void>;
+}
+
+async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
+  const state = { fetches: 0 };
+  const server: Server = createServer((request, response) => {
+    if (request.url !== '/discovery/keys') {
+      response.writeHead(404).end();
+      return;
+    }
+    state.fetches += 1;
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.end(JSON.stringify({ keys }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/discovery/keys`,
+    get fetches() {
+      return state.fetches;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** An Entra signing key: RS256, published with a `kid`. */
+async function entraKey(kid: string): Promise<{ privateKey: PrivateKey; publicJwk: JWK }> {
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  return {
+    privateKey,
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' },
+  };
+}
+
+/** A token shaped like the ones Entra provisioning sends when the Secret Token is left blank. */
+function entraToken(
+  key: { privateKey: PrivateKey; publicJwk: JWK },
+  overrides: { tid?: string; iss?: string; aud?: string; exp?: number } = {},
+): Promise<string> {
+  const tid = overrides.tid ?? ENTRA_TENANT_ID;
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tid, oid: 'f0e1d2c3-0000-4000-8000-provisioning', appid: 'sync-fabric' })
+    .setProtectedHeader({ alg: 'RS256', kid: key.publicJwk.kid!, typ: 'JWT' })
+    .setIssuer(overrides.iss ?? `https://sts.windows.net/${tid}/`)
+    .setAudience(overrides.aud ?? ENTRA_CUSTOM_APP_AUDIENCE)
+    .setIssuedAt(now - 60)
+    .setNotBefore(now - 60)
+    .setExpirationTime(overrides.exp ?? now + 3600)
+    .sign(key.privateKey);
+}
+
+/** A service token signed with `key`, with any claim or header changed. */
+async function ownToken(
+  key: SigningKey,
+  claims: JWTPayload & { tenant?: string } = {},
+  header: { alg?: string; kid?: string } = {},
+): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant: TEST_TENANT, jti: 'jti-1', ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: key.kid, typ: 'JWT', ...header })
+    .setIssuer((claims.iss as string | undefined) ?? TOKEN_ISSUER)
+    .setAudience((claims.aud as string | undefined) ?? tokenAudience(TEST_TENANT))
+    .setIssuedAt(now)
+    .sign(await importJWK({ ...key, alg: 'ES256' }, 'ES256'));
+}
+
+function config(tenant: string, key: SigningKey, extra: Partial<AuthConfig> = {}): AuthConfig {
+  return {
+    tenant,
+    issuer: TOKEN_ISSUER,
+    publicKeys: JSON.stringify(publicJwks([key])),
+    revokedTokenIds: new Set(),
+    ...extra,
+  };
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+let service: TestService;
+let jwks: JwksServer;
+let entra: { privateKey: PrivateKey; publicJwk: JWK };
+/** This test file's own signing key (`environment.ts`), the one the service trusts. */
+const testKey = JSON.parse(process.env.TEST_SIGNING_KEY ?? '{}') as SigningKey;
+
+beforeAll(async () => {
+  entra = await entraKey('entra-key-1');
+  jwks = await startJwksServer([entra.publicJwk]);
+  // Read when the handler chain builds its verifier, on the first request.
+  process.env.ENTRA_TENANT_ID = ENTRA_TENANT_ID;
+  process.env.ENTRA_JWKS_URL = jwks.url;
+  process.env.REVOKED_TOKEN_IDS = `other-id,${REVOKED_JTI}`;
+  service = await startTestService();
+});
+afterAll(async () => {
+  await service?.close();
+  await jwks?.close();
+});
+
+describe('Secret Tokens of two tenants', () => {
+  it("refuses one tenant's token at the other tenant, and accepts each at its own", async () => {
+    // Prepare: two deployments, each with its own key.
+    const acmeKey = await generateSigningKey({ kid: 'acme-1' });
+    const contosoKey = await generateSigningKey({ kid: 'contoso-1' });
+    const acme = createBearerVerifier(config('acme', acmeKey));
+    const contoso = createBearerVerifier(config('contoso', contosoKey));
+    const acmeToken = await issueToken(acmeKey, { tenant: 'acme' });
+    const contosoToken = await issueToken(contosoKey, { tenant: 'contoso' });
+
+    // Act / Assess
+    await expect(acme(`Bearer ${acmeToken}`)).resolves.toMatchObject({ kind: 'service-token' });
+    await expect(contoso(`Bearer ${contosoToken}`)).resolves.toMatchObject({
+      kind: 'service-token',
+    });
+    await expect(acme(`Bearer ${contosoToken}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(contoso(`Bearer ${acmeToken}`)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it('refuses a token for another tenant even when both tenants trust the same key', async () => {
+    // Prepare: an operator reusing one key for two tenants must still not mix them up.
+    const shared = await generateSigningKey({ kid: 'shared-1' });
+    const acme = createBearerVerifier(config('acme', shared));
+    const contosoToken = await issueToken(shared, { tenant: 'contoso' });
+    const forged = await ownToken(shared, { tenant: 'contoso', aud: tokenAudience('acme') });
+
+    // Act / Assess: the audience names contoso, or the tenant claim does.
+    await expect(acme(`Bearer ${contosoToken}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(acme(`Bearer ${forged}`)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
+  it("refuses over HTTP a valid token of another tenant's deployment", async () => {
+    // Prepare
+    const otherKey = await generateSigningKey({ kid: 'other-1' });
+    const token = await issueToken(otherKey, { tenant: 'other-tenant' });
+
+    // Act
+    const response = await service.request('GET', '/Users', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+
+    // Assess
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('revoked Secret Tokens', () => {
+  it('refuses a token whose jti is revoked and accepts another token of the same key', async () => {
+    // Prepare
+    const key = await generateSigningKey({ kid: 'acme-1' });
+    const verify = createBearerVerifier(
+      config('acme', key, { revokedTokenIds: new Set([REVOKED_JTI]) }),
+    );
+    const revoked = await issueToken(key, { tenant: 'acme', jti: REVOKED_JTI });
+    const current = await issueToken(key, { tenant: 'acme', jti: 'current-token' });
+
+    // Act / Assess
+    await expect(verify(`Bearer ${revoked}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(verify(`Bearer ${current}`)).resolves.toEqual({
+      kind: 'service-token',
+      tokenId: 'current-token',
+    });
+  });
+
+  it('refuses over HTTP a token revoked by REVOKED_TOKEN_IDS', async () => {
+    // Prepare
+    const revoked = await issueToken(testKey, { tenant: TEST_TENANT, jti: REVOKED_JTI });
+
+    // Act
+    const refused = await service.request('GET', '/Users', undefined, {
+      authorization: `Bearer ${revoked}`,
+    });
+    const accepted = await service.request('GET', '/Users');
+
+    // Assess
+    expect(refused.status).toBe(401);
+    expect(accepted.status).toBe(200);
+  });
+});
+
+describe('tokens issued by Entra', () => {
+  it('accepts over HTTP an Entra token of the tenant that ENTRA_TENANT_ID names', async () => {
+    // Prepare
+    const token = await entraToken(entra);
+
+    // Act
+    const response = await service.request('GET', '/Users?filter=userName eq "nobody"', undefined, {
+      authorization: `Bearer ${token}`,
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.totalResults).toBe(0);
+  });
+
+  it('refuses an Entra token where the tenant has not enabled Entra tokens', async () => {
+    // Prepare
+    const key = await generateSigningKey({ kid: 'acme-1' });
+    const verify = createBearerVerifier(config('acme', key, { entraJwksUrl: jwks.url }));
+
+    // Act / Assess
+    await expect(verify(`Bearer ${await entraToken(entra)}`)).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
+  });
+
+  it('refuses an Entra token of another Entra tenant, or signed by a key not in the JWKS', async () => {
+    // Prepare
+    const verify = createBearerVerifier(
+      config(TEST_TENANT, testKey, { entraTenantId: ENTRA_TENANT_ID, entraJwksUrl: jwks.url }),
+    );
+    const otherTenant = await entraToken(entra, { tid: OTHER_ENTRA_TENANT_ID });
+    // The right issuer but the other tenant's tid claim.
+    const mixed = await entraToken(entra, {
+      tid: OTHER_ENTRA_TENANT_ID,
+      iss: `https://sts.windows.net/${ENTRA_TENANT_ID}/`,
+    });
+    const rogue = await entraToken(await entraKey('entra-key-1'));
+    const wrongAudience = await entraToken(entra, { aud: 'api://some-other-app' });
+    const expired = await entraToken(entra, { exp: Math.floor(Date.now() / 1000) - 3600 });
+
+    // Act / Assess
+    for (const token of [otherTenant, mixed, rogue, wrongAudience, expired]) {
+      await expect(verify(`Bearer ${token}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    }
+    await expect(verify(`Bearer ${await entraToken(entra)}`)).resolves.toMatchObject({
+      kind: 'entra-token',
+    });
+  });
+
+  it("caches Entra's key set instead of fetching it for every token", async () => {
+    // Prepare
+    const verify = createBearerVerifier(
+      config(TEST_TENANT, testKey, { entraTenantId: ENTRA_TENANT_ID, entraJwksUrl: jwks.url }),
+    );
+    const before = jwks.fetches;
+
+    // Act
+    for (let i = 0; i < 5; i += 1) await verify(`Bearer ${await entraToken(entra)}`);
+
+    // Assess
+    expect(jwks.fetches - before).toBe(1);
+  });
+});
+
+describe('401 for every bad token, with one SCIM body', () => {
+  /** Every way a bearer token can be wrong, and the header that carries it. */
+  async function badAuthorizations(): Promise<Record<string, string | undefined>> {
+    const now = Math.floor(Date.now() / 1000);
+    const otherKey = await generateSigningKey({ kid: 'someone-else' });
+    const sameKidOtherKey = await generateSigningKey({ kid: testKey.kid });
+    const valid = await issueToken(testKey, { tenant: TEST_TENANT });
+    const [header, payload] = valid.split('.');
+    const publicJwk = JSON.stringify(publicJwks([testKey]).keys[0]);
+    const hs256WithPublicKey = await new SignJWT({ tenant: TEST_TENANT, jti: 'hs' })
+      .setProtectedHeader({ alg: 'HS256', kid: testKey.kid })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(tokenAudience(TEST_TENANT))
+      .sign(new TextEncoder().encode(publicJwk));
+
+    return {
+      'no Authorization header': undefined,
+      'an empty Authorization header': '',
+      'another scheme': `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+      'Bearer without a token': 'Bearer ',
+      'a malformed token': 'Bearer not.a-jwt',
+      'a token with two parts': `Bearer ${header}.${payload}`,
+      'alg none without a signature': `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+      'alg none with a signature': `Bearer ${base64url({ alg: 'none', typ: 'JWT' })}.${payload}.c2ln`,
+      'HS256 signed with the public key': `Bearer ${hs256WithPublicKey}`,
+      'a signature by another key with the same kid': `Bearer ${await ownToken(sameKidOtherKey)}`,
+      'an unknown kid': `Bearer ${await ownToken(otherKey)}`,
+      'an altered payload': `Bearer ${header}.${base64url({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), tenant: 'x' })}.${valid.split('.')[2]}`,
+      'an expired token': `Bearer ${await ownToken(testKey, { exp: now - 3600 })}`,
+      'a token not yet valid': `Bearer ${await ownToken(testKey, { nbf: now + 3600 })}`,
+      'the wrong issuer': `Bearer ${await ownToken(testKey, { iss: 'https://scim.example.com' })}`,
+      'the wrong audience': `Bearer ${await ownToken(testKey, { aud: tokenAudience('other') })}`,
+      'the wrong tenant claim': `Bearer ${await ownToken(testKey, { tenant: 'other' })}`,
+      'no jti': `Bearer ${await ownToken(testKey, { jti: undefined })}`,
+      'a revoked jti': `Bearer ${await ownToken(testKey, { jti: REVOKED_JTI })}`,
+      'an Entra token of another Entra tenant': `Bearer ${await entraToken(entra, { tid: OTHER_ENTRA_TENANT_ID })}`,
+    };
+  }
+
+  it('answers each with 401, WWW-Authenticate and the same error body', async () => {
+    // Prepare
+    const cases = await badAuthorizations();
+    const reference = await service.request('GET', '/Users', undefined, {
+      authorization: undefined,
+    });
+
+    // Assess the reference answer
+    expect(reference.status).toBe(401);
+    expect(reference.headers['www-authenticate']).toBe('Bearer realm="scim"');
+    expect(reference.headers['content-type']).toMatch(/^application\/scim\+json/);
+    expect(reference.body).toEqual({
+      schemas: [ERROR_SCHEMA],
+      status: '401',
+      detail: 'Authentication failed: a valid bearer token is required.',
+    });
+
+    for (const [name, authorization] of Object.entries(cases)) {
+      // Act
+      const response = await service.request('GET', '/Users', undefined, { authorization });
+
+      // Assess
+      expect(response.status, name).toBe(401);
+      expect(response.headers['www-authenticate'], name).toBe('Bearer realm="scim"');
+      expect(response.text, name).toBe(reference.text);
+    }
+  });
+
+  it('answers the same 401 on a write, before reading the body', async () => {
+    // Act
+    const response = await service.request('POST', '/Users', '{ not json', {
+      authorization: 'Bearer nope',
+    });
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(response.body.detail).toBe('Authentication failed: a valid bearer token is required.');
+  });
+});

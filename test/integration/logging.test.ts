@@ -1,0 +1,366 @@
+/**
+ * The one log line per request, read from what the handlers really write to stdout and stderr:
+ * the fields an operator troubleshoots with are there, tokens and payloads are not, and the saved
+ * Logs Insights queries name fields the service writes. The metrics (EMF) are checked here once.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { logQueries } from '../../infra/log-queries.js';
+import { generateSigningKey, issueToken } from '../../infra/tokens.js';
+import { TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { TEST_TENANT } from '../support/environment.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+// Before the first request imports a handler: the logger and the metrics read these then.
+process.env.LOG_LEVEL = 'INFO';
+process.env.POWERTOOLS_METRICS_DISABLED = 'false';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** Values that must never reach a log: a password, a name, an e-mail address, a phone number. */
+const SECRET = 'Sup3r-S3cret-Passw0rd-4f1d';
+const PAYLOAD_MARKERS = [
+  SECRET,
+  'Zebulon-Payload-Marker',
+  'zeb.private@home.example',
+  '+1 555 0100 777',
+];
+
+type LogLine = Record<string, unknown>;
+
+/** What the process wrote during the current test, and during the whole file. */
+let captured: string[] = [];
+const everything: string[] = [];
+const originalWrites = {
+  stdout: process.stdout.write.bind(process.stdout),
+  stderr: process.stderr.write.bind(process.stderr),
+};
+/** Keeps what is written instead of printing it (the lines would drown the test report). */
+function capture() {
+  return ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    captured.push(text);
+    everything.push(text);
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+}
+
+function jsonLines(): LogLine[] {
+  return captured
+    .join('')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+function requestLines(): LogLine[] {
+  return jsonLines().filter(
+    (line) => line.message === 'request' || line.message === 'request failed',
+  );
+}
+
+function emfLines(): LogLine[] {
+  return jsonLines().filter((line) => line._aws !== undefined);
+}
+
+/** The request line of the one request sent since the last reset. */
+function onlyRequestLine(): LogLine {
+  const lines = requestLines();
+  expect(lines).toHaveLength(1);
+  return lines[0]!;
+}
+
+let service: TestService;
+const seenFields = new Set<string>();
+
+beforeAll(async () => {
+  process.stdout.write = capture();
+  process.stderr.write = capture();
+  service = await startTestService();
+});
+beforeEach(() => {
+  for (const line of requestLines()) for (const field of Object.keys(line)) seenFields.add(field);
+  captured = [];
+});
+afterAll(async () => {
+  process.stdout.write = originalWrites.stdout;
+  process.stderr.write = originalWrites.stderr;
+  await service?.close();
+});
+
+describe('request log line', () => {
+  let created: { id: string };
+
+  it('logs a created user with its ids, outcome, timing, DynamoDB work and both request ids', async () => {
+    // Act
+    const response = await service.request('POST', '/Users', {
+      schemas: [USER],
+      userName: 'log.alice@example.com',
+      externalId: 'ext-log-alice',
+      password: SECRET,
+      name: { givenName: 'Zebulon-Payload-Marker', familyName: 'Alice' },
+      emails: [{ type: 'home', value: 'zeb.private@home.example' }],
+      phoneNumbers: [{ type: 'mobile', value: '+1 555 0100 777' }],
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    created = response.body;
+    const line = onlyRequestLine();
+    expect(line).toMatchObject({
+      level: 'INFO',
+      service: 'grouptalk-scim',
+      tenant: TEST_TENANT,
+      operation: 'createUser',
+      method: 'POST',
+      route: 'POST /scim/v2/Users',
+      path: '/scim/v2/Users',
+      status: 201,
+      resourceType: 'User',
+      resourceId: created.id,
+      externalId: 'ext-log-alice',
+      userName: 'log.alice@example.com',
+      callerKind: 'service-token',
+    });
+    expect(line.durationMs).toEqual(expect.any(Number));
+    expect(line.dynamodbCalls).toBeGreaterThan(0);
+    expect(line.dynamodbCapacityUnits).toEqual(expect.any(Number));
+    expect(line.dynamodbMs).toEqual(expect.any(Number));
+    // API Gateway's request id and Lambda's awsRequestId (from the Powertools context).
+    expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(line.function_request_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(line.function_request_id).not.toBe(line.requestId);
+    expect(line.cold_start).toEqual(expect.any(Boolean));
+    expect(line.callerTokenId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(line.scimType).toBeUndefined();
+    expect(line.errorDetail).toBeUndefined();
+  });
+
+  it('logs a uniqueness conflict with its status, scimType and detail', async () => {
+    // Act
+    const response = await service.request('POST', '/Users', {
+      schemas: [USER],
+      userName: 'LOG.alice@example.com',
+      password: SECRET,
+    });
+
+    // Assess
+    expect(response.status).toBe(409);
+    const line = onlyRequestLine();
+    expect(line).toMatchObject({
+      operation: 'createUser',
+      status: 409,
+      scimType: 'uniqueness',
+      errorDetail: response.body.detail,
+    });
+    expect(captured.join('')).not.toContain(SECRET);
+  });
+
+  it('logs a read of an unknown id as a 404 with the id and the route', async () => {
+    // Prepare
+    const id = randomUUID();
+
+    // Act
+    const response = await service.request('GET', `/Users/${id}`);
+
+    // Assess
+    expect(response.status).toBe(404);
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'getUser',
+      route: 'GET /scim/v2/Users/{id}',
+      path: `/scim/v2/Users/${id}`,
+      status: 404,
+      resourceId: id,
+      errorDetail: response.body.detail,
+    });
+  });
+
+  it('logs a lookup by userName with the attribute, the value and the number found', async () => {
+    // Act
+    const response = await service.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('userName eq "log.alice@example.com"')}`,
+    );
+
+    // Assess
+    expect(response.body.totalResults).toBe(1);
+    const line = onlyRequestLine();
+    expect(line).toMatchObject({
+      operation: 'listUsers',
+      status: 200,
+      filterAttribute: 'userName',
+      filterValue: 'log.alice@example.com',
+      totalResults: 1,
+    });
+    expect(line.probe).toBeUndefined();
+  });
+
+  it("marks Entra's Test Connection probe: a random GUID userName that matches nothing", async () => {
+    // Prepare
+    const guid = randomUUID();
+
+    // Act
+    const response = await service.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`userName eq "${guid}"`)}`,
+    );
+
+    // Assess
+    expect(response.body.totalResults).toBe(0);
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'listUsers',
+      filterAttribute: 'userName',
+      filterValue: guid,
+      totalResults: 0,
+      probe: true,
+    });
+  });
+
+  it('logs a lookup by e-mail with the attribute but not the address', async () => {
+    // Act
+    await service.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "zeb.private@home.example"')}`,
+    );
+
+    // Assess
+    const line = onlyRequestLine();
+    expect(line).toMatchObject({
+      filterAttribute: 'emails[type eq "work"].value',
+      totalResults: 0,
+    });
+    expect(line.filterValue).toBeUndefined();
+    expect(captured.join('')).not.toContain('zeb.private@home.example');
+  });
+
+  it('logs any other filter with its string values masked', async () => {
+    // Act
+    await service.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('name.givenName eq "Zebulon-Payload-Marker" and active eq true')}`,
+    );
+
+    // Assess
+    expect(onlyRequestLine().filter).toBe('name.givenName eq "…" and active eq true');
+    expect(captured.join('')).not.toContain('Zebulon-Payload-Marker');
+  });
+
+  it('logs a created group with its displayName', async () => {
+    // Act
+    const response = await service.request('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: 'Log Dispatchers',
+      externalId: 'ext-log-group',
+    });
+
+    // Assess
+    expect(response.status).toBe(201);
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'createGroup',
+      resourceType: 'Group',
+      resourceId: response.body.id,
+      displayName: 'Log Dispatchers',
+      externalId: 'ext-log-group',
+    });
+  });
+});
+
+describe('request log line of a refused token', () => {
+  it('logs the 401 without the token or any part of it', async () => {
+    // Prepare: a well-formed token the service does not trust, and a forged one.
+    const stranger = await issueToken(await generateSigningKey({ kid: 'stranger' }), {
+      tenant: TEST_TENANT,
+    });
+    const forged = await new SignJWT({ tenant: TEST_TENANT, jti: 'forged' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(tokenAudience(TEST_TENANT))
+      .sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long!'));
+
+    for (const token of [stranger, forged]) {
+      captured = [];
+
+      // Act
+      const response = await service.request(
+        'POST',
+        '/Users',
+        { userName: 'x', password: SECRET },
+        {
+          authorization: `Bearer ${token}`,
+        },
+      );
+
+      // Assess
+      expect(response.status).toBe(401);
+      expect(onlyRequestLine()).toMatchObject({
+        operation: 'createUser',
+        status: 401,
+        errorDetail: 'Authentication failed: a valid bearer token is required.',
+      });
+      const written = captured.join('');
+      for (const part of [token, ...token.split('.'), service.token, SECRET]) {
+        expect(written).not.toContain(part);
+      }
+    }
+  });
+});
+
+describe('request metrics (embedded metric format)', () => {
+  it('emits latency, client and server errors per request with service, tenant and operation', async () => {
+    // Act
+    await service.request('GET', `/Users/${randomUUID()}`);
+
+    // Assess
+    const [emf] = emfLines();
+    expect(emf).toMatchObject({
+      _aws: {
+        CloudWatchMetrics: [
+          {
+            Namespace: 'GroupTalkScim',
+            Dimensions: [['service', 'tenant', 'operation']],
+            Metrics: [
+              { Name: 'Latency', Unit: 'Milliseconds' },
+              { Name: 'ClientErrors', Unit: 'Count' },
+              { Name: 'ServerErrors', Unit: 'Count' },
+            ],
+          },
+        ],
+      },
+      service: 'grouptalk-scim',
+      tenant: TEST_TENANT,
+      operation: 'getUser',
+      ClientErrors: 1,
+      ServerErrors: 0,
+    });
+    expect(emf!.Latency).toEqual(expect.any(Number));
+    expect(emfLines()).toHaveLength(1);
+  });
+});
+
+describe('everything the service wrote in this file', () => {
+  it('holds no request body: no password, name, e-mail or phone number, and no token', () => {
+    // Assess: request lines, metrics and anything else, over every request above.
+    const written = everything.join('');
+    expect(written).toContain('"message":"request"');
+    for (const marker of [...PAYLOAD_MARKERS, service.token]) {
+      expect(written).not.toContain(marker);
+    }
+  });
+});
+
+describe('saved Logs Insights queries', () => {
+  it('name only fields the request lines carry', () => {
+    // Prepare: every field seen in this file's request lines.
+    for (const line of requestLines()) for (const field of Object.keys(line)) seenFields.add(field);
+    const named = logQueries
+      .filter((query) => !query.accessLog)
+      .flatMap((query) => query.query.fields ?? [])
+      .filter((field) => !field.startsWith('@'));
+
+    // Assess
+    expect([...new Set(named)].filter((field) => !seenFields.has(field))).toEqual([]);
+  });
+});

@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { parseBulkRequest } from '../../../shared/scim/bulk.js';
+import { NotFoundError } from '../../../shared/scim/errors.js';
+import { type ResourceOperations, runBulk } from '../../../shared/service/bulk.js';
+import type { Presented } from '../../../shared/service/resources.js';
+
+const BASE = 'https://scim.example.com/scim/v2';
+
+/** Endpoint operations that record what ran, in order, and create ids r1, r2, … */
+function recordingEndpoint(log: string[], delayMs = 0): ResourceOperations {
+  let next = 0;
+  const presented = (id: string): Presented =>
+    ({ location: `${BASE}/Users/${id}`, etag: 'W/"1"' }) as Presented;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, delayMs));
+  return {
+    create: async (data) => {
+      await pause();
+      log.push(`create ${JSON.stringify(data)}`);
+      return presented(`r${++next}`);
+    },
+    replace: async (id) => {
+      log.push(`replace ${id}`);
+      return presented(id);
+    },
+    patch: async (id, data) => {
+      log.push(`patch ${id} ${JSON.stringify(data)}`);
+      if (id === 'missing') throw new NotFoundError('User', id);
+      return presented(id);
+    },
+    remove: async (id) => {
+      log.push(`remove ${id}`);
+    },
+  };
+}
+
+const post = (bulkId: string, data: unknown) => ({ method: 'POST', path: '/Users', bulkId, data });
+
+describe('runBulk', () => {
+  it('runs operations in request order, a forward reference after its target', async () => {
+    const log: string[] = [];
+    const request = parseBulkRequest({
+      Operations: [
+        { method: 'PATCH', path: '/Users/bulkId:b', data: { ref: 'bulkId:a' } },
+        post('a', { n: 1 }),
+        post('b', { n: 2 }),
+        { method: 'DELETE', path: '/Users/x' },
+      ],
+    });
+
+    const results = await runBulk(request, { baseUrl: BASE }, { Users: recordingEndpoint(log) });
+
+    expect(log).toEqual(['create {"n":1}', 'create {"n":2}', 'remove x', 'patch r2 {"ref":"r1"}']);
+    expect(results.map((result) => [result.index, result.status])).toEqual([
+      [0, 200],
+      [1, 201],
+      [2, 201],
+      [3, 204],
+    ]);
+  });
+
+  it('counts failures toward failOnErrors and leaves out what it did not run', async () => {
+    const log: string[] = [];
+    const request = parseBulkRequest({
+      failOnErrors: 1,
+      Operations: [
+        { method: 'PATCH', path: '/Users/missing', data: {} },
+        { method: 'DELETE', path: '/Users/y' },
+      ],
+    });
+
+    const results = await runBulk(request, { baseUrl: BASE }, { Users: recordingEndpoint(log) });
+
+    expect(results.map((result) => result.status)).toEqual([404]);
+    expect(log).toEqual(['patch missing {}']);
+  });
+
+  it('starts no operation after the deadline and answers the rest 503', async () => {
+    const log: string[] = [];
+    const request = parseBulkRequest({
+      Operations: [
+        post('a', { n: 1 }),
+        post('b', { n: 2 }),
+        { method: 'DELETE', path: '/Users/z' },
+      ],
+    });
+
+    const results = await runBulk(
+      request,
+      { baseUrl: BASE },
+      { Users: recordingEndpoint(log, 30) },
+      Date.now() + 10,
+    );
+
+    expect(log).toEqual(['create {"n":1}']);
+    expect(results.map((result) => result.status)).toEqual([201, 503, 503]);
+  });
+
+  it('answers operations on an endpoint it has no operations for with 400', async () => {
+    const request = parseBulkRequest({ Operations: [{ method: 'DELETE', path: '/Groups/g' }] });
+
+    const results = await runBulk(request, { baseUrl: BASE }, { Users: recordingEndpoint([]) });
+
+    expect(results[0]).toMatchObject({ status: 400, location: `${BASE}/Groups/g` });
+  });
+});
