@@ -38,6 +38,9 @@ export const alarmThresholds = {
   tableThrottles: { count: 1, period: Duration.minutes(5) },
 } as const;
 
+/** Logs Insights queries (saved, or on a dashboard) read at most this many log groups. */
+const MAX_QUERY_LOG_GROUPS = 50;
+
 /** The table operations the store uses (see `shared/store`): all of them can be throttled. */
 const TABLE_OPERATIONS = [
   Operation.GET_ITEM,
@@ -182,6 +185,11 @@ export class Monitoring extends Construct {
     this.alarms = alarms;
 
     const functionLogs = functions.map(({ scimFunction }) => scimFunction.logGroup);
+    if (functionLogs.length > MAX_QUERY_LOG_GROUPS) {
+      throw new Error(
+        `${functionLogs.length} function log groups: a Logs Insights query takes at most ${MAX_QUERY_LOG_GROUPS}`,
+      );
+    }
     this.queries = logQueries.map(
       (query, index) =>
         new QueryDefinition(this, `Query${index + 1}`, {
