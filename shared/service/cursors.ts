@@ -13,9 +13,10 @@
  * matters is that garbage or a cursor of another query is refused rather than misread: every
  * field is checked, and anything else is 400 `invalidCursor`. Positions do not expire.
  */
+
 import { createHash } from 'node:crypto';
 import { BadRequestError } from '../scim/errors.js';
-import { MAX_KEY_VALUE_LENGTH } from '../store/keys.js';
+import { keys, MAX_KEY_VALUE_LENGTH } from '../store/keys.js';
 
 export type CursorPosition =
   /** After this entry of the byType index (its sort key and the resource id). */
@@ -105,7 +106,7 @@ function isKey(value: unknown): value is [string, string] {
     id.length <= MAX_KEY_VALUE_LENGTH &&
     // DynamoDB refuses (with an error, not an empty page) a start key longer than a key may be.
     Buffer.byteLength(sortKey, 'utf8') <= MAX_INDEX_SORT_KEY_BYTES &&
-    sortKey.endsWith(`#${id}`)
+    keys.isTypeSortOf(sortKey, id)
   );
 }
 

@@ -6,6 +6,8 @@
 export type ResourceTypeName = 'User' | 'Group';
 
 const RESOURCE_SK = '#RESOURCE';
+/** Between name and id in the byType sort key: below every printable character. */
+const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
 
 /** Key strings longer than this are refused before they reach DynamoDB (index keys max 1 KiB). */
@@ -71,9 +73,17 @@ export const keys = {
     return `TYPE#${type}`;
   },
 
-  /** Sort key of the byType index: the folded name first, so lists come out in name order. */
+  /**
+   * Sort key of the byType index: the folded name first, so lists come out in name order. The
+   * separator sorts below every printable character, so `Sales` comes before `Sales Team`.
+   */
   typeSort(name: string, id: string): string {
-    return `${foldCase(name).slice(0, 200)}#${id}`;
+    return `${foldCase(name).slice(0, 200)}${TYPE_SORT_SEPARATOR}${id}`;
+  },
+
+  /** Whether a byType sort key belongs to the resource `id` (decodes `typeSort`). */
+  isTypeSortOf(sortKey: string, id: string): boolean {
+    return sortKey.endsWith(`${TYPE_SORT_SEPARATOR}${id}`);
   },
 
   externalId(type: ResourceTypeName, externalId: string): string {
