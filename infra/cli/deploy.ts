@@ -16,7 +16,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HELP = `Usage: npm run deploy -- --tenant <name> [--dry-run] [cdk deploy options...]
 
 Deploys the stack GroupTalkScim-<name> of the tenant declared in
-infra/tenants/<name>.json (see docs/operator-guide.md). The configuration is
+infra/tenants/<name>.json (see the operator guide in README.md). The configuration is
 checked first; AWS credentials come from your environment or --profile.
 
 Options:
