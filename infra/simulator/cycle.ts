@@ -89,6 +89,11 @@ export interface SimulationResult {
 export interface TargetIds {
   readonly users: (string | undefined)[];
   readonly groups: (string | undefined)[];
+  /**
+   * Users that existed before this run: Entra never clears what it does not send, so their
+   * attributes the dataset leaves out are not checked.
+   */
+  readonly preexistingUsers: Set<number>;
   /** Groups that existed before this run (their members are checked as a superset). */
   readonly preexistingGroups: Set<number>;
 }
@@ -105,6 +110,7 @@ export async function simulate(options: SimulationOptions): Promise<SimulationRe
   const ids: TargetIds = {
     users: dataset.users.map(() => undefined),
     groups: dataset.groups.map(() => undefined),
+    preexistingUsers: new Set(),
     preexistingGroups: new Set(),
   };
   const entra = new EntraPlayer(client, options, ids, progress);
@@ -212,7 +218,9 @@ class EntraPlayer {
 
   provisionUsers(users: readonly UserState[]): Promise<void> {
     return runPool(users, this.concurrency, async (user, i) => {
-      await this.provisionUser(i, user.userName, user);
+      if ((await this.provisionUser(i, user.userName, user)) === 'matched') {
+        this.ids.preexistingUsers.add(i);
+      }
       this.progress.done();
     });
   }
@@ -226,23 +234,24 @@ class EntraPlayer {
     matchName: string,
     wanted: UserState,
     operation = 'patchUser',
-  ): Promise<void> {
+  ): Promise<'created' | 'matched' | 'failed'> {
     const found = await this.client.request('lookupUser', 'GET', '/Users', {
       query: userLookupQuery(matchName),
     });
-    if (found.status !== 200) return;
+    if (found.status !== 200) return 'failed';
     const match = found.body?.Resources?.[0];
     if (!match) {
       const created = await this.client.request('createUser', 'POST', '/Users', {
         body: createUserBody(wanted),
         expect: [201],
       });
-      if (created.status === 201) this.ids.users[index] = created.body?.id;
-      return;
+      if (created.status !== 201) return 'failed';
+      this.ids.users[index] = created.body?.id;
+      return 'created';
     }
     this.ids.users[index] = match.id;
     const changes = diffAttributes(USER_PATHS, wanted, readUser(match));
-    if (changes.length === 0) return;
+    if (changes.length === 0) return 'matched';
     const onlyActive = changes.length === 1 && changes[0]?.path === USER_PATHS.active;
     await this.client.request(operation, 'PATCH', `/Users/${match.id}`, {
       body: onlyActive
@@ -250,6 +259,7 @@ class EntraPlayer {
         : attributesPatch(this.dialect, changes),
       expect: [200, 204],
     });
+    return 'matched';
   }
 
   provisionGroups(groups: readonly GroupState[]): Promise<void> {
