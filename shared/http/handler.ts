@@ -10,7 +10,7 @@ import type {
 } from 'aws-lambda';
 import { readAuthConfig } from '../config.js';
 import { SCIM_BASE_PATH } from '../routes.js';
-import { ScimError } from '../scim/errors.js';
+import { ScimError, ServiceUnavailableError } from '../scim/errors.js';
 import { newStoreStats, type StoreStats, withStoreStats } from '../store/client.js';
 import { type BearerVerifier, type Caller, createBearerVerifier } from './auth.js';
 import { parseJsonBody } from './body.js';
@@ -41,6 +41,17 @@ export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promi
 /** Set by `npm start`, the tests and the benchmark; never by the deployed stack. */
 const exposeStoreStats = process.env.STORE_STATS_HEADERS === 'true';
 
+/**
+ * How long before the function's timeout the handler gives up and answers 503 with Retry-After
+ * (middy aborts it): time enough to log and flush metrics, so that a slow DynamoDB never ends in
+ * a timed-out function, which API Gateway answers with a bare 500.
+ */
+const TIMEOUT_MARGIN_MS = 500;
+
+function timeoutResponse(): never {
+  throw new ServiceUnavailableError('The request took too long; retry later.', 5, 503);
+}
+
 // Module scope: built once per cold start, never per request.
 let verifier: BearerVerifier | undefined;
 function bearerVerifier(): BearerVerifier {
@@ -60,7 +71,10 @@ function bearerVerifier(): BearerVerifier {
 export function scimHandler(operation: string, fn: ScimHandlerFn) {
   const metrics = operationMetrics(operation);
   return (
-    middy<Event, Result, Error, Context>()
+    middy<Event, Result, Error, Context>({
+      timeoutEarlyInMillis: TIMEOUT_MARGIN_MS,
+      timeoutEarlyResponse: timeoutResponse,
+    })
       // Never the event: its headers hold the bearer token and its body the payload.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
       .use(logMetrics(metrics))

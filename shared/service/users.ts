@@ -3,14 +3,14 @@ import { limits } from '../config.js';
 import { NotFoundError } from '../scim/errors.js';
 import { applyPatch } from '../scim/patch.js';
 import { checkImmutable, normalizeResource, wantsAttribute } from '../scim/resource.js';
-import { removeMemberships } from '../store/memberships.js';
+import { cleanupPut } from '../store/cleanups.js';
+import { removeIndexedMemberships } from '../store/memberships.js';
 import {
   createResource,
   deleteResource,
   getResource,
   replaceResource,
   type StoredResource,
-  VersionConflictError,
 } from '../store/resources.js';
 import { groupsOfUser } from './groups.js';
 import {
@@ -20,12 +20,9 @@ import {
   type PresentOptions,
   presentResource,
 } from './resources.js';
-import { checkIfMatch } from './versions.js';
+import { checkIfMatch, retryOnVersionConflict } from './versions.js';
 
 const TYPE = 'User' as const;
-
-/** How many times a PATCH is re-applied when another write got in between its read and write. */
-const PATCH_ATTEMPTS = 5;
 
 export async function createUser(body: unknown, options: PresentOptions): Promise<Presented> {
   const { resource } = normalizeResource(TYPE, body);
@@ -73,19 +70,21 @@ export async function replaceUser(
   options: PresentOptions,
 ): Promise<Presented> {
   const { resource } = normalizeResource(TYPE, body);
-  const current = await requireUser(id);
-  checkIfMatch(ifMatch, current.version);
-  // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
-  checkImmutable(TYPE, current.data, resource);
-  const next = nextVersion(current, resource);
-  await replaceResource(current, next);
-  return presentResource(next, options);
+  return retryOnVersionConflict(ifMatch, async () => {
+    const current = await requireUser(id);
+    checkIfMatch(ifMatch, current.version);
+    // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
+    checkImmutable(TYPE, current.data, resource);
+    const next = nextVersion(current, resource);
+    await replaceResource(current, next);
+    return presentResource(next, options);
+  });
 }
 
 /**
  * Applies a PATCH. Without If-Match, a write that lost a race with another write is re-applied
  * to the fresh version (PATCH operations are relative, so this is what the client asked for);
- * with If-Match the client's version must be current.
+ * with If-Match the client's version must be current. PUT and DELETE race the same way.
  */
 export async function patchUser(
   id: string,
@@ -93,44 +92,27 @@ export async function patchUser(
   ifMatch: string | undefined,
   options: PresentOptions,
 ): Promise<Presented> {
-  for (let attempt = 1; ; attempt++) {
+  return retryOnVersionConflict(ifMatch, async () => {
     const current = await requireUser(id);
     checkIfMatch(ifMatch, current.version);
     const { resource } = applyPatch(current.data, body, TYPE);
     const next = nextVersion(current, resource);
-    try {
-      await replaceResource(current, next);
-      return presentResource(next, options);
-    } catch (error) {
-      if (
-        error instanceof VersionConflictError &&
-        ifMatch === undefined &&
-        attempt < PATCH_ATTEMPTS
-      )
-        continue;
-      throw error;
-    }
-  }
+    await replaceResource(current, next);
+    return presentResource(next, options);
+  });
 }
 
 export async function deleteUser(id: string, ifMatch: string | undefined): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
+  await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireUser(id);
     checkIfMatch(ifMatch, current.version);
-    try {
-      await deleteResource(current);
-      break;
-    } catch (error) {
-      if (
-        error instanceof VersionConflictError &&
-        ifMatch === undefined &&
-        attempt < PATCH_ATTEMPTS
-      )
-        continue;
-      throw error;
-    }
-  }
-  await removeMemberships(id);
+    // The cleanup marker goes in the delete's own transaction: if this request ends between the
+    // delete and the membership removal, the sweeper still finds the memberships left behind.
+    await deleteResource(current, [
+      cleanupPut({ type: TYPE, id, deletedAt: new Date().toISOString() }),
+    ]);
+  });
+  await removeIndexedMemberships(id);
 }
 
 async function requireUser(id: string): Promise<StoredResource> {

@@ -1,4 +1,5 @@
-import { PreconditionFailedError } from '../scim/errors.js';
+import { PreconditionFailedError, ServiceUnavailableError } from '../scim/errors.js';
+import { VersionConflictError } from '../store/resources.js';
 
 /**
  * `meta.version` and the ETag are the same weak validator, derived from the item's write counter.
@@ -30,4 +31,42 @@ export function matchesIfNoneMatch(ifNoneMatch: string | undefined, version: num
     .split(',')
     .map((tag) => tag.trim())
     .some((tag) => tag === '*' || tag.replace(/^W\//, '') === current);
+}
+
+/** Whether `If-Match` pins one version (an absent, empty or `*` header does not). */
+export function pinsVersion(ifMatch: string | undefined): boolean {
+  return (
+    ifMatch !== undefined &&
+    ifMatch.trim() !== '' &&
+    !ifMatch.split(',').some((tag) => tag.trim() === '*')
+  );
+}
+
+/**
+ * Runs a read-check-write `step`, and runs it again (after a jittered, growing pause) while its
+ * conditional write loses the race with another write of the same resource, unless `If-Match`
+ * pins the version (then the loser answers 412, as RFC 7644 §3.14 wants). A client that sent no
+ * If-Match never sees 412: when the resource stays that busy, it gets 503 with Retry-After.
+ *
+ * @example await retryOnVersionConflict(ifMatch, async () => { const current = await read(); … })
+ */
+export async function retryOnVersionConflict<T>(
+  ifMatch: string | undefined,
+  step: () => Promise<T>,
+  attempts = 8,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await step();
+    } catch (error) {
+      if (!(error instanceof VersionConflictError) || pinsVersion(ifMatch)) throw error;
+      if (attempt >= attempts) {
+        throw new ServiceUnavailableError(
+          'The resource is being changed by other requests at this moment; retry later.',
+          1,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
+    }
+  }
 }

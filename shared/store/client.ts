@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { readStoreConfig } from '../config.js';
+import { readStoreConfig, type StoreConfig } from '../config.js';
 import { ServiceUnavailableError } from '../scim/errors.js';
 
 /** DynamoDB work done for one request: logged with it and counted by the benchmark. */
@@ -28,19 +28,36 @@ export function withStoreStats<T>(stats: StoreStats, fn: () => Promise<T>): Prom
 
 export const storeConfig = readStoreConfig();
 
-function createClient(): DynamoDBDocumentClient {
-  const client = new DynamoDBClient({
-    region: storeConfig.region,
-    endpoint: storeConfig.endpoint,
+/**
+ * The DynamoDB client's configuration: retries and timeouts sized for a function with 10 s.
+ *
+ * Standard retry mode backs off exponentially with full jitter (at most 50 ms then 100 ms after
+ * a 5xx or a network error, 1 s then 2 s after throttling) and stops retrying when its token
+ * bucket runs dry during an outage. Three attempts bound a throttled call to about 3 s of
+ * waiting. A dead endpoint fails fast: 1 s to connect, 2 s for an answer (the SDK only warns
+ * after `requestTimeout` unless told to throw), so even three attempts that all hang end within
+ * about 6.2 s; the handler chain answers 503 before the function's own timeout regardless.
+ *
+ * @example new DynamoDBClient(dynamoDbClientConfig(readStoreConfig()))
+ */
+export function dynamoDbClientConfig(config: StoreConfig): DynamoDBClientConfig {
+  return {
+    region: config.region,
+    endpoint: config.endpoint,
     // Local DynamoDB accepts any credentials; in AWS the Lambda role's are used.
-    ...(storeConfig.endpoint
-      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
-    // Standard retry mode: exponential backoff with full jitter on throttling and 5xx; a few
-    // attempts keep the worst case well inside the function's timeout.
-    maxAttempts: 4,
+    ...(config.endpoint ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    maxAttempts: 3,
     retryMode: 'standard',
-  });
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 2_000,
+      throwOnRequestTimeout: true,
+    },
+  };
+}
+
+function createClient(): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(dynamoDbClientConfig(storeConfig));
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const stats = statsStorage.getStore();
@@ -82,22 +99,54 @@ const THROTTLING = new Set([
   'LimitExceededException',
 ]);
 
+/** DynamoDB's own "try again" answers (HTTP 500 and 503). */
+const UNAVAILABLE = new Set([
+  'InternalServerError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+]);
+
+interface SdkErrorShape {
+  name?: string;
+  code?: string;
+  $fault?: string;
+  $metadata?: { httpStatusCode?: number };
+  errors?: unknown[];
+}
+
+/**
+ * Whether an error says DynamoDB could not be reached or did not answer in time: the SDK's
+ * timeouts (`TimeoutError`) and Node's system errors on the socket (`connect ECONNREFUSED`,
+ * `getaddrinfo ENOTFOUND`, `socket hang up` = ECONNRESET, …), which the SDK passes on as plain
+ * `Error`s with a `code`, possibly inside an `AggregateError` (Happy Eyeballs tries each address).
+ */
+function isNetworkFailure(error: SdkErrorShape): boolean {
+  if (error.name === 'TimeoutError' || error.name === 'RequestTimeout') return true;
+  const code = error.code ?? '';
+  if (/^E[A-Z0-9_]+$/.test(code) || /^(UND_ERR|ERR_SOCKET|ERR_HTTP2)/.test(code)) return true;
+  return (
+    Array.isArray(error.errors) && error.errors.some((inner) => isNetworkFailure(inner as never))
+  );
+}
+
 /**
  * Translates what DynamoDB says when it cannot serve us (after the SDK's own retries) into the
- * SCIM answer a client should retry: 429 when throttled, 503 when unavailable. Other errors pass.
+ * SCIM answer a client should retry: 429 when throttled, 503 when DynamoDB failed (a 5xx) or could
+ * not be reached. Other errors pass unchanged.
  */
 export function translateUnavailable(error: unknown): unknown {
-  const name = (error as { name?: string } | undefined)?.name ?? '';
-  if (THROTTLING.has(name)) {
+  if (error === null || typeof error !== 'object') return error;
+  const shape = error as SdkErrorShape;
+  const status = shape.$metadata?.httpStatusCode;
+  if (THROTTLING.has(shape.name ?? '') || status === 429) {
     return new ServiceUnavailableError('The service is busy; retry later.', 2, 429);
   }
   if (
-    name === 'InternalServerError' ||
-    name === 'ServiceUnavailable' ||
-    name === 'TimeoutError' ||
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'].includes(
-      (error as { code?: string }).code ?? '',
-    )
+    UNAVAILABLE.has(shape.name ?? '') ||
+    (status !== undefined && status >= 500) ||
+    shape.$fault === 'server' ||
+    isNetworkFailure(shape)
   ) {
     return new ServiceUnavailableError('Storage is unavailable; retry later.', 5, 503);
   }

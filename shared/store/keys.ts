@@ -10,8 +10,15 @@ const RESOURCE_SK = '#RESOURCE';
 const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
 
-/** Key strings longer than this are refused before they reach DynamoDB (index keys max 1 KiB). */
-export const MAX_KEY_VALUE_LENGTH = 512;
+/**
+ * Client values (names, ids, e-mails) longer than this many UTF-16 units never become part of a
+ * key: a unique name is refused, an id names nothing, an index leaves the value out. DynamoDB
+ * limits partition keys to 2,048 bytes and sort keys to 1,024 bytes of UTF-8 (DynamoDB Local does
+ * not check; AWS answers ValidationException). One unit is at most 3 bytes, 6 once case-folded
+ * (NFC expands U+0958 to two 3-byte characters), so 256 units stay below both limits with every
+ * prefix; Entra's longest names (group displayName) are 256 characters.
+ */
+export const MAX_KEY_VALUE_LENGTH = 256;
 
 export interface ItemKey {
   readonly pk: string;

@@ -1,5 +1,5 @@
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast.js';
-import { keys, type ResourceTypeName } from './keys.js';
+import { keys, MAX_KEY_VALUE_LENGTH, type ResourceTypeName } from './keys.js';
 import type { LookupIndex } from './resources.js';
 
 /**
@@ -129,14 +129,17 @@ export function planFilter(type: ResourceTypeName, filter: FilterNode): FilterPl
   const name =
     type === 'User' ? equality(type, nodes, 'username') : equality(type, nodes, 'displayname');
   if (name !== undefined) return { kind: 'uniqueName', name };
-  const externalId = equality(type, nodes, 'externalid');
+  // A value longer than a key may be was left out of its index when stored: only a scan finds it.
+  const indexable = (value: string | undefined) =>
+    value !== undefined && value.length <= MAX_KEY_VALUE_LENGTH ? value : undefined;
+  const externalId = indexable(equality(type, nodes, 'externalid'));
   if (externalId !== undefined) {
     return { kind: 'index', index: 'byExternalId', key: keys.externalId(type, externalId) };
   }
   if (type === 'User') {
-    const email = typedValue(type, nodes, 'emails', 'work');
+    const email = indexable(typedValue(type, nodes, 'emails', 'work'));
     if (email !== undefined) return { kind: 'index', index: 'byEmail', key: keys.workEmail(email) };
-    const mobile = typedValue(type, nodes, 'phonenumbers', 'mobile');
+    const mobile = indexable(typedValue(type, nodes, 'phonenumbers', 'mobile'));
     if (mobile !== undefined) {
       return { kind: 'index', index: 'byPhone', key: keys.mobilePhone(mobile) };
     }

@@ -14,6 +14,8 @@ export interface FuzzEnvironment {
   readonly reader: TableReader;
   readonly endpoint: string;
   readonly tableName: string;
+  /** A harness whose functions have `timeoutMs` left when called (default 10 s). */
+  withTimeout(timeoutMs: number): Harness;
   stop(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function fuzzEnvironmentFromTestSetup(): Promise<FuzzEnvironment> {
     reader,
     endpoint,
     tableName,
+    withTimeout: (timeoutMs) => createHarness(token, { timeoutMs }),
     stop: async () => reader.destroy(),
   };
 }
@@ -74,6 +77,7 @@ export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
     reader,
     endpoint,
     tableName,
+    withTimeout: (timeoutMs) => createHarness(token, { timeoutMs }),
     stop: async () => {
       reader.destroy();
       await dynamodb?.stop();

@@ -47,9 +47,7 @@ export function tableReader(endpoint: string, tableName: string): TableReader {
       const output = await client.send(
         new QueryCommand({
           TableName: tableName,
-          KeyConditionExpression: beginsWith
-            ? 'pk = :pk AND begins_with(sk, :sk)'
-            : 'pk = :pk',
+          KeyConditionExpression: beginsWith ? 'pk = :pk AND begins_with(sk, :sk)' : 'pk = :pk',
           ExpressionAttributeValues: beginsWith ? { ':pk': pk, ':sk': beginsWith } : { ':pk': pk },
           ConsistentRead: true,
           ExclusiveStartKey: start,
@@ -122,9 +120,13 @@ export interface AuditResult {
  *   to a resource that has that name (no stray or stolen guard);
  * - each type's counter equals the number of its resources;
  * - each membership joins an existing group and an existing user, unless a cleanup marker says
- *   the group or user was deleted and its memberships are being swept.
+ *   the group or user was deleted and its memberships are being swept (`strict`: even then, for
+ *   a table the sweeper just ran on).
  */
-export async function auditTable(reader: TableReader): Promise<AuditResult> {
+export async function auditTable(
+  reader: TableReader,
+  options: { strict?: boolean } = {},
+): Promise<AuditResult> {
   const items = await reader.scan();
   const resources = new Map<string, { type: string; id: string; name: unknown }>();
   const guards = new Map<string, string>();
@@ -187,8 +189,9 @@ export async function auditTable(reader: TableReader): Promise<AuditResult> {
     if (counter !== actual) problems.push(`counter of ${type} is ${counter}, ${actual} exist`);
   }
   for (const { groupId, userId } of memberships) {
-    const groupGone = !resources.has(`GROUP#${groupId}`) && !cleanups.has(`GROUP#${groupId}`);
-    const userGone = !resources.has(`USER#${userId}`) && !cleanups.has(`USER#${userId}`);
+    const swept = (key: string) => !options.strict && cleanups.has(key);
+    const groupGone = !resources.has(`GROUP#${groupId}`) && !swept(`GROUP#${groupId}`);
+    const userGone = !resources.has(`USER#${userId}`) && !swept(`USER#${userId}`);
     if (groupGone) problems.push(`orphan membership: group ${groupId} (member ${userId}) is gone`);
     if (userGone) problems.push(`orphan membership: user ${userId} (of group ${groupId}) is gone`);
   }

@@ -1,0 +1,182 @@
+/**
+ * Runs fuzz targets side by side in rounds: each round, every target runs a batch of cases (one
+ * after another within a target), then the targets' fixtures are reset and the whole table is
+ * audited while nothing else writes. Cases are sampled per batch from a seed, so any case can be
+ * regenerated from (seed, target, round, index).
+ */
+import fc from 'fast-check';
+import { StatusTally } from './checks.js';
+import type { AuditResult, TableReader } from './table.js';
+import { auditTable } from './table.js';
+import type { CaseProblem, FuzzTarget } from './targets.js';
+
+export interface Failure {
+  readonly target: string;
+  readonly round: number;
+  readonly index: number;
+  readonly problem: CaseProblem;
+  /** The input, as JSON, cut to a readable length. */
+  readonly input: string;
+}
+
+export interface TargetReport {
+  readonly name: string;
+  readonly description: string;
+  cases: number;
+  readonly statuses: StatusTally;
+  millis: number;
+  readonly problems: Map<CaseProblem['kind'], number>;
+}
+
+export interface FuzzReport {
+  readonly seed: number;
+  readonly targets: TargetReport[];
+  readonly failures: Failure[];
+  readonly audits: AuditResult[];
+  /** DynamoDB calls AWS would refuse for key size (should be none). */
+  readonly keyLimitViolations: string[];
+  millis: number;
+}
+
+export interface RunOptions {
+  readonly seed: number;
+  /** Cases per target (a number for all, or by target name). */
+  readonly cases: number | Readonly<Record<string, number>>;
+  readonly batchSize?: number;
+  /** Keep at most this many failures with their inputs (all are counted). */
+  readonly keepFailures?: number;
+  readonly onRound?: (report: FuzzReport, round: number) => void;
+  /** Filled by the caller's key-limit check (see `enforceAwsKeyLimits`). */
+  readonly keyLimitViolations?: string[];
+}
+
+function stringifyInput(input: unknown): string {
+  const text = JSON.stringify(input, (_key, value) =>
+    typeof value === 'string' && value.length > 300
+      ? `${value.slice(0, 300)}…(${value.length} chars)`
+      : value,
+  );
+  return (text ?? String(input)).slice(0, 2_000);
+}
+
+/** Hashes a target name into the seed, so targets draw different inputs from one run seed. */
+function seedOf(seed: number, name: string, round: number): number {
+  let hash = seed ^ (round * 0x9e3779b1);
+  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 0x01000193);
+  return hash | 0;
+}
+
+/**
+ * Runs every target for its number of cases and audits the table after each round.
+ *
+ * @example
+ * const report = await runFuzz(targets, reader, { seed: 42, cases: 1_000 });
+ * report.targets.every((target) => target.problems.size === 0);
+ */
+export async function runFuzz(
+  targets: readonly FuzzTarget[],
+  reader: TableReader,
+  options: RunOptions,
+): Promise<FuzzReport> {
+  const started = performance.now();
+  const batchSize = options.batchSize ?? 250;
+  const keep = options.keepFailures ?? 20;
+  const casesOf = (name: string) =>
+    typeof options.cases === 'number' ? options.cases : (options.cases[name] ?? 0);
+  const report: FuzzReport = {
+    seed: options.seed,
+    targets: targets.map((target) => ({
+      name: target.name,
+      description: target.description,
+      cases: 0,
+      statuses: new StatusTally(),
+      millis: 0,
+      problems: new Map(),
+    })),
+    failures: [],
+    audits: [],
+    keyLimitViolations: options.keyLimitViolations ?? [],
+    millis: 0,
+  };
+  const rounds = Math.max(...targets.map((target) => Math.ceil(casesOf(target.name) / batchSize)));
+
+  for (let round = 0; round < rounds; round++) {
+    await Promise.all(
+      targets.map(async (target, position) => {
+        const entry = report.targets[position] as TargetReport;
+        const remaining = casesOf(target.name) - entry.cases;
+        if (remaining <= 0) return;
+        const inputs = fc.sample(target.arbitrary, {
+          seed: seedOf(options.seed, target.name, round),
+          numRuns: Math.min(batchSize, remaining),
+        });
+        const batchStarted = performance.now();
+        for (const [index, input] of inputs.entries()) {
+          const outcome = await target.run(input);
+          entry.cases += 1;
+          for (const status of outcome.statuses) entry.statuses.add(status);
+          for (const problem of outcome.problems) {
+            entry.problems.set(problem.kind, (entry.problems.get(problem.kind) ?? 0) + 1);
+            if (report.failures.length < keep) {
+              report.failures.push({
+                target: target.name,
+                round,
+                index,
+                problem,
+                input: stringifyInput(input),
+              });
+            }
+          }
+        }
+        await target.reset();
+        entry.millis += performance.now() - batchStarted;
+      }),
+    );
+    report.audits.push(await auditTable(reader));
+    report.millis = performance.now() - started;
+    options.onRound?.(report, round);
+  }
+  report.millis = performance.now() - started;
+  return report;
+}
+
+/** Totals of a report, for assertions and summaries. */
+export function totals(report: FuzzReport) {
+  const count = (kind: CaseProblem['kind']) =>
+    report.targets.reduce((sum, target) => sum + (target.problems.get(kind) ?? 0), 0);
+  const answers = new StatusTally();
+  for (const target of report.targets) answers.merge(target.statuses);
+  const lastAudit = report.audits.at(-1);
+  return {
+    cases: report.targets.reduce((sum, target) => sum + target.cases, 0),
+    requests: answers.total,
+    answers,
+    serverErrors:
+      answers.count((status) => status >= 500 && status !== 503) + count('server-error'),
+    serverErrorCases: count('server-error'),
+    partialWrites: count('partial-write'),
+    contractViolations: count('contract'),
+    unexpected: count('unexpected'),
+    auditProblems: report.audits.reduce((sum, audit) => sum + audit.problems.length, 0),
+    itemsAudited: report.audits.reduce((sum, audit) => sum + audit.items, 0),
+    lastAudit,
+    keyLimitViolations: report.keyLimitViolations.length,
+  };
+}
+
+/** A short summary: one line per target and a totals line. */
+export function summarize(report: FuzzReport): string {
+  const total = totals(report);
+  const lines = report.targets.map((target) => {
+    const problems =
+      [...target.problems].map(([kind, count]) => `${kind}×${count}`).join(' ') || 'none';
+    return `  ${target.name.padEnd(13)} ${String(target.cases).padStart(7)} cases  ${(target.millis / 1000).toFixed(1).padStart(6)} s  problems: ${problems}  statuses: ${target.statuses}`;
+  });
+  lines.push(
+    `  total: ${total.cases} cases, ${total.requests} requests in ${(report.millis / 1000).toFixed(1)} s (seed ${report.seed}); ` +
+      `5xx: ${total.serverErrors}; partial writes: ${total.partialWrites}; contract violations: ${total.contractViolations}; ` +
+      `unexpected: ${total.unexpected}; table audits: ${report.audits.length} (${total.itemsAudited} items, ${total.auditProblems} problems); ` +
+      `DynamoDB calls AWS would refuse: ${total.keyLimitViolations}`,
+  );
+  return lines.join('\n');
+}
