@@ -11,6 +11,7 @@
  * | membership      | `GROUP#<gid>`   | `MEMBER#<uid>` | byMember (`USER#<uid>` → `GROUP#<gid>`)          |
  * | uniqueness guard| `UNIQUE#<type>#<attr>#<lower value>` | `#UNIQUE` | none                     |
  * | counter shard   | `COUNT#<type>`  | `#SHARD#<n>`| none                                                |
+ * | cleanup marker  | `CLEANUP#<type>`| `USER#<id>` / `GROUP#<id>` | none: read by the membership sweeper    |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
