@@ -2,9 +2,10 @@ import { scimHandler } from '../../shared/http/handler.js';
 import { noContent } from '../../shared/http/responses.js';
 import { deleteGroup } from '../../shared/service/groups.js';
 
-/** DELETE /Groups/{id} (gone at once; its memberships follow, see sweep-group-cleanups.ts) */
+/** DELETE /Groups/{id} (gone at once; what is left of its memberships, sweep-memberships.ts deletes) */
 export const handler = scimHandler('deleteGroup', async (request, { log }) => {
   log({ resourceType: 'Group', resourceId: request.params.id });
-  await deleteGroup(request.params.id ?? '', request.headers['if-match']);
+  const outcome = await deleteGroup(request.params.id ?? '', request.headers['if-match']);
+  log(outcome);
   return noContent();
 });

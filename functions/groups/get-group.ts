@@ -1,5 +1,6 @@
 import { scimHandler } from '../../shared/http/handler.js';
 import {
+  ok,
   okUnlessNotModified,
   projectionOf,
   resourceLogFields,
@@ -8,7 +9,8 @@ import { getGroup } from '../../shared/service/groups.js';
 
 /**
  * GET /Groups/{id} (`excludedAttributes=members` reads the group item only; 304 when
- * If-None-Match names the current version)
+ * If-None-Match names the current version and the response leaves members out: the version does
+ * not follow memberships a user's DELETE removes, see `PresentedGroup`)
  */
 export const handler = scimHandler('getGroup', async (request, { log }) => {
   log({ resourceType: 'Group', resourceId: request.params.id });
@@ -17,5 +19,5 @@ export const handler = scimHandler('getGroup', async (request, { log }) => {
     projection: projectionOf(request),
   });
   log(resourceLogFields(group));
-  return okUnlessNotModified(group, request);
+  return group.membersIncluded ? ok(group) : okUnlessNotModified(group, request);
 });

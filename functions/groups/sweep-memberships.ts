@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import { logger } from '../../shared/http/logger.js';
-import { sweepCleanups } from '../../shared/service/groups.js';
+import { sweepCleanups } from '../../shared/service/cleanups.js';
 import { newStoreStats, withStoreStats } from '../../shared/store/client.js';
 
 /** Time kept back from the function's timeout for the chunk in progress and the log line. */

@@ -59,6 +59,8 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
     const token = match?.[1];
     if (!token) throw new UnauthorizedError();
 
+    // No `exp` required: Entra stores the Secret Token and cannot renew it, so the operator may
+    // issue one that never expires (`npm run token`); revocation by `jti` ends it instead.
     const own = await verifyOrUndefined(token, ownKeys, {
       algorithms: ['ES256'],
       issuer: config.issuer,
@@ -76,7 +78,13 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
       const issued = await verifyOrUndefined(
         token,
         entra.keys,
-        { algorithms: ['RS256'], issuer: entra.issuer, audience: ENTRA_CUSTOM_APP_AUDIENCE },
+        {
+          algorithms: ['RS256'],
+          issuer: entra.issuer,
+          audience: ENTRA_CUSTOM_APP_AUDIENCE,
+          // Entra's tokens live about an hour; one without `exp` would be valid forever.
+          requiredClaims: ['exp'],
+        },
         true,
       );
       if (issued && issued.tid === config.entraTenantId) {
@@ -90,7 +98,7 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
 async function verifyOrUndefined(
   token: string,
   keys: JWTVerifyGetKey,
-  options: { algorithms: string[]; issuer: string; audience: string },
+  options: { algorithms: string[]; issuer: string; audience: string; requiredClaims?: string[] },
   remoteKeys = false,
 ): Promise<(JWTPayload & Record<string, unknown>) | undefined> {
   try {

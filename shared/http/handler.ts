@@ -42,15 +42,11 @@ export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promi
 const exposeStoreStats = process.env.STORE_STATS_HEADERS === 'true';
 
 /**
- * How long before the function's timeout the handler gives up and answers 503 with Retry-After
- * (middy aborts it): time enough to log and flush metrics, so that a slow DynamoDB never ends in
- * a timed-out function, which API Gateway answers with a bare 500.
+ * How long before the function's timeout the handler gives up and answers 503 with Retry-After:
+ * time enough to log and flush metrics, so that a slow DynamoDB never ends in a timed-out
+ * function, which API Gateway answers with a bare 500. See `withinTimeBudget`.
  */
 const TIMEOUT_MARGIN_MS = 500;
-
-function timeoutResponse(): never {
-  throw new ServiceUnavailableError('The request took too long; retry later.', 5, 503);
-}
 
 // Module scope: built once per cold start, never per request.
 let verifier: BearerVerifier | undefined;
@@ -71,21 +67,23 @@ function bearerVerifier(): BearerVerifier {
 export function scimHandler(operation: string, fn: ScimHandlerFn) {
   const metrics = operationMetrics(operation);
   return (
-    middy<Event, Result, Error, Context>({
-      timeoutEarlyInMillis: TIMEOUT_MARGIN_MS,
-      timeoutEarlyResponse: timeoutResponse,
-    })
+    // middy's own early timeout is off: `withinTimeBudget` does it per request (see there).
+    middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
       // Never the event: its headers hold the bearer token and its body the payload.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
       .use(logMetrics(metrics))
       .use(requestLog(operation, metrics))
       .use(httpHeaderNormalizer())
       .use(bearerAuth())
-      .handler(async (event, _context, { signal: _signal }) => {
+      .handler(async (event, context) => {
         const state = stateOf(event);
         const request = toScimRequest(event);
-        const response = await withStoreStats(state.stats, () =>
-          fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
+        const response = await withinTimeBudget(context, (signal) =>
+          withStoreStats(
+            state.stats,
+            () => fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
+            signal,
+          ),
         );
         const result = toResult(response);
         if (exposeStoreStats) {
@@ -102,6 +100,47 @@ export function scimHandler(operation: string, fn: ScimHandlerFn) {
         return result;
       })
   );
+}
+
+/**
+ * Runs `work` and answers 503 with Retry-After once the function has only `TIMEOUT_MARGIN_MS`
+ * left. Answering does not stop `work`: its promise runs on after the response, and on Lambda a
+ * sandbox frozen after the invocation resumes it during a later one, where it would write what
+ * the client already gave up on. So `work` gets a signal that is aborted when the budget runs
+ * out; the store refuses to start a DynamoDB call once it is (`withStoreStats`) and cancels the
+ * one in flight.
+ *
+ * middy's `timeoutEarlyInMillis` answers the same way but aborts one AbortController shared by
+ * every invocation in the process: where invocations run concurrently in one process (the local
+ * server, the tests) one request's timeout would abort all the others.
+ */
+async function withinTimeBudget<T>(
+  context: Context,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  // Outside Lambda (a bare test call) there is no deadline.
+  if (typeof context?.getRemainingTimeInMillis !== 'function') return work(controller.signal);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(
+      () => {
+        const error = new ServiceUnavailableError(
+          'The request took too long; retry later.',
+          5,
+          503,
+        );
+        reject(error);
+        controller.abort(error);
+      },
+      Math.max(0, context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS),
+    );
+  });
+  try {
+    return await Promise.race([work(controller.signal), expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const STATE = Symbol('scimRequestState');
@@ -126,7 +165,8 @@ function requestLog(operation: string, metrics: Metrics): MiddlewareObj<Event, R
       path: event.rawPath,
       status,
       scimType: scim?.scimType,
-      errorDetail: status >= 400 ? (scim?.detail ?? 'internal error') : undefined,
+      // logDetail: a detail that quotes the request (a filter's values) is logged by position.
+      errorDetail: status >= 400 ? (scim?.logDetail ?? 'internal error') : undefined,
       durationMs,
       dynamodbCalls: state.stats.calls,
       dynamodbCapacityUnits: state.stats.capacityUnits,

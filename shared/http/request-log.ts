@@ -1,31 +1,44 @@
 /**
  * What the request log line says about a filter. Entra looks users and groups up with one
  * `attribute eq "value"` comparison; the line keeps the attribute and, for the identifiers an
- * operator searches by (id, externalId, userName, displayName), the value. Other values (e-mail
- * addresses, phone numbers, anything in a hand-written filter) are masked: the line holds ids,
- * never attribute data.
+ * operator searches by (id, externalId, userName, displayName), the value. Any other filter is
+ * written back from its parsed form: attribute names, operators and structure kept, every value
+ * masked but those of the identifiers, of type selectors inside brackets (`emails[type eq "work"]`:
+ * `type` holds canonical values such as work or mobile) and the literals true, false and null. Values of other attributes (e-mail addresses, phone numbers, names) never
+ * reach the log, quoted or not; a filter that does not parse is logged by its length and the
+ * position of the error only.
  */
-import { type FilterNode, parseFilter } from '../scim/filter/index.js';
+import type { BadRequestError } from '../scim/errors.js';
+import {
+  type AttributePath,
+  type FilterNode,
+  type FilterValue,
+  parseFilter,
+} from '../scim/filter/index.js';
+import { schemaByUrn } from '../scim/schemas/index.js';
 import type { LogFields } from './types.js';
 
 /** Attributes whose filter values are logged: the ids the history query looks for. */
 const IDENTIFIERS = new Set(['id', 'externalid', 'username', 'displayname']);
 /** Entra's Test Connection looks up a random GUID; a first lookup by externalId may look alike. */
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const CORE_SCHEMA = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group)$/i;
 const MAX_LOGGED_LENGTH = 256;
-const STRING = /"(?:[^"\\]|\\.)*"/g;
-const BRACKET_OR_STRING = /(\[[^\]]*\])|"(?:[^"\\]|\\.)*"/g;
-const TYPE_SELECTOR = /^\[\s*type\s+eq\s+"[^"]*"\s*\]$/i;
+const MASK = '"…"';
 
 export interface FilterLogFields extends LogFields {
   /** The attribute of a one-comparison `eq` filter, as written (`userName`, `emails[type eq "work"].value`). */
   filterAttribute?: string;
   /** Its value, for identifier attributes and probes only. */
   filterValue?: string;
-  /** Any other filter, string literals masked: `name.familyName eq "…" and active eq true`. */
+  /** Any other filter, values masked: `name.familyName eq "…" and active eq true`. */
   filter?: string;
   /** Set when the lookup looks like Entra's Test Connection: a random GUID that matched nothing. */
   probe?: true;
+  /** A filter that does not parse: its length in characters… */
+  filterLength?: number;
+  /** …and the 1-based character position where parsing stopped. */
+  filterErrorAt?: number;
 }
 
 /**
@@ -36,16 +49,19 @@ export interface FilterLogFields extends LogFields {
  * @example
  * filterLogFields('userName eq "5c9f…-…"', 0)
  * // { filterAttribute: 'userName', filterValue: '5c9f…-…', probe: true }
+ * filterLogFields('emails.value eq bob@example.com and active eq true')
+ * // { filter: 'emails.value eq "…" and active eq true' }
  */
 export function filterLogFields(filter: string, totalResults?: number): FilterLogFields {
   let node: FilterNode;
   try {
     node = parseFilter(filter);
-  } catch {
-    return { filter: masked(filter) };
+  } catch (error) {
+    const at = (error as Partial<BadRequestError>).syntax?.character;
+    return { filterLength: filter.length, ...(at === undefined ? {} : { filterErrorAt: at }) };
   }
   const lookup = eqLookup(node);
-  if (!lookup) return { filter: masked(filter) };
+  if (!lookup) return { filter: truncate(masked(node)) };
 
   const probe =
     typeof lookup.value === 'string' &&
@@ -72,28 +88,24 @@ interface EqLookup {
 /** `attr eq v`, or Entra's `emails[type eq "work"].value eq v`; undefined for anything else. */
 function eqLookup(node: FilterNode): EqLookup | undefined {
   if (node.kind === 'compare' && node.op === 'eq') {
-    const { schema, attribute, subAttribute } = node.path;
-    const written = `${schema ? `${schema}:` : ''}${attribute}${subAttribute ? `.${subAttribute}` : ''}`;
     return {
-      attribute: truncate(written),
-      name: attribute,
-      identifier: subAttribute === undefined && IDENTIFIERS.has(attribute.toLowerCase()),
+      attribute: truncate(pathText(node.path)),
+      name: node.path.attribute,
+      identifier: isIdentifier(node.path),
       value: scalar(node.raw ?? node.value),
     };
   }
   if (
     node.kind === 'valuePath' &&
     node.filter.kind === 'and' &&
-    node.filter.left.kind === 'compare' &&
-    node.filter.left.op === 'eq' &&
-    node.filter.left.path.attribute.toLowerCase() === 'type' &&
+    isTypeSelector(node.filter.left) &&
     node.filter.right.kind === 'compare' &&
     node.filter.right.op === 'eq'
   ) {
     const type = String(node.filter.left.value);
     const sub = node.filter.right.path.attribute;
     return {
-      attribute: truncate(`${node.path.attribute}[type eq ${JSON.stringify(type)}].${sub}`),
+      attribute: truncate(`${pathText(node.path)}[type eq ${JSON.stringify(type)}].${sub}`),
       name: node.path.attribute,
       identifier: false,
       value: scalar(node.filter.right.value),
@@ -102,18 +114,74 @@ function eqLookup(node: FilterNode): EqLookup | undefined {
   return undefined;
 }
 
-function scalar(value: unknown): string | number | undefined {
-  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
+/**
+ * The filter written back with the values the log may not hold replaced by `"…"`; `inBracket` for
+ * the filter inside a value path's brackets, whose names are sub-attributes.
+ */
+function masked(node: FilterNode, inBracket = false): string {
+  switch (node.kind) {
+    case 'compare': {
+      const kept =
+        node.value === null ||
+        typeof node.value === 'boolean' ||
+        (inBracket ? isTypeSelector(node) : isIdentifier(node.path));
+      return `${pathText(node.path)} ${node.op} ${kept ? valueText(node.value, node.raw) : MASK}`;
+    }
+    case 'present':
+      return `${pathText(node.path)} pr`;
+    case 'not':
+      return `not (${masked(node.filter, inBracket)})`;
+    case 'and':
+      return `${operand(node.left, inBracket)} and ${operand(node.right, inBracket)}`;
+    case 'or':
+      return `${masked(node.left, inBracket)} or ${masked(node.right, inBracket)}`;
+    case 'valuePath':
+      return `${pathText(node.path)}[${masked(node.filter, true)}]`;
+  }
 }
 
-/** String literals replaced by `"…"`, except a type selector (`emails[type eq "work"]`). */
-function masked(filter: string): string {
-  return truncate(
-    filter.replace(BRACKET_OR_STRING, (_match, bracket: string | undefined) => {
-      if (bracket === undefined) return '"…"';
-      return TYPE_SELECTOR.test(bracket) ? bracket : bracket.replace(STRING, '"…"');
-    }),
+/** An operand of `and`: an `or` needs its parentheses back. */
+function operand(node: FilterNode, inBracket: boolean): string {
+  return node.kind === 'or' ? `(${masked(node, inBracket)})` : masked(node, inBracket);
+}
+
+/** `type eq "work"`: the canonical type of a multi-valued element, not personal data. */
+function isTypeSelector(
+  node: FilterNode,
+): node is Extract<FilterNode, { kind: 'compare' }> & { value: string } {
+  return (
+    node.kind === 'compare' &&
+    node.op === 'eq' &&
+    node.path.attribute.toLowerCase() === 'type' &&
+    node.path.subAttribute === undefined &&
+    typeof node.value === 'string'
   );
+}
+
+function isIdentifier(path: AttributePath): boolean {
+  return (
+    path.subAttribute === undefined &&
+    (path.schema === undefined || CORE_SCHEMA.test(path.schema)) &&
+    IDENTIFIERS.has(path.attribute.toLowerCase())
+  );
+}
+
+/**
+ * The path as written; a schema URN the service does not have is masked, since the text before
+ * the last `:` may be anything (`urn:bob@example.com:title`).
+ */
+function pathText(path: AttributePath): string {
+  const schema =
+    path.schema === undefined ? '' : schemaByUrn(path.schema) ? `${path.schema}:` : 'urn:…:';
+  return `${schema}${path.attribute}${path.subAttribute === undefined ? '' : `.${path.subAttribute}`}`;
+}
+
+function valueText(value: FilterValue, raw: string | undefined): string {
+  return raw ?? (typeof value === 'string' ? JSON.stringify(value) : String(value));
+}
+
+function scalar(value: unknown): string | number | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? value : undefined;
 }
 
 function truncate(text: string): string {

@@ -9,6 +9,7 @@ import {
   PayloadTooLargeError,
   type ScimError,
 } from './errors.js';
+import { isObject, readKey } from './values.js';
 
 export const BULK_REQUEST_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -65,7 +66,7 @@ export function parseBulkRequest(body: unknown): BulkRequest {
       `The request body must be a BulkRequest (${BULK_REQUEST_URN}) JSON object.`,
     );
   }
-  const operations = member(body, 'Operations');
+  const operations = readKey(body, 'Operations');
   if (!Array.isArray(operations)) {
     throw new InvalidSyntaxError('A BulkRequest needs an "Operations" array.');
   }
@@ -74,7 +75,7 @@ export function parseBulkRequest(body: unknown): BulkRequest {
       `The bulk request has ${operations.length} operations; maxOperations is ${limits.maxBulkOperations}.`,
     );
   }
-  const failOnErrors = member(body, 'failOnErrors');
+  const failOnErrors = readKey(body, 'failOnErrors');
   if (
     failOnErrors !== undefined &&
     failOnErrors !== null &&
@@ -154,13 +155,13 @@ function parseOperation(raw: unknown, index: number): BulkOperation {
       problem: new InvalidSyntaxError(`${label} must be an object.`),
     };
   }
-  const methodValue = member(raw, 'method');
+  const methodValue = readKey(raw, 'method');
   const method = typeof methodValue === 'string' ? methodValue.toUpperCase() : '';
-  const pathValue = member(raw, 'path');
+  const pathValue = readKey(raw, 'path');
   const path = typeof pathValue === 'string' ? pathValue : '';
-  const bulkIdValue = member(raw, 'bulkId');
-  const versionValue = member(raw, 'version');
-  const data = member(raw, 'data');
+  const bulkIdValue = readKey(raw, 'bulkId');
+  const versionValue = readKey(raw, 'version');
+  const data = readKey(raw, 'data');
   const bulkId = typeof bulkIdValue === 'string' && bulkIdValue !== '' ? bulkIdValue : undefined;
   const version = typeof versionValue === 'string' ? versionValue : undefined;
   const base = {
@@ -221,17 +222,6 @@ function parsePath(path: string): { endpoint: BulkEndpoint; id?: string } | unde
   return { endpoint, id };
 }
 
-function member(object: Record<string, unknown>, name: string): unknown {
-  if (name in object) return object[name];
-  const wanted = name.toLowerCase();
-  const key = Object.keys(object).find((candidate) => candidate.toLowerCase() === wanted);
-  return key === undefined ? undefined : object[key];
-}
-
 function show(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value).slice(0, 60);
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -30,31 +30,62 @@ export class ScimError extends Error {
   ) {
     super(detail);
   }
+
+  /**
+   * What the request log says about the error: `detail`, unless `detail` quotes what the client
+   * sent (a filter or a PATCH path may hold e-mail addresses and names), which the client may
+   * read back but the log must not keep.
+   */
+  get logDetail(): string {
+    return this.detail;
+  }
+}
+
+/**
+ * Where a filter, PATCH path or attribute list stopped parsing. The log names the position instead
+ * of the detail, which quotes the text around it.
+ */
+export interface SyntaxErrorPosition {
+  /** What was parsed: "filter", "PATCH path", "attribute list". */
+  readonly noun: string;
+  /** 1-based character position of the error. */
+  readonly character: number;
+  /** Length of the text parsed, in characters. */
+  readonly length: number;
 }
 
 /** 400 with a scimType: the request is wrong in a way the client must fix. */
 export class BadRequestError extends ScimError {
   override readonly name = 'BadRequestError';
-  constructor(scimType: ScimType | undefined, detail: string) {
+  /** Set when a parser refused the text; see {@link SyntaxErrorPosition}. */
+  declare readonly syntax?: SyntaxErrorPosition;
+  constructor(scimType: ScimType | undefined, detail: string, syntax?: SyntaxErrorPosition) {
     super(400, detail, scimType);
+    if (syntax !== undefined) this.syntax = syntax;
+  }
+
+  override get logDetail(): string {
+    if (this.syntax === undefined) return this.detail;
+    const { noun, character, length } = this.syntax;
+    return `Invalid ${noun} at character ${character} of ${length}.`;
   }
 }
 
 export class InvalidFilterError extends BadRequestError {
-  constructor(detail: string) {
-    super('invalidFilter', detail);
+  constructor(detail: string, syntax?: SyntaxErrorPosition) {
+    super('invalidFilter', detail, syntax);
   }
 }
 
 export class InvalidPathError extends BadRequestError {
-  constructor(detail: string) {
-    super('invalidPath', detail);
+  constructor(detail: string, syntax?: SyntaxErrorPosition) {
+    super('invalidPath', detail, syntax);
   }
 }
 
 export class InvalidValueError extends BadRequestError {
-  constructor(detail: string) {
-    super('invalidValue', detail);
+  constructor(detail: string, syntax?: SyntaxErrorPosition) {
+    super('invalidValue', detail, syntax);
   }
 }
 

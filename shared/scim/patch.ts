@@ -56,6 +56,7 @@ import {
   resourceTypeDefinition,
 } from './schemas/index.js';
 import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
+import { findKey, foldCase, isObject, isPresent, readKey } from './values.js';
 
 export const PATCH_OP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -678,7 +679,7 @@ function sameElement(definition: AttributeDefinition, candidate: unknown, item: 
 
 function sameScalar(definition: AttributeDefinition | undefined, a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string' && definition?.caseExact === false) {
-    return a.toLowerCase() === b.toLowerCase();
+    return foldCase(a) === foldCase(b);
   }
   return a === b;
 }
@@ -754,14 +755,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function isPresent(value: unknown): boolean {
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'string') return value !== '';
-  if (Array.isArray(value)) return value.some(isPresent);
-  if (isObject(value)) return Object.values(value).some(isPresent);
-  return true;
-}
-
 function isEmpty(value: unknown): boolean {
   return !isPresent(value);
 }
@@ -773,22 +766,6 @@ function asArray(value: unknown): unknown[] {
 
 function asObject(value: unknown): Record<string, unknown> {
   return isObject(value) ? value : {};
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function findKey(object: Record<string, unknown>, key: string): string | undefined {
-  if (key in object) return key;
-  const wanted = key.toLowerCase();
-  return Object.keys(object).find((candidate) => candidate.toLowerCase() === wanted);
-}
-
-function readKey(value: unknown, key: string): unknown {
-  if (!isObject(value)) return undefined;
-  const found = findKey(value, key);
-  return found === undefined ? undefined : value[found];
 }
 
 /** Names the JSON type of a rejected value without echoing it (it may be personal data). */

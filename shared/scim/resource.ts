@@ -9,6 +9,7 @@
  * `members` (memberships are items of their own).
  */
 import { InvalidSyntaxError, InvalidValueError, MutabilityError } from './errors.js';
+import { parseAttributeList } from './filter/parser.js';
 import {
   allSchemas,
   coerceAttributeValue,
@@ -22,6 +23,7 @@ import {
   resourceTypeDefinition,
 } from './schemas/index.js';
 import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
+import { foldCase, isObject } from './values.js';
 
 export const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 
@@ -75,7 +77,7 @@ export function normalizeResource(
   resourceType: ResourceTypeName,
   body: unknown,
 ): NormalizedResource {
-  if (!isPlainObject(body)) {
+  if (!isObject(body)) {
     throw new InvalidSyntaxError(
       `The request body must be a JSON object representing a ${resourceType}.`,
     );
@@ -129,7 +131,7 @@ export function normalizeResource(
   requirePresent(resourceType, type.schema.attributes, resource);
   for (const { schema } of type.extensions) {
     const extension = resource[schema.id];
-    if (isPlainObject(extension)) requirePresent(resourceType, schema.attributes, extension);
+    if (isObject(extension)) requirePresent(resourceType, schema.attributes, extension);
   }
   return members === undefined ? { resource } : { resource, members };
 }
@@ -162,8 +164,8 @@ export function checkImmutable(
     const after = next[schema.id];
     checkImmutableAttributes(
       schema.attributes,
-      isPlainObject(before) ? before : {},
-      isPlainObject(after) ? after : {},
+      isObject(before) ? before : {},
+      isObject(after) ? after : {},
       `${schema.id}:`,
     );
   }
@@ -186,11 +188,11 @@ export function checkImmutableAttributes(
           `${prefix}${definition.name} is immutable: a PUT must repeat its current value.`,
         );
       }
-    } else if (definition.type === 'complex' && isPlainObject(before)) {
+    } else if (definition.type === 'complex' && isObject(before)) {
       checkImmutableAttributes(
         definition.subAttributes ?? [],
         before,
-        isPlainObject(after) ? after : {},
+        isObject(after) ? after : {},
         `${prefix}${definition.name}.`,
       );
     }
@@ -199,7 +201,7 @@ export function checkImmutableAttributes(
 
 function sameValue(definition: AttributeDefinition, a: unknown, b: unknown): boolean {
   if (typeof a === 'string' && typeof b === 'string' && !definition.caseExact) {
-    return a.toLowerCase() === b.toLowerCase();
+    return foldCase(a) === foldCase(b);
   }
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -299,11 +301,12 @@ export interface Projection {
 const noProjection: Projection = { excludedAttributes: [] };
 
 /**
- * Parses the `attributes` and `excludedAttributes` query parameters: comma-separated attribute
- * paths in RFC 7644 §3.10 notation, optionally URN-qualified, in any case. A value filter is read
- * as its attribute (`emails[type eq "work"]` → `emails`, `emails[type eq "work"].value` →
- * `emails.value`); a bare extension URN names the whole extension. Syntax that names nothing is
- * dropped here and unknown names when the projection is applied: neither is an error.
+ * Parses the `attributes` and `excludedAttributes` query parameters with the filter parser's
+ * attribute lists (`parseAttributeList`): comma-separated attribute paths in RFC 7644 §3.10
+ * notation, optionally URN-qualified, in any case. A value filter is read as its attribute
+ * (`emails[type eq "work"]` → `emails`, `emails[type eq "work"].value` → `emails.value`); a bare
+ * schema URN names the whole extension. Entries that are not attribute paths are dropped here and
+ * unknown names when the projection is applied: neither is an error.
  *
  * When both parameters are given the result is `attributes` minus `excludedAttributes`.
  *
@@ -312,8 +315,8 @@ const noProjection: Projection = { excludedAttributes: [] };
  * // → { attributes: [{ attribute: 'userName' }, { attribute: 'emails' }], excludedAttributes: [] }
  */
 export function parseProjection(attributes?: string, excludedAttributes?: string): Projection {
-  const included = parsePathList(attributes);
-  const excluded = parsePathList(excludedAttributes) ?? [];
+  const included = projectionPaths(attributes);
+  const excluded = projectionPaths(excludedAttributes) ?? [];
   return included === undefined
     ? { excludedAttributes: excluded }
     : { attributes: included, excludedAttributes: excluded };
@@ -331,7 +334,7 @@ export function wantsAttribute(
   projection: Projection | undefined,
   attribute: string,
 ): boolean {
-  const path = parseProjectionPath(attribute);
+  const [path] = projectionPaths(attribute) ?? [];
   const target = path === undefined ? undefined : resolveProjectionPath(resourceType, path);
   if (target === undefined) return false;
   return (
@@ -428,7 +431,7 @@ function collectExtensionObject(
   input: ExtensionInput,
 ): void {
   if (value === null || value === undefined) return;
-  if (!isPlainObject(value)) {
+  if (!isObject(value)) {
     throw new InvalidValueError(
       `${schema.id} must be an object holding the extension's attributes.`,
     );
@@ -455,7 +458,7 @@ function collectFlatKey(
   const sub = findAttribute(attribute.subAttributes, subAttributeName);
   if (sub === undefined) return;
   const current = input.flat[attribute.name];
-  input.flat[attribute.name] = { ...(isPlainObject(current) ? current : {}), [sub.name]: value };
+  input.flat[attribute.name] = { ...(isObject(current) ? current : {}), [sub.name]: value };
 }
 
 function pickByPrecedence(input: ExtensionInput, name: string): unknown {
@@ -659,87 +662,15 @@ function presentSingle(
 ): unknown {
   if (value === null || value === undefined || value === '') return undefined;
   if (definition.type !== 'complex') return value;
-  if (!isPlainObject(value)) return undefined;
+  if (!isObject(value)) return undefined;
   const projected = projectObject(value, definition.subAttributes ?? [], location, projection);
   return Object.keys(projected).length === 0 ? undefined : projected;
 }
 
-function parsePathList(text: string | undefined): ProjectionPath[] | undefined {
+/** Every schema URN may stand alone in a list; only an extension's names something. */
+const SCHEMA_URNS = allSchemas.map((schema) => schema.id);
+
+function projectionPaths(text: string | undefined): ProjectionPath[] | undefined {
   if (text === undefined || text.trim() === '') return undefined;
-  return splitTopLevel(text).flatMap((entry) => parseProjectionPath(entry) ?? []);
-}
-
-/** Splits at commas outside brackets and quotes (a value filter may contain either). */
-function splitTopLevel(text: string): string[] {
-  const entries: string[] = [];
-  let depth = 0;
-  let quoted = false;
-  let start = 0;
-  for (let index = 0; index < text.length; index++) {
-    const char = text[index];
-    if (quoted) {
-      if (char === '\\') index++;
-      else if (char === '"') quoted = false;
-    } else if (char === '"') quoted = true;
-    else if (char === '[') depth++;
-    else if (char === ']') depth = Math.max(0, depth - 1);
-    else if (char === ',' && depth === 0) {
-      entries.push(text.slice(start, index));
-      start = index + 1;
-    }
-  }
-  entries.push(text.slice(start));
-  return entries;
-}
-
-function parseProjectionPath(text: string): ProjectionPath | undefined {
-  const entry = withoutValueFilters(text.trim());
-  if (entry === '') return undefined;
-  const lower = entry.toLowerCase();
-  for (const schema of allSchemas) {
-    const urn = schema.id.toLowerCase();
-    if (lower === urn) return { schema: schema.id };
-    if (lower.startsWith(urn) && (lower[urn.length] === ':' || lower[urn.length] === '.')) {
-      return splitAttribute(entry.slice(urn.length + 1), schema.id);
-    }
-  }
-  if (lower.startsWith('urn:')) {
-    // An unknown schema: keep it, so the name resolves to nothing rather than to a core attribute.
-    const colon = entry.lastIndexOf(':');
-    return splitAttribute(entry.slice(colon + 1), entry.slice(0, colon));
-  }
-  return splitAttribute(entry);
-}
-
-/** `emails[type eq "work"].value` → `emails.value`. */
-function withoutValueFilters(entry: string): string {
-  let result = '';
-  let depth = 0;
-  let quoted = false;
-  for (let index = 0; index < entry.length; index++) {
-    const char = entry[index];
-    if (depth > 0) {
-      if (quoted) {
-        if (char === '\\') index++;
-        else if (char === '"') quoted = false;
-      } else if (char === '"') quoted = true;
-      else if (char === '[') depth++;
-      else if (char === ']') depth--;
-    } else if (char === '[') depth = 1;
-    else result += char;
-  }
-  return result.trim();
-}
-
-function splitAttribute(text: string, schema?: string): ProjectionPath | undefined {
-  const parts = text.split('.');
-  const [attribute, subAttribute] = parts;
-  if (parts.length > 2 || parts.some((part) => part === '') || attribute === undefined)
-    return undefined;
-  const path: ProjectionPath = schema === undefined ? { attribute } : { schema, attribute };
-  return subAttribute === undefined ? path : { ...path, subAttribute };
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return parseAttributeList(text, { schemas: SCHEMA_URNS, skipMalformed: true });
 }

@@ -3,7 +3,8 @@
  * and how two resources compare on it.
  *
  * - Values compare by the attribute's type: strings per `caseExact` (case-insensitive ones
- *   lower-cased, no locale: by Unicode code point, the order DynamoDB keeps strings in), booleans
+ *   folded, NFC then lower case, no locale: by Unicode code point, the order DynamoDB keeps
+ *   strings in), booleans
  *   false before true, numbers numerically, dateTimes as instants (as filters compare them).
  * - A multi-valued attribute sorts by its `primary` element, else its first (RFC 7644 §3.4.2.3);
  *   a complex one named without a sub-attribute by its `value` (`emails`, `manager`).
@@ -20,6 +21,7 @@ import {
   resolveAttribute,
 } from './schemas/index.js';
 import type { AttributeDefinition, ScimResource } from './schemas/types.js';
+import { foldCase, readKey } from './values.js';
 
 /** What a list request asked for: the attribute (none: the service's default order) and direction. */
 export interface SortRequest {
@@ -138,8 +140,8 @@ function toKey(definition: AttributeDefinition, value: unknown): SortKey | undef
     }
     default: {
       if (typeof value !== 'string') return undefined;
-      // UTF-8 bytes order as code points do; lower-casing as keys.ts folds case for names.
-      const text = definition.caseExact ? value : value.normalize('NFC').toLowerCase();
+      // UTF-8 bytes order as code points do; folded as filters compare and keys.ts folds names.
+      const text = definition.caseExact ? value : foldCase(value);
       return { kind: 'text', value: Buffer.from(text, 'utf8') };
     }
   }
@@ -152,9 +154,4 @@ function single(value: unknown): unknown {
     (element) => typeof element === 'object' && element !== null && element.primary === true,
   );
   return primary ?? value[0];
-}
-
-function readKey(value: unknown, key: string): unknown {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
-  return (value as Record<string, unknown>)[key];
 }

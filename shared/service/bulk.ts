@@ -52,7 +52,8 @@ export interface ResourceOperations {
     ifMatch: string | undefined,
     options: PresentOptions,
   ): Promise<Presented>;
-  remove(id: string, ifMatch: string | undefined): Promise<void>;
+  /** `deadline` (epoch ms): when the request's time is up; a group's DELETE stops sweeping then. */
+  remove(id: string, ifMatch: string | undefined, deadline: number): Promise<unknown>;
 }
 
 /** Each endpoint's operations: the functions behind `POST/PUT/PATCH/DELETE /Users` and `/Groups`. */
@@ -64,6 +65,7 @@ export const bulkEndpoints: Readonly<Record<BulkEndpoint, ResourceOperations>> =
     // No body goes back for a bulk operation, so the group's members are not read again.
     patch: (id, data, ifMatch, options) =>
       patchGroup(id, data, ifMatch, { ...options, bodyWanted: false }),
+    // Sweeps memberships only until the bulk deadline; the cleanup marker has the sweeper finish.
     remove: deleteGroup,
   },
 };
@@ -117,7 +119,7 @@ export async function runBulk(
         results.set(operation.index, failure(operation, outOfTime()));
         progressed = true;
       } else if (operation.references.every((bulkId) => created.has(bulkId))) {
-        const result = await runOperation(operation, created, options, endpoints);
+        const result = await runOperation(operation, created, options, endpoints, deadline);
         record(result, operation);
         if (result.error === undefined && operation.method === 'POST' && operation.bulkId) {
           created.set(operation.bulkId, idOf(result.location));
@@ -193,6 +195,7 @@ async function runOperation(
   created: ReadonlyMap<string, string>,
   options: PresentOptions,
   endpoints: Partial<Record<BulkEndpoint, ResourceOperations>>,
+  deadline: number,
 ): Promise<BulkOperationResult> {
   const endpoint = operation.endpoint as BulkEndpoint;
   const service = endpoints[endpoint];
@@ -224,7 +227,7 @@ async function runOperation(
           await service.patch(id as string, data, operation.version, options),
         );
       default:
-        await service.remove(id as string, operation.version);
+        await service.remove(id as string, operation.version, deadline);
         return { ...identity(operation), location, status: 204 };
     }
   } catch (error) {

@@ -1,19 +1,32 @@
 /**
  * Groups and their memberships. The group item holds the attributes; each member is an item of
  * its own (`shared/store/memberships.ts`), so the cost of a membership change depends on the
- * members it changes, never on the group's size:
+ * members it changes, never on the group's size. How a PATCH or PUT writes (`writeGroup`):
  *
- * - add members: the ids are validated (BatchGetItem, 100 per call) unless the request is one
- *   transaction anyway, then written 50 per TransactWriteItems, each member conditioned on its
- *   user existing; an unknown id is 400 invalidValue and nothing of the request is applied;
- * - remove members: BatchWriteItem deletes, 25 per call;
- * - then one UpdateItem bumps the group's version, conditioned only on the group existing, so
- *   concurrent member PATCHes never conflict; if the group was deleted meanwhile, the memberships
- *   just written are deleted again and the answer is 404.
+ * - When the group item is written (attributes change, or `If-Match` pins the version) and the
+ *   membership writes fit in the same TransactWriteItems (100 actions: 2 per added member, its
+ *   user's ConditionCheck and its membership; 1 per removed member; 1 to 3 for the group item),
+ *   it is all one transaction, conditioned on the version read: the request is applied whole or
+ *   not at all; a stale If-Match is 412, without If-Match it is re-applied to the fresh version.
+ * - A member-only change without a pinned version never writes the group item conditionally, so
+ *   concurrent member PATCHes never conflict: adds are written 50 per transaction (one
+ *   transaction checks its users itself, all or nothing; more are validated first with
+ *   BatchGetItem), removes with BatchWriteItem, then one UpdateItem bumps the version on the only
+ *   condition that the group exists. If it was deleted meanwhile, the memberships just added are
+ *   deleted again and the answer is 404.
+ * - A larger change that writes the group item writes it first (conditionally, as above; for a
+ *   member-only change pinned by If-Match, a version bump pinned to it), then the members as in
+ *   the member-only case. A failure in between leaves the group item written and the members not
+ *   (or partly): the client's retry completes it, membership writes being idempotent (a retry
+ *   still pinned to the old version gets 412, and re-reads).
+ *
+ * A create with members is one transaction when they fit (48 members); a larger one writes the
+ * group, then its members, and deletes the group again when adding them fails, so the client's
+ * retry gets 201 rather than 409.
  *
  * Deleting a group deletes its item and writes a cleanup marker in one transaction (the group is
  * gone at once), then deletes its membership items for up to `DELETE_SWEEP_BUDGET_MS`; whatever
- * is left, `sweepCleanups` (a scheduled function) finishes.
+ * is left, the sweeper (`./cleanups.ts`) finishes.
  */
 import { randomUUID } from 'node:crypto';
 import { limits } from '../config.js';
@@ -32,28 +45,31 @@ import {
   wantsAttribute,
 } from '../scim/resource.js';
 import type { ScimResource } from '../scim/schemas/types.js';
-import { type Cleanup, pendingCleanups, removeCleanup } from '../store/cleanups.js';
-import { deleteGroupRecord, touchGroup } from '../store/groups.js';
+import { bumpGroup, deleteGroupRecord, touchGroup } from '../store/groups.js';
+import { MAX_KEY_VALUE_LENGTH } from '../store/keys.js';
 import {
   addMembers,
   groupIdsOf,
   isMember,
   MEMBERS_PER_TRANSACTION,
   memberIdsOf,
+  membershipPart,
   planMembership,
   removeAllMembers,
-  removeIndexedMemberships,
   removeMembers,
   resolveMembership,
 } from '../store/memberships.js';
 import {
   batchGetResources,
+  createPart,
   createResource,
   getResource,
+  replacePart,
   replaceResource,
   type StoredResource,
-  VersionConflictError,
 } from '../store/resources.js';
+import { MAX_TRANSACTION_ACTIONS, type TransactionPart } from '../store/transactions.js';
+import type { DeleteOutcome } from './cleanups.js';
 import {
   type FilterCandidate,
   type ListQuery,
@@ -63,16 +79,9 @@ import {
   type PresentOptions,
   presentResource,
 } from './resources.js';
-import { checkIfMatch } from './versions.js';
+import { checkIfMatch, pinsVersion, retryOnVersionConflict } from './versions.js';
 
 const TYPE = 'Group' as const;
-
-/**
- * How many times a write is re-applied when another write got in between its read and write.
- * Every member PATCH bumps the group's version, so a rename competes with membership traffic:
- * attempts are spaced with jitter.
- */
-const WRITE_ATTEMPTS = 8;
 
 /**
  * Bytes the `members` of one response may take in the Lambda response payload (limit 6 MB for the
@@ -90,14 +99,6 @@ export const MAX_MEMBERS_BYTES = 5_500_000;
  */
 export const DELETE_SWEEP_BUDGET_MS = 5_000;
 
-/**
- * A cleanup marker is removed only when nothing is left and the marker is older than this: by
- * then every request that read the group (or checked the user) before the delete has ended (the
- * functions time out after 10 s), so none can still write a membership the sweep would miss, and
- * the byMember index has caught up with every membership of a deleted user.
- */
-export const CLEANUP_GRACE_MS = 5 * 60_000;
-
 /** Options of a PATCH: whether the response carries a body (the client asked for attributes). */
 export interface PatchOptions extends PresentOptions {
   readonly bodyWanted: boolean;
@@ -106,7 +107,6 @@ export interface PatchOptions extends PresentOptions {
 export async function createGroup(body: unknown, options: PresentOptions): Promise<Presented> {
   const { resource, members } = normalizeResource(TYPE, body);
   const memberIds = memberIdsFrom(members ?? []);
-  await requireUsers(memberIds);
   const now = new Date().toISOString();
   const record: StoredResource = {
     type: TYPE,
@@ -116,24 +116,63 @@ export async function createGroup(body: unknown, options: PresentOptions): Promi
     lastModified: now,
     data: resource,
   };
+  const membership = membershipPart(record.id, { add: memberIds, remove: [] }, now, (ids) =>
+    unknownMembers(memberIds, ids),
+  );
+  if (fitsOneTransaction(createPart(record), membership)) {
+    // The users' ConditionChecks validate the ids: no separate read.
+    await refuseUnkeyable(memberIds);
+    await createResource(record, membership);
+    return presentGroup(record, options, memberIds);
+  }
+  await requireUsers(memberIds);
   await createResource(record);
-  let written = memberIds;
-  if (memberIds.length > 0) {
+  let written: string[];
+  try {
     const { missing } = await addMembers(record.id, memberIds);
     written = without(memberIds, missing);
-    // The id was not known to anyone before this response, unless a list read it: check anyway.
-    if (!(await getResource(TYPE, record.id))) {
-      await removeMembers(record.id, written);
-      throw new NotFoundError(TYPE, record.id);
-    }
+  } catch (error) {
+    await undoCreate(record);
+    throw error;
+  }
+  // The id was not known to anyone before this response, unless a list read it: check anyway.
+  if (!(await getResource(TYPE, record.id))) {
+    await removeMembers(record.id, written);
+    throw new NotFoundError(TYPE, record.id);
   }
   return presentGroup(record, options, written);
 }
 
-export async function getGroup(id: string, options: PresentOptions): Promise<Presented> {
+/**
+ * Deletes a group whose create failed after its item was written, with the cleanup marker that
+ * gets any membership already written deleted too: the client's retry then creates it afresh
+ * (201) instead of meeting its displayName (409). Best effort: when DynamoDB fails this too, the
+ * client must still hear the original error (and its retry gets a 409 naming the group's id).
+ */
+async function undoCreate(record: StoredResource): Promise<void> {
+  try {
+    await deleteGroupRecord(record, new Date().toISOString());
+    await removeAllMembers(record.id, Date.now() + DELETE_SWEEP_BUDGET_MS);
+  } catch {
+    // Nothing more to do here: see above.
+  }
+}
+
+/** A group as read, and whether its representation lists the members. */
+export interface PresentedGroup extends Presented {
+  /**
+   * Whether `members` are in the representation. The version (the ETag) changes with every write
+   * through the group endpoints, but not when a user's DELETE or the sweeper removes one of its
+   * memberships: it identifies a representation without members only, so `If-None-Match` is
+   * honoured (304) only for those (Entra always reads groups with `excludedAttributes=members`).
+   */
+  readonly membersIncluded: boolean;
+}
+
+export async function getGroup(id: string, options: PresentOptions): Promise<PresentedGroup> {
   const record = await requireGroup(id);
   const members = wantsMembers(options.projection) ? await memberIdsOf(id) : undefined;
-  return presentGroup(record, options, members);
+  return { ...presentGroup(record, options, members), membersIncluded: members !== undefined };
 }
 
 /**
@@ -167,33 +206,29 @@ export async function replaceGroup(
 ): Promise<Presented> {
   const { resource, members } = normalizeResource(TYPE, body);
   const memberIds = members === undefined ? undefined : memberIdsFrom(members);
-  if (memberIds) await requireUsers(memberIds);
-  let record = await withRetry(ifMatch, async () => {
+  const write = await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireGroup(id);
     checkIfMatch(ifMatch, current.version);
     // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
     checkImmutable(TYPE, current.data, resource);
-    const next = nextVersion(current, resource);
-    await replaceResource(current, next);
-    return next;
+    const changes =
+      memberIds === undefined
+        ? { add: [], remove: [] }
+        : resolveMembership({ cleared: true, add: memberIds, remove: [] }, await memberIdsOf(id));
+    return writeGroup(current, resource, changes, pinsVersion(ifMatch));
   });
+  const { record, skipped } = await writePendingMembers(id, write);
   if (memberIds === undefined) {
     const current = wantsMembers(options.projection) ? await memberIdsOf(id) : undefined;
     return presentGroup(record, options, current);
   }
-  const { add, remove } = resolveMembership(
-    { cleared: true, add: memberIds, remove: [] },
-    await memberIdsOf(id),
-  );
-  const result = await writeMembers(id, add, remove, false);
-  record = result.record ?? record;
-  return presentGroup(record, options, without(memberIds, result.skipped));
+  return presentGroup(record, options, without(memberIds, skipped));
 }
 
 /**
- * Applies a PATCH (both Entra dialects). Attribute changes are a conditional put of the group
- * item, re-applied to the fresh version when another write got in between (unless If-Match
- * pins the version); member changes are membership writes followed by a version bump.
+ * Applies a PATCH (both Entra dialects): re-applied to the fresh version when another write got
+ * in between, unless If-Match pins the version (then 412). See the module comment for how the
+ * group item and its members are written.
  */
 export async function patchGroup(
   id: string,
@@ -201,10 +236,7 @@ export async function patchGroup(
   ifMatch: string | undefined,
   options: PatchOptions,
 ): Promise<Presented> {
-  let add: string[] = [];
-  let remove: string[] = [];
-  let atomicAdd = false;
-  let record = await withRetry(ifMatch, async () => {
+  const write = await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireGroup(id);
     checkIfMatch(ifMatch, current.version);
     const patch = applyPatch(current.data, body, TYPE);
@@ -212,85 +244,41 @@ export async function patchGroup(
       if (change.op === 'add' || change.op === 'replace') memberIdsFrom(change.members);
     }
     const plan = planMembership(patch.members);
-    ({ add, remove } = resolveMembership(plan, plan.cleared ? await memberIdsOf(id) : []));
-    // One transaction validates its members itself, all or nothing: no separate read needed as
-    // long as nothing else was written before it.
-    atomicAdd = !patch.changed && add.length <= MEMBERS_PER_TRANSACTION;
-    if (!atomicAdd) await requireUsers(add);
-    if (!patch.changed) return current;
-    const next = nextVersion(current, patch.resource);
-    await replaceResource(current, next);
-    return next;
+    const changes = resolveMembership(plan, plan.cleared ? await memberIdsOf(id) : []);
+    const data = patch.changed ? patch.resource : undefined;
+    return writeGroup(current, data, changes, pinsVersion(ifMatch));
   });
-  const result = await writeMembers(id, add, remove, atomicAdd);
-  record = result.record ?? record;
+  const { record } = await writePendingMembers(id, write);
   let members: string[] | undefined;
   if (options.bodyWanted && wantsMembers(options.projection)) members = await memberIdsOf(id);
   return presentGroup(record, options, members);
 }
 
-export async function deleteGroup(id: string, ifMatch: string | undefined): Promise<void> {
-  await withRetry(ifMatch, async () => {
+/**
+ * Deletes a group, then its membership items until `deadline` (epoch ms; at most
+ * `DELETE_SWEEP_BUDGET_MS` from now): `POST /Bulk` passes its own deadline. Once the group is
+ * deleted the answer is success whatever becomes of that cleanup: the marker written with the
+ * delete guarantees it, and an error would only have the client retry into a 404.
+ */
+export async function deleteGroup(
+  id: string,
+  ifMatch: string | undefined,
+  deadline = Date.now() + DELETE_SWEEP_BUDGET_MS,
+): Promise<DeleteOutcome> {
+  await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireGroup(id);
     checkIfMatch(ifMatch, current.version);
     await deleteGroupRecord(current, new Date().toISOString());
   });
-  // The marker stays for the sweeper even when this finishes (see CLEANUP_GRACE_MS).
-  await removeAllMembers(id, Date.now() + DELETE_SWEEP_BUDGET_MS);
-}
-
-/** What one run of the sweeper did. */
-export interface SweepResult {
-  /** Deleted users and groups whose membership items were all deleted in this run. */
-  readonly emptied: number;
-  /** Markers removed (emptied and past the grace period). */
-  readonly finished: number;
-  /** Markers left unfinished for lack of time (at least; the rest of a page is not counted). */
-  readonly pending: number;
-}
-
-/**
- * Finishes the membership cleanup of deleted groups and users: deletes the membership items a
- * group's DELETE left behind and any membership of a deleted user the byMember index showed late,
- * within `budgetMs`; removes each marker once nothing is left and the grace period is over. Run
- * on a schedule (e.g. every 5 minutes).
- */
-export async function sweepCleanups(budgetMs: number): Promise<SweepResult> {
-  const deadline = Date.now() + budgetMs;
-  const result = { emptied: 0, finished: 0, pending: 0 };
-  for (const type of ['Group', 'User'] as const) {
-    let next: Record<string, unknown> | undefined;
-    do {
-      const page = await pendingCleanups(type, 100, next);
-      for (const cleanup of page.cleanups) await sweepOne(cleanup, deadline, result);
-      next = page.next;
-    } while (next && Date.now() < deadline);
-    if (next) result.pending += 1;
-  }
-  return result;
-}
-
-async function sweepOne(
-  cleanup: Cleanup,
-  deadline: number,
-  result: { emptied: number; finished: number; pending: number },
-): Promise<void> {
-  if (Date.now() > deadline) {
-    result.pending += 1;
-    return;
-  }
-  if (cleanup.type === 'Group') {
-    if (!(await removeAllMembers(cleanup.id, deadline))) {
-      result.pending += 1;
-      return;
-    }
-  } else {
-    await removeIndexedMemberships(cleanup.id);
-  }
-  result.emptied += 1;
-  if (Date.now() - Date.parse(cleanup.deletedAt) > CLEANUP_GRACE_MS) {
-    await removeCleanup(cleanup.type, cleanup.id);
-    result.finished += 1;
+  try {
+    // The marker stays for the sweeper even when this finishes (see CLEANUP_GRACE_MS).
+    const emptied = await removeAllMembers(
+      id,
+      Math.min(deadline, Date.now() + DELETE_SWEEP_BUDGET_MS),
+    );
+    return { membershipCleanup: emptied ? 'done' : 'deferred' };
+  } catch (error) {
+    return { membershipCleanup: 'failed', cleanupError: errorName(error) };
   }
 }
 
@@ -382,36 +370,89 @@ async function memberCandidates(plan: {
   return (await batchGetResources(TYPE, groupIds)).map((record) => ({ record, extra }));
 }
 
+/** Members to add to a group and members to remove from it (disjoint). */
+interface MemberChanges {
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+}
+
+/** The group after the first step of a write, and the membership writes left for the second. */
+interface GroupWrite {
+  readonly record: StoredResource;
+  /** Membership writes outside the group's own write; `validated`: the adds' users were read. */
+  readonly pending?: MemberChanges & { readonly validated: boolean };
+}
+
 /**
- * Writes membership changes, then bumps the group's version; when the group turns out to be
- * deleted meanwhile, deletes the memberships just added and answers 404. Returns the bumped
- * group (undefined when there was nothing to write) and the ids not added because their user was
- * deleted in between.
+ * The first step of a PATCH or PUT, run (again) by `retryOnVersionConflict`: writes the group item
+ * (`data`: its new attributes, undefined when they do not change) and, when they fit, its
+ * membership changes in the same transaction; otherwise returns them for `writePendingMembers`.
+ * `pinned`: the client's If-Match names the version read.
  */
-async function writeMembers(
+async function writeGroup(
+  current: StoredResource,
+  data: ScimResource | undefined,
+  changes: MemberChanges,
+  pinned: boolean,
+): Promise<GroupWrite> {
+  const next = data === undefined ? undefined : nextVersion(current, data);
+  if (changes.add.length === 0 && changes.remove.length === 0) {
+    if (next) await replaceResource(current, next);
+    return { record: next ?? current };
+  }
+  if (!next && !pinned) {
+    // Member-only: the group item is bumped afterwards, without a version condition.
+    const validated = changes.add.length > MEMBERS_PER_TRANSACTION;
+    if (validated) await requireUsers(changes.add);
+    return { record: current, pending: { ...changes, validated } };
+  }
+  const membership = membershipPart(current.id, changes, new Date().toISOString(), (ids) =>
+    unknownMembers(changes.add, ids),
+  );
+  const groupActions = next ? replacePart(current, next).items.length : 1;
+  if (groupActions + membership.items.length <= MAX_TRANSACTION_ACTIONS) {
+    await refuseUnkeyable(changes.add);
+    if (!next) return { record: await bumpGroup(current, membership) };
+    await replaceResource(current, next, membership);
+    return { record: next };
+  }
+  await requireUsers(changes.add);
+  if (!next) return { record: await bumpGroup(current), pending: { ...changes, validated: true } };
+  await replaceResource(current, next);
+  return { record: next, pending: { ...changes, validated: true } };
+}
+
+/**
+ * The second step of a write (see `writeGroup`): the membership changes it left, then a version
+ * bump that only needs the group to exist; when it was deleted meanwhile, the memberships just
+ * added are deleted again and the answer is 404. Returns the group as bumped and the ids not
+ * added because their user was deleted in between.
+ */
+async function writePendingMembers(
   groupId: string,
-  add: readonly string[],
-  remove: readonly string[],
-  atomicAdd: boolean,
-): Promise<{ record?: StoredResource; skipped: string[] }> {
-  if (add.length === 0 && remove.length === 0) return { skipped: [] };
+  write: GroupWrite,
+): Promise<{ record: StoredResource; skipped: string[] }> {
+  const { pending } = write;
+  if (!pending) return { record: write.record, skipped: [] };
   let skipped: string[] = [];
-  if (add.length > 0) {
-    const { missing } = await addMembers(groupId, add, { atomic: atomicAdd });
-    if (atomicAdd && missing.length > 0) {
-      // Nothing was written; name every unknown id, not only those the transaction reported.
-      const unknown = await unknownUsers(add);
-      throw unknownMembersError(unknown.length > 0 ? unknown : missing);
-    }
+  if (pending.add.length > 0) {
+    // Not validated: at most one transaction, which checks its users itself (all or nothing).
+    const atomic = !pending.validated;
+    const { missing } = await addMembers(groupId, pending.add, { atomic });
+    if (atomic && missing.length > 0) throw await unknownMembers(pending.add, missing);
     skipped = missing;
   }
-  if (remove.length > 0) await removeMembers(groupId, remove);
+  if (pending.remove.length > 0) await removeMembers(groupId, pending.remove);
   const record = await touchGroup(groupId);
   if (!record) {
-    await removeMembers(groupId, add);
+    await removeMembers(groupId, pending.add);
     throw new NotFoundError(TYPE, groupId);
   }
   return { record, skipped };
+}
+
+function fitsOneTransaction(...parts: TransactionPart[]): boolean {
+  return parts.reduce((actions, part) => actions + part.items.length, 0) <= MAX_TRANSACTION_ACTIONS;
 }
 
 /**
@@ -445,6 +486,23 @@ async function unknownUsers(ids: readonly string[]): Promise<string[]> {
   return ids.filter((id) => !found.has(id));
 }
 
+/**
+ * 400 naming every unknown id among `ids`, once a write found `failed` unknown (a transaction
+ * reports only some of them, so the ids are read).
+ */
+async function unknownMembers(
+  ids: readonly string[],
+  failed: readonly string[],
+): Promise<InvalidValueError> {
+  const unknown = await unknownUsers(ids);
+  return unknownMembersError(unknown.length > 0 ? unknown : failed);
+}
+
+/** 400 unless every id can be a key: a longer one names no user, and would fail a transaction. */
+async function refuseUnkeyable(ids: readonly string[]): Promise<void> {
+  if (ids.some((id) => id.length > MAX_KEY_VALUE_LENGTH)) throw await unknownMembers(ids, []);
+}
+
 function unknownMembersError(ids: readonly string[]): InvalidValueError {
   return new InvalidValueError(
     `Members must be existing users; no user has the id ${listIds(ids)}. Nothing was changed.`,
@@ -471,26 +529,8 @@ async function requireGroup(id: string): Promise<StoredResource> {
   return record;
 }
 
-/**
- * Runs a read-check-write step again when its write lost a race with another write, unless the
- * client pinned the version with If-Match (then 412).
- */
-async function withRetry<T>(ifMatch: string | undefined, step: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (error) {
-      if (
-        error instanceof VersionConflictError &&
-        ifMatch === undefined &&
-        attempt < WRITE_ATTEMPTS
-      ) {
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
-        continue;
-      }
-      throw error;
-    }
-  }
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
 }
 
 function nextVersion(current: StoredResource, data: ScimResource): StoredResource {

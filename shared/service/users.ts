@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { limits } from '../config.js';
 import { NotFoundError } from '../scim/errors.js';
 import { applyPatch } from '../scim/patch.js';
 import { checkImmutable, normalizeResource, wantsAttribute } from '../scim/resource.js';
@@ -12,6 +11,7 @@ import {
   replaceResource,
   type StoredResource,
 } from '../store/resources.js';
+import type { DeleteOutcome } from './cleanups.js';
 import { groupsOfUser } from './groups.js';
 import {
   type ListQuery,
@@ -102,7 +102,12 @@ export async function patchUser(
   });
 }
 
-export async function deleteUser(id: string, ifMatch: string | undefined): Promise<void> {
+/**
+ * Deletes a user, then its memberships. Once the user is deleted the answer is success whatever
+ * becomes of that cleanup: the marker written with the delete has the sweeper finish it, and an
+ * error would only have the client retry into a 404.
+ */
+export async function deleteUser(id: string, ifMatch: string | undefined): Promise<DeleteOutcome> {
   await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireUser(id);
     checkIfMatch(ifMatch, current.version);
@@ -112,7 +117,15 @@ export async function deleteUser(id: string, ifMatch: string | undefined): Promi
       cleanupPut({ type: TYPE, id, deletedAt: new Date().toISOString() }),
     ]);
   });
-  await removeIndexedMemberships(id);
+  try {
+    await removeIndexedMemberships(id);
+    return { membershipCleanup: 'done' };
+  } catch (error) {
+    return {
+      membershipCleanup: 'failed',
+      cleanupError: error instanceof Error ? error.name : typeof error,
+    };
+  }
 }
 
 async function requireUser(id: string): Promise<StoredResource> {
@@ -129,5 +142,3 @@ function nextVersion(current: StoredResource, data: StoredResource['data']): Sto
     data,
   };
 }
-
-export { limits };

@@ -1,6 +1,7 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName, translateUnavailable } from './client.js';
 import type { ItemKey } from './keys.js';
+import { backoff } from './transactions.js';
 
 const BATCH_WRITE_LIMIT = 25;
 const MAX_ATTEMPTS = 8;
@@ -54,7 +55,7 @@ async function writeChunk(chunk: readonly WriteRequest[]): Promise<void> {
           Object.assign(new Error('unprocessed items'), { name: 'ThrottlingException' }),
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+      await backoff(attempt, 25);
     }
   }
 }

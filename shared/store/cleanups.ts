@@ -1,19 +1,15 @@
 /**
  * Cleanup markers: a deleted user or group whose membership items may outlive the request that
- * deleted it. A group's marker is written in its delete transaction (its memberships may be too
- * many for one request); a user's right after its memberships were removed (the byMember index
- * it read them from is eventually consistent). The sweeper deletes what is left, and removes a
- * marker once nothing is left and no request that started before the delete can still write.
+ * deleted it. Both are written in the resource's delete transaction, so no crash between the
+ * delete and its cleanup can skip them: a group's memberships may be too many for one request, a
+ * user's are found through the byMember index, which is eventually consistent and may show one
+ * late. The sweeper deletes what is left, and removes a marker once nothing is left and no
+ * request that started before the delete can still write.
  */
-import {
-  DeleteCommand,
-  PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { documentClient, tableName, translateUnavailable } from './client.js';
 import { keys, type ResourceTypeName } from './keys.js';
+import type { TransactItem } from './transactions.js';
 
 export interface Cleanup {
   readonly type: ResourceTypeName;
@@ -21,8 +17,6 @@ export interface Cleanup {
   /** When the resource was deleted (ISO 8601). */
   readonly deletedAt: string;
 }
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
 /** The marker item. */
 export function cleanupItem(cleanup: Cleanup): Record<string, unknown> {
@@ -50,21 +44,6 @@ export function cleanupsParams(
     ExclusiveStartKey: exclusiveStartKey,
     ReturnConsumedCapacity: 'TOTAL',
   };
-}
-
-/** Writes a marker on its own (a user's, after its memberships were removed). */
-export async function recordCleanup(cleanup: Cleanup): Promise<void> {
-  try {
-    await documentClient.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: cleanupItem(cleanup),
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
 }
 
 /** One page of a type's pending cleanups (one Query); `next` continues it. */

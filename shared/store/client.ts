@@ -15,15 +15,39 @@ export interface StoreStats {
   byCommand: Record<string, number>;
 }
 
-const statsStorage = new AsyncLocalStorage<StoreStats>();
+/** What the store knows of the request it works for. */
+interface StoreContext {
+  readonly stats: StoreStats;
+  /** Aborted once the request's answer has been given up on (its time budget ran out). */
+  readonly signal?: AbortSignal;
+}
+
+const storeContext = new AsyncLocalStorage<StoreContext>();
 
 export function newStoreStats(): StoreStats {
   return { calls: 0, capacityUnits: 0, millis: 0, byCommand: {} };
 }
 
-/** Runs `fn` with its own DynamoDB statistics (one request = one context, even when concurrent). */
-export function withStoreStats<T>(stats: StoreStats, fn: () => Promise<T>): Promise<T> {
-  return statsStorage.run(stats, fn);
+/**
+ * Runs `fn` with its own DynamoDB statistics (one request = one context, even when concurrent).
+ * Once `signal` is aborted, `fn`'s DynamoDB calls fail with 503 instead of starting, and the call
+ * in flight is cancelled: work a client already gave up on must not write (on Lambda it could
+ * resume in a later invocation of the same sandbox).
+ *
+ * @example
+ * await withStoreStats(newStoreStats(), () => getUser(id), abortController.signal)
+ */
+export function withStoreStats<T>(
+  stats: StoreStats,
+  fn: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  return storeContext.run(signal === undefined ? { stats } : { stats, signal }, fn);
+}
+
+/** What a DynamoDB call of an abandoned request throws: the 503 the client was already given. */
+function abandoned(): ServiceUnavailableError {
+  return new ServiceUnavailableError('The request took too long; retry later.', 5, 503);
 }
 
 export const storeConfig = readStoreConfig();
@@ -60,7 +84,10 @@ function createClient(): DynamoDBDocumentClient {
   const client = new DynamoDBClient(dynamoDbClientConfig(storeConfig));
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const stats = statsStorage.getStore();
+      const request = storeContext.getStore();
+      // Before any attempt: the SDK's retries come later in the stack.
+      if (request?.signal?.aborted) throw abandoned();
+      const stats = request?.stats;
       const started = performance.now();
       try {
         const result = await next(args);
@@ -73,9 +100,32 @@ function createClient(): DynamoDBDocumentClient {
     },
     { step: 'initialize', name: 'storeStats' },
   );
-  return DynamoDBDocumentClient.from(client, {
+  const documents = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertEmptyValues: false },
   });
+  return withRequestAbortSignal(documents);
+}
+
+type Send = (command: unknown, options?: unknown, callback?: unknown) => unknown;
+
+/**
+ * Makes every `send` of `documents` pass its request's abort signal as the SDK's `abortSignal`
+ * (unless the caller gives one), so that an abandoned request's call in flight is cancelled and
+ * not retried. Only a command's `send` options reach the HTTP handler and the retry strategy; a
+ * middleware cannot add them, hence the wrapper.
+ */
+function withRequestAbortSignal(documents: DynamoDBDocumentClient): DynamoDBDocumentClient {
+  const send = documents.send.bind(documents) as Send;
+  const sendAbortable: Send = (command, options, callback) => {
+    const signal = storeContext.getStore()?.signal;
+    if (signal === undefined || typeof options === 'function') {
+      return send(command, options, callback);
+    }
+    const given = (options ?? {}) as { abortSignal?: unknown };
+    return send(command, { ...given, abortSignal: given.abortSignal ?? signal }, callback);
+  };
+  documents.send = sendAbortable as DynamoDBDocumentClient['send'];
+  return documents;
 }
 
 function record(stats: StoreStats, command: string, output: unknown, started: number): void {
@@ -133,11 +183,14 @@ function isNetworkFailure(error: SdkErrorShape): boolean {
 /**
  * Translates what DynamoDB says when it cannot serve us (after the SDK's own retries) into the
  * SCIM answer a client should retry: 429 when throttled, 503 when DynamoDB failed (a 5xx) or could
- * not be reached. Other errors pass unchanged.
+ * not be reached, or the call was cancelled because the request ran out of time. Other errors pass
+ * unchanged.
  */
 export function translateUnavailable(error: unknown): unknown {
   if (error === null || typeof error !== 'object') return error;
   const shape = error as SdkErrorShape;
+  // The SDK's answer to a call cancelled by `withStoreStats`' signal.
+  if (shape.name === 'AbortError') return abandoned();
   const status = shape.$metadata?.httpStatusCode;
   if (THROTTLING.has(shape.name ?? '') || status === 429) {
     return new ServiceUnavailableError('The service is busy; retry later.', 2, 429);

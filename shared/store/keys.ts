@@ -3,6 +3,11 @@
  * an item's kind can be read off its key; decoders sit next to their encoders.
  */
 
+import { foldCase } from '../scim/values.js';
+
+/** Case folding is the filter evaluator's, so a key found is a key the re-check keeps. */
+export { foldCase };
+
 export type ResourceTypeName = 'User' | 'Group';
 
 const RESOURCE_SK = '#RESOURCE';
@@ -116,8 +121,3 @@ export const keys = {
     return sk.slice('MEMBER#'.length);
   },
 } as const;
-
-/** Case folding for case-insensitive keys (userName, displayName, e-mail). */
-export function foldCase(value: string): string {
-  return value.normalize('NFC').toLowerCase();
-}

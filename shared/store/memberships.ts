@@ -9,16 +9,20 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
-  TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { MemberChange } from '../scim/patch.js';
 import { batchWrite } from './batch.js';
-import { recordCleanup } from './cleanups.js';
 import { documentClient, tableName, translateUnavailable } from './client.js';
 import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
-import { cancellationCodes } from './resources.js';
 import { tableDesign } from './table-design.js';
+import {
+  CONDITION_FAILED,
+  cancellationError,
+  type TransactItem,
+  type TransactionPart,
+  transactWrite,
+} from './transactions.js';
 
 const byMember = tableDesign.indexes.byMember;
 const PK = tableDesign.partitionKey;
@@ -40,7 +44,6 @@ const SWEEP_PARALLELISM = 16;
  * 1,000 writes a second.
  */
 const SWEEP_CHUNK = 400;
-const MAX_ATTEMPTS = 8;
 
 /**
  * The net effect of a PATCH's ordered member changes. Without `cleared`, `add` and `remove` are
@@ -124,37 +127,74 @@ export function addMembersParams(
   }
   return {
     ReturnConsumedCapacity: 'TOTAL',
-    TransactItems: userIds.flatMap((userId) => {
-      const membership = keys.membership(groupId, userId);
-      return [
-        {
-          ConditionCheck: {
-            TableName: tableName,
-            Key: keys.resource('User', userId),
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: { '#pk': PK },
+    TransactItems: addMemberActions(groupId, userIds, added),
+  };
+}
+
+/** The two actions per member of `addMembersParams`: the user's ConditionCheck, then the Update. */
+function addMemberActions(
+  groupId: string,
+  userIds: readonly string[],
+  added: string,
+): TransactItem[] {
+  return userIds.flatMap((userId) => {
+    const membership = keys.membership(groupId, userId);
+    return [
+      {
+        ConditionCheck: {
+          TableName: tableName,
+          Key: keys.resource('User', userId),
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        },
+      },
+      {
+        Update: {
+          TableName: tableName,
+          Key: { pk: membership.pk, sk: membership.sk },
+          UpdateExpression: 'SET #mpk = :mpk, #msk = :msk, #added = if_not_exists(#added, :added)',
+          ExpressionAttributeNames: {
+            '#mpk': byMember.partitionKey,
+            '#msk': byMember.sortKey,
+            '#added': 'added',
+          },
+          ExpressionAttributeValues: {
+            ':mpk': membership.gsi5pk,
+            ':msk': membership.gsi5sk,
+            ':added': added,
           },
         },
-        {
-          Update: {
-            TableName: tableName,
-            Key: { pk: membership.pk, sk: membership.sk },
-            UpdateExpression:
-              'SET #mpk = :mpk, #msk = :msk, #added = if_not_exists(#added, :added)',
-            ExpressionAttributeNames: {
-              '#mpk': byMember.partitionKey,
-              '#msk': byMember.sortKey,
-              '#added': 'added',
-            },
-            ExpressionAttributeValues: {
-              ':mpk': membership.gsi5pk,
-              ':msk': membership.gsi5sk,
-              ':added': added,
-            },
-          },
-        },
-      ];
-    }),
+      },
+    ];
+  });
+}
+
+/**
+ * Membership writes as part of a larger transaction (a group's create or PATCH, so that the group
+ * item and its members change together): per added member its user's ConditionCheck and its
+ * membership (see `addMembersParams`), per removed member a Delete. Ids too long to be keys are
+ * left out of `remove` (they name no member); callers refuse them in `add` beforehand. A failed
+ * condition means users do not exist: `onUnknownUsers` gets their ids and returns the error.
+ */
+export function membershipPart(
+  groupId: string,
+  changes: { readonly add: readonly string[]; readonly remove: readonly string[] },
+  added: string,
+  onUnknownUsers: (ids: string[]) => Error | Promise<Error>,
+): TransactionPart {
+  const removeActions: TransactItem[] = changes.remove
+    .filter((userId) => userId.length <= MAX_KEY_VALUE_LENGTH)
+    .map((userId) => {
+      const { pk, sk } = keys.membership(groupId, userId);
+      return { Delete: { TableName: tableName, Key: { pk, sk } } };
+    });
+  return {
+    items: [...addMemberActions(groupId, changes.add, added), ...removeActions],
+    onConditionFailed: (reasons) =>
+      // Even positions up to 2 × add are the users' ConditionChecks.
+      onUnknownUsers(
+        changes.add.filter((_, index) => reasons[index * 2]?.code === CONDITION_FAILED),
+      ),
   };
 }
 
@@ -271,6 +311,8 @@ export function groupsOfParams(
  * The index is eventually consistent: a membership written a moment ago may be missing.
  */
 export async function groupIdsOf(userId: string): Promise<string[]> {
+  // No user has an id too long to be a key (AWS would refuse the Query; DynamoDB Local does not).
+  if (userId.length > MAX_KEY_VALUE_LENGTH) return [];
   const groupIds: string[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
@@ -291,16 +333,10 @@ export async function groupIdsOf(userId: string): Promise<string[]> {
 }
 
 /**
- * Deletes every membership of a user, after the user itself is gone. The byMember index it reads
- * is eventually consistent, so a membership written a moment before the delete may not show yet:
- * a cleanup marker (written first, so a crash cannot skip it) has the sweeper look again later.
+ * Deletes the memberships of `userId` the byMember index shows now. The index is eventually
+ * consistent, so a membership written a moment before the user's delete may not show yet: the
+ * cleanup marker written with the delete has the sweeper look again later.
  */
-export async function removeMemberships(userId: string): Promise<void> {
-  await recordCleanup({ type: 'User', id: userId, deletedAt: new Date().toISOString() });
-  await removeIndexedMemberships(userId);
-}
-
-/** Deletes the memberships of `userId` the byMember index shows now. */
 export async function removeIndexedMemberships(userId: string): Promise<void> {
   const groupIds = await groupIdsOf(userId);
   await batchWrite(
@@ -425,34 +461,15 @@ async function addChunk(
 ): Promise<string[]> {
   const missing: string[] = [];
   let pending = [...chunk];
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    try {
-      await documentClient.send(
-        new TransactWriteCommand(addMembersParams(groupId, pending, added)),
-      );
-      return missing;
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (!codes) throw translateUnavailable(error);
-      // Even positions are the users' ConditionChecks.
-      const gone = pending.filter((_, index) => codes[index * 2] === 'ConditionalCheckFailed');
-      if (gone.length > 0) {
-        missing.push(...gone);
-        if (atomic) return missing;
-        pending = pending.filter((id) => !gone.includes(id));
-        continue;
-      }
-      // Another transaction (e.g. adding the same user to another group) held one of the items.
-      if (codes.includes('TransactionConflict') && attempt < MAX_ATTEMPTS) {
-        await sleep(Math.random() * 20 * 2 ** attempt);
-        continue;
-      }
-      throw translateUnavailable(
-        codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')
-          ? Object.assign(new Error('throttled'), { name: 'ThrottlingException' })
-          : Object.assign(new Error('transaction conflict'), { name: 'InternalServerError' }),
-      );
-    }
+  while (pending.length > 0) {
+    const reasons = await transactWrite(addMembersParams(groupId, pending, added));
+    if (!reasons) return missing;
+    // Even positions are the users' ConditionChecks (the only conditions of the transaction).
+    const gone = pending.filter((_, index) => reasons[index * 2]?.code === CONDITION_FAILED);
+    if (gone.length === 0) throw cancellationError(reasons);
+    missing.push(...gone);
+    if (atomic) return missing;
+    pending = pending.filter((id) => !gone.includes(id));
   }
   return missing;
 }
@@ -496,8 +513,4 @@ export async function removeAllMembers(groupId: string, deadline?: number): Prom
     if (overdue()) return false;
     page = await following;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -5,7 +5,6 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
-  TransactWriteCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -18,6 +17,16 @@ import type { ScimResource } from '../scim/schemas/types.js';
 import { documentClient, tableName, translateUnavailable } from './client.js';
 import { type ItemKey, keys, MAX_KEY_VALUE_LENGTH, type ResourceTypeName } from './keys.js';
 import { tableDesign } from './table-design.js';
+import {
+  backoff,
+  type CancellationReason,
+  CONDITION_FAILED,
+  retryTransactionConflicts,
+  returnedString,
+  type TransactItem,
+  type TransactionPart,
+  transact,
+} from './transactions.js';
 
 /** A user or group as stored: the SCIM attributes plus the server-kept metadata. */
 export interface StoredResource {
@@ -136,6 +145,21 @@ function counterUpdate(type: ResourceTypeName, delta: 1 | -1) {
   };
 }
 
+/**
+ * The guard that claims a unique name. When the name is taken, the failed condition returns the
+ * guard as it is, so the 409 can name the resource holding it.
+ */
+function guardPut(type: ResourceTypeName, id: string, name: string): TransactItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: { ...keys.uniqueName(type, name), id, name },
+      ConditionExpression: 'attribute_not_exists(pk)',
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+    },
+  };
+}
+
 /** Params: create a resource with its uniqueness guard and count it, all or nothing. */
 export function createParams(record: StoredResource): TransactWriteCommandInput {
   const name = uniqueNameOf(record.type, record.data);
@@ -149,15 +173,21 @@ export function createParams(record: StoredResource): TransactWriteCommandInput 
           ConditionExpression: 'attribute_not_exists(pk)',
         },
       },
-      {
-        Put: {
-          TableName: tableName,
-          Item: { ...keys.uniqueName(record.type, name), id: record.id, name },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      guardPut(record.type, record.id, name),
       counterUpdate(record.type, 1),
     ],
+  };
+}
+
+/** The create as part of a larger transaction: 409 uniqueness naming the holder of the name. */
+export function createPart(record: StoredResource): TransactionPart {
+  const name = uniqueNameOf(record.type, record.data);
+  return {
+    items: createParams(record).TransactItems ?? [],
+    onConditionFailed: (reasons) =>
+      reasons[1]?.code === CONDITION_FAILED
+        ? nameTaken(record.type, name, reasons[1])
+        : new VersionConflictError(),
   };
 }
 
@@ -183,7 +213,7 @@ export function replaceParams(
     transaction: {
       ReturnConsumedCapacity: 'TOTAL',
       TransactItems: [
-        { Put: putParams(previous, next) },
+        { Put: putAction(previous, next) },
         {
           Delete: {
             TableName: tableName,
@@ -192,26 +222,43 @@ export function replaceParams(
             ExpressionAttributeValues: { ':id': previous.id },
           },
         },
-        {
-          Put: {
-            TableName: tableName,
-            Item: { ...after, id: next.id, name },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
-        },
+        guardPut(next.type, next.id, name),
       ],
     },
   };
 }
 
-function putParams(previous: StoredResource, next: StoredResource) {
+function putAction(previous: StoredResource, next: StoredResource) {
   return {
     TableName: tableName,
     Item: resourceItem(next),
     ConditionExpression: '#ver = :ver',
     ExpressionAttributeNames: { '#ver': 'ver' },
     ExpressionAttributeValues: { ':ver': previous.version },
-    ReturnConsumedCapacity: 'TOTAL' as const,
+  };
+}
+
+function putParams(previous: StoredResource, next: StoredResource) {
+  return { ...putAction(previous, next), ReturnConsumedCapacity: 'TOTAL' as const };
+}
+
+/**
+ * The replace as part of a larger transaction (its actions: the conditional put, and the guard
+ * move when the unique name changes): 412 when the version moved on, 409 naming the holder when
+ * the new name is taken.
+ */
+export function replacePart(previous: StoredResource, next: StoredResource): TransactionPart {
+  const params = replaceParams(previous, next);
+  const items =
+    'put' in params
+      ? [{ Put: putAction(previous, next) }]
+      : (params.transaction.TransactItems ?? []);
+  return {
+    items,
+    onConditionFailed: (reasons) =>
+      reasons[2]?.code === CONDITION_FAILED
+        ? nameTaken(next.type, uniqueNameOf(next.type, next.data), reasons[2])
+        : new VersionConflictError(),
   };
 }
 
@@ -251,93 +298,71 @@ export function deleteParams(
 
 // ---- send -------------------------------------------------------------------------------------
 
-/** Cancellation reasons of a failed transaction, by item position; undefined for other errors. */
-export function cancellationCodes(error: unknown): string[] | undefined {
-  const e = error as { name?: string; CancellationReasons?: { Code?: string }[] };
-  if (e?.name !== 'TransactionCanceledException') return undefined;
-  return (e.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+/**
+ * 409 uniqueness. The detail names the resource holding the name (read from the guard the failed
+ * condition returned): a POST retried after its response was lost gets this 409, and the id
+ * tells an operator which resource the first attempt created.
+ */
+function nameTaken(
+  type: ResourceTypeName,
+  name: string,
+  guard?: CancellationReason,
+): UniquenessError {
+  const attribute = type === 'User' ? 'userName' : 'displayName';
+  const holder = returnedString(guard, 'id');
+  return new UniquenessError(
+    `A ${type} with ${attribute} "${name}" already exists${holder === undefined ? '' : ` (id ${holder})`}.`,
+  );
 }
 
 /**
- * Runs a transaction, retrying (with jitter) when DynamoDB cancels it only because another
- * transaction touched one of its items at the same time. Each attempt is all-or-nothing.
+ * Creates a resource with its uniqueness guard and counter, and the actions of `extra` (a
+ * group's first members) in the same transaction: all of it or nothing.
  */
-async function transact(
-  input: TransactWriteCommandInput,
-  onConditionFailed: (position: number) => Error,
+export async function createResource(
+  record: StoredResource,
+  ...extra: TransactionPart[]
 ): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await documentClient.send(new TransactWriteCommand(input));
-      return;
-    } catch (error) {
-      const codes = cancellationCodes(error);
-      if (!codes) throw translateUnavailable(error);
-      const failed = codes.indexOf('ConditionalCheckFailed');
-      if (failed >= 0) throw onConditionFailed(failed);
-      if (codes.includes('TransactionConflict') && attempt < 8) {
-        await sleep(Math.random() * 20 * 2 ** attempt);
-        continue;
-      }
-      throw translateUnavailable(
-        codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')
-          ? Object.assign(new Error('throttled'), { name: 'ThrottlingException' })
-          : Object.assign(new Error('transaction conflict'), { name: 'InternalServerError' }),
-      );
-    }
-  }
+  await transact([createPart(record), ...extra]);
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function nameTaken(type: ResourceTypeName, name: string): UniquenessError {
-  const attribute = type === 'User' ? 'userName' : 'displayName';
-  return new UniquenessError(`A ${type} with ${attribute} "${name}" already exists.`);
-}
-
-export async function createResource(record: StoredResource): Promise<void> {
-  const name = uniqueNameOf(record.type, record.data);
-  await transact(createParams(record), (position) =>
-    position === 1 ? nameTaken(record.type, name) : new VersionConflictError(),
-  );
-}
-
+/**
+ * Replaces a resource if it is still at `previous.version` (else `VersionConflictError`), with
+ * the actions of `extra` in the same transaction when given. Alone and without a new unique name,
+ * it is a plain conditional put.
+ */
 export async function replaceResource(
   previous: StoredResource,
   next: StoredResource,
+  ...extra: TransactionPart[]
 ): Promise<void> {
   const params = replaceParams(previous, next);
-  if ('put' in params) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await documentClient.send(new PutCommand(params.put));
-        return;
-      } catch (error) {
-        const name = (error as { name?: string }).name;
-        if (name === 'ConditionalCheckFailedException') throw new VersionConflictError();
-        // A membership transaction checking this user at the same instant; the SDK does not retry it.
-        if (name === 'TransactionConflictException' && attempt < 8) {
-          await sleep(Math.random() * 20 * 2 ** attempt);
-          continue;
-        }
-        throw translateUnavailable(error);
-      }
-    }
+  if (extra.length > 0 || 'transaction' in params) {
+    await transact([replacePart(previous, next), ...extra]);
+    return;
   }
-  await transact(params.transaction, (position) =>
-    position === 2
-      ? nameTaken(next.type, uniqueNameOf(next.type, next.data))
-      : new VersionConflictError(),
-  );
+  try {
+    // A membership transaction checking this resource at the same instant conflicts with it.
+    await retryTransactionConflicts(() => documentClient.send(new PutCommand(params.put)));
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
+      throw new VersionConflictError();
+    }
+    throw translateUnavailable(error);
+  }
 }
 
+/** Deletes a resource at `record.version` with `extraItems` (unconditional) in one transaction. */
 export async function deleteResource(
   record: StoredResource,
-  extraItems?: NonNullable<TransactWriteCommandInput['TransactItems']>,
+  extraItems?: TransactItem[],
 ): Promise<void> {
-  await transact(deleteParams(record, extraItems), () => new VersionConflictError());
+  await transact([
+    {
+      items: deleteParams(record, extraItems).TransactItems ?? [],
+      onConditionFailed: () => new VersionConflictError(),
+    },
+  ]);
 }
 
 export async function getResource(
@@ -412,7 +437,7 @@ export async function batchGetResources(
             Object.assign(new Error('unprocessed keys'), { name: 'ThrottlingException' }),
           );
         }
-        await sleep(Math.random() * 20 * 2 ** attempt);
+        await backoff(attempt);
       }
     }
   }

@@ -47,7 +47,8 @@ const { documentClient, newStoreStats, withStoreStats } = await import(
 );
 const { membershipItem } = await import('../../shared/store/memberships.js');
 const { resourceItem } = await import('../../shared/store/resources.js');
-const { DELETE_SWEEP_BUDGET_MS, sweepCleanups } = await import('../../shared/service/groups.js');
+const { DELETE_SWEEP_BUDGET_MS } = await import('../../shared/service/groups.js');
+const { sweepCleanups } = await import('../../shared/service/cleanups.js');
 
 const server = await startLocalServer({ port: 0 });
 const token = await issueToken(key, { tenant: TENANT });

@@ -215,7 +215,8 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'PATCH /Groups/{id} (displayName and a member)',
-    atomic: false,
+    // The group item and the membership are written in one transaction.
+    atomic: true,
     async prepare() {
       const user = await createUser();
       const id = await createGroup();
@@ -365,7 +366,7 @@ describe('DynamoDB unavailable', () => {
         }
       }
       // What a failed DELETE left for the sweeper, the sweeper removes.
-      const { sweepCleanups } = await import('../../shared/service/groups.js');
+      const { sweepCleanups } = await import('../../shared/service/cleanups.js');
       await sweepCleanups(5_000);
       const audit = await auditTable(env.reader, { strict: true });
       expect(audit.problems).toEqual([]);

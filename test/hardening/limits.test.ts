@@ -357,6 +357,18 @@ describe('values too long to be DynamoDB keys', () => {
     expect(group.body.members.map((member: { value: string }) => member.value)).toEqual([userId]);
   });
 
+  it('answers a members filter on an id too long to be a key with an empty list', async () => {
+    // Act
+    const response = await send(
+      'GET',
+      `/Groups?filter=${encodeURIComponent(`members eq "${wide(700)}"`)}`,
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.totalResults).toBe(0);
+  });
+
   it('made no DynamoDB call AWS would refuse for its key size', () => {
     expect(refusedByAws).toEqual([]);
   });

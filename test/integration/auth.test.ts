@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../../infra/tokens.js';
 import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
 import { createBearerVerifier, ENTRA_CUSTOM_APP_AUDIENCE } from '../../shared/http/auth.js';
+import { routes } from '../../shared/routes.js';
 import { UnauthorizedError } from '../../shared/scim/errors.js';
 import { TEST_TENANT } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -67,18 +68,23 @@ async function entraKey(kid: string): Promise<{ privateKey: PrivateKey; publicJw
 /** A token shaped like the ones Entra provisioning sends when the Secret Token is left blank. */
 function entraToken(
   key: { privateKey: PrivateKey; publicJwk: JWK },
-  overrides: { tid?: string; iss?: string; aud?: string; exp?: number } = {},
+  /** `exp: null` leaves the expiry out. */
+  overrides: { tid?: string; iss?: string; aud?: string; exp?: number | null } = {},
 ): Promise<string> {
   const tid = overrides.tid ?? ENTRA_TENANT_ID;
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tid, oid: 'f0e1d2c3-0000-4000-8000-provisioning', appid: 'sync-fabric' })
+  const token = new SignJWT({
+    tid,
+    oid: 'f0e1d2c3-0000-4000-8000-provisioning',
+    appid: 'sync-fabric',
+  })
     .setProtectedHeader({ alg: 'RS256', kid: key.publicJwk.kid!, typ: 'JWT' })
     .setIssuer(overrides.iss ?? `https://sts.windows.net/${tid}/`)
     .setAudience(overrides.aud ?? ENTRA_CUSTOM_APP_AUDIENCE)
     .setIssuedAt(now - 60)
-    .setNotBefore(now - 60)
-    .setExpirationTime(overrides.exp ?? now + 3600)
-    .sign(key.privateKey);
+    .setNotBefore(now - 60);
+  if (overrides.exp !== null) token.setExpirationTime(overrides.exp ?? now + 3600);
+  return token.sign(key.privateKey);
 }
 
 /** A service token signed with `key`, with any claim or header changed. */
@@ -260,6 +266,17 @@ describe('tokens issued by Entra', () => {
     });
   });
 
+  it('refuses an Entra token without an expiry, which would otherwise be valid forever', async () => {
+    // Prepare
+    const verify = createBearerVerifier(
+      config(TEST_TENANT, testKey, { entraTenantId: ENTRA_TENANT_ID, entraJwksUrl: jwks.url }),
+    );
+    const perpetual = await entraToken(entra, { exp: null });
+
+    // Act / Assess
+    await expect(verify(`Bearer ${perpetual}`)).rejects.toBeInstanceOf(UnauthorizedError);
+  });
+
   it("caches Entra's key set instead of fetching it for every token", async () => {
     // Prepare
     const verify = createBearerVerifier(
@@ -336,6 +353,30 @@ describe('401 for every bad token, with one SCIM body', () => {
       const response = await service.request('GET', '/Users', undefined, { authorization });
 
       // Assess
+      expect(response.status, name).toBe(401);
+      expect(response.headers['www-authenticate'], name).toBe('Bearer realm="scim"');
+      expect(response.text, name).toBe(reference.text);
+    }
+  });
+
+  it('answers every route of the route table with the same 401 when the token is missing', async () => {
+    // Prepare
+    const reference = await service.request('GET', '/Users', undefined, {
+      authorization: undefined,
+    });
+    expect(reference.status).toBe(401);
+
+    for (const route of routes) {
+      const path = route.path.replace(/\{\w+\}/g, '2819c223-7f76-453a-919d-413861904646');
+      const body = ['POST', 'PUT', 'PATCH'].includes(route.method) ? {} : undefined;
+
+      // Act
+      const response = await service.request(route.method, path, body, {
+        authorization: undefined,
+      });
+
+      // Assess
+      const name = `${route.method} ${route.path}`;
       expect(response.status, name).toBe(401);
       expect(response.headers['www-authenticate'], name).toBe('Bearer realm="scim"');
       expect(response.text, name).toBe(reference.text);

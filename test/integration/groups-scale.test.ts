@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../shared/config.js';
-import { sweepCleanups } from '../../shared/service/groups.js';
+import { sweepCleanups } from '../../shared/service/cleanups.js';
 import { batchWrite } from '../../shared/store/batch.js';
 import { cleanupItem } from '../../shared/store/cleanups.js';
 import { documentClient } from '../../shared/store/client.js';

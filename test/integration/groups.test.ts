@@ -129,6 +129,18 @@ describe('POST /Groups', () => {
     expect(response.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
   });
 
+  it('names the group holding the displayName in the 409 detail (a retried POST finds it)', async () => {
+    const existing = await createGroup();
+
+    const response = await service.request('POST', '/Groups', {
+      schemas: [GROUP],
+      displayName: existing.displayName.toUpperCase(),
+    });
+
+    expect(response.status).toBe(409);
+    expect(response.body.detail).toContain(existing.id);
+  });
+
   it('creates the memberships a body lists (display tolerated)', async () => {
     const [a, b] = await createUsers(2);
 
@@ -501,6 +513,55 @@ describe('PATCH /Groups/{id}', () => {
     expect(stale.status).toBe(412);
     expect(await memberIds(group.id)).toEqual([a]);
     expect(missing.status).toBe(404);
+  });
+
+  it.each([
+    ['a few members (one transaction)', 1],
+    ['more members than one transaction holds', 60],
+  ])(
+    'lets exactly one of concurrent member PATCHes with the same If-Match succeed, with %s',
+    async (_name, perPatch) => {
+      const group = await createGroup();
+      const racers = 4;
+      const users = await createUsers(racers * perPatch);
+      const batches = Array.from({ length: racers }, (_, index) =>
+        users.slice(index * perPatch, (index + 1) * perPatch),
+      );
+
+      const responses = await Promise.all(
+        batches.map((batch) =>
+          service.request(
+            'PATCH',
+            `/Groups/${group.id}`,
+            {
+              schemas: [PATCH_OP],
+              Operations: [
+                { op: 'add', path: 'members', value: batch.map((value) => ({ value })) },
+              ],
+            },
+            { 'if-match': group.meta.version },
+          ),
+        ),
+      );
+
+      const statuses = responses.map((response) => response.status);
+      expect(statuses.filter((status) => status === 204)).toHaveLength(1);
+      expect(statuses.filter((status) => status === 412)).toHaveLength(racers - 1);
+      const winner = batches[statuses.indexOf(204)] ?? [];
+      expect(await memberIds(group.id)).toEqual(sorted(winner));
+    },
+  );
+
+  it('names the group holding the displayName when a rename is refused with 409', async () => {
+    const [holder, renamed] = [await createGroup(), await createGroup()];
+
+    const response = await patch(renamed.id, [
+      { op: 'replace', path: 'displayName', value: holder.displayName },
+    ]);
+
+    expect(response.status).toBe(409);
+    expect(response.body.scimType).toBe('uniqueness');
+    expect(response.body.detail).toContain(holder.id);
   });
 });
 

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logQueries } from '../../infra/log-queries.js';
 import { generateSigningKey, issueToken } from '../../infra/tokens.js';
 import { TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { type Route, routes } from '../../shared/routes.js';
 import { TEST_TENANT } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -18,6 +19,16 @@ process.env.POWERTOOLS_METRICS_DISABLED = 'false';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+/** A route whose handler fails with a plain Error (a bug), next to the service's own routes. */
+const FAILING_ROUTE: Route = {
+  method: 'POST',
+  path: '/Fixtures/failing',
+  operation: 'failingFixture',
+  entry: 'test/support/failing-scim-handler.ts',
+  table: 'none',
+};
+/** What that handler's Error says: never for a response body. */
+const INTERNAL_MESSAGE = 'connection string Password=Intern4l-Db-S3cret-9c2e';
 /** Values that must never reach a log: a password, a name, an e-mail address, a phone number. */
 const SECRET = 'Sup3r-S3cret-Passw0rd-4f1d';
 const PAYLOAD_MARKERS = [
@@ -79,7 +90,7 @@ const seenFields = new Set<string>();
 beforeAll(async () => {
   process.stdout.write = capture();
   process.stderr.write = capture();
-  service = await startTestService();
+  service = await startTestService({ routes: [...routes, FAILING_ROUTE] });
 });
 beforeEach(() => {
   for (const line of requestLines()) for (const field of Object.keys(line)) seenFields.add(field);
@@ -248,6 +259,69 @@ describe('request log line', () => {
     expect(captured.join('')).not.toContain('Zebulon-Payload-Marker');
   });
 
+  it('logs a body that is not JSON with the position of the error, never its text', async () => {
+    // Prepare: an unquoted password, which V8's own message would quote with what surrounds it.
+    const body = `{"userName": "log.bob@example.com", "password": ${SECRET}}`;
+    const column = body.indexOf(SECRET) + 1;
+
+    // Act
+    const response = await service.request('POST', '/Users', body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      scimType: 'invalidSyntax',
+      detail: `The request body is not valid JSON: unexpected character at line 1, column ${column}.`,
+    });
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'createUser',
+      status: 400,
+      scimType: 'invalidSyntax',
+      errorDetail: response.body.detail,
+    });
+    const written = captured.join('');
+    for (const fragment of [SECRET.slice(0, 5), 'assword', 'log.bob']) {
+      expect(response.text).not.toContain(fragment);
+      expect(written).not.toContain(fragment);
+    }
+  });
+
+  it('logs a filter with unquoted values with every value masked but its identifiers', async () => {
+    // Act
+    const response = await service.request(
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails.value eq zeb.private@home.example and active eq true or userName sw log.')}`,
+    );
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(onlyRequestLine().filter).toBe(
+      'emails.value eq "…" and active eq true or userName sw "log."',
+    );
+    expect(captured.join('')).not.toContain('zeb.private');
+  });
+
+  it('logs a filter that does not parse with its position and length, not its text', async () => {
+    // Prepare: the parser stops inside the second value, which its message quotes back.
+    const filter = 'emails.value eq "zeb.private@home.example" and zeb.private@home.example pr';
+    const at = filter.lastIndexOf('zeb.private') + 'zeb.'.length + 1;
+
+    // Act
+    const response = await service.request('GET', `/Users?filter=${encodeURIComponent(filter)}`);
+
+    // Assess: the client is told what is wrong and where; the log says only where.
+    expect(response.status).toBe(400);
+    expect(response.body.scimType).toBe('invalidFilter');
+    expect(response.body.detail).toContain(`at character ${at}`);
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'listUsers',
+      status: 400,
+      scimType: 'invalidFilter',
+      errorDetail: `Invalid filter at character ${at} of ${filter.length}.`,
+    });
+    expect(captured.join('')).not.toContain('home.example');
+  });
+
   it('logs a created group with its displayName', async () => {
     // Act
     const response = await service.request('POST', '/Groups', {
@@ -304,6 +378,42 @@ describe('request log line of a refused token', () => {
       for (const part of [token, ...token.split('.'), service.token, SECRET]) {
         expect(written).not.toContain(part);
       }
+    }
+  });
+});
+
+describe('request log line of a server error', () => {
+  it('answers 500 without the cause and logs it without the token or the request body', async () => {
+    // Act
+    const response = await service.request('POST', '/Fixtures/failing', {
+      userName: 'zeb.private@home.example',
+      password: SECRET,
+      name: { givenName: 'Zebulon-Payload-Marker' },
+      phoneNumbers: [{ value: '+1 555 0100 777' }],
+    });
+
+    // Assess: the body says nothing about the cause.
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+      status: '500',
+      detail: 'Internal server error',
+    });
+    expect(response.text).not.toContain(INTERNAL_MESSAGE);
+    // The error line has what an operator needs, and no token or payload.
+    const line = onlyRequestLine();
+    expect(line).toMatchObject({
+      level: 'ERROR',
+      message: 'request failed',
+      operation: 'failingFixture',
+      status: 500,
+      errorDetail: 'internal error',
+      callerKind: 'service-token',
+      error: { name: 'Error', message: INTERNAL_MESSAGE },
+    });
+    const written = captured.join('');
+    for (const part of [service.token, ...service.token.split('.'), ...PAYLOAD_MARKERS]) {
+      expect(written).not.toContain(part);
     }
   });
 });

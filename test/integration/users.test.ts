@@ -64,6 +64,18 @@ describe('POST /Users', () => {
     expect(response.body).toMatchObject({ status: '409', scimType: 'uniqueness' });
   });
 
+  it('names the user holding the userName in the 409 detail (a retried POST finds it)', async () => {
+    const existing = await createUser('Held.Name@example.com');
+
+    const response = await service.request('POST', '/Users', {
+      schemas: [USER],
+      userName: 'held.name@example.com',
+    });
+
+    expect(response.status).toBe(409);
+    expect(response.body.detail).toContain(existing.id);
+  });
+
   it('gives one 201 and 409s when the same userName is created concurrently', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 12 }, () =>

@@ -118,20 +118,21 @@ describe('ETags on /Users/{id} (RFC 7644 §3.14)', () => {
 });
 
 describe('ETags on /Groups/{id}', () => {
-  it('answers GET with If-None-Match naming the current version with 304, and 200 once it changed', async () => {
+  it('answers GET without members and If-None-Match naming the current version with 304, and 200 once it changed', async () => {
     const created = await service.request('POST', '/Groups', {
       schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
       displayName: 'etag.group',
     });
+    const path = `/Groups/${created.body.id}?excludedAttributes=members`;
 
-    const unchanged = await service.request('GET', `/Groups/${created.body.id}`, undefined, {
+    const unchanged = await service.request('GET', path, undefined, {
       'if-none-match': created.headers.etag,
     });
     await service.request('PATCH', `/Groups/${created.body.id}`, {
       schemas: [PATCH_OP],
       Operations: [{ op: 'replace', path: 'displayName', value: 'etag.group.renamed' }],
     });
-    const changed = await service.request('GET', `/Groups/${created.body.id}`, undefined, {
+    const changed = await service.request('GET', path, undefined, {
       'if-none-match': created.headers.etag,
     });
 
@@ -140,5 +141,22 @@ describe('ETags on /Groups/{id}', () => {
     expect(unchanged.text).toBe('');
     expect(changed.status).toBe(200);
     expect(changed.body.displayName).toBe('etag.group.renamed');
+  });
+
+  it('answers GET with members with 200 whatever If-None-Match says: a user DELETE removes members without a new version', async () => {
+    const { id: leaving } = await createUser('etag.leaving@example.com');
+    const created = await service.request('POST', '/Groups', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+      displayName: 'etag.members',
+      members: [{ value: leaving }],
+    });
+    await service.request('DELETE', `/Users/${leaving}`);
+
+    const read = await service.request('GET', `/Groups/${created.body.id}`, undefined, {
+      'if-none-match': created.headers.etag,
+    });
+
+    expect(read.status).toBe(200);
+    expect(read.body.members ?? []).toEqual([]);
   });
 });

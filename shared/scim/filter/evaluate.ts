@@ -7,8 +7,10 @@
  *
  * Semantics, where the RFC leaves room:
  * - Attribute names and schema URNs match case-insensitively (the resolver's job). Strings compare
- *   per the attribute's `caseExact`; `gt`/`ge`/`lt`/`le` on strings are lexicographic (by UTF-16
- *   code unit, after lower-casing when not `caseExact`).
+ *   per the attribute's `caseExact`: when it is false, after Unicode NFC normalization and
+ *   lower-casing (`foldCase`, as the store's keys); `gt`/`ge`/`lt`/`le` on strings are
+ *   lexicographic by UTF-16 code unit. Stored keys are canonical; reading them falls back to a
+ *   case-insensitive match for data written otherwise.
  * - `dateTime` compares as instants (any offset, any number of fraction digits); `co`/`sw`/`ew`
  *   on a dateTime compare its text. booleans accept `true`/`false` and the strings
  *   `"True"`/`"False"` in any case, on either side; numbers accept numeric strings.
@@ -39,6 +41,7 @@ import {
   resolveAttribute,
 } from '../schemas/index.js';
 import type { AttributeDefinition, ScimResource } from '../schemas/types.js';
+import { foldCase, isObject, isPresent, readKey } from '../values.js';
 import type { AttributePath, CompareOperator, FilterNode, FilterValue } from './ast.js';
 
 /** What the evaluator needs to know about an attribute path. */
@@ -238,32 +241,11 @@ function readPath(resource: unknown, location: readonly string[]): unknown {
   return current;
 }
 
-/** Stored keys are canonical; a case-insensitive fallback tolerates data written otherwise. */
-function readKey(value: unknown, key: string): unknown {
-  if (!isObject(value)) return undefined;
-  if (key in value) return value[key];
-  const wanted = key.toLowerCase();
-  const found = Object.keys(value).find((candidate) => candidate.toLowerCase() === wanted);
-  return found === undefined ? undefined : value[found];
-}
-
 function asArray(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value)
     ? value.filter((item) => item !== undefined && item !== null)
     : [value];
-}
-
-function isPresent(value: unknown): boolean {
-  if (value === undefined || value === null) return false;
-  if (typeof value === 'string') return value !== '';
-  if (Array.isArray(value)) return value.some(isPresent);
-  if (isObject(value)) return Object.values(value).some(isPresent);
-  return true;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 type Order = Exclude<CompareOperator, 'ne'>;
@@ -338,7 +320,8 @@ function stringComparator(
 ): (value: unknown) => boolean {
   // An unquoted `externalId eq 1.50` parsed as a number still means the text the client typed.
   const text = typeof operand === 'string' ? operand : (raw ?? String(operand));
-  const normalize = caseExact ? (s: string) => s : (s: string) => s.toLowerCase();
+  // Not caseExact: folded as the store folds its keys, or a lookup that found a key would drop it.
+  const normalize = caseExact ? (s: string) => s : foldCase;
   const wanted = normalize(text);
   const test = stringTest(op, wanted);
   return (value) => {

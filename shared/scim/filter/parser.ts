@@ -40,6 +40,7 @@ import {
   InvalidPathError,
   InvalidValueError,
   type ScimError,
+  type SyntaxErrorPosition,
 } from '../errors.js';
 import type { AttributePath, CompareOperator, FilterNode, FilterValue, PatchPath } from './ast.js';
 
@@ -85,7 +86,7 @@ class Parser {
     private readonly text: string,
     /** What the text is, for messages: "filter", "PATCH path", "attribute list". */
     private readonly noun: string,
-    private readonly fail: (detail: string) => ScimError,
+    private readonly fail: (detail: string, syntax?: SyntaxErrorPosition) => ScimError,
   ) {}
 
   /** Refuses empty and over-long input before any parsing work. */
@@ -123,18 +124,37 @@ class Parser {
     return result;
   }
 
-  attributeList(): AttributePath[] {
-    const paths: AttributePath[] = [];
+  attributeList(options: AttributeListOptions): AttributeListEntry[] {
+    const entries: AttributeListEntry[] = [];
     for (;;) {
       this.skipWhitespace();
-      if (this.atEnd()) return paths;
+      if (this.atEnd()) return entries;
       if (this.peek() === ',') {
         // Empty items (`userName,,emails` or a trailing comma) are harmless: skip them.
         this.pos++;
         continue;
       }
       const start = this.pos;
-      let path = this.attributePath(this.readUntil(PATH_END), start);
+      try {
+        entries.push(this.attributeListEntry(options.schemas ?? []));
+      } catch (error) {
+        if (!options.skipMalformed) throw error;
+        this.pos = start;
+        this.skipListEntry();
+      }
+    }
+  }
+
+  /** One entry of an attribute list and the whitespace after it, up to `,` or the end. */
+  private attributeListEntry(schemas: readonly string[]): AttributeListEntry {
+    const start = this.pos;
+    const token = this.readUntil(PATH_END);
+    const schema = schemas.find((urn) => urn.toLowerCase() === token.toLowerCase());
+    let entry: AttributeListEntry;
+    if (schema !== undefined) {
+      entry = { schema };
+    } else {
+      let path = this.attributePath(token, start);
       if (this.peek() === '[') {
         // `attributes=emails[type eq "work"]` (Microsoft's suite) selects the attribute `emails`:
         // returned attributes are whole attributes, so the bracket is skipped, not evaluated.
@@ -145,9 +165,31 @@ class Parser {
           path = { ...path, subAttribute: this.subAttributeName() };
         }
       }
-      paths.push(path);
-      this.skipWhitespace();
-      if (!this.atEnd() && this.peek() !== ',') throw this.error('"," or the end of the list');
+      entry = path;
+    }
+    this.skipWhitespace();
+    if (!this.atEnd() && this.peek() !== ',') throw this.error('"," or the end of the list');
+    return entry;
+  }
+
+  /** Moves past the list entry that starts here: to the next `,` outside quotes and brackets. */
+  private skipListEntry(): void {
+    let depth = 0;
+    let inString = false;
+    for (; this.pos < this.text.length; this.pos++) {
+      const c = this.text[this.pos];
+      if (inString) {
+        if (c === '\\') this.pos++;
+        else if (c === '"') inString = false;
+      } else if (c === '"') {
+        inString = true;
+      } else if (c === '[') {
+        depth++;
+      } else if (c === ']') {
+        depth = Math.max(0, depth - 1);
+      } else if (c === ',' && depth === 0) {
+        return;
+      }
     }
   }
 
@@ -214,8 +256,9 @@ class Parser {
     if (token === '') throw this.error('an attribute name, "(" or "not"');
     const path = this.attributePath(token, start);
     if (inBracket && (path.schema !== undefined || path.subAttribute !== undefined)) {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${start + 1}: inside "[...]" name a sub-attribute of the attribute before the bracket (such as "type" or "value"), found ${quote(token)}.`,
+      throw this.failAt(
+        start,
+        `inside "[...]" name a sub-attribute of the attribute before the bracket (such as "type" or "value"), found ${quote(token)}.`,
       );
     }
     if (this.peek() === '[') {
@@ -235,8 +278,9 @@ class Parser {
   private bracketFilter(path: AttributePath, pathStart: number): FilterNode {
     const open = this.pos;
     if (path.subAttribute !== undefined) {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${open + 1}: "[" must follow a multi-valued attribute name, not the sub-attribute path ${quote(this.text.slice(pathStart, open))}.`,
+      throw this.failAt(
+        open,
+        `"[" must follow a multi-valued attribute name, not the sub-attribute path ${quote(this.text.slice(pathStart, open))}.`,
       );
     }
     this.pos++;
@@ -299,9 +343,7 @@ class Parser {
       end += this.text[end] === '\\' ? 2 : 1;
     }
     if (end >= this.text.length) {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${open + 1}: the string that starts there has no closing '"'.`,
-      );
+      throw this.failAt(open, `the string that starts there has no closing '"'.`);
     }
     this.pos = end + 1;
     // Raw control characters (a pasted tab) are not valid JSON but harmless here: escape them.
@@ -311,8 +353,9 @@ class Parser {
     try {
       return JSON.parse(literal) as string;
     } catch {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${open + 1}: the string that starts there has an invalid escape sequence (use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX).`,
+      throw this.failAt(
+        open,
+        `the string that starts there has an invalid escape sequence (use \\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX).`,
       );
     }
   }
@@ -346,8 +389,9 @@ class Parser {
       offset += part.length + 1;
     }
     if (parts.length > 2) {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${start + 1}: ${quote(token)} has more than one "." (an attribute path is attribute or attribute.subAttribute).`,
+      throw this.failAt(
+        start,
+        `${quote(token)} has more than one "." (an attribute path is attribute or attribute.subAttribute).`,
       );
     }
     const [attribute, subAttribute] = parts as [string, string | undefined];
@@ -390,9 +434,7 @@ class Parser {
   private enter(at: number): void {
     this.depth++;
     if (this.depth > MAX_FILTER_DEPTH) {
-      throw this.fail(
-        `Invalid ${this.noun} at character ${at + 1}: "(", "not" and "[" nest deeper than ${MAX_FILTER_DEPTH} levels.`,
-      );
+      throw this.failAt(at, `"(", "not" and "[" nest deeper than ${MAX_FILTER_DEPTH} levels.`);
     }
   }
 
@@ -402,9 +444,19 @@ class Parser {
   }
 
   private error(expected: string, at = this.pos): ScimError {
-    return this.fail(
-      `Invalid ${this.noun} at character ${at + 1}: expected ${expected}, found ${this.found(at)}.`,
-    );
+    return this.failAt(at, `expected ${expected}, found ${this.found(at)}.`);
+  }
+
+  /**
+   * The error for the text at offset `at`. Its detail, for the client, may quote the text; the log
+   * gets the position only (see `ScimError.logDetail`).
+   */
+  private failAt(at: number, message: string): ScimError {
+    return this.fail(`Invalid ${this.noun} at character ${at + 1}: ${message}`, {
+      noun: this.noun,
+      character: at + 1,
+      length: this.text.length,
+    });
   }
 
   private found(at: number): string {
@@ -457,7 +509,7 @@ function quote(text: string): string {
  * //            filter: { kind: 'and', left: <type eq "work">, right: <value co "@example.com"> } } }
  */
 export function parseFilter(text: string): FilterNode {
-  const parser = new Parser(text, 'filter', (detail) => new InvalidFilterError(detail));
+  const parser = new Parser(text, 'filter', (detail, at) => new InvalidFilterError(detail, at));
   parser.checkSize();
   return parser.filter();
 }
@@ -477,26 +529,65 @@ export function parseFilter(text: string): FilterNode {
  * // { path: { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attribute: 'manager' } }
  */
 export function parsePatchPath(text: string): PatchPath {
-  const parser = new Parser(text, 'PATCH path', (detail) => new InvalidPathError(detail));
+  const parser = new Parser(text, 'PATCH path', (detail, at) => new InvalidPathError(detail, at));
   parser.checkSize();
   return parser.patchPath();
 }
 
+/** How {@link parseAttributeList} reads a list. */
+export interface AttributeListOptions {
+  /**
+   * Schema URNs an entry may name on its own, meaning the whole schema (`attributes=urn:…:
+   * enterprise:2.0:User`); matched case-insensitively and returned as written here.
+   */
+  readonly schemas?: readonly string[];
+  /**
+   * Drop entries that are not attribute paths (`emails..value`, `name givenName`) instead of
+   * refusing the list, and accept a list of any length.
+   */
+  readonly skipMalformed?: boolean;
+}
+
+/** An entry of an attribute list: an attribute path, or a whole schema named by its URN. */
+export type AttributeListEntry =
+  | AttributePath
+  | { readonly schema: string; readonly attribute?: undefined; readonly subAttribute?: undefined };
+
 /**
- * Parses an `attributes` or `excludedAttributes` query parameter: comma-separated attribute
- * paths, with optional schema URNs. A bracket (`emails[type eq "work"]`) is skipped, leaving the
- * attribute it follows. An empty list gives `[]`.
+ * Parses a comma-separated list of attribute paths (RFC 7644 §3.10 notation: optional schema URN
+ * prefix in the colon or legacy dot notation, optional sub-attribute), as `sortBy` and the
+ * `attributes`/`excludedAttributes` parameters carry them. Whitespace around entries and empty
+ * entries are ignored; an empty list gives `[]`. A value filter is skipped, not evaluated, leaving
+ * the attribute before it and any sub-attribute after it (`emails[type eq "work"]` → `emails`,
+ * `emails[type eq "work"].value` → `emails.value`). Names are not resolved against a schema here.
  *
- * @throws InvalidValueError (400 invalidValue) for a malformed list.
+ * @throws InvalidValueError (400 invalidValue) naming the character position, for a malformed
+ *   entry (unless `skipMalformed`) or a list longer than `limits.maxFilterLength`.
  *
  * @example
  * parseAttributeList('userName, name.givenName, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager');
  * // [ { attribute: 'userName' }, { attribute: 'name', subAttribute: 'givenName' },
  * //   { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', attribute: 'manager' } ]
+ * parseAttributeList('emails[type eq "work"],urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', {
+ *   schemas: ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User'],
+ * });
+ * // [ { attribute: 'emails' }, { schema: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User' } ]
  */
-export function parseAttributeList(text: string): AttributePath[] {
-  const parser = new Parser(text, 'attribute list', (detail) => new InvalidValueError(detail));
+export function parseAttributeList(text: string): AttributePath[];
+export function parseAttributeList(
+  text: string,
+  options: AttributeListOptions,
+): AttributeListEntry[];
+export function parseAttributeList(
+  text: string,
+  options: AttributeListOptions = {},
+): AttributeListEntry[] {
+  const parser = new Parser(
+    text,
+    'attribute list',
+    (detail, at) => new InvalidValueError(detail, at),
+  );
   if (text.trim() === '') return [];
-  parser.checkSize();
-  return parser.attributeList();
+  if (!options.skipMalformed) parser.checkSize();
+  return parser.attributeList(options);
 }

@@ -4,6 +4,7 @@
  * accepted or refused the same way whichever operation carries it.
  */
 import { InvalidValueError } from '../errors.js';
+import { isObject } from '../values.js';
 import type { AttributeDefinition } from './types.js';
 
 /**
@@ -50,7 +51,7 @@ export function coerceAttributeValue(
 export function keepSinglePrimary<T>(elements: readonly T[]): T[] {
   let seen = false;
   return elements.map((element) => {
-    if (!isPlainObject(element) || element.primary !== true) return element;
+    if (!isObject(element) || element.primary !== true) return element;
     if (!seen) {
       seen = true;
       return element;
@@ -111,7 +112,7 @@ function coerceComplex(
     }
     return coerceComplex(definition, value[0], attributeName);
   }
-  if (isPlainObject(value)) {
+  if (isObject(value)) {
     object = value;
   } else if (
     valueSubAttribute !== undefined &&
@@ -235,10 +236,6 @@ function coerceBinary(value: unknown, attributeName: string): string | undefined
   throw new InvalidValueError(
     `${attributeName} must be base64-encoded binary; got ${describe(value)}.`,
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -79,6 +79,18 @@ describe('evaluateFilter', () => {
     it('compares id exactly, as it is caseExact', () => {
       expect(matches('id eq 2819C223-7F76-453A-919D-413861904646')).toBe(false);
     });
+
+    it('finds a userName stored composed when Entra sends it decomposed, as its unique key does', () => {
+      // Prepare: "é" as one code point (U+00E9) in storage, as "e" + U+0301 in the filter.
+      const amelie = { userName: 'Am\u00e9lie.Durand@example.com', externalId: 'Am\u00e9lie' };
+
+      // Act / Assess: the same folding as shared/store/keys.ts (NFC, then lower case).
+      expect(matches('userName eq "ame\u0301lie.durand@example.com"', amelie)).toBe(true);
+      expect(matches('userName sw "AME\u0301LIE"', amelie)).toBe(true);
+      expect(matches('userName ne "ame\u0301lie.durand@example.com"', amelie)).toBe(false);
+      // caseExact values are compared as sent.
+      expect(matches('externalId eq "Ame\u0301lie"', amelie)).toBe(false);
+    });
   });
 
   describe("the queries of Microsoft's Postman suite", () => {

@@ -19,12 +19,19 @@ function eq(attribute: string, value: string, subAttribute?: string): FilterNode
   };
 }
 
+interface CaughtError {
+  status: number;
+  scimType?: string;
+  detail: string;
+  logDetail: string;
+}
+
 /** Runs `act`, expecting a SCIM error, and returns it for assertions. */
-function errorOf(act: () => unknown): { status: number; scimType?: string; detail: string } {
+function errorOf(act: () => unknown): CaughtError {
   try {
     act();
   } catch (error) {
-    return error as { status: number; scimType?: string; detail: string };
+    return error as CaughtError;
   }
   throw new Error('expected an error');
 }
@@ -292,10 +299,11 @@ describe('parseFilter', () => {
       // Act
       const error = errorOf(() => parseFilter(text));
 
-      // Assess
+      // Assess: the client is told what and where; the log only where (the text may be data).
       expect(error).toMatchObject({ status: 400, scimType: 'invalidFilter' });
       expect(error.detail).toContain(`character ${position}`);
       expect(error.detail).toContain(expected);
+      expect(error.logDetail).toBe(`Invalid filter at character ${position} of ${text.length}.`);
     });
 
     it('refuses an empty filter', () => {
@@ -401,6 +409,15 @@ describe('parsePatchPath', () => {
     expect(error).toMatchObject({ status: 400, scimType: 'invalidPath' });
     expect(error.detail).toContain(expected);
   });
+
+  it('logs where a path fails, not the values it quotes', () => {
+    // Act
+    const error = errorOf(() => parsePatchPath('emails[value eq "x" and bob@example.com pr]'));
+
+    // Assess
+    expect(error.detail).toContain('bob@example.com');
+    expect(error.logDetail).toBe('Invalid PATCH path at character 25 of 43.');
+  });
 });
 
 describe('parseAttributeList', () => {
@@ -439,6 +456,28 @@ describe('parseAttributeList', () => {
     expect(errorOf(() => parseAttributeList('userName emails'))).toMatchObject({
       status: 400,
       scimType: 'invalidValue',
+      logDetail: 'Invalid attribute list at character 10 of 15.',
     });
+  });
+
+  it('reads an entry that is one of the given schema URNs, in any case, as that whole schema', () => {
+    expect(
+      parseAttributeList(`userName,${ENTERPRISE.toUpperCase()},${ENTERPRISE}:manager`, {
+        schemas: [ENTERPRISE],
+      }),
+    ).toEqual([
+      { attribute: 'userName' },
+      { schema: ENTERPRISE },
+      { schema: ENTERPRISE, attribute: 'manager' },
+    ]);
+  });
+
+  it('drops malformed entries instead of refusing the list when asked to', () => {
+    expect(
+      parseAttributeList('userName,emails..value,name givenName,emails[value eq "a,b"],id', {
+        skipMalformed: true,
+      }),
+    ).toEqual([{ attribute: 'userName' }, { attribute: 'emails' }, { attribute: 'id' }]);
+    expect(parseAttributeList('emails[type eq "work", id', { skipMalformed: true })).toEqual([]);
   });
 });
