@@ -265,9 +265,17 @@ async function checkedCreate(
   if (answer.status === 201) {
     await removeCreated(log, [answer.headers.location ?? '']);
   } else if (guardable && (await reader.guard(type, name)) !== before) {
+    // Cases run concurrently and draw names from shared pools, so another case may have created
+    // or deleted a resource of this name meanwhile. What a failed create must never leave is a
+    // guard whose resource does not exist (a half-written create).
+    const holder = await reader.guard(type, name);
+    if (holder === undefined) return;
+    const resource = await reader.resource(type, holder);
+    // Read the guard again: a concurrent delete removes guard and resource in one transaction.
+    if (resource.version !== undefined || (await reader.guard(type, name)) !== holder) return;
     log.problem(
       'partial-write',
-      `POST ${invocation.path} answered ${answer.status} but the ${type} name guard changed`,
+      `POST ${invocation.path} answered ${answer.status} but left a ${type} name guard with no ${type}`,
     );
   }
 }
