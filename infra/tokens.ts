@@ -1,7 +1,7 @@
 /**
  * The Secret Tokens an administrator pastes into Entra: ES256 JWTs signed by the operator's private
  * key and verified by the functions with the public keys of the tenant's configuration (see
- * `shared/http/auth.ts`). Pure helpers: the CLI (`scripts/token.ts`), `npm start` and the tests
+ * `shared/http/auth.ts`). Pure helpers: the CLI (`infra/cli/token.ts`), `npm start` and the tests
  * decide where keys are kept.
  */
 import { randomUUID } from 'node:crypto';

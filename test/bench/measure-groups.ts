@@ -4,14 +4,13 @@
  * in AWS). Calls are read from the `x-store-*` response headers; the fixture (users and
  * membership items) is written straight to the table in bulk, since only its presence matters.
  *
- *     npx tsx scripts/measure-groups.ts            # 10 and 100,000 members
- *     npx tsx scripts/measure-groups.ts 20000      # 10 and 20,000 members
+ *     npx tsx test/bench/measure-groups.ts            # 10 and 100,000 members
+ *     npx tsx test/bench/measure-groups.ts 20000      # 10 and 20,000 members
  *
  * Durations are DynamoDB Local's on this machine: they show the shape, not AWS latency. In AWS,
  * one group's membership items share a partition (about 1,000 writes a second), which bounds how
  * fast a large group can be filled or emptied whatever the client does.
  */
-import { randomUUID } from 'node:crypto';
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
 
@@ -40,15 +39,12 @@ Object.assign(process.env, {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 const { startLocalServer } = await import('../../infra/local/server.js');
-const { QueryCommand } = await import('@aws-sdk/lib-dynamodb');
 const { batchWrite } = await import('../../shared/store/batch.js');
-const { documentClient, newStoreStats, withStoreStats } = await import(
-  '../../shared/store/client.js'
-);
+const { newStoreStats, withStoreStats } = await import('../../shared/store/client.js');
 const { membershipItem } = await import('../../shared/store/memberships.js');
-const { resourceItem } = await import('../../shared/store/resources.js');
 const { DELETE_SWEEP_BUDGET_MS } = await import('../../shared/service/groups.js');
 const { sweepCleanups } = await import('../../shared/service/cleanups.js');
+const { membershipCount, seedUsers } = await import('../support/scim-fixtures.js');
 
 const server = await startLocalServer({ port: 0 });
 const token = await issueToken(key, { tenant: TENANT });
@@ -81,45 +77,6 @@ async function request(method: string, path: string, body?: unknown): Promise<Me
   };
 }
 
-async function seedUsers(n: number): Promise<string[]> {
-  const now = new Date().toISOString();
-  const ids = Array.from({ length: n }, () => randomUUID());
-  await batchWrite(
-    ids.map((id) => ({
-      put: resourceItem({
-        type: 'User',
-        id,
-        version: 1,
-        created: now,
-        lastModified: now,
-        data: { userName: `${id}@example.com` },
-      }),
-    })),
-    16,
-  );
-  return ids;
-}
-
-async function membershipCount(groupId: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const output = await documentClient.send(
-      new QueryCommand({
-        TableName: TABLE_NAME,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-        ExpressionAttributeValues: { ':pk': `GROUP#${groupId}`, ':member': 'MEMBER#' },
-        ConsistentRead: true,
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += output.Count ?? 0;
-    start = output.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
-
 function expectStatus(step: string, measured: Measured, status: number): Measured {
   if (measured.status !== status) {
     throw new Error(
@@ -150,7 +107,7 @@ for (const size of [10, LARGE]) {
   const groupId = JSON.parse(created.text).id as string;
 
   let started = performance.now();
-  const members = await seedUsers(size);
+  const members = await seedUsers(size, 16);
   const added = new Date().toISOString();
   await batchWrite(
     members.map((userId) => ({ put: membershipItem(groupId, userId, added) })),
@@ -159,7 +116,7 @@ for (const size of [10, LARGE]) {
   console.error(
     `   fixture: ${size} users + memberships in ${((performance.now() - started) / 1000).toFixed(1)} s`,
   );
-  const [one, ...hundred] = await seedUsers(101);
+  const [one, ...hundred] = await seedUsers(101, 16);
 
   const add = expectStatus(
     'add one',
@@ -212,7 +169,7 @@ for (const size of [10, LARGE]) {
 
   started = performance.now();
   const deleted = expectStatus('delete', await request('DELETE', `/Groups/${groupId}`), 204);
-  const left = await membershipCount(groupId);
+  const left = await membershipCount({ tableName: TABLE_NAME }, groupId);
   row('DELETE group (request)', size, `${describe(deleted)}, ${deleted.ms.toFixed(0)} ms`);
   row('membership items left after the DELETE', size, String(left));
   if (left > 0) {
@@ -232,7 +189,7 @@ for (const size of [10, LARGE]) {
   row(
     'DELETE: all membership items gone after',
     size,
-    `${((performance.now() - started) / 1000).toFixed(1)} s, ${await membershipCount(groupId)} left`,
+    `${((performance.now() - started) / 1000).toFixed(1)} s, ${await membershipCount({ tableName: TABLE_NAME }, groupId)} left`,
   );
 }
 

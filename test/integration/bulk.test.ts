@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../shared/config.js';
 import { parseBulkRequest } from '../../shared/scim/bulk.js';
 import { bulkEndpoints, runBulk } from '../../shared/service/bulk.js';
 import { sweepCleanups } from '../../shared/service/cleanups.js';
 import { batchWrite } from '../../shared/store/batch.js';
-import { documentClient } from '../../shared/store/client.js';
 import { membershipItem } from '../../shared/store/memberships.js';
+import { membershipCount } from '../support/scim-fixtures.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -316,26 +315,6 @@ describe('POST /Bulk', () => {
 });
 
 describe('POST /Bulk time budget', () => {
-  async function membershipCount(groupId: string): Promise<number> {
-    let count = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const output = await documentClient.send(
-        new QueryCommand({
-          TableName: service.tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-          ExpressionAttributeValues: { ':pk': `GROUP#${groupId}`, ':member': 'MEMBER#' },
-          ConsistentRead: true,
-          Select: 'COUNT',
-          ExclusiveStartKey: start,
-        }),
-      );
-      count += output.Count ?? 0;
-      start = output.LastEvaluatedKey;
-    } while (start);
-    return count;
-  }
-
   it("stops deleting a large group's memberships at the bulk deadline and leaves the rest to the sweeper", async () => {
     // Prepare: more memberships than DynamoDB Local deletes in a second.
     const created = await service.request('POST', '/Groups', {
@@ -367,8 +346,8 @@ describe('POST /Bulk time budget', () => {
     expect(results.map((result) => result.status)).toEqual([204]);
     expect(millis).toBeLessThan(1_200);
     expect((await service.request('GET', `/Groups/${groupId}`)).status).toBe(404);
-    expect(await membershipCount(groupId)).toBeGreaterThan(0);
+    expect(await membershipCount(service, groupId)).toBeGreaterThan(0);
     await sweepCleanups(30_000);
-    expect(await membershipCount(groupId)).toBe(0);
+    expect(await membershipCount(service, groupId)).toBe(0);
   }, 60_000);
 });

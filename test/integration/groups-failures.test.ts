@@ -4,18 +4,16 @@
  * process) on chosen calls, and the outcome is read back over HTTP once the fault is gone.
  */
 import { randomUUID } from 'node:crypto';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepCleanups } from '../../shared/service/cleanups.js';
-import { batchWrite } from '../../shared/store/batch.js';
 import { documentClient } from '../../shared/store/client.js';
-import { resourceItem } from '../../shared/store/resources.js';
 import {
   type FaultPlan,
   injectFaults,
   internalServerError,
   sdkError,
 } from '../fuzz/dynamodb-middleware.js';
+import { membershipCount, seedUsers } from '../support/scim-fixtures.js';
 import { startTestService, type TestResponse, type TestService } from '../support/service.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -56,26 +54,6 @@ const validationCancellation = () =>
     },
   );
 
-/** Users written straight to the table: these tests need them to exist, not their HTTP path. */
-async function seedUsers(n: number): Promise<string[]> {
-  const now = new Date().toISOString();
-  const ids = Array.from({ length: n }, () => randomUUID());
-  await batchWrite(
-    ids.map((id) => ({
-      put: resourceItem({
-        type: 'User',
-        id,
-        version: 1,
-        created: now,
-        lastModified: now,
-        data: { userName: `${id}@example.com` },
-      }),
-    })),
-    8,
-  );
-  return ids;
-}
-
 function postGroup(displayName: string, members: readonly string[], extra: Json = {}) {
   return service.request('POST', '/Groups', {
     schemas: [GROUP],
@@ -101,18 +79,6 @@ async function membersOf(groupId: string): Promise<string[]> {
   const response = await service.request('GET', `/Groups/${groupId}`);
   expect(response.status).toBe(200);
   return memberValues(response.body);
-}
-
-async function membershipItems(groupId: string): Promise<number> {
-  const { Items = [] } = await documentClient.send(
-    new QueryCommand({
-      TableName: service.tableName,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-      ExpressionAttributeValues: { ':pk': `GROUP#${groupId}`, ':member': 'MEMBER#' },
-      ConsistentRead: true,
-    }),
-  );
-  return Items.length;
 }
 
 describe('POST /Groups with members, when DynamoDB fails part-way', () => {
@@ -253,7 +219,7 @@ describe('DELETE when the membership cleanup after it fails', () => {
     // Assess
     expect(deleted.status).toBe(204);
     expect(read.status).toBe(404);
-    expect(await membershipItems(created.body.id)).toBe(0);
+    expect(await membershipCount(service, created.body.id)).toBe(0);
   });
 
   it('answers 204 for a user (the sweeper finishes the cleanup)', async () => {

@@ -1,6 +1,6 @@
 /**
  * Memberships at scale and under concurrency, counted with the DynamoDB calls each request made
- * (the `x-store-*` headers). The 100,000-member figures come from `scripts/measure-groups.ts`.
+ * (the `x-store-*` headers). The 100,000-member figures come from `test/bench/measure-groups.ts`.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -13,10 +13,18 @@ import { cleanupItem } from '../../shared/store/cleanups.js';
 import { documentClient } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
 import { membershipItem } from '../../shared/store/memberships.js';
-import { resourceItem } from '../../shared/store/resources.js';
+import {
+  addMembers,
+  calls,
+  commands,
+  createGroup,
+  memberIds,
+  membershipCount,
+  removeMember,
+  seedUsers,
+} from '../support/scim-fixtures.js';
 import { startTestService, type TestResponse, type TestService } from '../support/service.js';
 
-const GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const LARGE = 2_000;
 
@@ -29,83 +37,6 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-/** Users written straight to the table: the fixture needs them to exist, not their HTTP path. */
-async function seedUsers(n: number): Promise<string[]> {
-  const now = new Date().toISOString();
-  const ids = Array.from({ length: n }, () => randomUUID());
-  await batchWrite(
-    ids.map((id) => ({
-      put: resourceItem({
-        type: 'User',
-        id,
-        version: 1,
-        created: now,
-        lastModified: now,
-        data: { userName: `${id}@example.com` },
-      }),
-    })),
-    8,
-  );
-  return ids;
-}
-
-async function createGroup(): Promise<Json> {
-  const response = await service.request('POST', '/Groups', {
-    schemas: [GROUP],
-    displayName: `Scale ${randomUUID()}`,
-  });
-  expect(response.status).toBe(201);
-  return response.body;
-}
-
-function addMembers(groupId: string, ids: readonly string[]) {
-  return service.request('PATCH', `/Groups/${groupId}`, {
-    schemas: [PATCH_OP],
-    Operations: [{ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }],
-  });
-}
-
-function removeMember(groupId: string, id: string) {
-  return service.request('PATCH', `/Groups/${groupId}`, {
-    schemas: [PATCH_OP],
-    Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }],
-  });
-}
-
-function commands(response: TestResponse): Record<string, number> {
-  return JSON.parse(response.headers['x-store-commands'] ?? '{}');
-}
-
-function calls(response: TestResponse): number {
-  return Number(response.headers['x-store-calls']);
-}
-
-async function membershipCount(groupId: string): Promise<number> {
-  let count = 0;
-  let start: Record<string, unknown> | undefined;
-  do {
-    const output = await documentClient.send(
-      new QueryCommand({
-        TableName: service.tableName,
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
-        ExpressionAttributeValues: { ':pk': `GROUP#${groupId}`, ':member': 'MEMBER#' },
-        ConsistentRead: true,
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    count += output.Count ?? 0;
-    start = output.LastEvaluatedKey;
-  } while (start);
-  return count;
-}
-
-async function memberIds(groupId: string): Promise<string[]> {
-  const response = await service.request('GET', `/Groups/${groupId}`);
-  expect(response.status).toBe(200);
-  return (response.body.members ?? []).map((member: Json) => member.value);
-}
-
 describe('membership cost does not grow with the group', () => {
   let small: Json;
   let large: Json;
@@ -113,21 +44,25 @@ describe('membership cost does not grow with the group', () => {
 
   beforeAll(async () => {
     const users = await seedUsers(10 + LARGE);
-    small = await createGroup();
-    large = await createGroup();
-    expect((await addMembers(small.id, users.slice(0, 10))).status).toBe(204);
+    small = await createGroup(service);
+    large = await createGroup(service);
+    expect((await addMembers(service, small.id, users.slice(0, 10))).status).toBe(204);
     // The largest PATCH the service takes (limits.maxPatchMembers), then the rest.
-    largeAdd = await addMembers(large.id, users.slice(10, 10 + limits.maxPatchMembers));
+    largeAdd = await addMembers(service, large.id, users.slice(10, 10 + limits.maxPatchMembers));
     expect(largeAdd.status).toBe(204);
     const rest = users.slice(10 + limits.maxPatchMembers);
     for (let start = 0; start < rest.length; start += limits.maxPatchMembers) {
-      const add = await addMembers(large.id, rest.slice(start, start + limits.maxPatchMembers));
+      const add = await addMembers(
+        service,
+        large.id,
+        rest.slice(start, start + limits.maxPatchMembers),
+      );
       expect(add.status).toBe(204);
     }
   }, 60_000);
 
   it(`adds ${limits.maxPatchMembers} members in one PATCH with O(n / 50) calls`, async () => {
-    expect(await membershipCount(large.id)).toBe(LARGE);
+    expect(await membershipCount(service, large.id)).toBe(LARGE);
     expect(commands(largeAdd)).toEqual({
       GetItemCommand: 1,
       BatchGetItemCommand: limits.maxPatchMembers / 100,
@@ -140,8 +75,8 @@ describe('membership cost does not grow with the group', () => {
     const measured: Record<string, Record<string, number>>[] = [];
     for (const group of [small, large]) {
       const [user] = await seedUsers(1);
-      const add = await addMembers(group.id, [user!]);
-      const remove = await removeMember(group.id, user!);
+      const add = await addMembers(service, group.id, [user!]);
+      const remove = await removeMember(service, group.id, user!);
       const read = await service.request('GET', `/Groups/${group.id}?excludedAttributes=members`);
       expect([add.status, remove.status, read.status]).toEqual([204, 204, 200]);
       measured.push({ add: commands(add), remove: commands(remove), read: commands(read) });
@@ -170,13 +105,13 @@ describe('membership cost does not grow with the group', () => {
 
     expect(response.status).toBe(204);
     expect((await service.request('GET', `/Groups/${large.id}`)).status).toBe(404);
-    expect(await membershipCount(large.id)).toBe(0);
+    expect(await membershipCount(service, large.id)).toBe(0);
   });
 });
 
 describe('reading a group larger than one page', () => {
   it('returns every member exactly once, in id order, read as parallel ranges', async () => {
-    const group = await createGroup();
+    const group = await createGroup(service);
     // Ids on the range boundaries ('1', 'f') and around them, besides random UUIDs.
     const ids = [
       ...Array.from({ length: 6_000 }, () => randomUUID()),
@@ -205,23 +140,23 @@ describe('reading a group larger than one page', () => {
 describe('concurrent membership changes', () => {
   it('leaves exactly 1,000 members after 100 concurrent PATCHes each adding 10', async () => {
     const users = await seedUsers(1_000);
-    const group = await createGroup();
+    const group = await createGroup(service);
 
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, index) =>
-        addMembers(group.id, users.slice(index * 10, index * 10 + 10)),
+        addMembers(service, group.id, users.slice(index * 10, index * 10 + 10)),
       ),
     );
 
     expect(responses.map((response) => response.status)).toEqual(Array(100).fill(204));
-    expect(await membershipCount(group.id)).toBe(1_000);
-    expect((await memberIds(group.id)).sort()).toEqual([...users].sort());
+    expect(await membershipCount(service, group.id)).toBe(1_000);
+    expect((await memberIds(service, group.id)).sort()).toEqual([...users].sort());
     const read = await service.request('GET', `/Groups/${group.id}?excludedAttributes=members`);
     expect(read.body.meta.version).toBe('W/"101"');
   }, 60_000);
 
   it('renames a group while member PATCHes bump its version concurrently', async () => {
-    const group = await createGroup();
+    const group = await createGroup(service);
     const users = await seedUsers(300);
     const renamed = `Renamed ${randomUUID()}`;
 
@@ -231,7 +166,7 @@ describe('concurrent membership changes', () => {
         Operations: [{ op: 'Replace', path: 'displayName', value: renamed }],
       }),
       ...Array.from({ length: 30 }, (_, index) =>
-        addMembers(group.id, users.slice(index * 10, index * 10 + 10)),
+        addMembers(service, group.id, users.slice(index * 10, index * 10 + 10)),
       ),
     ]);
 
@@ -239,22 +174,22 @@ describe('concurrent membership changes', () => {
     expect(adds.map((response) => response.status)).toEqual(Array(30).fill(204));
     const read = await service.request('GET', `/Groups/${group.id}?excludedAttributes=members`);
     expect(read.body.displayName).toBe(renamed);
-    expect(await membershipCount(group.id)).toBe(300);
+    expect(await membershipCount(service, group.id)).toBe(300);
   });
 
   it('ends consistent when one member is added and removed at the same time', async () => {
-    const group = await createGroup();
+    const group = await createGroup(service);
     const users = await seedUsers(20);
 
     for (const user of users) {
       const [add, remove] = await Promise.all([
-        addMembers(group.id, [user]),
-        removeMember(group.id, user),
+        addMembers(service, group.id, [user]),
+        removeMember(service, group.id, user),
       ]);
       expect([add.status, remove.status]).toEqual([204, 204]);
     }
 
-    const members = new Set(await memberIds(group.id));
+    const members = new Set(await memberIds(service, group.id));
     for (const user of users) {
       const read = await service.request('GET', `/Users/${user}`);
       const groups = (read.body.groups ?? []).map((g: Json) => g.value);
@@ -265,11 +200,11 @@ describe('concurrent membership changes', () => {
   it('leaves no membership item when a PATCH adding members races the group DELETE', async () => {
     // The DELETE lands before, during and after the PATCH's membership writes.
     for (const delay of [0, 20, 60, 150]) {
-      const group = await createGroup();
+      const group = await createGroup(service);
       const users = await seedUsers(300);
 
       const [added, deleted] = await Promise.all([
-        addMembers(group.id, users),
+        addMembers(service, group.id, users),
         new Promise((resolve) => setTimeout(resolve, delay)).then(() =>
           service.request('DELETE', `/Groups/${group.id}`),
         ),
@@ -277,7 +212,7 @@ describe('concurrent membership changes', () => {
 
       expect([204, 404]).toContain(added.status);
       expect(deleted.status).toBe(204);
-      expect(await membershipCount(group.id)).toBe(0);
+      expect(await membershipCount(service, group.id)).toBe(0);
     }
   });
 });
@@ -297,17 +232,17 @@ describe('membership cleanup sweep', () => {
     const result = await sweepCleanups(10_000);
 
     expect(result.pending).toBe(0);
-    expect(await membershipCount(old)).toBe(0);
-    expect(await membershipCount(recent)).toBe(0);
+    expect(await membershipCount(service, old)).toBe(0);
+    expect(await membershipCount(service, recent)).toBe(0);
     const remaining = await markers('Group');
     expect(remaining).not.toContain(old);
     expect(remaining).toContain(recent);
   });
 
   it("deletes a deleted user's memberships that the index showed late", async () => {
-    const group = await createGroup();
+    const group = await createGroup(service);
     const [user] = await seedUsers(1);
-    expect((await addMembers(group.id, [user!])).status).toBe(204);
+    expect((await addMembers(service, group.id, [user!])).status).toBe(204);
     // As if the user's DELETE had not seen this membership in the byMember index yet.
     await batchWrite([
       { delete: keys.resource('User', user!) },
@@ -316,7 +251,7 @@ describe('membership cleanup sweep', () => {
 
     await sweepCleanups(10_000);
 
-    expect(await membershipCount(group.id)).toBe(0);
+    expect(await membershipCount(service, group.id)).toBe(0);
     expect(await markers('User')).not.toContain(user);
   });
 });
