@@ -2,7 +2,7 @@ import { scimHandler } from '../../shared/http/handler.js';
 import {
   ok,
   okUnlessNotModified,
-  projectionOf,
+  presentOptions,
   resourceLogFields,
 } from '../../shared/http/responses.js';
 import { getGroup } from '../../shared/service/groups.js';
@@ -14,10 +14,7 @@ import { getGroup } from '../../shared/service/groups.js';
  */
 export const handler = scimHandler('getGroup', async (request, { log }) => {
   log({ resourceType: 'Group', resourceId: request.params.id });
-  const group = await getGroup(request.params.id ?? '', {
-    baseUrl: request.baseUrl,
-    projection: projectionOf(request),
-  });
+  const group = await getGroup(request.params.id ?? '', presentOptions(request));
   log(resourceLogFields(group));
   return group.membersIncluded ? ok(group) : okUnlessNotModified(group, request);
 });

@@ -2,7 +2,7 @@ import { scimHandler } from '../../shared/http/handler.js';
 import {
   asksForAttributes,
   patched,
-  projectionOf,
+  presentOptions,
   resourceLogFields,
 } from '../../shared/http/responses.js';
 import { patchGroup } from '../../shared/service/groups.js';
@@ -15,8 +15,7 @@ export const handler = scimHandler('patchGroup', async (request, { log }) => {
     request.body,
     request.headers['if-match'],
     {
-      baseUrl: request.baseUrl,
-      projection: projectionOf(request),
+      ...presentOptions(request),
       bodyWanted: asksForAttributes(request),
     },
   );

@@ -1,5 +1,5 @@
 import { scimHandler } from '../../shared/http/handler.js';
-import { ok, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import { ok, presentOptions, resourceLogFields } from '../../shared/http/responses.js';
 import { replaceGroup } from '../../shared/service/groups.js';
 
 /** PUT /Groups/{id} (members replaced when the body has them, kept when it does not) */
@@ -9,7 +9,7 @@ export const handler = scimHandler('replaceGroup', async (request, { log }) => {
     request.params.id ?? '',
     request.body,
     request.headers['if-match'],
-    { baseUrl: request.baseUrl, projection: projectionOf(request) },
+    presentOptions(request),
   );
   log(resourceLogFields(group));
   return ok(group);

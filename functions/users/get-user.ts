@@ -1,7 +1,7 @@
 import { scimHandler } from '../../shared/http/handler.js';
 import {
   okUnlessNotModified,
-  projectionOf,
+  presentOptions,
   resourceLogFields,
 } from '../../shared/http/responses.js';
 import { getUser } from '../../shared/service/users.js';
@@ -9,10 +9,7 @@ import { getUser } from '../../shared/service/users.js';
 /** GET /Users/{id} (304 when If-None-Match names the current version) */
 export const handler = scimHandler('getUser', async (request, { log }) => {
   log({ resourceType: 'User', resourceId: request.params.id });
-  const user = await getUser(request.params.id ?? '', {
-    baseUrl: request.baseUrl,
-    projection: projectionOf(request),
-  });
+  const user = await getUser(request.params.id ?? '', presentOptions(request));
   log(resourceLogFields(user));
   return okUnlessNotModified(user, request);
 });

@@ -1,14 +1,16 @@
 import { scimHandler } from '../../shared/http/handler.js';
-import { patched, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import { patched, presentOptions, resourceLogFields } from '../../shared/http/responses.js';
 import { patchUser } from '../../shared/service/users.js';
 
 /** PATCH /Users/{id} (both Entra dialects) */
 export const handler = scimHandler('patchUser', async (request, { log }) => {
   log({ resourceType: 'User', resourceId: request.params.id });
-  const user = await patchUser(request.params.id ?? '', request.body, request.headers['if-match'], {
-    baseUrl: request.baseUrl,
-    projection: projectionOf(request),
-  });
+  const user = await patchUser(
+    request.params.id ?? '',
+    request.body,
+    request.headers['if-match'],
+    presentOptions(request),
+  );
   log(resourceLogFields(user));
   return patched(user, request);
 });

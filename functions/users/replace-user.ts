@@ -1,5 +1,5 @@
 import { scimHandler } from '../../shared/http/handler.js';
-import { ok, projectionOf, resourceLogFields } from '../../shared/http/responses.js';
+import { ok, presentOptions, resourceLogFields } from '../../shared/http/responses.js';
 import { replaceUser } from '../../shared/service/users.js';
 
 /** PUT /Users/{id} */
@@ -9,10 +9,7 @@ export const handler = scimHandler('replaceUser', async (request, { log }) => {
     request.params.id ?? '',
     request.body,
     request.headers['if-match'],
-    {
-      baseUrl: request.baseUrl,
-      projection: projectionOf(request),
-    },
+    presentOptions(request),
   );
   log(resourceLogFields(user));
   return ok(user);

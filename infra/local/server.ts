@@ -160,7 +160,7 @@ async function serve(
     pathParameters: match.groups,
     body,
   });
-  const context = lambdaContext(route, timeoutMs);
+  const context = localLambdaContext(`grouptalk-scim-local-${route.operation}`, timeoutMs);
 
   let result: Awaited<ReturnType<Handler>>;
   try {
@@ -309,8 +309,15 @@ function apiGatewayTime(date: Date): string {
   return `${day}/${month}/${year}:${time} +0000`;
 }
 
-function lambdaContext(route: Route, timeoutMs: number): Context {
-  const functionName = `grouptalk-scim-local-${route.operation}`;
+/**
+ * A Lambda context for a locally invoked handler: the function name and a countdown of
+ * `timeoutMs` for `getRemainingTimeInMillis` (the handler chain's time budget reads it).
+ */
+export function localLambdaContext(
+  functionName: string,
+  timeoutMs: number,
+  logStreamName = `local/[$LATEST]${randomBytes(16).toString('hex')}`,
+): Context {
   const deadline = Date.now() + timeoutMs;
   const unsupported = () => {
     throw new Error('callback-style completion is not supported; return a promise');
@@ -323,7 +330,7 @@ function lambdaContext(route: Route, timeoutMs: number): Context {
     memoryLimitInMB: '1024',
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: `local/[$LATEST]${randomBytes(16).toString('hex')}`,
+    logStreamName,
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
     done: unsupported,
     fail: unsupported,

@@ -2,7 +2,7 @@ import { BULK_RESPONSE_URN } from '../scim/bulk.js';
 import { ScimError } from '../scim/errors.js';
 import { type Projection, parseProjection } from '../scim/resource.js';
 import type { BulkOperationResult } from '../service/bulk.js';
-import type { Presented } from '../service/resources.js';
+import type { Presented, PresentOptions } from '../service/resources.js';
 import { matchesIfNoneMatch } from '../service/versions.js';
 import { errorBody } from './error-response.js';
 import { logger } from './logger.js';
@@ -49,6 +49,11 @@ export function patched(resource: Presented, request: ScimRequest): ScimResponse
 
 export function noContent(): ScimResponse {
   return { status: 204 };
+}
+
+/** How the handlers' services present resources: the request's base URL and projection. */
+export function presentOptions(request: ScimRequest): PresentOptions {
+  return { baseUrl: request.baseUrl, projection: projectionOf(request) };
 }
 
 /** The request's `attributes`/`excludedAttributes` projection. */

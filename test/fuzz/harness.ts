@@ -12,6 +12,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { localLambdaContext } from '../../infra/local/server.js';
 import {
   compileRoutePath,
   fallbackRoute,
@@ -134,7 +135,10 @@ export function createHarness(token: string, options: { timeoutMs?: number } = {
       };
       try {
         const handler = await load(route.entry);
-        const result = await handler(event, lambdaContext(route.operation, timeoutMs));
+        const result = await handler(
+          event,
+          localLambdaContext(`grouptalk-scim-fuzz-${route.operation}`, timeoutMs, 'fuzz'),
+        );
         const text = result.body ?? '';
         return {
           status: result.statusCode ?? 200,
@@ -151,28 +155,6 @@ export function createHarness(token: string, options: { timeoutMs?: number } = {
         return { status: 500, headers: {}, text: '', body: undefined, threw: error };
       }
     },
-  };
-}
-
-function lambdaContext(operation: string, timeoutMs: number): Context {
-  const deadline = Date.now() + timeoutMs;
-  const functionName = `grouptalk-scim-fuzz-${operation}`;
-  const unsupported = () => {
-    throw new Error('callback-style completion is not supported');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '1024',
-    awsRequestId: randomUUID(),
-    logGroupName: `/aws/lambda/${functionName}`,
-    logStreamName: 'fuzz',
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
   };
 }
 
