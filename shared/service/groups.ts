@@ -28,7 +28,6 @@
  * gone at once), then deletes its membership items for up to `DELETE_SWEEP_BUDGET_MS`; whatever
  * is left, the sweeper (`./cleanups.ts`) finishes.
  */
-import { randomUUID } from 'node:crypto';
 import { limits } from '../config.js';
 import {
   InvalidValueError,
@@ -75,9 +74,12 @@ import {
   type ListQuery,
   listResources,
   locationOf,
+  newRecord,
+  nextVersion,
   type Presented,
   type PresentOptions,
   presentResource,
+  requireResource,
 } from './resources.js';
 import { checkIfMatch, pinsVersion, retryOnVersionConflict } from './versions.js';
 
@@ -107,15 +109,8 @@ export interface PatchOptions extends PresentOptions {
 export async function createGroup(body: unknown, options: PresentOptions): Promise<Presented> {
   const { resource, members } = normalizeResource(TYPE, body);
   const memberIds = memberIdsFrom(members ?? []);
-  const now = new Date().toISOString();
-  const record: StoredResource = {
-    type: TYPE,
-    id: randomUUID(),
-    version: 1,
-    created: now,
-    lastModified: now,
-    data: resource,
-  };
+  const record = newRecord(TYPE, resource);
+  const now = record.created;
   const membership = membershipPart(record.id, { add: memberIds, remove: [] }, now, (ids) =>
     unknownMembers(memberIds, ids),
   );
@@ -170,7 +165,7 @@ export interface PresentedGroup extends Presented {
 }
 
 export async function getGroup(id: string, options: PresentOptions): Promise<PresentedGroup> {
-  const record = await requireGroup(id);
+  const record = await requireResource(TYPE, id);
   const members = wantsMembers(options.projection) ? await memberIdsOf(id) : undefined;
   return { ...presentGroup(record, options, members), membersIncluded: members !== undefined };
 }
@@ -207,7 +202,7 @@ export async function replaceGroup(
   const { resource, members } = normalizeResource(TYPE, body);
   const memberIds = members === undefined ? undefined : memberIdsFrom(members);
   const write = await retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireGroup(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
     checkImmutable(TYPE, current.data, resource);
@@ -237,7 +232,7 @@ export async function patchGroup(
   options: PatchOptions,
 ): Promise<Presented> {
   const write = await retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireGroup(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     const patch = applyPatch(current.data, body, TYPE);
     for (const change of patch.members) {
@@ -266,7 +261,7 @@ export async function deleteGroup(
   deadline = Date.now() + DELETE_SWEEP_BUDGET_MS,
 ): Promise<DeleteOutcome> {
   await retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireGroup(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     await deleteGroupRecord(current, new Date().toISOString());
   });
@@ -523,21 +518,6 @@ function without(ids: readonly string[], removed: readonly string[]): string[] {
   return ids.filter((id) => !gone.has(id));
 }
 
-async function requireGroup(id: string): Promise<StoredResource> {
-  const record = await getResource(TYPE, id);
-  if (!record) throw new NotFoundError(TYPE, id);
-  return record;
-}
-
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
-}
-
-function nextVersion(current: StoredResource, data: ScimResource): StoredResource {
-  return {
-    ...current,
-    version: current.version + 1,
-    lastModified: new Date().toISOString(),
-    data,
-  };
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { limits } from '../config.js';
-import { BadRequestError, ScimError } from '../scim/errors.js';
+import { BadRequestError, NotFoundError, ScimError } from '../scim/errors.js';
 import { attributeResolver, compileFilter, type FilterPredicate } from '../scim/filter/evaluate.js';
 import { parseFilter } from '../scim/filter/parser.js';
 import {
@@ -437,4 +438,22 @@ const CORE_SCHEMA: Record<ResourceTypeName, string> = {
 /** The core URN and the URN of each extension that holds data, as a representation lists them. */
 function schemasOf(type: ResourceTypeName, data: ScimResource): string[] {
   return [CORE_SCHEMA[type], ...Object.keys(data).filter((key) => key.startsWith('urn:'))];
+}
+
+/** A resource about to be created: a new id, version 1, created and modified now. */
+export function newRecord(type: ResourceTypeName, data: ScimResource): StoredResource {
+  const now = new Date().toISOString();
+  return { type, id: randomUUID(), version: 1, created: now, lastModified: now, data };
+}
+
+/** `current` with new data, the next version and modified now. */
+export function nextVersion(current: StoredResource, data: ScimResource): StoredResource {
+  return { ...current, version: current.version + 1, lastModified: new Date().toISOString(), data };
+}
+
+/** The stored resource, or 404. */
+export async function requireResource(type: ResourceTypeName, id: string): Promise<StoredResource> {
+  const record = await getResource(type, id);
+  if (!record) throw new NotFoundError(type, id);
+  return record;
 }

@@ -1,24 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import { NotFoundError } from '../scim/errors.js';
 import { applyPatch } from '../scim/patch.js';
 import { checkImmutable, normalizeResource, wantsAttribute } from '../scim/resource.js';
 import { cleanupPut } from '../store/cleanups.js';
 import { removeIndexedMemberships } from '../store/memberships.js';
-import {
-  createResource,
-  deleteResource,
-  getResource,
-  replaceResource,
-  type StoredResource,
-} from '../store/resources.js';
+import { createResource, deleteResource, replaceResource } from '../store/resources.js';
 import type { DeleteOutcome } from './cleanups.js';
 import { groupsOfUser } from './groups.js';
 import {
   type ListQuery,
   listResources,
+  newRecord,
+  nextVersion,
   type Presented,
   type PresentOptions,
   presentResource,
+  requireResource,
 } from './resources.js';
 import { checkIfMatch, retryOnVersionConflict } from './versions.js';
 
@@ -26,15 +21,7 @@ const TYPE = 'User' as const;
 
 export async function createUser(body: unknown, options: PresentOptions): Promise<Presented> {
   const { resource } = normalizeResource(TYPE, body);
-  const now = new Date().toISOString();
-  const record: StoredResource = {
-    type: TYPE,
-    id: randomUUID(),
-    version: 1,
-    created: now,
-    lastModified: now,
-    data: resource,
-  };
+  const record = newRecord(TYPE, resource);
   await createResource(record);
   return presentResource(record, options);
 }
@@ -44,7 +31,7 @@ export async function getUser(id: string, options: PresentOptions): Promise<Pres
   const withGroups = wantsAttribute(TYPE, options.projection, 'groups');
   // Both reads at once: a missing user makes the index Query wasted, not wrong.
   const [record, groups] = await Promise.all([
-    requireUser(id),
+    requireResource(TYPE, id),
     withGroups ? groupsOfUser(id, options.baseUrl) : undefined,
   ]);
   return presentResource(record, options, groups ? { groups } : {});
@@ -71,7 +58,7 @@ export async function replaceUser(
 ): Promise<Presented> {
   const { resource } = normalizeResource(TYPE, body);
   return retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireUser(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
     checkImmutable(TYPE, current.data, resource);
@@ -93,7 +80,7 @@ export async function patchUser(
   options: PresentOptions,
 ): Promise<Presented> {
   return retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireUser(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     const { resource } = applyPatch(current.data, body, TYPE);
     const next = nextVersion(current, resource);
@@ -109,7 +96,7 @@ export async function patchUser(
  */
 export async function deleteUser(id: string, ifMatch: string | undefined): Promise<DeleteOutcome> {
   await retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireUser(id);
+    const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
     // The cleanup marker goes in the delete's own transaction: if this request ends between the
     // delete and the membership removal, the sweeper still finds the memberships left behind.
@@ -126,19 +113,4 @@ export async function deleteUser(id: string, ifMatch: string | undefined): Promi
       cleanupError: error instanceof Error ? error.name : typeof error,
     };
   }
-}
-
-async function requireUser(id: string): Promise<StoredResource> {
-  const record = await getResource(TYPE, id);
-  if (!record) throw new NotFoundError(TYPE, id);
-  return record;
-}
-
-function nextVersion(current: StoredResource, data: StoredResource['data']): StoredResource {
-  return {
-    ...current,
-    version: current.version + 1,
-    lastModified: new Date().toISOString(),
-    data,
-  };
 }
