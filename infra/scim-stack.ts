@@ -31,7 +31,7 @@ import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
-import { fallbackRoute, routes, SCIM_BASE_PATH } from '../shared/routes.js';
+import { fallbackRoute, routePath, routes, SCIM_BASE_PATH } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import { type MonitoredFunction, Monitoring } from './constructs/monitoring.js';
 import { type FunctionSpec, ScimFunction } from './constructs/scim-function.js';
@@ -155,7 +155,7 @@ export class ScimStack extends Stack {
       });
 
     for (const route of routes) {
-      const path = `${SCIM_BASE_PATH}${route.path}`;
+      const path = routePath(route);
       const scimFunction = addFunction(route, `SCIM ${route.operation}: ${route.method} ${path}`);
       this.api.addRoutes({
         path,

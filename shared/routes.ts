@@ -2,11 +2,17 @@
  * The one route table. The CDK stack, the local server and the route tests all read it;
  * nothing else lists routes.
  *
- * `path` is relative to the SCIM base path (`/scim/v2`) and uses API Gateway's syntax.
+ * `path` is relative to the route's `base` (the SCIM base path `/scim/v2` unless the route says
+ * otherwise) and uses API Gateway's syntax; `routePath(route)` is the whole path.
  * `entry` is the handler module relative to the repository root; every entry exports `handler`.
  */
 export interface Route {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /**
+   * The prefix `path` lives under: `SCIM_BASE_PATH` when omitted, `''` for a route at the API's
+   * root (the OAuth token endpoint `/oauth2/token`, the admin page), or another prefix.
+   */
+  readonly base?: string;
   readonly path: string;
   /** Stable operation name: used for function names, log fields and metrics. */
   readonly operation: string;
@@ -176,6 +182,22 @@ export const routes: readonly Route[] = [
     table: 'none',
   },
 ];
+
+/**
+ * The route's whole path below the API's root: its base then its path.
+ *
+ * @example
+ * routePath({ path: '/Users/{id}', … }) // '/scim/v2/Users/{id}'
+ * routePath({ base: '', path: '/oauth2/token', … }) // '/oauth2/token'
+ */
+export function routePath(route: Pick<Route, 'base' | 'path'>): string {
+  return `${route.base ?? SCIM_BASE_PATH}${route.path}`;
+}
+
+/** Whether the route lives below the SCIM base path (SCIM resources and discovery). */
+export function isScimRoute(route: Pick<Route, 'base'>): boolean {
+  return (route.base ?? SCIM_BASE_PATH) === SCIM_BASE_PATH;
+}
 
 /** Builds a matcher for a route path such as `/Users/{id}` (case-sensitive, like API Gateway). */
 export function compileRoutePath(path: string): RegExp {

@@ -17,6 +17,7 @@ import type {
 import {
   compileRoutePath,
   type Route,
+  routePath,
   routes as routeTable,
   SCIM_BASE_PATH,
 } from '../../shared/routes.js';
@@ -68,7 +69,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   // trying routes with fewer parameters first does the same here (the sort is stable).
   const compiled: CompiledRoute[] = [...(options.routes ?? routeTable)]
     .sort((a, b) => parameterCount(a.path) - parameterCount(b.path))
-    .map((route) => ({ route, pattern: compileRoutePath(SCIM_BASE_PATH + route.path) }));
+    .map((route) => ({ route, pattern: compileRoutePath(routePath(route)) }));
   const handlers = new Map<string, Promise<Handler>>();
   const loadHandler = (entry: string): Promise<Handler> => {
     let loaded = handlers.get(entry);
@@ -152,7 +153,7 @@ async function serve(
   }
 
   const { route, match } = found;
-  const routeKey = `${route.method} ${SCIM_BASE_PATH}${route.path}`;
+  const routeKey = `${route.method} ${routePath(route)}`;
   const event = toEvent(request, {
     routeKey,
     encodedPath,

@@ -1,4 +1,4 @@
-import { compileRoutePath, type Route, routes } from '../routes.js';
+import { compileRoutePath, isScimRoute, type Route, routes } from '../routes.js';
 import { RouteNotFoundError, ScimError } from '../scim/errors.js';
 import type { ScimRequest, ScimResponse } from './types.js';
 
@@ -41,11 +41,17 @@ export function routeNotFound(
   throw new RouteNotFoundError(method, path);
 }
 
-/** The methods of the routes whose path matches `path` (below the SCIM base path). */
+/**
+ * The methods of the SCIM routes whose path matches `path` (below the SCIM base path). Routes
+ * outside it (the token endpoint) are left out: `path` cannot tell `/oauth2/token` from
+ * `/scim/v2/oauth2/token`, and a 405 naming the route's own method would mislead.
+ */
 function methodsOf(path: string, table: readonly Route[]): string[] {
   return [
     ...new Set(
-      table.filter((route) => compileRoutePath(route.path).test(path)).map((route) => route.method),
+      table
+        .filter((route) => isScimRoute(route) && compileRoutePath(route.path).test(path))
+        .map((route) => route.method),
     ),
   ];
 }

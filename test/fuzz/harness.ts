@@ -17,6 +17,7 @@ import {
   compileRoutePath,
   fallbackRoute,
   type Route,
+  routePath,
   routes,
   SCIM_BASE_PATH,
 } from '../../shared/routes.js';
@@ -57,7 +58,7 @@ export interface Harness {
 
 const compiled = [...routes]
   .sort((a, b) => parameterCount(a.path) - parameterCount(b.path))
-  .map((route) => ({ route, pattern: compileRoutePath(SCIM_BASE_PATH + route.path) }));
+  .map((route) => ({ route, pattern: compileRoutePath(routePath(route)) }));
 
 /**
  * A harness whose requests carry `token` as bearer unless they bring their own `authorization`.
@@ -86,9 +87,7 @@ export function createHarness(token: string, options: { timeoutMs?: number } = {
         .filter((candidate) => candidate.match !== null);
       const found = candidates.find((candidate) => candidate.route.method === invocation.method);
       const route: Pick<Route, 'entry' | 'operation'> = found?.route ?? fallbackRoute;
-      const routeKey = found
-        ? `${found.route.method} ${SCIM_BASE_PATH}${found.route.path}`
-        : '$default';
+      const routeKey = found ? `${found.route.method} ${routePath(found.route)}` : '$default';
       const params = found?.match?.groups
         ? Object.fromEntries(
             Object.entries(found.match.groups).map(([name, value]) => [name, decode(value)]),

@@ -17,7 +17,7 @@ import {
   parseTenantConfig,
   type TenantConfig,
 } from '../../infra/tenants.js';
-import { fallbackRoute, routes, SCIM_BASE_PATH } from '../../shared/routes.js';
+import { fallbackRoute, routePath, routes } from '../../shared/routes.js';
 import { createTableInput } from '../../shared/store/table-design.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
@@ -113,7 +113,7 @@ function findings(violation: PolicyViolation): string[] {
 }
 
 function routeKey(route: (typeof routes)[number]): string {
-  return `${route.method} ${SCIM_BASE_PATH}${route.path}`;
+  return `${route.method} ${routePath(route)}`;
 }
 
 const sortByName = <T extends { AttributeName: string }>(list: T[]) =>

@@ -6,8 +6,19 @@ import { issueTestToken, startTestService, type TestService } from '../support/s
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/** Fixture routes: one echoing the raw event, one behind the real SCIM handler chain. */
+/**
+ * Fixture routes: one echoing the raw event (also at the API's root, outside the SCIM base path,
+ * as the token endpoint is), one behind the real SCIM handler chain.
+ */
 const routes: Route[] = [
+  {
+    method: 'POST',
+    base: '',
+    path: '/oauth2/echo',
+    operation: 'echoRoot',
+    entry: 'test/support/echo-event-handler.ts',
+    table: 'none',
+  },
   {
     method: 'GET',
     path: '/Echo/{id}',
@@ -93,6 +104,24 @@ describe('local server: routing', () => {
     // Assess
     expect(response.status).toBe(404);
     expect(response.body).toMatchObject({ schemas: [ERROR_SCHEMA], status: '404' });
+  });
+
+  it('serves a route outside the SCIM base path at its own base, with its route key', async () => {
+    // Act
+    const response = await service.request(
+      'POST',
+      new URL('/oauth2/echo', service.url).href,
+      'grant_type=client_credentials',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+    );
+    const belowScim = await service.request('POST', '/oauth2/echo', '{}');
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.event.routeKey).toBe('POST /oauth2/echo');
+    expect(response.body.event.rawPath).toBe('/oauth2/echo');
+    expect(response.body.event.body).toBe('grant_type=client_credentials');
+    expect(belowScim.status).toBe(404);
   });
 
   it('answers a known path with another method with a SCIM 405 error naming the allowed ones', async () => {
