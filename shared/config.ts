@@ -65,6 +65,20 @@ export function readAuthConfig(): AuthConfig {
   };
 }
 
+export interface CredentialConfig {
+  /** How long a function instance reuses its read of the credential registry (1 to 60 s). */
+  readonly cacheSeconds: number;
+}
+
+/** The credential registry's settings (see `shared/credentials`). */
+export function readCredentialConfig(): CredentialConfig {
+  const cacheSeconds = integer('CREDENTIAL_CACHE_SECONDS', 60);
+  if (cacheSeconds > 60) {
+    throw new Error(`CREDENTIAL_CACHE_SECONDS must be at most 60, got ${cacheSeconds}`);
+  }
+  return { cacheSeconds };
+}
+
 export interface StoreConfig {
   readonly tableName: string;
   /** Local DynamoDB endpoint; unset in AWS. */

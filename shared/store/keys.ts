@@ -110,6 +110,30 @@ export const keys = {
     return `PHONE#${foldCase(phone)}`;
   },
 
+  /**
+   * Partition of the credential registry: every credential and the tenant's credential policy
+   * share it, so one Query reads the whole registry (a tenant has a handful of credentials).
+   */
+  credentialsPartition: 'CREDENTIALS',
+
+  /**
+   * A credential of the registry (a Secret Token or an OAuth client).
+   * @example keys.credential('c1') // { pk: 'CREDENTIALS', sk: 'CREDENTIAL#c1' }
+   */
+  credential(id: string): ItemKey {
+    return { pk: 'CREDENTIALS', sk: `CREDENTIAL#${id}` };
+  },
+
+  /** The tenant's credential policy (e.g. "refuse every token issued before T"). */
+  credentialPolicy(): ItemKey {
+    return { pk: 'CREDENTIALS', sk: '#POLICY' };
+  },
+
+  /** Whether a sort key of the registry partition names a credential (not the policy). */
+  isCredentialSort(sk: string): boolean {
+    return sk.startsWith('CREDENTIAL#');
+  },
+
   /** Reads the id back from a resource or membership key. */
   decodeId(key: string): string {
     const at = key.indexOf('#');

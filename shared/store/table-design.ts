@@ -12,6 +12,8 @@
  * | uniqueness guard| `UNIQUE#<type>#<attr>#<lower value>` | `#UNIQUE` | none                     |
  * | counter shard   | `COUNT#<type>`  | `#SHARD#<n>`| none                                                |
  * | cleanup marker  | `CLEANUP#<type>`| `USER#<id>` / `GROUP#<id>` | none: read by the membership sweeper    |
+ * | credential      | `CREDENTIALS`   | `CREDENTIAL#<id>` | none: the registry (`shared/credentials`), read whole |
+ * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects

@@ -1,0 +1,561 @@
+/**
+ * The credential registry: every credential that can call a tenant (Secret Tokens, OAuth clients)
+ * is an item of the tenant's own table, and a token is accepted only while its credential is
+ * active (an allow-list). It is the one inventory of who can call the tenant.
+ *
+ * All items share one partition (`keys.credentialsPartition`), so the request path reads the whole
+ * registry with one Query and keeps it for a short window per function instance: at most one
+ * extra DynamoDB read per instance per window, and a revocation takes effect within the window
+ * without a deploy. Writes (create, revoke, rotate) go straight to the table.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { keys } from '../store/keys.js';
+
+export type CredentialKind = 'secret-token' | 'oauth-client';
+
+/** One secret of an OAuth client: only its hash is stored. */
+export interface ClientSecret {
+  readonly id: string;
+  /** SHA-256 of the secret, base64url. */
+  readonly hash: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+  readonly revokedAt?: string;
+}
+
+/**
+ * Where an OAuth client may authenticate with Entra's workload-identity assertion (RFC 7523)
+ * instead of a secret: only assertions of this Entra tenant, for this subject.
+ */
+export interface WorkloadIdentity {
+  /** The customer's Entra tenant id (assertion `iss` is `https://login.microsoftonline.com/<id>/v2.0`). */
+  readonly entraTenantId: string;
+  /** The assertion's `sub`: the object id of the provisioning workload identity. */
+  readonly subject: string;
+  /** The assertion's `aud` (`api://<app id>`), when pinned. */
+  readonly audience?: string;
+}
+
+export interface Credential {
+  readonly id: string;
+  readonly kind: CredentialKind;
+  /** What it is for, as the operator or admin named it (never a secret). */
+  readonly description?: string;
+  readonly createdAt: string;
+  /** Who created it: an operator, `npm start`, an admin's e-mail address, `migration`. */
+  readonly createdBy: string;
+  /** Updated at most hourly (see `CredentialRegistry.touch`). */
+  readonly lastUsedAt?: string;
+  readonly revokedAt?: string;
+  readonly revokedBy?: string;
+  /** A Secret Token's expiry, when it has one. */
+  readonly expiresAt?: string;
+  /** The key id (`kid`) that signed a Secret Token: tells which tokens a key rotation affects. */
+  readonly keyId?: string;
+  /** An OAuth client's secrets (hashes); several are active during a rotation. */
+  readonly secrets?: readonly ClientSecret[];
+  readonly workloadIdentity?: WorkloadIdentity;
+  /** An OAuth client's access-token lifetime in seconds (1 to 6 hours; 1 hour by default). */
+  readonly accessTokenSeconds?: number;
+  /** Failed token-endpoint attempts in the current throttling window. */
+  readonly failedAttempts?: number;
+  readonly failedWindowStart?: string;
+}
+
+/** The tenant-wide policy: every token issued before `notBefore` is refused. */
+export interface CredentialPolicy {
+  readonly notBefore?: string;
+  readonly updatedAt?: string;
+  readonly updatedBy?: string;
+}
+
+/** What a token names, checked against the registry. */
+export interface TokenClaims {
+  /** The credential the token was issued for. */
+  readonly credentialId: string;
+  /** `iat`, in seconds. */
+  readonly issuedAt: number;
+  /** For an access token: the client secret it was obtained with (`wif` for an assertion). */
+  readonly secretId?: string;
+}
+
+export interface RegistryOptions {
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+  /** How long a read of the registry is reused (ms, at most 60 s). */
+  readonly cacheMs?: number;
+  /**
+   * A token naming a credential the cached registry does not know (created after the read) makes
+   * it read again, but not more often than this (ms). Only tokens the service itself signed get
+   * that far, so this bounds what a holder of a valid token can cost.
+   */
+  readonly missRefreshMs?: number;
+  /** The clock (ms since the epoch); tests move it. */
+  readonly now?: () => number;
+}
+
+/** Longest a revocation may take to reach every instance. */
+export const MAX_CACHE_MS = 60_000;
+/** `lastUsedAt` is written at most this often per credential. */
+export const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+/** Bits of randomness in a client secret. */
+const SECRET_BYTES = 32;
+
+export interface CreateSecretTokenInput {
+  readonly createdBy: string;
+  readonly description?: string;
+  readonly expiresAt?: string;
+  readonly keyId?: string;
+  /** The id to register (a migrated token's `jti`); a new UUID otherwise. */
+  readonly id?: string;
+}
+
+export interface CreateClientInput {
+  readonly createdBy: string;
+  readonly description?: string;
+  /** Expiry of the first secret; one year by default. */
+  readonly secretExpiresAt?: string;
+  readonly accessTokenSeconds?: number;
+  readonly workloadIdentity?: WorkloadIdentity;
+}
+
+/** A secret as the caller sees it once: the value is never stored. */
+export interface IssuedSecret {
+  readonly secretId: string;
+  readonly secret: string;
+  readonly expiresAt: string;
+}
+
+interface Snapshot {
+  readonly loadedAt: number;
+  readonly credentials: ReadonlyMap<string, Credential>;
+  readonly policy: CredentialPolicy;
+}
+
+export class CredentialNotFoundError extends Error {
+  override readonly name = 'CredentialNotFoundError';
+  constructor(readonly id: string) {
+    super(`no credential ${id}`);
+  }
+}
+
+/**
+ * Creates the registry of one tenant's table.
+ *
+ * @example
+ * const registry = createCredentialRegistry({ documents: documentClient, tableName });
+ * const credential = await registry.activeCredential({ credentialId: jti, issuedAt: iat });
+ */
+export function createCredentialRegistry(options: RegistryOptions) {
+  const { documents, tableName } = options;
+  const cacheMs = Math.min(options.cacheMs ?? MAX_CACHE_MS, MAX_CACHE_MS);
+  const missRefreshMs = Math.min(options.missRefreshMs ?? 5_000, cacheMs);
+  const now = options.now ?? Date.now;
+  let snapshot: Snapshot | undefined;
+  let loading: Promise<Snapshot> | undefined;
+  /** When this instance last wrote a credential's `lastUsedAt` (ms). */
+  const touched = new Map<string, number>();
+
+  async function readAll(): Promise<Snapshot> {
+    const credentials = new Map<string, Credential>();
+    let policy: CredentialPolicy = {};
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'pk' },
+          ExpressionAttributeValues: { ':pk': keys.credentialsPartition },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (keys.isCredentialSort(String(item.sk))) {
+          const credential = fromItem(item);
+          credentials.set(credential.id, credential);
+        } else if (item.sk === keys.credentialPolicy().sk) {
+          policy = fromPolicyItem(item);
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return { loadedAt: now(), credentials, policy };
+  }
+
+  /** The cached registry; one Query when the window has passed (concurrent callers share it). */
+  async function cached(forceIfOlderThanMs?: number): Promise<Snapshot> {
+    const age = snapshot ? now() - snapshot.loadedAt : Number.POSITIVE_INFINITY;
+    const stale = age >= cacheMs || (forceIfOlderThanMs !== undefined && age >= forceIfOlderThanMs);
+    if (snapshot && !stale) return snapshot;
+    loading ??= readAll().finally(() => {
+      loading = undefined;
+    });
+    snapshot = await loading;
+    return snapshot;
+  }
+
+  function acceptable(snap: Snapshot, claims: TokenClaims): Credential | undefined {
+    const credential = snap.credentials.get(claims.credentialId);
+    if (!credential || !isActive(credential, now())) return undefined;
+    const notBefore = snap.policy.notBefore ? Date.parse(snap.policy.notBefore) : undefined;
+    if (notBefore !== undefined && claims.issuedAt * 1000 < notBefore) return undefined;
+    if (claims.secretId !== undefined && claims.secretId !== 'wif') {
+      // An access token dies with the secret it was obtained with (a leaked secret revoked).
+      const secret = credential.secrets?.find((s) => s.id === claims.secretId);
+      if (!secret || secret.revokedAt) return undefined;
+    }
+    return credential;
+  }
+
+  return {
+    /**
+     * The credential a token names, if the token may be accepted: the credential exists, is not
+     * revoked or expired, the token was issued after the tenant's cut-off, and an access token's
+     * secret is not revoked. Reads through the per-instance cache.
+     */
+    async activeCredential(claims: TokenClaims): Promise<Credential | undefined> {
+      const snap = await cached();
+      if (snap.credentials.has(claims.credentialId)) return acceptable(snap, claims);
+      // Unknown here: perhaps created after the cached read.
+      return acceptable(await cached(missRefreshMs), claims);
+    },
+
+    /** Forgets the cached read (tests; the CLI after a write). */
+    invalidate(): void {
+      snapshot = undefined;
+    },
+
+    /** Every credential (revoked ones too) and the policy, read now (strongly consistent). */
+    async list(): Promise<{ credentials: Credential[]; policy: CredentialPolicy }> {
+      const snap = await readAll();
+      const credentials = [...snap.credentials.values()].sort((a, b) =>
+        a.createdAt.localeCompare(b.createdAt),
+      );
+      return { credentials, policy: snap.policy };
+    },
+
+    /** One credential, read now (strongly consistent); undefined when unknown. */
+    async get(id: string): Promise<Credential | undefined> {
+      const { Item } = await documents.send(
+        new GetCommand({ TableName: tableName, Key: keys.credential(id), ConsistentRead: true }),
+      );
+      return Item ? fromItem(Item) : undefined;
+    },
+
+    /** Registers a Secret Token; the caller signs a token whose `jti` is the returned id. */
+    async createSecretToken(input: CreateSecretTokenInput): Promise<Credential> {
+      const credential: Credential = {
+        id: input.id ?? randomUUID(),
+        kind: 'secret-token',
+        createdAt: new Date(now()).toISOString(),
+        createdBy: input.createdBy,
+        ...(input.description ? { description: input.description } : {}),
+        ...(input.expiresAt ? { expiresAt: input.expiresAt } : {}),
+        ...(input.keyId ? { keyId: input.keyId } : {}),
+      };
+      await put(credential);
+      return credential;
+    },
+
+    /** Creates an OAuth client with its first secret, shown once in the answer. */
+    async createClient(
+      input: CreateClientInput,
+    ): Promise<{ credential: Credential; secret: IssuedSecret }> {
+      const created = new Date(now()).toISOString();
+      const { record, issued } = newSecret(created, input.secretExpiresAt ?? inOneYear(now()));
+      const credential: Credential = {
+        id: randomUUID(),
+        kind: 'oauth-client',
+        createdAt: created,
+        createdBy: input.createdBy,
+        secrets: [record],
+        accessTokenSeconds: accessTokenSeconds(input.accessTokenSeconds),
+        ...(input.description ? { description: input.description } : {}),
+        ...(input.workloadIdentity ? { workloadIdentity: input.workloadIdentity } : {}),
+      };
+      await put(credential);
+      return { credential, secret: issued };
+    },
+
+    /**
+     * Adds a secret to an active client (rotation: the old ones stay valid until they expire or
+     * are revoked). Optionally revokes the client's other secrets in the same write.
+     */
+    async rotateSecret(
+      clientId: string,
+      options: { expiresAt?: string; revokeOthers?: boolean } = {},
+    ): Promise<IssuedSecret> {
+      const client = await this.get(clientId);
+      if (!client || client.kind !== 'oauth-client' || client.revokedAt) {
+        throw new CredentialNotFoundError(clientId);
+      }
+      const at = new Date(now()).toISOString();
+      const { record, issued } = newSecret(at, options.expiresAt ?? inOneYear(now()));
+      const kept = (client.secrets ?? []).map((secret) =>
+        options.revokeOthers && !secret.revokedAt ? { ...secret, revokedAt: at } : secret,
+      );
+      await update(
+        clientId,
+        'SET #secrets = :secrets',
+        { '#secrets': 'secrets' },
+        {
+          ':secrets': [...kept, record],
+        },
+      );
+      return issued;
+    },
+
+    /** Revokes one secret of a client; its access tokens are refused within the cache window. */
+    async revokeSecret(clientId: string, secretId: string): Promise<void> {
+      const client = await this.get(clientId);
+      const secrets = client?.secrets ?? [];
+      if (!client || !secrets.some((secret) => secret.id === secretId)) {
+        throw new CredentialNotFoundError(`${clientId}/${secretId}`);
+      }
+      const at = new Date(now()).toISOString();
+      await update(
+        clientId,
+        'SET #secrets = :secrets',
+        { '#secrets': 'secrets' },
+        {
+          ':secrets': secrets.map((secret) =>
+            secret.id === secretId && !secret.revokedAt ? { ...secret, revokedAt: at } : secret,
+          ),
+        },
+      );
+    },
+
+    /** Revokes a credential (idempotent: a second revoke keeps the first date). */
+    async revoke(id: string, by: string): Promise<Credential> {
+      const at = new Date(now()).toISOString();
+      const result = await update(
+        id,
+        'SET #revokedAt = if_not_exists(#revokedAt, :at), #revokedBy = if_not_exists(#revokedBy, :by)',
+        { '#revokedAt': 'revokedAt', '#revokedBy': 'revokedBy' },
+        { ':at': at, ':by': by },
+      );
+      return result;
+    },
+
+    /** Refuses every token issued before `notBefore` (ISO 8601), whatever its credential. */
+    async refuseIssuedBefore(notBefore: string, by: string): Promise<CredentialPolicy> {
+      if (Number.isNaN(Date.parse(notBefore))) throw new Error(`not a date: ${notBefore}`);
+      const policy: CredentialPolicy = {
+        notBefore: new Date(notBefore).toISOString(),
+        updatedAt: new Date(now()).toISOString(),
+        updatedBy: by,
+      };
+      await documents.send(
+        new PutCommand({ TableName: tableName, Item: { ...keys.credentialPolicy(), ...policy } }),
+      );
+      return policy;
+    },
+
+    /**
+     * Records that a credential was used, at most once an hour per credential (the item's
+     * `lastUsedAt` is compared in the write, so many instances still write about once an hour).
+     */
+    async touch(credential: Credential): Promise<void> {
+      const at = now();
+      const last = Math.max(
+        touched.get(credential.id) ?? 0,
+        credential.lastUsedAt ? Date.parse(credential.lastUsedAt) : 0,
+      );
+      if (at - last < LAST_USED_RESOLUTION_MS) return;
+      touched.set(credential.id, at);
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.credential(credential.id),
+            UpdateExpression: 'SET #lastUsedAt = :at',
+            ConditionExpression:
+              'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :due)',
+            ExpressionAttributeNames: { '#pk': 'pk', '#lastUsedAt': 'lastUsedAt' },
+            ExpressionAttributeValues: {
+              ':at': new Date(at).toISOString(),
+              ':due': new Date(at - LAST_USED_RESOLUTION_MS).toISOString(),
+            },
+          }),
+        );
+      } catch (error) {
+        // Another instance wrote it first: the date is fresh, which is all this is for.
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+    },
+
+    /**
+     * Counts a failed token-endpoint attempt for a client and answers how many the current window
+     * holds (the window restarts when it has passed).
+     */
+    async recordFailure(clientId: string, windowMs: number): Promise<number> {
+      const at = now();
+      const windowStart = new Date(at - windowMs).toISOString();
+      try {
+        const { Attributes } = await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.credential(clientId),
+            UpdateExpression: 'ADD #failed :one',
+            ConditionExpression: 'attribute_exists(#pk) AND #start >= :windowStart',
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#failed': 'failedAttempts',
+              '#start': 'failedWindowStart',
+            },
+            ExpressionAttributeValues: { ':one': 1, ':windowStart': windowStart },
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        return Number(Attributes?.failedAttempts ?? 1);
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      // No window yet, or it has passed: start one (only for a client that exists).
+      try {
+        await documents.send(
+          new UpdateCommand({
+            TableName: tableName,
+            Key: keys.credential(clientId),
+            UpdateExpression: 'SET #failed = :one, #start = :now',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: {
+              '#pk': 'pk',
+              '#failed': 'failedAttempts',
+              '#start': 'failedWindowStart',
+            },
+            ExpressionAttributeValues: { ':one': 1, ':now': new Date(at).toISOString() },
+          }),
+        );
+      } catch (error) {
+        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      }
+      return 1;
+    },
+  };
+
+  async function put(credential: Credential): Promise<void> {
+    await documents.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...keys.credential(credential.id), ...credential },
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': 'pk' },
+      }),
+    );
+  }
+
+  async function update(
+    id: string,
+    expression: string,
+    names: Record<string, string>,
+    values: Record<string, unknown>,
+  ): Promise<Credential> {
+    try {
+      const { Attributes } = await documents.send(
+        new UpdateCommand({
+          TableName: tableName,
+          Key: keys.credential(id),
+          UpdateExpression: expression,
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': 'pk', ...names },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(Attributes ?? {});
+    } catch (error) {
+      if ((error as Error).name === 'ConditionalCheckFailedException') {
+        throw new CredentialNotFoundError(id);
+      }
+      throw error;
+    }
+  }
+}
+
+export type CredentialRegistry = ReturnType<typeof createCredentialRegistry>;
+
+/** Whether a credential may be used at `at` (ms): not revoked, not expired. */
+export function isActive(credential: Credential, at: number): boolean {
+  if (credential.revokedAt) return false;
+  if (credential.expiresAt && Date.parse(credential.expiresAt) <= at) return false;
+  return true;
+}
+
+/**
+ * The client's secret that `secret` is, if it is active at `at` (ms): compared by hash in
+ * constant time. The secrets carry 256 random bits, so a fast hash is as safe as a slow one: no
+ * dictionary to try.
+ */
+export function matchSecret(
+  credential: Credential,
+  secret: string,
+  at: number,
+): ClientSecret | undefined {
+  const presented = Buffer.from(hashSecret(secret), 'base64url');
+  let found: ClientSecret | undefined;
+  for (const candidate of credential.secrets ?? []) {
+    const stored = Buffer.from(candidate.hash, 'base64url');
+    // Every candidate is compared, so the time taken does not tell which one matched.
+    const equal = stored.length === presented.length && timingSafeEqual(stored, presented);
+    if (equal && !candidate.revokedAt && Date.parse(candidate.expiresAt) > at) found = candidate;
+  }
+  return found;
+}
+
+/** SHA-256, base64url: how a client secret is stored. */
+export function hashSecret(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('base64url');
+}
+
+/** Access-token lifetime: Entra accepts 1 to 6 hours. */
+export const ACCESS_TOKEN_SECONDS = { default: 3_600, min: 3_600, max: 21_600 } as const;
+
+function accessTokenSeconds(requested: number | undefined): number {
+  const value = requested ?? ACCESS_TOKEN_SECONDS.default;
+  if (
+    !Number.isInteger(value) ||
+    value < ACCESS_TOKEN_SECONDS.min ||
+    value > ACCESS_TOKEN_SECONDS.max
+  ) {
+    throw new Error(
+      `access-token lifetime must be ${ACCESS_TOKEN_SECONDS.min}-${ACCESS_TOKEN_SECONDS.max} s, got ${requested}`,
+    );
+  }
+  return value;
+}
+
+function newSecret(createdAt: string, expiresAt: string) {
+  if (Number.isNaN(Date.parse(expiresAt))) throw new Error(`not a date: ${expiresAt}`);
+  const secret = randomBytes(SECRET_BYTES).toString('base64url');
+  const record: ClientSecret = {
+    id: randomBytes(6).toString('hex'),
+    hash: hashSecret(secret),
+    createdAt,
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
+  return { record, issued: { secretId: record.id, secret, expiresAt: record.expiresAt } };
+}
+
+function inOneYear(at: number): string {
+  return new Date(at + 365 * 24 * 60 * 60 * 1000).toISOString();
+}
+
+function fromItem(item: Record<string, unknown>): Credential {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as unknown as Credential;
+}
+
+function fromPolicyItem(item: Record<string, unknown>): CredentialPolicy {
+  const { pk: _pk, sk: _sk, ...rest } = item;
+  return rest as CredentialPolicy;
+}

@@ -1,0 +1,293 @@
+/**
+ * The credential registry against DynamoDB Local: an allow-list read through a per-instance cache
+ * (one Query per window), revocation within the window, the tenant's cut-off, client secrets
+ * (hashes only, several active, expiry, revocation), last-used at most hourly, failure counting.
+ * The clock is the registry's own, moved by the test: nothing here waits.
+ */
+
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  type CredentialRegistry,
+  createCredentialRegistry,
+  hashSecret,
+  LAST_USED_RESOLUTION_MS,
+  matchSecret,
+} from '../../shared/credentials/registry.js';
+import {
+  documentClient,
+  newStoreStats,
+  tableName,
+  withStoreStats,
+} from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
+
+const T0 = Date.parse('2026-11-29T06:00:00Z');
+
+function registryAt(clock: { now: number }, cacheMs = 60_000): CredentialRegistry {
+  return createCredentialRegistry({
+    documents: documentClient,
+    tableName,
+    cacheMs,
+    missRefreshMs: 1_000,
+    now: () => clock.now,
+  });
+}
+
+async function rawItem(id: string) {
+  const { Item } = await documentClient.send(
+    new GetCommand({ TableName: tableName, Key: keys.credential(id), ConsistentRead: true }),
+  );
+  return Item;
+}
+
+describe('credential registry: the allow-list', () => {
+  it('accepts a registered Secret Token and refuses an unknown credential id', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const token = await registry.createSecretToken({ createdBy: 'test' });
+
+    const known = await registry.activeCredential({ credentialId: token.id, issuedAt: T0 / 1000 });
+    const unknown = await registry.activeCredential({
+      credentialId: 'not-registered',
+      issuedAt: T0 / 1000,
+    });
+
+    expect(known?.id).toBe(token.id);
+    expect(known?.kind).toBe('secret-token');
+    expect(unknown).toBeUndefined();
+  });
+
+  it('reads the table once per cache window, however many lookups', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const writer = registryAt(clock);
+    const token = await writer.createSecretToken({ createdBy: 'test' });
+    const stats = newStoreStats();
+
+    await withStoreStats(stats, async () => {
+      for (let i = 0; i < 20; i++) {
+        clock.now += 1_000; // 20 lookups over 20 s of one 60 s window
+        await registry.activeCredential({ credentialId: token.id, issuedAt: T0 / 1000 });
+      }
+    });
+    const secondWindow = newStoreStats();
+    clock.now = T0 + 61_000;
+    await withStoreStats(secondWindow, () =>
+      registry.activeCredential({ credentialId: token.id, issuedAt: T0 / 1000 }),
+    );
+
+    expect(stats.byCommand).toEqual({ QueryCommand: 1 });
+    expect(secondWindow.byCommand).toEqual({ QueryCommand: 1 });
+  });
+
+  it('refuses a revoked credential once the cache window has passed, not before', async () => {
+    const clock = { now: T0 };
+    const reader = registryAt(clock, 10_000);
+    const writer = registryAt(clock);
+    const token = await writer.createSecretToken({ createdBy: 'test' });
+    const claims = { credentialId: token.id, issuedAt: T0 / 1000 };
+    expect(await reader.activeCredential(claims)).toBeDefined();
+
+    await writer.revoke(token.id, 'operator');
+    clock.now += 9_000;
+    const withinWindow = await reader.activeCredential(claims);
+    clock.now += 1_000;
+    const afterWindow = await reader.activeCredential(claims);
+
+    expect(withinWindow).toBeDefined();
+    expect(afterWindow).toBeUndefined();
+    const stored = await writer.get(token.id);
+    expect(stored?.revokedAt).toBe(new Date(T0).toISOString());
+    expect(stored?.revokedBy).toBe('operator');
+  });
+
+  it('finds a credential created after the cached read, re-reading at most once per miss interval', async () => {
+    const clock = { now: T0 };
+    const reader = registryAt(clock);
+    await reader.activeCredential({ credentialId: 'warm-up', issuedAt: T0 / 1000 });
+    const created = await registryAt(clock).createSecretToken({ createdBy: 'test' });
+    const stats = newStoreStats();
+
+    const tooSoon = await withStoreStats(stats, () =>
+      reader.activeCredential({ credentialId: created.id, issuedAt: T0 / 1000 }),
+    );
+    clock.now += 1_000;
+    const later = await withStoreStats(stats, () =>
+      reader.activeCredential({ credentialId: created.id, issuedAt: T0 / 1000 }),
+    );
+
+    expect(tooSoon).toBeUndefined();
+    expect(later?.id).toBe(created.id);
+    expect(stats.byCommand).toEqual({ QueryCommand: 1 });
+  });
+
+  it('refuses an expired Secret Token', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const token = await registry.createSecretToken({
+      createdBy: 'test',
+      expiresAt: new Date(T0 + 5_000).toISOString(),
+    });
+
+    const before = await registry.activeCredential({ credentialId: token.id, issuedAt: T0 / 1000 });
+    clock.now += 5_000;
+    const after = await registry.activeCredential({ credentialId: token.id, issuedAt: T0 / 1000 });
+
+    expect(before).toBeDefined();
+    expect(after).toBeUndefined();
+  });
+
+  it("refuses every token issued before the tenant's cut-off, and accepts those issued after", async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const token = await registry.createSecretToken({ createdBy: 'test' });
+    const cutOff = T0 + 60_000;
+
+    await registry.refuseIssuedBefore(new Date(cutOff).toISOString(), 'operator');
+    registry.invalidate();
+    const older = await registry.activeCredential({
+      credentialId: token.id,
+      issuedAt: (cutOff - 1_000) / 1000,
+    });
+    const newer = await registry.activeCredential({
+      credentialId: token.id,
+      issuedAt: cutOff / 1000,
+    });
+    const { policy } = await registry.list();
+    // Other tests of this file share the table: lift the cut-off again.
+    await registry.refuseIssuedBefore(new Date(0).toISOString(), 'operator');
+
+    expect(older).toBeUndefined();
+    expect(newer?.id).toBe(token.id);
+    expect(policy.notBefore).toBe(new Date(cutOff).toISOString());
+  });
+});
+
+describe('credential registry: OAuth clients', () => {
+  it('stores a 256-bit secret only as its hash, shown once', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+
+    const { credential, secret } = await registry.createClient({ createdBy: 'test' });
+    const item = await rawItem(credential.id);
+
+    expect(Buffer.from(secret.secret, 'base64url')).toHaveLength(32);
+    expect(JSON.stringify(item)).not.toContain(secret.secret);
+    expect(item?.secrets[0].hash).toBe(hashSecret(secret.secret));
+    expect(item?.accessTokenSeconds).toBe(3_600);
+  });
+
+  it('keeps two secrets active during a rotation, then refuses the revoked one and its tokens', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential, secret: first } = await registry.createClient({ createdBy: 'test' });
+
+    const second = await registry.rotateSecret(credential.id);
+    const rotated = await registry.get(credential.id);
+    const bothActive = [first, second].map((s) => matchSecret(rotated!, s.secret, clock.now)?.id);
+    await registry.revokeSecret(credential.id, first.secretId);
+    const afterRevoke = await registry.get(credential.id);
+    registry.invalidate();
+    const oldToken = await registry.activeCredential({
+      credentialId: credential.id,
+      issuedAt: T0 / 1000,
+      secretId: first.secretId,
+    });
+    const newToken = await registry.activeCredential({
+      credentialId: credential.id,
+      issuedAt: T0 / 1000,
+      secretId: second.secretId,
+    });
+
+    expect(bothActive).toEqual([first.secretId, second.secretId]);
+    expect(matchSecret(afterRevoke!, first.secret, clock.now)).toBeUndefined();
+    expect(matchSecret(afterRevoke!, second.secret, clock.now)?.id).toBe(second.secretId);
+    expect(matchSecret(afterRevoke!, 'not-the-secret', clock.now)).toBeUndefined();
+    expect(oldToken).toBeUndefined();
+    expect(newToken?.id).toBe(credential.id);
+  });
+
+  it('refuses a secret once it has expired', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential, secret } = await registry.createClient({
+      createdBy: 'test',
+      secretExpiresAt: new Date(T0 + 1_000).toISOString(),
+    });
+
+    const before = matchSecret(credential, secret.secret, T0);
+    const after = matchSecret(credential, secret.secret, T0 + 1_000);
+
+    expect(before?.id).toBe(secret.secretId);
+    expect(after).toBeUndefined();
+  });
+
+  it('refuses an access-token lifetime outside 1 to 6 hours', async () => {
+    const registry = registryAt({ now: T0 });
+
+    await expect(
+      registry.createClient({ createdBy: 'test', accessTokenSeconds: 60 }),
+    ).rejects.toThrow(/lifetime/);
+    await expect(
+      registry.createClient({ createdBy: 'test', accessTokenSeconds: 7 * 3_600 }),
+    ).rejects.toThrow(/lifetime/);
+  });
+
+  it('counts failed attempts per window and starts over when the window has passed', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential } = await registry.createClient({ createdBy: 'test' });
+
+    const counts = [];
+    for (let i = 0; i < 3; i++) counts.push(await registry.recordFailure(credential.id, 60_000));
+    clock.now += 61_000;
+    counts.push(await registry.recordFailure(credential.id, 60_000));
+    const unknown = await registry.recordFailure('no-such-client', 60_000);
+
+    expect(counts).toEqual([1, 2, 3, 1]);
+    expect(unknown).toBe(1);
+    expect(await rawItem('no-such-client')).toBeUndefined();
+  });
+});
+
+describe('credential registry: last used', () => {
+  it('writes lastUsedAt at most once an hour per credential', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const other = registryAt(clock);
+    const token = await registry.createSecretToken({ createdBy: 'test' });
+    const stats = newStoreStats();
+
+    await withStoreStats(stats, async () => {
+      await registry.touch(token);
+      clock.now += 1_000;
+      await registry.touch(token);
+      // Another instance, which has not written it itself, still sees the stored date.
+      await other.touch((await other.get(token.id))!);
+    });
+    const firstUse = (await registry.get(token.id))?.lastUsedAt;
+    clock.now = T0 + LAST_USED_RESOLUTION_MS + 1_000;
+    await registry.touch((await registry.get(token.id))!);
+    const later = (await registry.get(token.id))?.lastUsedAt;
+
+    expect(stats.byCommand).toEqual({ UpdateItemCommand: 1, GetItemCommand: 1 });
+    expect(firstUse).toBe(new Date(T0).toISOString());
+    expect(later).toBe(new Date(T0 + LAST_USED_RESOLUTION_MS + 1_000).toISOString());
+  });
+
+  it('lists every credential, revoked ones included, oldest first', async () => {
+    const clock = { now: T0 + 10 * LAST_USED_RESOLUTION_MS };
+    const registry = registryAt(clock);
+    const a = await registry.createSecretToken({ createdBy: 'test', description: 'first' });
+    clock.now += 1_000;
+    const b = await registry.createClient({ createdBy: 'test', description: 'second' });
+    await registry.revoke(a.id, 'operator');
+
+    const { credentials } = await registry.list();
+    const ids = credentials.map((c) => c.id);
+
+    expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.credential.id));
+    expect(credentials.find((c) => c.id === a.id)?.revokedAt).toBeDefined();
+  });
+});
