@@ -45,7 +45,7 @@ import {
 import type { FilterNode, PatchPath } from './filter/ast.js';
 import { compileValueFilter } from './filter/evaluate.js';
 import { parsePatchPath } from './filter/parser.js';
-import { type MemberInput, normalizeMembers } from './resource.js';
+import { checkIdentifiers, type MemberInput, normalizeMembers } from './resource.js';
 import {
   coerceAttributeValue,
   extensionSchema,
@@ -256,6 +256,7 @@ class Patcher {
         );
       }
     }
+    checkIdentifiers(type.schema.attributes, this.resource, original);
     return {
       resource: this.resource,
       members: this.memberChanges,

@@ -10,6 +10,7 @@
  */
 import { InvalidSyntaxError, InvalidValueError, MutabilityError } from './errors.js';
 import { parseAttributeList } from './filter/parser.js';
+import { checkIdentifier } from './identifier.js';
 import {
   allSchemas,
   coerceAttributeValue,
@@ -129,6 +130,7 @@ export function normalizeResource(
   }
 
   requirePresent(resourceType, type.schema.attributes, resource);
+  checkIdentifiers(type.schema.attributes, resource);
   for (const { schema } of type.extensions) {
     const extension = resource[schema.id];
     if (isObject(extension)) requirePresent(resourceType, schema.attributes, extension);
@@ -478,6 +480,31 @@ function requirePresent(
         `A ${resourceType} requires a non-empty ${attribute.name}; the request has none.`,
       );
     }
+  }
+}
+
+/**
+ * Applies the identifier profile to the unique names among `attributes` (`userName`, Group
+ * `displayName`: string, not caseExact, uniqueness server) that `resource` holds. With `before`
+ * (a PATCH), only a name that changes is checked, so a name stored before the profile existed
+ * does not block changes to other attributes.
+ *
+ * @throws InvalidValueError naming the attribute and the problem.
+ */
+export function checkIdentifiers(
+  attributes: readonly AttributeDefinition[],
+  resource: ScimResource,
+  before?: ScimResource,
+): void {
+  for (const attribute of attributes) {
+    if (attribute.uniqueness !== 'server' || attribute.caseExact || attribute.type !== 'string') {
+      continue;
+    }
+    const name = resource[attribute.name];
+    if (typeof name !== 'string' || (before !== undefined && before[attribute.name] === name)) {
+      continue;
+    }
+    checkIdentifier(name, attribute.name);
   }
 }
 

@@ -3,10 +3,20 @@
  * an item's kind can be read off its key; decoders sit next to their encoders.
  */
 
+import {
+  codePointPrefix,
+  foldIdentifier,
+  MAX_FOLDED_IDENTIFIER_BYTES,
+  SORT_KEY_NAME_CODE_POINTS,
+} from '../scim/identifier.js';
 import { foldCase } from '../scim/values.js';
 
-/** Case folding is the filter evaluator's, so a key found is a key the re-check keeps. */
-export { foldCase };
+/**
+ * Case folding is the filter evaluator's, so a key found is a key the re-check keeps: lookup
+ * values (e-mail, phone) fold by `foldCase`, unique names by the identifier profile
+ * (`shared/scim/identifier.ts`).
+ */
+export { foldCase, foldIdentifier };
 
 export type ResourceTypeName = 'User' | 'Group';
 
@@ -41,9 +51,37 @@ export const keys = {
     return { pk: `${prefix(type)}#${id}`, sk: RESOURCE_SK };
   },
 
-  /** The guard that makes a name (userName, group displayName) unique, case-insensitively. */
+  /**
+   * The guard that makes a name (userName, group displayName) unique, folded by the identifier
+   * profile: `Ｂjensen`, `BJENSEN` and `bjensen` claim one guard.
+   * @example keys.uniqueName('User', 'BJensen') // { pk: 'UNIQUE#User#bjensen', sk: '#UNIQUE' }
+   */
   uniqueName(type: ResourceTypeName, name: string): ItemKey {
-    return { pk: `UNIQUE#${type}#${foldCase(name)}`, sk: UNIQUE_SK };
+    return { pk: `UNIQUE#${type}#${foldIdentifier(name)}`, sk: UNIQUE_SK };
+  },
+
+  /**
+   * Whether `name` can be a guard key at all (AWS refuses keys over 2,048 bytes; DynamoDB Local
+   * does not check): a lookup of a longer one finds nothing without asking.
+   */
+  fitsUniqueName(name: string): boolean {
+    return (
+      name.length <= MAX_KEY_VALUE_LENGTH &&
+      Buffer.byteLength(foldIdentifier(name), 'utf8') <= MAX_FOLDED_IDENTIFIER_BYTES
+    );
+  },
+
+  /**
+   * The keys names had before the identifier profile (NFC and lower case only), for
+   * `npm run migrate-names`, which moves guards and sort keys from these to the current ones.
+   */
+  legacy: {
+    uniqueName(type: ResourceTypeName, name: string): ItemKey {
+      return { pk: `UNIQUE#${type}#${foldCase(name)}`, sk: UNIQUE_SK };
+    },
+    typeSort(name: string, id: string): string {
+      return `${foldCase(name).slice(0, 200)}${TYPE_SORT_SEPARATOR}${id}`;
+    },
   },
 
   /** One shard of a resource type's counter (the shards' sum is the number of resources). */
@@ -86,11 +124,13 @@ export const keys = {
   },
 
   /**
-   * Sort key of the byType index: the folded name first, so lists come out in name order. The
-   * separator sorts below every printable character, so `Sales` comes before `Sales Team`.
+   * Sort key of the byType index: the folded name first (a prefix of whole code points, never
+   * half a surrogate pair), so lists come out in name order. The separator sorts below every
+   * printable character, so `Sales` comes before `Sales Team`.
    */
   typeSort(name: string, id: string): string {
-    return `${foldCase(name).slice(0, 200)}${TYPE_SORT_SEPARATOR}${id}`;
+    const folded = codePointPrefix(foldIdentifier(name), SORT_KEY_NAME_CODE_POINTS);
+    return `${folded}${TYPE_SORT_SEPARATOR}${id}`;
   },
 
   /** Whether a byType sort key belongs to the resource `id` (decodes `typeSort`). */

@@ -54,9 +54,9 @@ export function uniqueNameOf(type: ResourceTypeName, data: ScimResource): string
   if (typeof name !== 'string' || name === '') {
     throw new InvalidValueError(`${type === 'User' ? 'userName' : 'displayName'} is required.`);
   }
-  if (name.length > MAX_KEY_VALUE_LENGTH) {
+  if (!keys.fitsUniqueName(name)) {
     throw new InvalidValueError(
-      `${type === 'User' ? 'userName' : 'displayName'} is longer than ${MAX_KEY_VALUE_LENGTH} characters.`,
+      `${type === 'User' ? 'userName' : 'displayName'} is longer than ${MAX_KEY_VALUE_LENGTH} characters or than a key holds once normalised.`,
     );
   }
   return name;
@@ -390,7 +390,7 @@ export async function getByUniqueName(
   type: ResourceTypeName,
   name: string,
 ): Promise<StoredResource | undefined> {
-  if (name.length > MAX_KEY_VALUE_LENGTH) return undefined;
+  if (!keys.fitsUniqueName(name)) return undefined;
   try {
     const { Item } = await documentClient.send(
       new GetCommand({

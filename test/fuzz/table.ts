@@ -10,7 +10,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { foldCase } from '../../shared/store/keys.js';
+import { foldIdentifier } from '../../shared/store/keys.js';
 
 export interface StoredState {
   readonly version: number | undefined;
@@ -77,7 +77,7 @@ export function tableReader(endpoint: string, tableName: string): TableReader {
       const { Item } = await client.send(
         new GetCommand({
           TableName: tableName,
-          Key: { pk: `UNIQUE#${type}#${foldCase(name)}`, sk: '#UNIQUE' },
+          Key: { pk: `UNIQUE#${type}#${foldIdentifier(name)}`, sk: '#UNIQUE' },
           ConsistentRead: true,
         }),
       );
@@ -165,7 +165,7 @@ export async function auditTable(
       problems.push(`${pk} has no unique name`);
       continue;
     }
-    const guardKey = `UNIQUE#${resource.type}#${foldCase(resource.name)}`;
+    const guardKey = `UNIQUE#${resource.type}#${foldIdentifier(resource.name)}`;
     const holder = guards.get(guardKey);
     if (holder !== resource.id) {
       problems.push(`${pk} (${JSON.stringify(resource.name)}): guard ${guardKey} holds ${holder}`);
@@ -178,7 +178,7 @@ export async function auditTable(
       problems.push(`stray guard ${guardKey}: ${type} ${id} does not exist`);
     } else if (
       typeof resource.name !== 'string' ||
-      `UNIQUE#${type}#${foldCase(resource.name)}` !== guardKey
+      `UNIQUE#${type}#${foldIdentifier(resource.name)}` !== guardKey
     ) {
       problems.push(`stray guard ${guardKey}: ${type} ${id} is named ${String(resource.name)}`);
     }

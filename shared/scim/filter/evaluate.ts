@@ -34,6 +34,7 @@
  */
 
 import { InvalidFilterError } from '../errors.js';
+import { foldIdentifier } from '../identifier.js';
 import {
   findAttribute,
   type ResolvedAttribute,
@@ -286,7 +287,7 @@ function comparator(
     }
     case 'dateTime': {
       if (op === 'co' || op === 'sw' || op === 'ew') {
-        return stringComparator(op, operand, raw, false);
+        return stringComparator(op, operand, raw, foldCase);
       }
       const wanted = typeof operand === 'string' ? parseInstant(operand) : undefined;
       if (wanted === undefined) {
@@ -306,22 +307,30 @@ function comparator(
           `"${name}" is ${definition.type}; ${op} does not apply to it.`,
         );
       }
-      return stringComparator(op, operand, raw, definition.caseExact);
+      return stringComparator(op, operand, raw, normalizerOf(definition));
     default:
-      return stringComparator(op, operand, raw, definition.caseExact);
+      return stringComparator(op, operand, raw, normalizerOf(definition));
   }
+}
+
+/**
+ * How values of `definition` compare: as sent when caseExact; unique names (`userName`, Group
+ * `displayName`) through the identifier profile, as their guard keys are folded; other strings
+ * folded as the store folds its lookup keys. A key lookup's find is then one the re-check keeps.
+ */
+function normalizerOf(definition: AttributeDefinition): (text: string) => string {
+  if (definition.caseExact) return (text) => text;
+  return definition.uniqueness === 'server' ? foldIdentifier : foldCase;
 }
 
 function stringComparator(
   op: Order,
   operand: string | number | boolean,
   raw: string | undefined,
-  caseExact: boolean,
+  normalize: (text: string) => string,
 ): (value: unknown) => boolean {
   // An unquoted `externalId eq 1.50` parsed as a number still means the text the client typed.
   const text = typeof operand === 'string' ? operand : (raw ?? String(operand));
-  // Not caseExact: folded as the store folds its keys, or a lookup that found a key would drop it.
-  const normalize = caseExact ? (s: string) => s : foldCase;
   const wanted = normalize(text);
   const test = stringTest(op, wanted);
   return (value) => {

@@ -1,0 +1,71 @@
+/**
+ * `npm run migrate-names -- --local | --table <name>`: moves unique-name guards and name-order
+ * keys to the identifier profile's keys (see `shared/store/migrate-names.ts`). Run it once per
+ * tenant after deploying the profile; running it again is harmless.
+ */
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const HELP = `Usage: npm run migrate-names -- --local | --table <name> [--region <region>]
+
+Moves the uniqueness guards and byType sort keys of users and groups whose names fold
+differently under the identifier profile (README, "Names are identifiers").
+
+  --local          the table of npm start (DynamoDB Local in .local/dynamodb-data, or
+                   DYNAMODB_ENDPOINT when set); stop npm start first when it owns the data
+  --table <name>   a tenant's table in AWS (the stack output TableName), with the
+                   caller's AWS credentials; --region or AWS_REGION
+Prints what moved, look-alike names that could not move (another resource holds the
+folded name: rename one, then run again) and stored names the profile would refuse.`;
+
+const { values } = parseArgs({
+  options: {
+    local: { type: 'boolean', default: false },
+    table: { type: 'string' },
+    region: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help || values.local === (values.table !== undefined)) {
+  console.log(HELP);
+  process.exit(values.help ? 0 : 2);
+}
+
+const LOCAL_TABLE = 'grouptalk-scim-local';
+let stop: (() => Promise<void>) | undefined;
+if (values.local) {
+  let endpoint = process.env.DYNAMODB_ENDPOINT;
+  if (!endpoint) {
+    const { startDynamoDbLocal } = await import('../local/dynamodb-local.js');
+    const dbPath = join(fileURLToPath(new URL('../../.local/', import.meta.url)), 'dynamodb-data');
+    const running = await startDynamoDbLocal({ dbPath });
+    endpoint = running.endpoint;
+    stop = () => running.stop();
+  }
+  Object.assign(process.env, { TABLE_NAME: LOCAL_TABLE, DYNAMODB_ENDPOINT: endpoint });
+} else {
+  process.env.TABLE_NAME = values.table;
+  delete process.env.DYNAMODB_ENDPOINT;
+}
+process.env.AWS_REGION = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+
+try {
+  // After the environment is set: the store reads its configuration at import time.
+  const { migrateNames } = await import('../../shared/store/migrate-names.js');
+  const report = await migrateNames();
+  console.log(
+    `Examined ${report.examined} users and groups; moved ${report.migrated}; changed while running ${report.changed}.`,
+  );
+  for (const conflict of report.conflicts) {
+    console.log(
+      `Look-alike: ${conflict.type} ${conflict.id} folds to the name held by ${conflict.heldBy ?? 'another resource'}; rename one and run again.`,
+    );
+  }
+  for (const name of report.refused) {
+    console.log(`Kept: ${name.type} ${name.id}: its name ${name.problem}.`);
+  }
+  process.exitCode = report.conflicts.length > 0 || report.changed > 0 ? 1 : 0;
+} finally {
+  await stop?.();
+}
