@@ -118,6 +118,17 @@ export const limits = {
    * few DynamoDB calls, so 100 stay well inside the functions' 10 s timeout.
    */
   maxBulkOperations: integer('MAX_BULK_OPERATIONS', 100),
+  /**
+   * Levels of JSON nesting in a request body (objects and arrays). SCIM needs 5 (a Bulk operation's
+   * data holding an extension's complex attribute); the limit is checked before parsing, so no
+   * walk over client data ever recurses deeper.
+   */
+  maxJsonDepth: integer('MAX_JSON_DEPTH', 32),
+  /**
+   * Values of one multi-valued attribute of a resource (`emails`, `phoneNumbers`, `addresses`,
+   * …; Group `members` are items of their own, bounded per request by `maxPatchMembers`).
+   */
+  maxMultiValues: integer('MAX_MULTI_VALUES', 100),
 } as const;
 
 /**

@@ -11,7 +11,7 @@ const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
  * Reads a request body as JSON, the SCIM way: size limit first (413), then media type (415), then
- * syntax (400 invalidSyntax). Written here rather than taken from @middy/http-json-body-parser,
+ * nesting depth (`limits.maxJsonDepth`) and syntax (400 invalidSyntax). Written here rather than taken from @middy/http-json-body-parser,
  * which answers malformed JSON with 415 and has no size limit.
  *
  * A syntax error is reported by its position only: `JSON.parse`'s own message quotes the text
@@ -38,6 +38,12 @@ export function parseJsonBody(event: APIGatewayProxyEventV2): unknown {
   if (contentType !== undefined && !JSON_MEDIA_TYPE.test(contentType)) {
     throw new UnsupportedMediaTypeError(contentType);
   }
+  const tooDeep = nestingPastLimit(text, limits.maxJsonDepth);
+  if (tooDeep !== undefined) {
+    throw new InvalidSyntaxError(
+      `The request body nests objects and arrays more than ${limits.maxJsonDepth} levels deep (${position(text, tooDeep)}).`,
+    );
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -50,10 +56,41 @@ function whereInvalid(text: string): string {
   const offset = jsonErrorOffset(text);
   if (offset === undefined) return 'it could not be parsed';
   if (offset >= text.length) return 'it ends before the JSON value is complete';
+  return `unexpected character at ${position(text, offset)}`;
+}
+
+function position(text: string, offset: number): string {
   const before = text.slice(0, offset);
   const line = before.split('\n').length;
   const column = offset - before.lastIndexOf('\n');
-  return `unexpected character at line ${line}, column ${column}`;
+  return `line ${line}, column ${column}`;
+}
+
+/**
+ * The offset of the bracket that opens level `limit + 1` of nested objects and arrays, undefined
+ * when `text` stays within `limit` levels. One pass, no recursion, brackets inside strings
+ * skipped; run before `JSON.parse`, so the walks over a parsed body (coercion, PATCH, Bulk
+ * references, serialisation) never meet a deeper value.
+ *
+ * @example nestingPastLimit('[[[1]]]', 2) // → 2
+ */
+export function nestingPastLimit(text: string, limit: number): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: the next unit is escaped
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return undefined;
 }
 
 const JSON_WHITESPACE = new Set([' ', '\t', '\n', '\r']);

@@ -8,6 +8,7 @@
  * URN; no `id`, `schemas` or `meta` (the store keeps those as item metadata) and no Group
  * `members` (memberships are items of their own).
  */
+import { limits } from '../config.js';
 import { InvalidSyntaxError, InvalidValueError, MutabilityError } from './errors.js';
 import { parseAttributeList } from './filter/parser.js';
 import { checkIdentifier } from './identifier.js';
@@ -131,9 +132,13 @@ export function normalizeResource(
 
   requirePresent(resourceType, type.schema.attributes, resource);
   checkIdentifiers(type.schema.attributes, resource);
+  refuseTooManyValues(resource, '');
   for (const { schema } of type.extensions) {
     const extension = resource[schema.id];
-    if (isObject(extension)) requirePresent(resourceType, schema.attributes, extension);
+    if (isObject(extension)) {
+      requirePresent(resourceType, schema.attributes, extension);
+      refuseTooManyValues(extension, `${schema.id}:`);
+    }
   }
   return members === undefined ? { resource } : { resource, members };
 }
@@ -505,6 +510,17 @@ export function checkIdentifiers(
       continue;
     }
     checkIdentifier(name, attribute.name);
+  }
+}
+
+/** 400 invalidValue when an attribute of `attributes` holds more than `limits.maxMultiValues`. */
+function refuseTooManyValues(attributes: ScimResource, prefix: string): void {
+  for (const [name, value] of Object.entries(attributes)) {
+    if (Array.isArray(value) && value.length > limits.maxMultiValues) {
+      throw new InvalidValueError(
+        `${prefix}${name} holds ${value.length} values; an attribute holds at most ${limits.maxMultiValues}.`,
+      );
+    }
   }
 }
 
