@@ -80,7 +80,8 @@ export function nestingPastLimit(text: string, limit: number): number | undefine
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: the next unit is escaped
+      // A backslash escapes the next unit.
+      if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) {
       inString = true;

@@ -525,9 +525,7 @@ class Patcher {
       : undefined;
     if (listed === undefined) return;
     const removed = new ElementIndex(target.attribute, listed as unknown[]);
-    const remaining = asArray(this.current(target)).filter(
-      (element) => !removed.anyNames(element),
-    );
+    const remaining = asArray(this.current(target)).filter((element) => !removed.anyNames(element));
     this.write(target, remaining);
   }
 
@@ -692,11 +690,11 @@ class ElementIndex {
     private readonly elements: readonly unknown[],
   ) {
     const valueDefinition =
-      definition.type === 'complex'
-        ? findAttribute(definition.subAttributes, 'value')
-        : definition;
+      definition.type === 'complex' ? findAttribute(definition.subAttributes, 'value') : definition;
     this.fold = (value) => scalarKey(valueDefinition, value);
-    elements.forEach((element, index) => this.add(element, index));
+    elements.forEach((element, index) => {
+      this.add(element, index);
+    });
   }
 
   /** Indexes `element`, which sits (or is about to sit) at `index` of the elements. */
@@ -737,7 +735,10 @@ class ElementIndex {
 }
 
 /** A scalar as {@link sameScalar} compares it, as a map key; undefined for non-scalars. */
-function scalarKey(definition: AttributeDefinition | undefined, value: unknown): string | undefined {
+function scalarKey(
+  definition: AttributeDefinition | undefined,
+  value: unknown,
+): string | undefined {
   if (typeof value === 'string') {
     return `s${definition?.caseExact === false ? foldCase(value) : value}`;
   }
