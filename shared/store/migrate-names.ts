@@ -9,11 +9,11 @@
  * so the command may run while the service serves requests and may be run again: a second run
  * finds nothing to do.
  */
-import { GetCommand, QueryCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { identifierProblem } from '../scim/identifier.js';
 import { documentClient, tableName } from './client.js';
 import { type ItemKey, keys, type ResourceTypeName } from './keys.js';
-import { fromItem, uniqueNameOf } from './resources.js';
+import { forEachResource, type StoredResource, uniqueNameOf } from './resources.js';
 import { tableDesign } from './table-design.js';
 import { CONDITION_FAILED, returnedString, transactWrite } from './transactions.js';
 
@@ -46,9 +46,11 @@ export async function migrateNames(): Promise<NameMigrationReport> {
   const conflicts: { type: ResourceTypeName; id: string; heldBy?: string }[] = [];
   const refused: { type: ResourceTypeName; id: string; problem: string }[] = [];
   for (const type of ['User', 'Group'] as const) {
-    for await (const item of itemsOf(type)) {
+    // Read first, then written: the walk's pages do not stay open across the writes.
+    const stored: [StoredResource, Record<string, unknown>][] = [];
+    await forEachResource(type, (record, item) => stored.push([record, item]) > 0);
+    for (const [record, item] of stored) {
       examined++;
-      const record = fromItem(item);
       let name: string;
       try {
         name = uniqueNameOf(type, record.data);
@@ -117,23 +119,4 @@ async function guardHolder(key: ItemKey): Promise<string | undefined> {
     new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
   );
   return typeof Item?.id === 'string' ? Item.id : undefined;
-}
-
-/** Every resource item of `type` as stored (with its index keys), page by page. */
-async function* itemsOf(type: ResourceTypeName): AsyncGenerator<Record<string, unknown>> {
-  let exclusiveStartKey: Record<string, unknown> | undefined;
-  do {
-    const output: QueryCommandOutput = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        IndexName: indexes.byType.name,
-        KeyConditionExpression: '#k = :k',
-        ExpressionAttributeNames: { '#k': indexes.byType.partitionKey },
-        ExpressionAttributeValues: { ':k': keys.typePartition(type) },
-        ExclusiveStartKey: exclusiveStartKey,
-      }),
-    );
-    yield* output.Items ?? [];
-    exclusiveStartKey = output.LastEvaluatedKey;
-  } while (exclusiveStartKey);
 }

@@ -507,7 +507,8 @@ export async function countResources(type: ResourceTypeName): Promise<number> {
  */
 export async function forEachResource(
   type: ResourceTypeName,
-  visit: (record: StoredResource) => boolean,
+  /** `item` is the stored item with its index keys (for `migrate-names.ts`). */
+  visit: (record: StoredResource, item: Record<string, unknown>) => boolean,
   pageSize = 500,
 ): Promise<void> {
   let exclusiveStartKey: Record<string, unknown> | undefined;
@@ -530,7 +531,7 @@ export async function forEachResource(
       throw translateUnavailable(error);
     }
     for (const item of output.Items ?? []) {
-      if (!visit(fromItem(item))) return;
+      if (!visit(fromItem(item), item)) return;
     }
     exclusiveStartKey = output.LastEvaluatedKey;
   } while (exclusiveStartKey);
