@@ -1,4 +1,4 @@
-import { compileRoutePath, isScimRoute, type Route, routes } from '../routes.js';
+import { compileRoutePath, type Route, routePath, routes, SCIM_BASE_PATH } from '../routes.js';
 import { RouteNotFoundError, ScimError } from '../scim/errors.js';
 import type { ScimRequest, ScimResponse } from './types.js';
 
@@ -11,23 +11,27 @@ import type { ScimRequest, ScimResponse } from './types.js';
  * - anything else: 404.
  *
  * @example
- * routeNotFound({ method: 'GET', path: '/Users/', query, baseUrl, … })
+ * routeNotFound({ method: 'GET', apiPath: '/scim/v2/Users/', query, baseUrl, … })
  * // { status: 308, headers: { location: 'https://host/scim/v2/Users?filter=…' } }
  */
 export function routeNotFound(
   request: ScimRequest,
   table: readonly Route[] = routes,
 ): ScimResponse {
-  const { method, path } = request;
-  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : undefined;
+  // The whole path (`/scim/v2/Users/`, `/oauth2/token/`), compared with each route's whole path:
+  // `/Users` outside the SCIM base path is not the route `/scim/v2/Users`.
+  const { method, apiPath } = request;
+  const trimmed = apiPath.length > 1 && apiPath.endsWith('/') ? apiPath.slice(0, -1) : undefined;
   if (trimmed !== undefined && methodsOf(trimmed, table).includes(method)) {
     const query = request.query.toString();
+    // baseUrl ends in the SCIM base path; what precedes it is the origin and any mapping prefix.
+    const origin = request.baseUrl.slice(0, request.baseUrl.length - SCIM_BASE_PATH.length);
     return {
       status: 308,
-      headers: { location: `${request.baseUrl}${trimmed}${query ? `?${query}` : ''}` },
+      headers: { location: `${origin}${trimmed}${query ? `?${query}` : ''}` },
     };
   }
-  const allowed = methodsOf(path, table);
+  const allowed = methodsOf(apiPath, table);
   if (allowed.length > 0) {
     throw new ScimError(
       405,
@@ -38,19 +42,15 @@ export function routeNotFound(
       },
     );
   }
-  throw new RouteNotFoundError(method, path);
+  throw new RouteNotFoundError(method, request.path);
 }
 
-/**
- * The methods of the SCIM routes whose path matches `path` (below the SCIM base path). Routes
- * outside it (the token endpoint) are left out: `path` cannot tell `/oauth2/token` from
- * `/scim/v2/oauth2/token`, and a 405 naming the route's own method would mislead.
- */
-function methodsOf(path: string, table: readonly Route[]): string[] {
+/** The methods of the routes whose whole path (base included) matches `apiPath`. */
+function methodsOf(apiPath: string, table: readonly Route[]): string[] {
   return [
     ...new Set(
       table
-        .filter((route) => isScimRoute(route) && compileRoutePath(route.path).test(path))
+        .filter((route) => compileRoutePath(routePath(route)).test(apiPath))
         .map((route) => route.method),
     ),
   ];

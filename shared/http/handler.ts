@@ -225,6 +225,7 @@ function toScimRequest(event: Event): ScimRequest {
     method: event.requestContext?.http?.method ?? 'GET',
     params: (event.pathParameters ?? {}) as Record<string, string>,
     path: pathBelowBase(event),
+    apiPath: pathFromApiRoot(event),
     // rawQueryString, not queryStringParameters: API Gateway does not turn `+` into a space.
     query: new URLSearchParams(event.rawQueryString ?? ''),
     body: parseJsonBody(event),
@@ -248,6 +249,13 @@ function pathBelowBase(event: Event): string {
   const rawPath = event.rawPath ?? '';
   const at = rawPath.indexOf(SCIM_BASE_PATH);
   return at < 0 ? rawPath : rawPath.slice(at + SCIM_BASE_PATH.length);
+}
+
+/** The path from the SCIM base path on; the whole path when it lies outside it. */
+function pathFromApiRoot(event: Event): string {
+  const rawPath = event.rawPath ?? '';
+  const at = rawPath.indexOf(SCIM_BASE_PATH);
+  return at < 0 ? rawPath : rawPath.slice(at);
 }
 
 function toResult(response: ScimResponse): Result {

@@ -8,6 +8,11 @@ export interface ScimRequest {
    * request lies outside it.
    */
   readonly path: string;
+  /**
+   * The path below the API's root, as the route table's `routePath` spells routes
+   * (`/scim/v2/Users/2819c223`, `/oauth2/token`): a custom domain's mapping prefix is left out.
+   */
+  readonly apiPath: string;
   /** The query string, decoded the way browsers and Entra encode it (`+` is a space). */
   readonly query: URLSearchParams;
   /** The parsed JSON body, or undefined when there is none. */

@@ -1,57 +1,14 @@
 import { request as httpRequest } from 'node:http';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Route } from '../../shared/routes.js';
+import { fixtureDefaultRoute, fixtureRoutes } from '../support/fixture-routes.js';
 import { issueTestToken, startTestService, type TestService } from '../support/service.js';
 
 const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
-/**
- * Fixture routes: one echoing the raw event (also at the API's root, outside the SCIM base path,
- * as the token endpoint is), one behind the real SCIM handler chain.
- */
-const routes: Route[] = [
-  {
-    method: 'POST',
-    base: '',
-    path: '/oauth2/echo',
-    operation: 'echoRoot',
-    entry: 'test/support/echo-event-handler.ts',
-    table: 'none',
-  },
-  {
-    method: 'GET',
-    path: '/Echo/{id}',
-    operation: 'echoEvent',
-    entry: 'test/support/echo-event-handler.ts',
-    table: 'none',
-  },
-  {
-    method: 'POST',
-    path: '/Echo',
-    operation: 'echoEvent',
-    entry: 'test/support/echo-event-handler.ts',
-    table: 'none',
-  },
-  {
-    method: 'GET',
-    path: '/Things',
-    operation: 'echoScim',
-    entry: 'test/support/echo-scim-handler.ts',
-    table: 'none',
-  },
-  {
-    method: 'PATCH',
-    path: '/Things/{id}',
-    operation: 'echoScim',
-    entry: 'test/support/echo-scim-handler.ts',
-    table: 'none',
-  },
-];
-
 let service: TestService;
 beforeAll(async () => {
-  service = await startTestService({ routes });
+  service = await startTestService({ routes: fixtureRoutes, defaultRoute: fixtureDefaultRoute });
 });
 afterAll(async () => {
   await service.close();

@@ -1,8 +1,8 @@
 /**
  * API Gateway's `$default` route: the function that answers every request no route matches.
  * HTTP APIs do not match `/Users/` to the route `/Users`, so the trailing slash Microsoft's
- * Postman suite sends arrives here too. (The local server resolves that slash itself, so these
- * tests call the function with the events API Gateway would send it.)
+ * Postman suite sends arrives here too. These tests call the function with the events API Gateway
+ * sends it; `api-gateway.test.ts` shows the local stand-in routing such requests here.
  */
 import { randomUUID } from 'node:crypto';
 import type {

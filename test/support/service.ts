@@ -3,6 +3,7 @@
  * handler modules as in AWS) in front of this test file's own DynamoDB Local table.
  */
 import type { JWK } from 'jose';
+import type { DefaultRoute } from '../../infra/local/api-gateway.js';
 import { type LocalServer, startLocalServer } from '../../infra/local/server.js';
 import { type IssueOptions, issueToken } from '../../infra/tokens.js';
 import type { Route } from '../../shared/routes.js';
@@ -41,11 +42,11 @@ export interface TestService {
  * modules are imported once per file, with the configuration `environment.ts` set for it.
  */
 export async function startTestService(
-  options: { routes?: readonly Route[] } = {},
+  options: { routes?: readonly Route[]; defaultRoute?: DefaultRoute } = {},
 ): Promise<TestService> {
   const tableName = requiredEnv('TABLE_NAME');
   const token = await issueTestToken();
-  const server: LocalServer = await startLocalServer({ port: 0, routes: options.routes });
+  const server: LocalServer = await startLocalServer({ port: 0, ...options });
 
   return {
     url: server.url,
