@@ -16,6 +16,8 @@ export interface Route {
   readonly path: string;
   /** Stable operation name: used for function names, log fields and metrics. */
   readonly operation: string;
+  /** The SCIM resource type the route serves, logged with each of its requests. */
+  readonly resourceType?: 'User' | 'Group';
   readonly entry: string;
   /** What the handler does with the table; its function is granted exactly that. */
   readonly table: TableAccess;
@@ -45,6 +47,7 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/Users',
     operation: 'createUser',
+    resourceType: 'User',
     entry: 'functions/users/create-user.ts',
     table: 'write',
   },
@@ -52,6 +55,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/Users',
     operation: 'listUsers',
+    resourceType: 'User',
     entry: 'functions/users/list-users.ts',
     table: 'read',
   },
@@ -59,6 +63,7 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/Users/.search',
     operation: 'searchUsers',
+    resourceType: 'User',
     entry: 'functions/users/search-users.ts',
     table: 'read',
   },
@@ -66,6 +71,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/Users/{id}',
     operation: 'getUser',
+    resourceType: 'User',
     entry: 'functions/users/get-user.ts',
     table: 'read',
   },
@@ -73,6 +79,7 @@ export const routes: readonly Route[] = [
     method: 'PUT',
     path: '/Users/{id}',
     operation: 'replaceUser',
+    resourceType: 'User',
     entry: 'functions/users/replace-user.ts',
     table: 'write',
   },
@@ -80,6 +87,7 @@ export const routes: readonly Route[] = [
     method: 'PATCH',
     path: '/Users/{id}',
     operation: 'patchUser',
+    resourceType: 'User',
     entry: 'functions/users/patch-user.ts',
     table: 'write',
   },
@@ -87,6 +95,7 @@ export const routes: readonly Route[] = [
     method: 'DELETE',
     path: '/Users/{id}',
     operation: 'deleteUser',
+    resourceType: 'User',
     entry: 'functions/users/delete-user.ts',
     table: 'write',
   },
@@ -94,6 +103,7 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/Groups',
     operation: 'createGroup',
+    resourceType: 'Group',
     entry: 'functions/groups/create-group.ts',
     table: 'write',
   },
@@ -101,6 +111,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/Groups',
     operation: 'listGroups',
+    resourceType: 'Group',
     entry: 'functions/groups/list-groups.ts',
     table: 'read',
   },
@@ -108,6 +119,7 @@ export const routes: readonly Route[] = [
     method: 'POST',
     path: '/Groups/.search',
     operation: 'searchGroups',
+    resourceType: 'Group',
     entry: 'functions/groups/search-groups.ts',
     table: 'read',
   },
@@ -115,6 +127,7 @@ export const routes: readonly Route[] = [
     method: 'GET',
     path: '/Groups/{id}',
     operation: 'getGroup',
+    resourceType: 'Group',
     entry: 'functions/groups/get-group.ts',
     table: 'read',
   },
@@ -122,6 +135,7 @@ export const routes: readonly Route[] = [
     method: 'PUT',
     path: '/Groups/{id}',
     operation: 'replaceGroup',
+    resourceType: 'Group',
     entry: 'functions/groups/replace-group.ts',
     table: 'write',
   },
@@ -129,6 +143,7 @@ export const routes: readonly Route[] = [
     method: 'PATCH',
     path: '/Groups/{id}',
     operation: 'patchGroup',
+    resourceType: 'Group',
     entry: 'functions/groups/patch-group.ts',
     table: 'write',
   },
@@ -136,6 +151,7 @@ export const routes: readonly Route[] = [
     method: 'DELETE',
     path: '/Groups/{id}',
     operation: 'deleteGroup',
+    resourceType: 'Group',
     entry: 'functions/groups/delete-group.ts',
     table: 'write',
   },
@@ -197,6 +213,17 @@ export function routePath(route: Pick<Route, 'base' | 'path'>): string {
 /** Whether the route lives below the SCIM base path (SCIM resources and discovery). */
 export function isScimRoute(route: Pick<Route, 'base'>): boolean {
   return (route.base ?? SCIM_BASE_PATH) === SCIM_BASE_PATH;
+}
+
+/**
+ * The route of an operation (`getUser`), or undefined for one the table does not hold (the
+ * fallback, test fixtures).
+ *
+ * @example
+ * routeOfOperation('getUser')?.resourceType // 'User'
+ */
+export function routeOfOperation(operation: string): Route | undefined {
+  return routes.find((route) => route.operation === operation);
 }
 
 /** Builds a matcher for a route path such as `/Users/{id}` (case-sensitive, like API Gateway). */

@@ -3,8 +3,8 @@ import { bulkResponse } from '../../shared/http/responses.js';
 import { parseBulkRequest } from '../../shared/scim/bulk.js';
 import { runBulk } from '../../shared/service/bulk.js';
 
-/** POST /Bulk (RFC 7644 §3.7) */
-export const handler = scimHandler('bulk', async (request, { log }) => {
+/** POST /Bulk (RFC 7644 §3.7); an operation that failed with a 5xx counts in the 5xx metric */
+export const handler = scimHandler('bulk', async (request, { log, countServerErrors }) => {
   const bulk = parseBulkRequest(request.body);
   const results = await runBulk(bulk, { baseUrl: request.baseUrl });
   log({
@@ -12,5 +12,6 @@ export const handler = scimHandler('bulk', async (request, { log }) => {
     processed: results.length,
     failed: results.filter((result) => result.error !== undefined).length,
   });
+  countServerErrors(results.filter((result) => result.status >= 500).length);
   return bulkResponse(results);
 });

@@ -4,7 +4,6 @@ import { createGroup } from '../../shared/service/groups.js';
 
 /** POST /Groups (members, when listed, must be existing users) */
 export const handler = scimHandler('createGroup', async (request, { log }) => {
-  log({ resourceType: 'Group' });
   const group = await createGroup(request.body, presentOptions(request));
   log(resourceLogFields(group));
   return created(group);

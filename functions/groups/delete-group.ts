@@ -4,7 +4,6 @@ import { deleteGroup } from '../../shared/service/groups.js';
 
 /** DELETE /Groups/{id} (gone at once; what is left of its memberships, sweep-memberships.ts deletes) */
 export const handler = scimHandler('deleteGroup', async (request, { log }) => {
-  log({ resourceType: 'Group', resourceId: request.params.id });
   const outcome = await deleteGroup(request.params.id ?? '', request.headers['if-match']);
   log(outcome);
   return noContent();

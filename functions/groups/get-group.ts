@@ -13,7 +13,6 @@ import { getGroup } from '../../shared/service/groups.js';
  * not follow memberships a user's DELETE removes, see `PresentedGroup`)
  */
 export const handler = scimHandler('getGroup', async (request, { log }) => {
-  log({ resourceType: 'Group', resourceId: request.params.id });
   const group = await getGroup(request.params.id ?? '', presentOptions(request));
   log(resourceLogFields(group));
   return group.membersIncluded ? ok(group) : okUnlessNotModified(group, request);

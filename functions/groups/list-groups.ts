@@ -7,6 +7,6 @@ import { listGroups } from '../../shared/service/groups.js';
 export const handler = scimHandler('listGroups', async (request, { log }) => {
   const parameters = searchParametersFromQuery(request.query);
   const list = await listGroups(parameters, presentOptions(request));
-  log({ resourceType: 'Group', filter: parameters.filter, totalResults: list.totalResults });
+  log({ filter: parameters.filter, totalResults: list.totalResults });
   return { status: 200, body: list };
 });

@@ -9,7 +9,6 @@ import { patchGroup } from '../../shared/service/groups.js';
 
 /** PATCH /Groups/{id} (both Entra dialects; 204 unless the client asks for attributes) */
 export const handler = scimHandler('patchGroup', async (request, { log }) => {
-  log({ resourceType: 'Group', resourceId: request.params.id });
   const group = await patchGroup(
     request.params.id ?? '',
     request.body,

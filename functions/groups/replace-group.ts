@@ -4,7 +4,6 @@ import { replaceGroup } from '../../shared/service/groups.js';
 
 /** PUT /Groups/{id} (members replaced when the body has them, kept when it does not) */
 export const handler = scimHandler('replaceGroup', async (request, { log }) => {
-  log({ resourceType: 'Group', resourceId: request.params.id });
   const group = await replaceGroup(
     request.params.id ?? '',
     request.body,

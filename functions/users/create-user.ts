@@ -4,7 +4,6 @@ import { createUser } from '../../shared/service/users.js';
 
 /** POST /Users */
 export const handler = scimHandler('createUser', async (request, { log }) => {
-  log({ resourceType: 'User' });
   const user = await createUser(request.body, presentOptions(request));
   log(resourceLogFields(user));
   return created(user);

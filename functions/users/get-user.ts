@@ -8,7 +8,6 @@ import { getUser } from '../../shared/service/users.js';
 
 /** GET /Users/{id} (304 when If-None-Match names the current version) */
 export const handler = scimHandler('getUser', async (request, { log }) => {
-  log({ resourceType: 'User', resourceId: request.params.id });
   const user = await getUser(request.params.id ?? '', presentOptions(request));
   log(resourceLogFields(user));
   return okUnlessNotModified(user, request);

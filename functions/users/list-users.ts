@@ -7,6 +7,6 @@ import { listUsers } from '../../shared/service/users.js';
 export const handler = scimHandler('listUsers', async (request, { log }) => {
   const parameters = searchParametersFromQuery(request.query);
   const list = await listUsers(parameters, presentOptions(request));
-  log({ resourceType: 'User', filter: parameters.filter, totalResults: list.totalResults });
+  log({ filter: parameters.filter, totalResults: list.totalResults });
   return { status: 200, body: list };
 });

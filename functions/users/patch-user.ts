@@ -4,7 +4,6 @@ import { patchUser } from '../../shared/service/users.js';
 
 /** PATCH /Users/{id} (both Entra dialects) */
 export const handler = scimHandler('patchUser', async (request, { log }) => {
-  log({ resourceType: 'User', resourceId: request.params.id });
   const user = await patchUser(
     request.params.id ?? '',
     request.body,

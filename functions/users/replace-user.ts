@@ -4,7 +4,6 @@ import { replaceUser } from '../../shared/service/users.js';
 
 /** PUT /Users/{id} */
 export const handler = scimHandler('replaceUser', async (request, { log }) => {
-  log({ resourceType: 'User', resourceId: request.params.id });
   const user = await replaceUser(
     request.params.id ?? '',
     request.body,

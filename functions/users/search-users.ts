@@ -10,6 +10,6 @@ export const handler = scimHandler('searchUsers', async (request, { log }) => {
     baseUrl: request.baseUrl,
     projection: parseProjection(search.attributes, search.excludedAttributes),
   });
-  log({ resourceType: 'User', filter: search.parameters.filter, totalResults: list.totalResults });
+  log({ filter: search.parameters.filter, totalResults: list.totalResults });
   return { status: 200, body: list };
 });

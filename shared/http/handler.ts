@@ -1,39 +1,38 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy, { type MiddlewareObj } from '@middy/core';
+import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { readAuthConfig } from '../config.js';
-import { SCIM_BASE_PATH } from '../routes.js';
-import { ScimError, ServiceUnavailableError } from '../scim/errors.js';
-import { newStoreStats, type StoreStats, withStoreStats } from '../store/client.js';
-import { type BearerVerifier, type Caller, createBearerVerifier } from './auth.js';
+import { routeOfOperation, SCIM_BASE_PATH } from '../routes.js';
+import { withStoreStats } from '../store/client.js';
 import { parseJsonBody } from './body.js';
-import { errorResponse, SCIM_CONTENT_TYPE } from './error-response.js';
+import { SCIM_CONTENT_TYPE } from './error-response.js';
 import { logger } from './logger.js';
-import { operationMetrics, recordRequest } from './metrics.js';
-import { filterLogFields } from './request-log.js';
+import { operationMetrics } from './metrics.js';
+import { bearerAuth } from './middleware/bearer-auth.js';
+import { errorMapper } from './middleware/error-mapper.js';
+import { requestLog } from './middleware/request-log.js';
+import { requestMetrics } from './middleware/request-metrics.js';
+import { requestScope, requestStateOf, type ScimInternal } from './middleware/request-scope.js';
+import { withinTimeBudget } from './middleware/time-budget.js';
 import type { LogFields, ScimRequest, ScimResponse } from './types.js';
 
 type Event = APIGatewayProxyEventV2;
 type Result = APIGatewayProxyStructuredResultV2;
 
-/** Per-request state shared by the middlewares (kept on middy's `internal`). */
-interface RequestState {
-  started: number;
-  stats: StoreStats;
-  caller?: Caller;
-  logFields: LogFields;
-}
-
-/** Lets a handler add ids to its request's log line. */
+/** What a handler may do besides answering. */
 export interface HandlerTools {
+  /** Adds ids to the request's log line. */
   log(fields: LogFields): void;
+  /**
+   * Counts failures inside a successful answer that are server errors all the same (a Bulk
+   * operation that failed with an internal error): they count in the 5xx metric and its alarm.
+   */
+  countServerErrors(count: number): void;
 }
 
 export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promise<ScimResponse>;
@@ -42,23 +41,14 @@ export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promi
 const exposeStoreStats = process.env.STORE_STATS_HEADERS === 'true';
 
 /**
- * How long before the function's timeout the handler gives up and answers 503 with Retry-After:
- * time enough to log and flush metrics, so that a slow DynamoDB never ends in a timed-out
- * function, which API Gateway answers with a bare 500. See `withinTimeBudget`.
- */
-const TIMEOUT_MARGIN_MS = 500;
-
-// Module scope: built once per cold start, never per request.
-let verifier: BearerVerifier | undefined;
-function bearerVerifier(): BearerVerifier {
-  verifier ??= createBearerVerifier(readAuthConfig());
-  return verifier;
-}
-
-/**
- * The middy chain every SCIM function uses: Lambda context for the logger and metrics flushing
- * (outermost) → request log, metrics and error mapping (so it sees every outcome) → header
- * normalizer → bearer auth → JSON body → the handler.
+ * The middy chain every SCIM function uses, one concern per middleware, sharing typed per-request
+ * state (`requestScope`, middy's `internal`): Lambda context for the logger and metrics flushing
+ * (outermost) → request state → log line → metrics → error mapping (innermost of the three, so
+ * that in middy's reverse `onError` order the others see the mapped status) → header normalizer
+ * → bearer auth → the handler within the time budget.
+ *
+ * `operation` names a route of `shared/routes.ts` (its resource type is logged from there);
+ * `test/unit/http/route-handlers.test.ts` checks every route's module declares its route's.
  *
  * @example
  * export const handler = scimHandler('getUser', async ({ params }) =>
@@ -66,24 +56,35 @@ function bearerVerifier(): BearerVerifier {
  */
 export function scimHandler(operation: string, fn: ScimHandlerFn) {
   const metrics = operationMetrics(operation);
-  return (
+  const route = routeOfOperation(operation);
+  const chain =
     // middy's own early timeout is off: `withinTimeBudget` does it per request (see there).
-    middy<Event, Result, Error, Context>({ timeoutEarlyInMillis: 0 })
+    middy<Event, Result, Error, Context, ScimInternal>({ timeoutEarlyInMillis: 0 })
       // Never the event: its headers hold the bearer token and its body the payload.
       .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
       .use(logMetrics(metrics))
-      .use(requestLog(operation, metrics))
+      .use(requestScope())
+      .use(
+        requestLog({
+          operation,
+          ...(route?.resourceType === undefined ? {} : { resourceType: route.resourceType }),
+        }),
+      )
+      .use(requestMetrics(metrics))
+      .use(errorMapper())
       .use(httpHeaderNormalizer())
       .use(bearerAuth())
       .handler(async (event, context) => {
-        const state = stateOf(event);
+        const state = requestStateOf(event);
         const request = toScimRequest(event);
+        const tools: HandlerTools = {
+          log: (fields) => Object.assign(state.logFields, fields),
+          countServerErrors: (count) => {
+            state.innerServerErrors += count;
+          },
+        };
         const response = await withinTimeBudget(context, (signal) =>
-          withStoreStats(
-            state.stats,
-            () => fn(request, { log: (fields) => Object.assign(state.logFields, fields) }),
-            signal,
-          ),
+          withStoreStats(state.stats, () => fn(request, tools), signal),
         );
         const result = toResult(response);
         if (exposeStoreStats) {
@@ -98,123 +99,8 @@ export function scimHandler(operation: string, fn: ScimHandlerFn) {
           });
         }
         return result;
-      })
-  );
-}
-
-/**
- * Runs `work` and answers 503 with Retry-After once the function has only `TIMEOUT_MARGIN_MS`
- * left. Answering does not stop `work`: its promise runs on after the response, and on Lambda a
- * sandbox frozen after the invocation resumes it during a later one, where it would write what
- * the client already gave up on. So `work` gets a signal that is aborted when the budget runs
- * out; the store refuses to start a DynamoDB call once it is (`withStoreStats`) and cancels the
- * one in flight.
- *
- * middy's `timeoutEarlyInMillis` answers the same way but aborts one AbortController shared by
- * every invocation in the process: where invocations run concurrently in one process (the local
- * server, the tests) one request's timeout would abort all the others.
- */
-async function withinTimeBudget<T>(
-  context: Context,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  // Outside Lambda (a bare test call) there is no deadline.
-  if (typeof context?.getRemainingTimeInMillis !== 'function') return work(controller.signal);
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = new ServiceUnavailableError(
-          'The request took too long; retry later.',
-          5,
-          503,
-        );
-        reject(error);
-        controller.abort(error);
-      },
-      Math.max(0, context.getRemainingTimeInMillis() - TIMEOUT_MARGIN_MS),
-    );
-  });
-  try {
-    return await Promise.race([work(controller.signal), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const STATE = Symbol('scimRequestState');
-function stateOf(event: Event): RequestState {
-  return (event as unknown as { [STATE]: RequestState })[STATE];
-}
-
-/**
- * One log line per request (ids and outcomes, never a token or a body) and its metrics. Handlers
- * add ids through `log`; a `filter` they report is reduced to what `filterLogFields` keeps.
- */
-function requestLog(operation: string, metrics: Metrics): MiddlewareObj<Event, Result> {
-  const finish = (event: Event, status: number, error?: unknown) => {
-    const state = stateOf(event);
-    const scim = error instanceof ScimError ? error : undefined;
-    const durationMs = Math.round((performance.now() - state.started) * 10) / 10;
-    const { filter, ...handlerFields } = state.logFields;
-    const fields = {
-      operation,
-      method: event.requestContext?.http?.method,
-      route: event.routeKey,
-      path: event.rawPath,
-      status,
-      scimType: scim?.scimType,
-      // logDetail: a detail that quotes the request (a filter's values) is logged by position.
-      errorDetail: status >= 400 ? (scim?.logDetail ?? 'internal error') : undefined,
-      durationMs,
-      dynamodbCalls: state.stats.calls,
-      dynamodbCapacityUnits: state.stats.capacityUnits,
-      dynamodbMs: Math.round(state.stats.millis * 10) / 10,
-      requestId: event.requestContext?.requestId,
-      callerKind: state.caller?.kind,
-      callerTokenId: state.caller?.tokenId,
-      ...handlerFields,
-      ...(typeof filter === 'string'
-        ? filterLogFields(
-            filter,
-            typeof handlerFields.totalResults === 'number' ? handlerFields.totalResults : undefined,
-          )
-        : {}),
-    };
-    recordRequest(metrics, status, durationMs);
-    if (status >= 500) {
-      logger.error('request failed', { ...fields, error: error as Error });
-    } else {
-      logger.info('request', fields);
-    }
-  };
-  return {
-    before: async (request) => {
-      const state: RequestState = {
-        started: performance.now(),
-        stats: newStoreStats(),
-        logFields: {},
-      };
-      (request.event as unknown as { [STATE]: RequestState })[STATE] = state;
-    },
-    after: async (request) => {
-      finish(request.event, request.response?.statusCode ?? 200);
-    },
-    onError: async (request) => {
-      const response = errorResponse(request.error);
-      request.response = response;
-      finish(request.event, response.statusCode ?? 500, request.error);
-    },
-  };
-}
-
-function bearerAuth(): MiddlewareObj<Event, Result> {
-  return {
-    before: async (request) => {
-      stateOf(request.event).caller = await bearerVerifier()(request.event.headers?.authorization);
-    },
-  };
+      });
+  return Object.assign(chain, { operation });
 }
 
 function toScimRequest(event: Event): ScimRequest {

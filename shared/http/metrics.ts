@@ -20,14 +20,25 @@ export function operationMetrics(operation: string): Metrics {
 
 /**
  * Records one answered request: its latency (whose SampleCount counts requests) and whether it
- * was a client or a server error (0 or 1, so that Average is the error rate).
+ * was a client or a server error (0 or 1, so that Average is the error rate). A request whose
+ * answer holds `innerServerErrors` (Bulk operations that failed with an internal error) counts as
+ * a server error although its own status is 200: the 5xx alarm must see those failures.
  */
-export function recordRequest(metrics: Metrics, status: number, durationMs: number): void {
+export function recordRequest(
+  metrics: Metrics,
+  status: number,
+  durationMs: number,
+  innerServerErrors = 0,
+): void {
   metrics.addMetric(telemetry.metrics.latency, MetricUnit.Milliseconds, durationMs);
   metrics.addMetric(
     telemetry.metrics.clientErrors,
     MetricUnit.Count,
     status >= 400 && status < 500 ? 1 : 0,
   );
-  metrics.addMetric(telemetry.metrics.serverErrors, MetricUnit.Count, status >= 500 ? 1 : 0);
+  metrics.addMetric(
+    telemetry.metrics.serverErrors,
+    MetricUnit.Count,
+    status >= 500 || innerServerErrors > 0 ? 1 : 0,
+  );
 }

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { logQueries } from '../../infra/log-queries.js';
 import { generateSigningKey, issueToken } from '../../infra/tokens.js';
 import { TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
 import { type Route, routes } from '../../shared/routes.js';
+import { documentClient } from '../../shared/store/client.js';
 import { TEST_TENANT } from '../support/environment.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -447,6 +448,63 @@ describe('request metrics (embedded metric format)', () => {
     });
     expect(emf!.Latency).toEqual(expect.any(Number));
     expect(emfLines()).toHaveLength(1);
+  });
+});
+
+describe('Bulk operations that fail with an internal error', () => {
+  const FAULT = 'loggingTestBulkFault';
+  afterEach(() => {
+    documentClient.middlewareStack.remove(FAULT);
+  });
+
+  it('count in the 5xx metric and the log line although the Bulk answer is 200', async () => {
+    // Prepare: every DynamoDB call fails with a plain Error (a bug, not an outage).
+    documentClient.middlewareStack.add(
+      () => async () => {
+        throw new Error('injected internal failure');
+      },
+      { step: 'initialize', name: FAULT },
+    );
+
+    // Act
+    const response = await service.request('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [
+        {
+          method: 'POST',
+          path: '/Users',
+          bulkId: 'u1',
+          data: { schemas: [USER], userName: `bulk.fault.${randomUUID()}@example.com` },
+        },
+      ],
+    });
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.body.Operations[0].status).toBe('500');
+    const bulkMetrics = emfLines().filter((line) => line.operation === 'bulk');
+    expect(bulkMetrics).toHaveLength(1);
+    expect(bulkMetrics[0]).toMatchObject({ ServerErrors: 1, ClientErrors: 0 });
+    expect(onlyRequestLine()).toMatchObject({
+      operation: 'bulk',
+      status: 200,
+      failed: 1,
+      innerServerErrors: 1,
+    });
+  });
+
+  it('leave the 5xx metric at 0 when every operation succeeds or fails with a 4xx', async () => {
+    // Act
+    const response = await service.request('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [{ method: 'DELETE', path: `/Users/${randomUUID()}` }],
+    });
+
+    // Assess
+    expect(response.body.Operations[0].status).toBe('404');
+    const bulkMetrics = emfLines().filter((line) => line.operation === 'bulk');
+    expect(bulkMetrics[0]).toMatchObject({ ServerErrors: 0 });
+    expect(onlyRequestLine().innerServerErrors).toBeUndefined();
   });
 });
 

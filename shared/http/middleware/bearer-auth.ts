@@ -1,0 +1,19 @@
+import { readAuthConfig } from '../../config.js';
+import { type BearerVerifier, createBearerVerifier } from '../auth.js';
+import type { ScimMiddleware } from './request-scope.js';
+
+// Module scope: built once per cold start, never per request.
+let verifier: BearerVerifier | undefined;
+function bearerVerifier(): BearerVerifier {
+  verifier ??= createBearerVerifier(readAuthConfig());
+  return verifier;
+}
+
+/** Refuses a request without a valid bearer token (401); keeps the caller for the log line. */
+export function bearerAuth(): ScimMiddleware {
+  return {
+    before: async (request) => {
+      request.internal.scim.caller = await bearerVerifier()(request.event.headers?.authorization);
+    },
+  };
+}
