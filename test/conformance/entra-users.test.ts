@@ -2,9 +2,9 @@
  * Replays every user request of the Entra corpus (`../shared/entra/entra-request-samples.json`)
  * over HTTP against DynamoDB Local, then reads the result back to check its effect.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/service.js';
-import { absenceNote, readSharedJson } from '../support/shared-folder.js';
+import { describeWithShared, readSharedJson } from '../support/shared-folder.js';
 
 interface Sample {
   id: string;
@@ -148,75 +148,69 @@ async function clearUserName(body: unknown): Promise<void> {
   for (const user of found.body.Resources) await service.request('DELETE', `/Users/${user.id}`);
 }
 
-describe.skipIf(!corpus)(
-  `Entra corpus, user requests (${corpus ? 'present' : absenceNote(CORPUS)})`,
-  () => {
-    beforeAll(async () => {
-      service = await startTestService();
-      // The lookups of the corpus expect these users to exist.
-      await seedUser({ userName: 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee' });
-      await seedUser({ externalId: 'jyoung' });
-      await seedUser({ externalId: 'johnwong' });
-      await seedUser({ emails: [{ type: 'work', value: 'user@contoso.com' }] });
-      await seedUser({ phoneNumbers: [{ type: 'mobile', value: '+1 425 555 0100' }] });
-    });
-    afterAll(() => service?.close());
+describeWithShared(CORPUS, 'Entra corpus, user requests', () => {
+  beforeAll(async () => {
+    service = await startTestService();
+    // The lookups of the corpus expect these users to exist.
+    await seedUser({ userName: 'Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee' });
+    await seedUser({ externalId: 'jyoung' });
+    await seedUser({ externalId: 'johnwong' });
+    await seedUser({ emails: [{ type: 'work', value: 'user@contoso.com' }] });
+    await seedUser({ phoneNumbers: [{ type: 'mobile', value: '+1 425 555 0100' }] });
+  });
+  afterAll(() => service?.close());
 
-    it('has user samples to replay', () => {
-      expect(userSamples.length).toBeGreaterThan(20);
-    });
+  it('has user samples to replay', () => {
+    expect(userSamples.length).toBeGreaterThan(20);
+  });
 
-    it.each(userSamples.map((sample) => [sample.id, sample] as const))(
-      '%s',
-      async (_id, sample) => {
-        // Prepare: requests addressed to a user id act on a fresh user, except the one about a missing id.
-        let target: Json | undefined;
-        let path = sample.path;
-        const byId = /^\/Users\/[^/]+$/.test(sample.path);
-        if (byId && sample.expect.status !== 404) {
-          target = await seedUser();
-          path = `/Users/${target.id}`;
-        }
-        let query = queryOf(sample);
-        if (sample.id === 'manager-reference-check') {
-          target = await seedUser({
-            [ENTERPRISE]: { manager: '2819c223-7f76-453a-919d-413861904646' },
-          });
-          query = `?${new URLSearchParams({
-            filter: `id eq ${target.id} and manager eq 2819c223-7f76-453a-919d-413861904646`,
-            attributes: 'id',
-          })}`;
-        }
-        if (sample.method === 'POST') await clearUserName(sample.body);
+  it.each(userSamples.map((sample) => [sample.id, sample] as const))('%s', async (_id, sample) => {
+    // Prepare: requests addressed to a user id act on a fresh user, except the one about a missing id.
+    let target: Json | undefined;
+    let path = sample.path;
+    const byId = /^\/Users\/[^/]+$/.test(sample.path);
+    if (byId && sample.expect.status !== 404) {
+      target = await seedUser();
+      path = `/Users/${target.id}`;
+    }
+    let query = queryOf(sample);
+    if (sample.id === 'manager-reference-check') {
+      target = await seedUser({
+        [ENTERPRISE]: { manager: '2819c223-7f76-453a-919d-413861904646' },
+      });
+      query = `?${new URLSearchParams({
+        filter: `id eq ${target.id} and manager eq 2819c223-7f76-453a-919d-413861904646`,
+        attributes: 'id',
+      })}`;
+    }
+    if (sample.method === 'POST') await clearUserName(sample.body);
 
-        // Act
-        const response = await service.request(
-          sample.method,
-          `${path}${query}`,
-          sample.body ?? undefined,
-        );
-
-        // Assess
-        expect(statuses(sample), `${sample.id}: ${response.text}`).toContain(response.status);
-        if (sample.expect.totalResults !== undefined) {
-          expect(response.body.totalResults).toBe(sample.expect.totalResults);
-        }
-        const body = documentedBody(sample);
-        if (body) expect(response.body).toMatchObject(body);
-        if (sample.id === 'manager-reference-check') {
-          expect(response.body.totalResults).toBe(1);
-          expect(Object.keys(response.body.Resources[0]).sort()).toEqual(['id', 'schemas']);
-        }
-        const effect = effects[sample.id];
-        if (sample.method === 'DELETE') {
-          expect((await service.request('GET', path)).status).toBe(404);
-        } else if (effect) {
-          const id = sample.method === 'POST' ? response.body.id : target?.id;
-          const read = await service.request('GET', `/Users/${id}`);
-          expect(read.status).toBe(200);
-          effect(read.body);
-        }
-      },
+    // Act
+    const response = await service.request(
+      sample.method,
+      `${path}${query}`,
+      sample.body ?? undefined,
     );
-  },
-);
+
+    // Assess
+    expect(statuses(sample), `${sample.id}: ${response.text}`).toContain(response.status);
+    if (sample.expect.totalResults !== undefined) {
+      expect(response.body.totalResults).toBe(sample.expect.totalResults);
+    }
+    const body = documentedBody(sample);
+    if (body) expect(response.body).toMatchObject(body);
+    if (sample.id === 'manager-reference-check') {
+      expect(response.body.totalResults).toBe(1);
+      expect(Object.keys(response.body.Resources[0]).sort()).toEqual(['id', 'schemas']);
+    }
+    const effect = effects[sample.id];
+    if (sample.method === 'DELETE') {
+      expect((await service.request('GET', path)).status).toBe(404);
+    } else if (effect) {
+      const id = sample.method === 'POST' ? response.body.id : target?.id;
+      const read = await service.request('GET', `/Users/${id}`);
+      expect(read.status).toBe(200);
+      effect(read.body);
+    }
+  });
+});

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startTestService, type TestService } from '../support/service.js';
-import { absenceNote, sharedFile } from '../support/shared-folder.js';
+import { describeWithShared, sharedFile } from '../support/shared-folder.js';
 import { ALL_FOLDERS, PEER_COLLECTION, runPeerSuite } from './peer-suite.js';
 
 const collectionPath = sharedFile(PEER_COLLECTION);
@@ -8,28 +8,25 @@ const collectionPath = sharedFile(PEER_COLLECTION);
 /** Every folder of the collection: discovery, users, groups, complex attributes and garbage. */
 const FOLDERS = ALL_FOLDERS;
 
-describe.skipIf(!collectionPath)(
-  `Microsoft's SCIM Postman collection with newman (${collectionPath ? 'present' : absenceNote(PEER_COLLECTION)})`,
-  () => {
-    let service: TestService;
-    beforeAll(async () => {
-      service = await startTestService();
+describeWithShared(PEER_COLLECTION, "Microsoft's SCIM Postman collection with newman", () => {
+  let service: TestService;
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service?.close());
+
+  it('passes every assertion of every folder apart from documented deviations', async () => {
+    const result = await runPeerSuite({
+      url: service.url,
+      token: service.token,
+      collectionPath: collectionPath as string,
+      folders: FOLDERS,
+      reportPath: 'newman-report.json',
+      quiet: true,
     });
-    afterAll(() => service?.close());
 
-    it('passes every assertion of every folder apart from documented deviations', async () => {
-      const result = await runPeerSuite({
-        url: service.url,
-        token: service.token,
-        collectionPath: collectionPath as string,
-        folders: FOLDERS,
-        reportPath: 'newman-report.json',
-        quiet: true,
-      });
-
-      expect(result.requests).toBeGreaterThan(30);
-      expect(result.assertions).toBeGreaterThan(30);
-      expect(result.unexpected).toEqual([]);
-    }, 120_000);
-  },
-);
+    expect(result.requests).toBeGreaterThan(30);
+    expect(result.assertions).toBeGreaterThan(30);
+    expect(result.unexpected).toEqual([]);
+  }, 120_000);
+});

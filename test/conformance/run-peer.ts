@@ -31,8 +31,10 @@ const { values } = parseArgs({
 
 const collectionPath = sharedFile(PEER_COLLECTION);
 if (!collectionPath) {
-  console.error(absenceNote(PEER_COLLECTION));
-  process.exit(0);
+  // Under CI=true nothing may skip silently.
+  const ci = process.env.CI === 'true' || process.env.CI === '1';
+  console.error(ci ? `CI=true: ${absenceNote(PEER_COLLECTION)}` : absenceNote(PEER_COLLECTION));
+  process.exit(ci ? 1 : 0);
 }
 if (!values.url || !values.token) {
   console.error('usage: npm run peer -- --url <Tenant URL> --token <Secret Token> [--folder NAME]');

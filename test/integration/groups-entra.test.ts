@@ -5,10 +5,10 @@
  * corpus is absent.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { documentClient } from '../../shared/store/client.js';
 import { startTestService, type TestService } from '../support/service.js';
-import { absenceNote, readSharedJson } from '../support/shared-folder.js';
+import { describeWithShared, readSharedJson } from '../support/shared-folder.js';
 
 interface Sample {
   id: string;
@@ -101,108 +101,98 @@ function queryOf(sample: Sample, swap: (text: string) => string = (text) => text
   return `?${new URLSearchParams(entries).toString()}`;
 }
 
-describe.skipIf(!corpus)(
-  `Entra corpus, group requests (${corpus ? 'present' : absenceNote(CORPUS)})`,
-  () => {
-    beforeAll(async () => {
-      service = await startTestService();
-    });
-    afterAll(() => service?.close());
+describeWithShared(CORPUS, 'Entra corpus, group requests', () => {
+  beforeAll(async () => {
+    service = await startTestService();
+  });
+  afterAll(() => service?.close());
 
-    it('has group samples to replay', () => {
-      expect(groupSamples.length).toBeGreaterThanOrEqual(10);
-    });
+  it('has group samples to replay', () => {
+    expect(groupSamples.length).toBeGreaterThanOrEqual(10);
+  });
 
-    it.each(groupSamples.map((sample) => [sample.id, sample] as const))(
-      '%s',
-      async (_id, sample) => {
-        // Prepare: a group with a bystander member; every member id the sample names becomes a
-        // real user, a member already when the sample removes it. The corpus ids are Entra's
-        // examples, so they are swapped for ours in the request text.
-        const bystander = await createUser();
-        const named = namedMembers(sample);
-        const swaps = new Map<string, string>();
-        for (const { id } of named) swaps.set(id, await createUser());
-        const initial = [
-          bystander,
-          ...named.filter((m) => m.removed).map((m) => swaps.get(m.id) as string),
-        ];
-        const lookupName = 'displayName';
-        if (sample.method === 'POST' || /displayName eq "displayName"/.test(queryOf(sample))) {
-          await clearDisplayName(lookupName);
-        }
-        const target = await createGroup(
-          /displayName eq "displayName"/.test(queryOf(sample))
-            ? lookupName
-            : `entra-${sample.id}-${counter}`,
-          initial,
-        );
-        swaps.set('<groupId>', target.id);
-        swaps.set('<userId>', bystander);
-        const swap = (text: string) => {
-          let result = text;
-          for (const [from, to] of swaps) result = result.split(from).join(to);
-          return result;
-        };
-        const path = /^\/Groups\/[^/]+$/.test(sample.path) ? `/Groups/${target.id}` : sample.path;
-        const body = sample.body ? JSON.parse(swap(JSON.stringify(sample.body))) : undefined;
-
-        // Act
-        const response = await service.request(
-          sample.method,
-          `${path}${queryOf(sample, swap)}`,
-          body,
-        );
-
-        // Assess
-        expect(response.status, `${sample.id}: ${response.text}`).toBe(sample.expect.status);
-        const expected = sample.expect;
-        if (expected.totalResults !== undefined) {
-          expect(response.body.totalResults).toBe(expected.totalResults);
-        }
-        if (expected.noMembers) expect(response.body.members).toBeUndefined();
-        if (expected.noMembersInResources) {
-          expect(response.body.Resources.length).toBeGreaterThan(0);
-          for (const resource of response.body.Resources) expect(resource.members).toBeUndefined();
-        }
-        for (const key of expected.mustContain ?? []) expect(response.body).toHaveProperty(key);
-
-        if (sample.method === 'DELETE') {
-          expect((await service.request('GET', path)).status).toBe(404);
-          const { Items = [] } = await documentClient.send(
-            new QueryCommand({
-              TableName: service.tableName,
-              KeyConditionExpression: 'pk = :pk',
-              ExpressionAttributeValues: { ':pk': `GROUP#${target.id}` },
-              ConsistentRead: true,
-            }),
-          );
-          expect(Items).toEqual([]);
-        } else if (sample.method === 'POST') {
-          const read = await service.request('GET', `/Groups/${response.body.id}`);
-          expect(read.body).toMatchObject({
-            displayName: sample.body?.displayName,
-            schemas: [GROUP],
-          });
-          expect(read.body.externalId).toBe(sample.body?.externalId);
-        } else if (sample.method === 'PATCH') {
-          const expectedMembers = new Set([bystander]);
-          for (const { id, removed } of named) {
-            const ours = swaps.get(id) as string;
-            if (removed) expectedMembers.delete(ours);
-            else expectedMembers.add(ours);
-          }
-          expect(await memberIds(target.id)).toEqual([...expectedMembers].sort());
-          const rename = sample.body?.Operations?.find((op) => op.path === 'displayName');
-          if (rename) {
-            const read = await service.request('GET', `${path}?excludedAttributes=members`);
-            expect(read.body.displayName).toBe(rename.value);
-          }
-        } else if (sample.id === 'group-membership-check') {
-          expect(response.body.totalResults).toBe(1);
-          expect(response.body.Resources[0]).toEqual({ schemas: [GROUP], id: target.id });
-        }
-      },
+  it.each(groupSamples.map((sample) => [sample.id, sample] as const))('%s', async (_id, sample) => {
+    // Prepare: a group with a bystander member; every member id the sample names becomes a
+    // real user, a member already when the sample removes it. The corpus ids are Entra's
+    // examples, so they are swapped for ours in the request text.
+    const bystander = await createUser();
+    const named = namedMembers(sample);
+    const swaps = new Map<string, string>();
+    for (const { id } of named) swaps.set(id, await createUser());
+    const initial = [
+      bystander,
+      ...named.filter((m) => m.removed).map((m) => swaps.get(m.id) as string),
+    ];
+    const lookupName = 'displayName';
+    if (sample.method === 'POST' || /displayName eq "displayName"/.test(queryOf(sample))) {
+      await clearDisplayName(lookupName);
+    }
+    const target = await createGroup(
+      /displayName eq "displayName"/.test(queryOf(sample))
+        ? lookupName
+        : `entra-${sample.id}-${counter}`,
+      initial,
     );
-  },
-);
+    swaps.set('<groupId>', target.id);
+    swaps.set('<userId>', bystander);
+    const swap = (text: string) => {
+      let result = text;
+      for (const [from, to] of swaps) result = result.split(from).join(to);
+      return result;
+    };
+    const path = /^\/Groups\/[^/]+$/.test(sample.path) ? `/Groups/${target.id}` : sample.path;
+    const body = sample.body ? JSON.parse(swap(JSON.stringify(sample.body))) : undefined;
+
+    // Act
+    const response = await service.request(sample.method, `${path}${queryOf(sample, swap)}`, body);
+
+    // Assess
+    expect(response.status, `${sample.id}: ${response.text}`).toBe(sample.expect.status);
+    const expected = sample.expect;
+    if (expected.totalResults !== undefined) {
+      expect(response.body.totalResults).toBe(expected.totalResults);
+    }
+    if (expected.noMembers) expect(response.body.members).toBeUndefined();
+    if (expected.noMembersInResources) {
+      expect(response.body.Resources.length).toBeGreaterThan(0);
+      for (const resource of response.body.Resources) expect(resource.members).toBeUndefined();
+    }
+    for (const key of expected.mustContain ?? []) expect(response.body).toHaveProperty(key);
+
+    if (sample.method === 'DELETE') {
+      expect((await service.request('GET', path)).status).toBe(404);
+      const { Items = [] } = await documentClient.send(
+        new QueryCommand({
+          TableName: service.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': `GROUP#${target.id}` },
+          ConsistentRead: true,
+        }),
+      );
+      expect(Items).toEqual([]);
+    } else if (sample.method === 'POST') {
+      const read = await service.request('GET', `/Groups/${response.body.id}`);
+      expect(read.body).toMatchObject({
+        displayName: sample.body?.displayName,
+        schemas: [GROUP],
+      });
+      expect(read.body.externalId).toBe(sample.body?.externalId);
+    } else if (sample.method === 'PATCH') {
+      const expectedMembers = new Set([bystander]);
+      for (const { id, removed } of named) {
+        const ours = swaps.get(id) as string;
+        if (removed) expectedMembers.delete(ours);
+        else expectedMembers.add(ours);
+      }
+      expect(await memberIds(target.id)).toEqual([...expectedMembers].sort());
+      const rename = sample.body?.Operations?.find((op) => op.path === 'displayName');
+      if (rename) {
+        const read = await service.request('GET', `${path}?excludedAttributes=members`);
+        expect(read.body.displayName).toBe(rename.value);
+      }
+    } else if (sample.id === 'group-membership-check') {
+      expect(response.body.totalResults).toBe(1);
+      expect(response.body.Resources[0]).toEqual({ schemas: [GROUP], id: target.id });
+    }
+  });
+});

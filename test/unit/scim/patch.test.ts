@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { limits } from '../../../shared/config.js';
 import { applyPatch, PATCH_OP_URN } from '../../../shared/scim/patch.js';
 import type { ScimResource } from '../../../shared/scim/schemas/types.js';
+import { describeWithShared, readSharedJson } from '../../support/shared-folder.js';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const GROUPTALK = 'urn:ietf:params:scim:schemas:extension:grouptalk:2.0:User';
@@ -819,31 +818,21 @@ interface Sample {
   readonly body?: unknown;
 }
 
-const corpusPath = fileURLToPath(
-  new URL('../../../../shared/entra/entra-request-samples.json', import.meta.url),
+const CORPUS = 'entra/entra-request-samples.json';
+const samples: Sample[] = (readSharedJson<{ samples: Sample[] }>(CORPUS)?.samples ?? []).filter(
+  (sample) => sample.method === 'PATCH',
 );
-const corpusFound = existsSync(corpusPath);
-const samples: Sample[] = corpusFound
-  ? (JSON.parse(readFileSync(corpusPath, 'utf8')) as { samples: Sample[] }).samples.filter(
-      (sample) => sample.method === 'PATCH',
-    )
-  : [];
 
-describe.skipIf(!corpusFound)(
-  `every PATCH body of the Entra corpus${corpusFound ? '' : ' (skipped: ../shared/entra/entra-request-samples.json not found)'}`,
-  () => {
-    it.each(samples.map((sample) => [sample.id, sample] as const))('accepts %s', (_, sample) => {
-      // Prepare
-      const type = sample.path.startsWith('/Groups') ? 'Group' : 'User';
-      const resource = type === 'User' ? storedUser() : storedGroup();
+describeWithShared(CORPUS, 'every PATCH body of the Entra corpus', () => {
+  it.each(samples.map((sample) => [sample.id, sample] as const))('accepts %s', (_, sample) => {
+    // Prepare
+    const type = sample.path.startsWith('/Groups') ? 'Group' : 'User';
+    const resource = type === 'User' ? storedUser() : storedGroup();
 
-      // Act
-      const result = applyPatch(resource, sample.body, type);
+    // Act
+    const result = applyPatch(resource, sample.body, type);
 
-      // Assess: something happened, to the resource or to the membership.
-      expect(result.changed || result.members.length > 0 || sample.id.includes('restore')).toBe(
-        true,
-      );
-    });
-  },
-);
+    // Assess: something happened, to the resource or to the membership.
+    expect(result.changed || result.members.length > 0 || sample.id.includes('restore')).toBe(true);
+  });
+});
