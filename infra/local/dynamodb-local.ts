@@ -19,6 +19,7 @@ import {
   ResourceInUseException,
   ResourceNotFoundException,
   type TableDescription,
+  UpdateTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput } from '../../shared/store/table-design.js';
 
@@ -255,6 +256,16 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
       const active =
         table?.TableStatus === 'ACTIVE' &&
         (table.GlobalSecondaryIndexes ?? []).every((index) => index.IndexStatus === 'ACTIVE');
+      if (table && active && !table.StreamSpecification?.StreamEnabled) {
+        // Created before the table had a stream (an older `npm start`): the change feed needs one.
+        await client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            StreamSpecification: createTableInput(tableName).StreamSpecification,
+          }),
+        );
+        continue;
+      }
       if (table && active) return assertSameDesign(table, tableName);
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE`);
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -184,4 +184,26 @@ export const keys = {
   decodeMemberId(sk: string): string {
     return sk.slice('MEMBER#'.length);
   },
+
+  /**
+   * What an item's key names, for readers of the table's stream: a user or group, a membership,
+   * or `undefined` for everything else (guards, counters, cleanup markers, and whatever kinds of
+   * item are added later), so a new internal item never leaks out as a change.
+   * @example keys.decodeItem('GROUP#g1', 'MEMBER#u1') // { kind: 'membership', groupId: 'g1', userId: 'u1' }
+   */
+  decodeItem(pk: string, sk: string): DecodedItemKey | undefined {
+    const type = pk.startsWith('USER#') ? 'User' : pk.startsWith('GROUP#') ? 'Group' : undefined;
+    if (type === undefined) return undefined;
+    const id = pk.slice(pk.indexOf('#') + 1);
+    if (sk === RESOURCE_SK) return { kind: 'resource', type, id };
+    if (type === 'Group' && sk.startsWith('MEMBER#')) {
+      return { kind: 'membership', groupId: id, userId: sk.slice('MEMBER#'.length) };
+    }
+    return undefined;
+  },
 } as const;
+
+/** See `keys.decodeItem`. */
+export type DecodedItemKey =
+  | { readonly kind: 'resource'; readonly type: ResourceTypeName; readonly id: string }
+  | { readonly kind: 'membership'; readonly groupId: string; readonly userId: string };

@@ -29,6 +29,11 @@ export interface IndexDesign {
 export const tableDesign = {
   partitionKey: 'pk',
   sortKey: 'sk',
+  /**
+   * The table's stream, read by the change feed (`shared/events`): both images, so a change's
+   * attributes and a deleted resource's last state are in the record.
+   */
+  streamViewType: 'NEW_AND_OLD_IMAGES',
   indexes: {
     /** Every resource of one type, ordered by its lower-cased name then id: lists and filters. */
     byType: { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
@@ -49,6 +54,7 @@ export const tableDesign = {
 } as const satisfies {
   partitionKey: string;
   sortKey: string;
+  streamViewType: 'NEW_AND_OLD_IMAGES';
   indexes: Record<string, IndexDesign>;
 };
 
@@ -70,6 +76,7 @@ export function createTableInput(tableName: string) {
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST' as const,
+    StreamSpecification: { StreamEnabled: true, StreamViewType: tableDesign.streamViewType },
     AttributeDefinitions: keyAttributes().map((name) => ({
       AttributeName: name,
       AttributeType: 'S' as const,
