@@ -46,6 +46,12 @@ export interface LocalFeedOptions {
 export interface LocalFeed {
   /** Resolves once every record written before the call is published. */
   drain(): Promise<void>;
+  /**
+   * Stops reading until `resume()` (resolves once the pass in progress ended), like a consumer
+   * that fell behind: the stream keeps the records, read afterwards in full batches.
+   */
+  pause(): Promise<void>;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -175,11 +181,19 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
   };
 
   let stopped = false;
+  let paused: { promise: Promise<void>; release: () => void } | undefined;
+  let passEnded: Promise<void> = Promise.resolve();
   let waiters: { after: number; resolve: () => void }[] = [];
   let passes = 0;
   let wake: (() => void) | undefined;
   const loop = (async () => {
     while (!stopped) {
+      if (paused) await paused.promise;
+      if (stopped) break;
+      let endPass = () => {};
+      passEnded = new Promise<void>((resolve) => {
+        endPass = resolve;
+      });
       const started = ++passes;
       // -1: the pass failed; it proves nothing about what is published, and is retried.
       let count = -1;
@@ -188,6 +202,7 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
       } catch (error) {
         onError(error);
       }
+      endPass();
       if (count === 0) {
         const ready = waiters.filter((waiter) => waiter.after < started);
         waiters = waiters.filter((waiter) => waiter.after >= started);
@@ -212,8 +227,24 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
         waiters.push({ after: passes, resolve });
         wake?.();
       }),
+    async pause() {
+      if (!paused) {
+        let release = () => {};
+        const promise = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        paused = { promise, release };
+      }
+      await passEnded;
+    },
+    resume() {
+      const gate = paused;
+      paused = undefined;
+      gate?.release();
+    },
     async stop() {
       stopped = true;
+      paused?.release();
       wake?.();
       await loop;
       for (const waiter of waiters) waiter.resolve();

@@ -53,8 +53,21 @@ const server = await startLocalServer({ port, host: '127.0.0.1' }).catch(async (
   throw error;
 });
 
+// The change feed: the stream publisher, writing each event as one JSON line to a file.
+const EVENTS_FILE = join(LOCAL_DIR, 'events.jsonl');
+const { fileSink, startLocalFeed } = await import('./event-feed.js');
+const feed = await startLocalFeed({
+  endpoint,
+  tableName: TABLE_NAME,
+  tenant: TENANT,
+  baseUrl: server.url,
+  sink: fileSink(EVENTS_FILE),
+  checkpointFile: join(LOCAL_DIR, 'events.checkpoint.json'),
+});
+
 console.log(`Tenant URL: ${server.url}`);
 console.log(`Secret Token: ${token}`);
+console.log(`Events: ${EVENTS_FILE}`);
 
 // In AWS an EventBridge schedule runs the membership sweeper; locally it runs every minute.
 const SWEEP_INTERVAL_MS = 60_000;
@@ -70,6 +83,7 @@ const shutdown = async () => {
   stopping = true;
   clearInterval(sweeper);
   await server.close();
+  await feed.stop();
   await dynamodb?.stop();
   process.exit(0);
 };

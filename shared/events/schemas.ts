@@ -1,6 +1,7 @@
 /**
  * The JSON Schema (draft 2020-12) of each event type, written to `shared/events/schemas/` by
- * `npx tsx shared/events/schemas.ts` (a test keeps the files equal to this). Consumers validate
+ * `npx tsx shared/events/schemas.ts && npx biome format --write shared/events/schemas` (a test
+ * keeps the files equal to this). Consumers validate
  * against the files; `dataschema` in every event names its schema's `$id`.
  */
 import { writeFile } from 'node:fs/promises';
