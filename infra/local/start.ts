@@ -53,8 +53,9 @@ const server = await startLocalServer({ port, host: '127.0.0.1' }).catch(async (
   throw error;
 });
 
-// The change feed: the stream publisher, writing each event as one JSON line to a file.
-const EVENTS_FILE = join(LOCAL_DIR, 'events.jsonl');
+// The change feed: the stream publisher, writing each event as one JSON line to a file
+// (`EVENTS_FILE` elsewhere), its stream position kept beside it.
+const EVENTS_FILE = process.env.EVENTS_FILE ?? join(LOCAL_DIR, 'events.jsonl');
 const { fileSink, startLocalFeed } = await import('./event-feed.js');
 const feed = await startLocalFeed({
   endpoint,
@@ -62,7 +63,7 @@ const feed = await startLocalFeed({
   tenant: TENANT,
   baseUrl: server.url,
   sink: fileSink(EVENTS_FILE),
-  checkpointFile: join(LOCAL_DIR, 'events.checkpoint.json'),
+  checkpointFile: `${EVENTS_FILE}.checkpoint.json`,
 });
 
 console.log(`Tenant URL: ${server.url}`);
