@@ -24,6 +24,7 @@ const RESOURCE_SK = '#RESOURCE';
 /** Between name and id in the byType sort key: below every printable character. */
 const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
+const AUDIT_PK = 'AUDIT';
 
 /**
  * Client values (names, ids, e-mails) longer than this many UTF-16 units never become part of a
@@ -172,6 +173,21 @@ export const keys = {
   /** Whether a sort key of the registry partition names a credential (not the policy). */
   isCredentialSort(sk: string): boolean {
     return sk.startsWith('CREDENTIAL#');
+  },
+
+  /**
+   * An action taken on the integration page (who, what, when): one partition, sorted by time.
+   * @example keys.auditEntry('2026-11-29T05:00:00.000Z', 'x1') // { pk: 'AUDIT', sk: '2026-11-29T05:00:00.000Z#x1' }
+   */
+  auditEntry(at: string, id: string): ItemKey {
+    return { pk: AUDIT_PK, sk: `${at}#${id}` };
+  },
+
+  auditPartition: AUDIT_PK,
+
+  /** The key that seals the integration page's cookies where none is configured. */
+  adminSessionKey(): ItemKey {
+    return { pk: 'SETTING#adminSessionKey', sk: '#SETTING' };
   },
 
   /** Reads the id back from a resource or membership key. */

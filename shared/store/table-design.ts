@@ -14,6 +14,8 @@
  * | cleanup marker  | `CLEANUP#<type>`| `USER#<id>` / `GROUP#<id>` | none: read by the membership sweeper    |
  * | credential      | `CREDENTIALS`   | `CREDENTIAL#<id>` | none: the registry (`shared/credentials`), read whole |
  * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
+ * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
+ * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects

@@ -1,6 +1,7 @@
 import { ScimError } from '../../scim/errors.js';
 import { logger } from '../logger.js';
 import { filterLogFields } from '../request-log.js';
+import { publishRequestRecord } from '../request-records.js';
 import type { LogFields } from '../types.js';
 import { durationOf, type ScimMiddleware } from './request-scope.js';
 
@@ -57,6 +58,7 @@ export function requestLog(route: RouteLogFields): ScimMiddleware {
     } else {
       logger.info('request', fields);
     }
+    publishRequestRecord(fields);
   };
   return {
     after: async (request) => write(request),

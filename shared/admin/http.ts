@@ -1,0 +1,292 @@
+/**
+ * The integration page's request chain (its own, since it is not SCIM): cookies and the session
+ * read once, CSRF and origin checks on state-changing calls, security headers on every answer,
+ * errors mapped in one place (JSON for the API, an HTML page for the browser's own navigations)
+ * and one log line per request.
+ */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
+import { logger } from '../http/logger.js';
+import { adminSessionKey } from '../store/admin-items.js';
+import { type AdminConfig, adminConfig } from './config.js';
+import { isLoopback } from './oidc.js';
+import { errorPage } from './page.js';
+import { type AdminSession, csrfMatches, openSession } from './session.js';
+
+/** What an admin handler sees of the request. */
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  /** The parsed JSON body of a POST (an empty object when there is none). */
+  readonly body: Record<string, unknown>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly cookies: ReadonlyMap<string, string>;
+  /** `https://host` as the browser sees it. */
+  readonly origin: string;
+  readonly config: AdminConfig;
+  readonly sessionKey: Uint8Array;
+  /** Set for routes that require a session. */
+  readonly session?: AdminSession;
+  /** Cookie names and attributes fit for this origin (see `cookieRules`). */
+  readonly cookieRules: CookieRules;
+}
+
+export interface AdminResponse {
+  readonly status: number;
+  /** A JSON body… */
+  readonly json?: unknown;
+  /** …or an HTML page, a script or a stylesheet, with its content type. */
+  readonly text?: string;
+  readonly contentType?: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  /** `Set-Cookie` values. */
+  readonly cookies?: readonly string[];
+}
+
+/**
+ * `public`: anyone (sign-in, callback, assets). `session`: a signed-in administrator (reads).
+ * `change`: a signed-in administrator whose call carries the session's CSRF token and, when the
+ * browser names one, this origin (every state-changing call).
+ */
+export type Access = 'public' | 'session' | 'change';
+
+/** A browser navigation (answers HTML, redirects to sign-in) or a JSON API call. */
+export type Kind = 'page' | 'api';
+
+/** Thrown by admin handlers: a status and a message fit to show. */
+export class AdminError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AdminError';
+  }
+}
+
+export interface CookieRules {
+  readonly session: string;
+  readonly signIn: string;
+  /** `; Secure` except over plain http on a loopback address (`npm start`). */
+  readonly attributes: string;
+}
+
+/**
+ * Cookie names and attributes: `__Host-` names (Secure, whole host, no Domain) over https; plain
+ * names without Secure only on a loopback address over http. SameSite=Lax: the callback arrives
+ * as a top-level navigation from Entra, which must carry the sign-in cookie; CSRF tokens guard
+ * every state-changing call regardless.
+ */
+export function cookieRules(origin: string): CookieRules {
+  const url = new URL(origin);
+  const insecure = url.protocol === 'http:' && isLoopback(url.hostname);
+  const prefix = insecure ? '' : '__Host-';
+  return {
+    session: `${prefix}grouptalk-admin`,
+    signIn: `${prefix}grouptalk-admin-sign-in`,
+    attributes: `Path=/; HttpOnly; SameSite=Lax${insecure ? '' : '; Secure'}`,
+  };
+}
+
+/** A `Set-Cookie` value; `maxAgeSeconds` 0 deletes the cookie. */
+export function setCookie(
+  rules: CookieRules,
+  name: string,
+  value: string,
+  maxAgeSeconds: number,
+): string {
+  return `${name}=${value}; ${rules.attributes}; Max-Age=${Math.max(0, Math.floor(maxAgeSeconds))}`;
+}
+
+/** What every answer carries: no framing, no sniffing, no referrer, scripts from here only. */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cache-control': 'no-store',
+};
+
+export type AdminHandlerFn = (request: AdminRequest) => Promise<AdminResponse>;
+
+let sealingKey: Promise<Uint8Array> | undefined;
+function sessionKey(config: AdminConfig): Promise<Uint8Array> {
+  if (config.sessionKey) return Promise.resolve(config.sessionKey);
+  sealingKey ??= adminSessionKey();
+  sealingKey.catch(() => {
+    sealingKey = undefined;
+  });
+  return sealingKey;
+}
+
+/**
+ * Wraps an admin handler in the page's chain.
+ *
+ * @example
+ * export const handler = adminHandler('listAudit', { access: 'session', kind: 'api' },
+ *   async () => json(200, { actions: await listAdminActions() }));
+ */
+export function adminHandler(
+  operation: string,
+  options: { access: Access; kind: Kind },
+  fn: AdminHandlerFn,
+) {
+  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+    .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
+    .handler(async (event) => {
+      const started = performance.now();
+      let session: AdminSession | undefined;
+      let response: AdminResponse;
+      let failure: unknown;
+      try {
+        const request = await toRequest(event);
+        const checked = await authorize(request, options);
+        session = checked.session;
+        response = await fn(checked);
+      } catch (error) {
+        failure = error;
+        response = errorResponse(error, options.kind, event);
+      }
+      const fields = {
+        operation,
+        method: event.requestContext?.http?.method,
+        path: event.rawPath,
+        status: response.status,
+        durationMs: Math.round((performance.now() - started) * 10) / 10,
+        adminUserId: session?.userId,
+        ...(failure instanceof AdminError ? { adminError: failure.code } : {}),
+      };
+      if (response.status >= 500) logger.error('admin request failed', { ...fields, error: failure as Error });
+      else logger.info('admin request', fields);
+      return toResult(response);
+    });
+}
+
+async function toRequest(event: APIGatewayProxyEventV2): Promise<AdminRequest> {
+  const config = adminConfig();
+  const headers = Object.fromEntries(
+    Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const proto = headers['x-forwarded-proto'] ?? 'https';
+  const host = headers.host ?? event.requestContext?.domainName ?? 'localhost';
+  const origin = `${proto}://${host}`;
+  const cookies = new Map<string, string>();
+  for (const cookie of event.cookies ?? []) {
+    const at = cookie.indexOf('=');
+    if (at > 0) cookies.set(cookie.slice(0, at).trim(), cookie.slice(at + 1).trim());
+  }
+  return {
+    method: event.requestContext?.http?.method ?? 'GET',
+    path: event.rawPath ?? '/',
+    params: (event.pathParameters ?? {}) as Record<string, string>,
+    query: new URLSearchParams(event.rawQueryString ?? ''),
+    body: parseBody(event),
+    headers,
+    cookies,
+    origin,
+    config,
+    sessionKey: await sessionKey(config),
+    cookieRules: cookieRules(origin),
+  };
+}
+
+function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
+  if (!event.body) return {};
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (text.length > 16_384) throw new AdminError(413, 'tooLarge', 'The request body is too large.');
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      return value as Record<string, unknown>;
+    }
+  } catch {
+    // Falls through to the 400 below.
+  }
+  throw new AdminError(400, 'invalidBody', 'The request body must be a JSON object.');
+}
+
+async function authorize(
+  request: AdminRequest,
+  options: { access: Access; kind: Kind },
+): Promise<AdminRequest> {
+  if (options.access === 'public') return request;
+  const session = await openSession(
+    request.cookies.get(request.cookieRules.session),
+    request.sessionKey,
+    request.config.tenant,
+  );
+  if (!session) {
+    throw new AdminError(401, 'signInRequired', 'Sign in to use the integration page.');
+  }
+  if (options.access === 'change') {
+    const origin = request.headers.origin;
+    if (origin !== undefined && origin !== request.origin) {
+      throw new AdminError(403, 'crossOrigin', 'This call must come from the integration page.');
+    }
+    if (!csrfMatches(session, request.headers['x-csrf-token'])) {
+      throw new AdminError(
+        403,
+        'csrf',
+        'The call lacks the page’s CSRF token: reload the page and try again.',
+      );
+    }
+  }
+  return { ...request, session };
+}
+
+/** The one place an error becomes an answer. Anything but an `AdminError` is a bare 500. */
+function errorResponse(error: unknown, kind: Kind, event: APIGatewayProxyEventV2): AdminResponse {
+  const known = error instanceof AdminError ? error : undefined;
+  const status = known?.status ?? 500;
+  const message = known?.message ?? 'Something went wrong on our side. Try again in a minute.';
+  if (kind === 'page') {
+    if (known?.code === 'signInRequired') {
+      return { status: 302, headers: { location: '/admin/sign-in' } };
+    }
+    return html(status, errorPage(status === 500 ? 'Something went wrong' : 'Not possible', message));
+  }
+  void event;
+  return json(status, { error: known?.code ?? 'internal', message });
+}
+
+export function json(status: number, body: unknown, cookies?: readonly string[]): AdminResponse {
+  return { status, json: body, ...(cookies ? { cookies } : {}) };
+}
+
+export function html(status: number, text: string, cookies?: readonly string[]): AdminResponse {
+  return { status, text, contentType: 'text/html; charset=utf-8', ...(cookies ? { cookies } : {}) };
+}
+
+export function redirect(location: string, cookies?: readonly string[]): AdminResponse {
+  return { status: 302, headers: { location }, ...(cookies ? { cookies } : {}) };
+}
+
+function toResult(response: AdminResponse): APIGatewayProxyStructuredResultV2 {
+  const body =
+    response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
+  const contentType =
+    response.json !== undefined
+      ? 'application/json; charset=utf-8'
+      : response.text !== undefined
+        ? (response.contentType ?? 'text/plain; charset=utf-8')
+        : undefined;
+  return {
+    statusCode: response.status,
+    headers: {
+      ...SECURITY_HEADERS,
+      ...(contentType ? { 'content-type': contentType } : {}),
+      ...(response.headers ?? {}),
+    },
+    ...(response.cookies?.length ? { cookies: [...response.cookies] } : {}),
+    body,
+  };
+}

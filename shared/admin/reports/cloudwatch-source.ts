@@ -1,0 +1,205 @@
+/**
+ * The reports' source in AWS: CloudWatch Logs Insights over the tenant's SCIM function log groups
+ * (StartQuery, then GetQueryResults until the query completes). Insights aggregates server-side,
+ * so a month of a 10,000-user directory's records never crosses the network; only the answer does.
+ */
+import {
+  type CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  type ResultField,
+  StartQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  ActivityBucket,
+  FailureGroup,
+  ReportRange,
+  ReportSource,
+  RequestRecord,
+} from './source.js';
+
+/** Every request line carries these (see `infra/log-queries.ts`). */
+const REQUEST_LINE = 'filter ispresent(operation) and ispresent(status)';
+const RECORD_FIELDS =
+  'fields @timestamp, operation, method, path, status, scimType, errorDetail, resourceType, resourceId, externalId, userName, displayName, filterAttribute, filterValue, filter, totalResults, probe, callerKind, callerTokenId, requestId';
+const POLL_MS = 250;
+
+export interface CloudWatchSourceOptions {
+  readonly client: CloudWatchLogsClient;
+  /** The SCIM functions' log groups (StartQuery takes at most 50). */
+  readonly logGroupNames: readonly string[];
+  /** Give up waiting for a query after this long. */
+  readonly timeoutMs?: number;
+  /** How long to wait between polls; tests make it 0. */
+  readonly pollMs?: number;
+}
+
+/** Thrown when a query fails, is cancelled or outlasts its time. */
+export class ReportQueryError extends Error {
+  override name = 'ReportQueryError';
+}
+
+/**
+ * A Logs Insights string literal: single quotes, with backslashes and quotes escaped, so a search
+ * term (an apostrophe in a userName) cannot change the query.
+ */
+export function insightsString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export class CloudWatchReportSource implements ReportSource {
+  constructor(private readonly options: CloudWatchSourceOptions) {}
+
+  /** Runs one query and returns its rows as field → value maps. */
+  async query(range: ReportRange, queryString: string, limit?: number) {
+    const { client, logGroupNames } = this.options;
+    const { queryId } = await client.send(
+      new StartQueryCommand({
+        logGroupNames: [...logGroupNames],
+        startTime: Math.floor(range.from.getTime() / 1000),
+        endTime: Math.ceil(range.to.getTime() / 1000),
+        queryString,
+        ...(limit ? { limit } : {}),
+      }),
+    );
+    if (!queryId) throw new ReportQueryError('CloudWatch Logs returned no query id');
+    const deadline = Date.now() + (this.options.timeoutMs ?? 15_000);
+    for (;;) {
+      const result = await client.send(new GetQueryResultsCommand({ queryId }));
+      const status = result.status ?? 'Unknown';
+      if (status === 'Complete') return (result.results ?? []).map(toRow);
+      if (status !== 'Running' && status !== 'Scheduled') {
+        throw new ReportQueryError(`Logs Insights query ended as ${status}`);
+      }
+      if (Date.now() > deadline) throw new ReportQueryError('Logs Insights query timed out');
+      await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? POLL_MS));
+    }
+  }
+
+  async activity(range: ReportRange, bucketMs: number): Promise<ActivityBucket[]> {
+    const bin = `bin(${insightsPeriod(bucketMs)})`;
+    const [all, failed] = await Promise.all([
+      this.query(range, `${REQUEST_LINE} | stats count(*) as requests by ${bin} as start`),
+      this.query(
+        range,
+        `${REQUEST_LINE} | filter status >= 400 | stats count(*) as failures by ${bin} as start`,
+      ),
+    ]);
+    const buckets = new Map<string, { requests: number; failures: number }>();
+    for (const row of all) {
+      buckets.set(insightsTime(row.start), { requests: Number(row.requests ?? 0), failures: 0 });
+    }
+    for (const row of failed) {
+      const start = insightsTime(row.start);
+      const bucket = buckets.get(start) ?? { requests: 0, failures: 0 };
+      bucket.failures = Number(row.failures ?? 0);
+      buckets.set(start, bucket);
+    }
+    return [...buckets]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([start, counts]) => ({ start, ...counts }));
+  }
+
+  async failures(range: ReportRange): Promise<FailureGroup[]> {
+    const rows = await this.query(
+      range,
+      `${REQUEST_LINE} | filter status >= 400 | stats count(*) as count, latest(errorDetail) as detail, max(@timestamp) as last by status, scimType | sort count desc | limit 50`,
+    );
+    return rows.map((row) => ({
+      status: Number(row.status),
+      scimType: row.scimType ?? '',
+      count: Number(row.count ?? 0),
+      last: insightsTime(row.last),
+      errorDetail: row.detail ?? '',
+    }));
+  }
+
+  async probes(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    const rows = await this.query(
+      range,
+      `${REQUEST_LINE} | filter ispresent(probe) | ${RECORD_FIELDS} | sort @timestamp desc | limit ${limit}`,
+    );
+    return rows.map(toRecord);
+  }
+
+  async recent(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    const rows = await this.query(
+      range,
+      `${REQUEST_LINE} | ${RECORD_FIELDS} | sort @timestamp desc | limit ${limit}`,
+    );
+    return rows.map(toRecord);
+  }
+
+  async history(range: ReportRange, term: string, limit: number): Promise<RequestRecord[]> {
+    const named = await this.query(range, historyQuery([term], limit));
+    const ids = [
+      ...new Set(
+        named.map((row) => row.resourceId).filter((id): id is string => !!id && id !== term),
+      ),
+    ].slice(0, 20);
+    // The lookup by userName names no id; a second query fetches what that id's requests did.
+    const rows = ids.length ? await this.query(range, historyQuery([term, ...ids], limit)) : named;
+    return rows.map(toRecord);
+  }
+}
+
+/** `1d`, `1h` or minutes: Insights' period syntax. */
+function insightsPeriod(ms: number): string {
+  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  return `${Math.max(1, Math.round(ms / 60_000))}m`;
+}
+
+function historyQuery(terms: readonly string[], limit: number): string {
+  const conditions = terms.flatMap((term) => {
+    const literal = insightsString(term);
+    return ['resourceId', 'externalId', 'userName', 'displayName', 'filterValue'].map(
+      (field) => `${field} = ${literal}`,
+    );
+  });
+  return `${REQUEST_LINE} | filter ${conditions.join(' or ')} | ${RECORD_FIELDS} | sort @timestamp asc | limit ${limit}`;
+}
+
+function toRow(fields: ResultField[]): Record<string, string | undefined> {
+  const row: Record<string, string | undefined> = {};
+  for (const { field, value } of fields) if (field) row[field] = value;
+  return row;
+}
+
+/** Insights writes times as `2026-11-28 05:00:00.000` (UTC). */
+function insightsTime(value: string | undefined): string {
+  if (!value) return '';
+  const iso = value.includes('T') ? value : `${value.replace(' ', 'T')}Z`;
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? value : new Date(time).toISOString();
+}
+
+function toRecord(row: Record<string, string | undefined>): RequestRecord {
+  const number = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+  const record: Record<string, unknown> = {
+    timestamp: insightsTime(row['@timestamp']),
+    operation: row.operation ?? '',
+    status: Number(row.status ?? 0),
+  };
+  for (const name of [
+    'method',
+    'path',
+    'scimType',
+    'errorDetail',
+    'resourceType',
+    'resourceId',
+    'externalId',
+    'userName',
+    'displayName',
+    'filterAttribute',
+    'filterValue',
+    'filter',
+    'callerKind',
+    'callerTokenId',
+    'requestId',
+  ]) {
+    if (row[name] !== undefined) record[name] = row[name];
+  }
+  if (row.totalResults !== undefined) record.totalResults = number(row.totalResults);
+  if (row.probe !== undefined) record.probe = row.probe === 'true' || row.probe === '1';
+  return record as unknown as RequestRecord;
+}

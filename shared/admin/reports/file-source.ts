@@ -1,0 +1,158 @@
+/**
+ * The reports' source under `npm start`: the JSON-lines file the local server appends each
+ * request's record to (`.local/logs/requests.jsonl`). The file only grows, so each call reads what
+ * was appended since the last one and keeps the records in memory.
+ */
+import { open, stat } from 'node:fs/promises';
+import {
+  type ActivityBucket,
+  type FailureGroup,
+  namesTerm,
+  type ReportRange,
+  type ReportSource,
+  type RequestRecord,
+} from './source.js';
+
+interface Loaded {
+  readonly time: number;
+  readonly record: RequestRecord;
+}
+
+export class FileReportSource implements ReportSource {
+  private records: Loaded[] = [];
+  private offset = 0;
+  private reading: Promise<void> | undefined;
+
+  constructor(private readonly file: string) {}
+
+  /** Reads what was appended since the last call (everything again if the file was replaced). */
+  private async load(): Promise<void> {
+    this.reading ??= this.readNew().finally(() => {
+      this.reading = undefined;
+    });
+    return this.reading;
+  }
+
+  private async readNew(): Promise<void> {
+    let size: number;
+    try {
+      size = (await stat(this.file)).size;
+    } catch {
+      this.records = [];
+      this.offset = 0;
+      return; // No request yet.
+    }
+    if (size < this.offset) {
+      this.records = [];
+      this.offset = 0;
+    }
+    if (size === this.offset) return;
+    const handle = await open(this.file, 'r');
+    try {
+      const buffer = Buffer.alloc(size - this.offset);
+      await handle.read(buffer, 0, buffer.length, this.offset);
+      // Up to the last complete line: a line being appended is read next time.
+      const end = buffer.lastIndexOf(0x0a);
+      if (end < 0) return;
+      for (const line of buffer.toString('utf8', 0, end).split('\n')) {
+        const record = parseRecord(line);
+        if (record) this.records.push({ time: Date.parse(record.timestamp), record });
+      }
+      this.offset += end + 1;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async within(range: ReportRange): Promise<Loaded[]> {
+    await this.load();
+    const from = range.from.getTime();
+    const to = range.to.getTime();
+    return this.records.filter(({ time }) => time >= from && time <= to);
+  }
+
+  async activity(range: ReportRange, bucketMs: number): Promise<ActivityBucket[]> {
+    const buckets = new Map<number, { requests: number; failures: number }>();
+    for (const { time, record } of await this.within(range)) {
+      const start = time - (time % bucketMs);
+      const bucket = buckets.get(start) ?? { requests: 0, failures: 0 };
+      bucket.requests += 1;
+      if (record.status >= 400) bucket.failures += 1;
+      buckets.set(start, bucket);
+    }
+    return [...buckets]
+      .sort(([a], [b]) => a - b)
+      .map(([start, counts]) => ({ start: new Date(start).toISOString(), ...counts }));
+  }
+
+  async failures(range: ReportRange): Promise<FailureGroup[]> {
+    const groups = new Map<string, FailureGroup & { time: number }>();
+    for (const { time, record } of await this.within(range)) {
+      if (record.status < 400) continue;
+      const key = `${record.status} ${record.scimType ?? ''}`;
+      const group = groups.get(key);
+      const latest = !group || time >= group.time;
+      groups.set(key, {
+        status: record.status,
+        scimType: record.scimType ?? '',
+        count: (group?.count ?? 0) + 1,
+        time: latest ? time : (group?.time ?? time),
+        last: latest ? record.timestamp : (group?.last ?? record.timestamp),
+        errorDetail: latest ? (record.errorDetail ?? '') : (group?.errorDetail ?? ''),
+      });
+    }
+    return [...groups.values()]
+      .sort((a, b) => b.count - a.count || b.time - a.time)
+      .map(({ time: _time, ...group }) => group);
+  }
+
+  async probes(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    return newest(
+      (await this.within(range)).filter(({ record }) => record.probe),
+      limit,
+    );
+  }
+
+  async recent(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    return newest(await this.within(range), limit);
+  }
+
+  async history(range: ReportRange, term: string, limit: number): Promise<RequestRecord[]> {
+    const records = await this.within(range);
+    // The lookup by userName names no id; the requests it leads to name only the id.
+    const ids = new Set(
+      records
+        .filter(({ record }) => namesTerm(record, term) && record.resourceId)
+        .map(({ record }) => record.resourceId as string),
+    );
+    return records
+      .filter(
+        ({ record }) =>
+          namesTerm(record, term) || (record.resourceId !== undefined && ids.has(record.resourceId)),
+      )
+      .slice(0, limit)
+      .map(({ record }) => record);
+  }
+}
+
+function newest(records: readonly Loaded[], limit: number): RequestRecord[] {
+  return records
+    .slice(-limit)
+    .reverse()
+    .map(({ record }) => record);
+}
+
+/** A request record from one line; undefined for anything else (a partial or foreign line). */
+export function parseRecord(line: string): RequestRecord | undefined {
+  if (line.length === 0) return undefined;
+  try {
+    const value = JSON.parse(line) as Partial<RequestRecord>;
+    return typeof value.timestamp === 'string' &&
+      typeof value.operation === 'string' &&
+      typeof value.status === 'number'
+      ? (value as RequestRecord)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

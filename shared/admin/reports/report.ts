@@ -1,0 +1,89 @@
+/**
+ * The provisioning report of the integration page: what each section needs, asked of one
+ * `ReportSource` in parallel.
+ */
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { AdminConfig } from '../config.js';
+import { adviceFor } from './advice.js';
+import { CloudWatchReportSource } from './cloudwatch-source.js';
+import { FileReportSource } from './file-source.js';
+import type { ActivityBucket, FailureGroup, ReportRange, ReportSource, RequestRecord } from './source.js';
+
+/** How far back reports reach (CloudWatch keeps the tenant's logs a month by default). */
+export const MAX_REPORT_DAYS = 30;
+const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+
+export interface ProvisioningReport {
+  readonly from: string;
+  readonly to: string;
+  readonly days: number;
+  /** Every bucket of the period, empty ones included, oldest first. */
+  readonly activity: readonly ActivityBucket[];
+  readonly failures: readonly (FailureGroup & { advice: string })[];
+  readonly probes: readonly RequestRecord[];
+  readonly recent: readonly RequestRecord[];
+}
+
+/** The last `days` days up to `now`; `days` is clamped to 1…30. */
+export function reportRange(days: number, now = new Date()): ReportRange {
+  const clamped = Math.min(MAX_REPORT_DAYS, Math.max(1, Math.floor(days) || MAX_REPORT_DAYS));
+  return { from: new Date(now.getTime() - clamped * DAY_MS), to: now };
+}
+
+/**
+ * The report for the last `days` days: hourly buckets for one day, daily ones beyond.
+ *
+ * @example await buildReport(source, 30)
+ */
+export async function buildReport(
+  source: ReportSource,
+  days: number,
+  now = new Date(),
+): Promise<ProvisioningReport> {
+  const range = reportRange(days, now);
+  const span = Math.round((range.to.getTime() - range.from.getTime()) / DAY_MS);
+  const bucketMs = span <= 1 ? HOUR_MS : DAY_MS;
+  const [activity, failures, probes, recent] = await Promise.all([
+    source.activity(range, bucketMs),
+    source.failures(range),
+    source.probes(range, 20),
+    source.recent(range, 50),
+  ]);
+  return {
+    from: range.from.toISOString(),
+    to: range.to.toISOString(),
+    days: span,
+    activity: everyBucket(range, bucketMs, activity),
+    failures: failures.map((group) => ({ ...group, advice: adviceFor(group.status, group.scimType) })),
+    probes,
+    recent,
+  };
+}
+
+/** The chart needs the quiet buckets too. */
+function everyBucket(
+  range: ReportRange,
+  bucketMs: number,
+  found: readonly ActivityBucket[],
+): ActivityBucket[] {
+  const byStart = new Map(found.map((bucket) => [Date.parse(bucket.start), bucket]));
+  const first = range.from.getTime() - (range.from.getTime() % bucketMs);
+  const buckets: ActivityBucket[] = [];
+  for (let start = first; start <= range.to.getTime(); start += bucketMs) {
+    buckets.push(byStart.get(start) ?? { start: new Date(start).toISOString(), requests: 0, failures: 0 });
+  }
+  return buckets;
+}
+
+/** The source this deployment reads: the local file when configured, CloudWatch otherwise. */
+export function reportSourceFor(config: AdminConfig): ReportSource {
+  if (config.requestLogFile) return new FileReportSource(config.requestLogFile);
+  if (config.requestLogGroups.length === 0) {
+    throw new Error('Set REQUEST_LOG_FILE (local) or REQUEST_LOG_GROUPS (AWS) for the reports');
+  }
+  return new CloudWatchReportSource({
+    client: new CloudWatchLogsClient({}),
+    logGroupNames: config.requestLogGroups,
+  });
+}
