@@ -42,6 +42,95 @@ export const fallbackRoute = {
 
 export const SCIM_BASE_PATH = '/scim/v2';
 
+/**
+ * The customer's integration page (`/admin`) and the JSON API it uses (`/admin/api/…`), served at
+ * the API's root beside `/scim/v2` for a tenant whose settings enable it (it needs the customer's
+ * Entra app registration); `npm start` serves them with a local OpenID provider. See `shared/admin`.
+ */
+export const ADMIN_BASE_PATH = '/admin';
+
+export const adminRoutes: readonly Route[] = [
+  {
+    method: 'GET',
+    base: '',
+    path: '/admin',
+    operation: 'adminPage',
+    entry: 'functions/admin/page.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/assets/{name}',
+    operation: 'adminAsset',
+    entry: 'functions/admin/asset.ts',
+    table: 'none',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/sign-in',
+    operation: 'adminSignIn',
+    entry: 'functions/admin/sign-in.ts',
+    // Creates the cookie-sealing key on first use where none is configured.
+    table: 'write',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/callback',
+    operation: 'adminCallback',
+    entry: 'functions/admin/callback.ts',
+    table: 'write',
+  },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/sign-out',
+    operation: 'adminSignOut',
+    entry: 'functions/admin/sign-out.ts',
+    table: 'write',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/session',
+    operation: 'adminSession',
+    entry: 'functions/admin/get-session.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/audit',
+    operation: 'listAdminActions',
+    entry: 'functions/admin/list-audit.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/reports',
+    operation: 'getProvisioningReport',
+    entry: 'functions/admin/get-report.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/history',
+    operation: 'getResourceHistory',
+    entry: 'functions/admin/get-history.ts',
+    table: 'read',
+  },
+];
+
+/** Routes whose functions read the request records of the SCIM functions (Logs Insights). */
+export const REPORT_OPERATIONS: ReadonlySet<string> = new Set([
+  'getProvisioningReport',
+  'getResourceHistory',
+]);
+
 export const routes: readonly Route[] = [
   {
     method: 'POST',

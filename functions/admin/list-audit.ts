@@ -2,6 +2,8 @@ import { adminHandler, json } from '../../shared/admin/http.js';
 import { listAdminActions } from '../../shared/store/admin-items.js';
 
 /** GET /admin/api/audit: the latest admin actions, newest first. */
-export const handler = adminHandler('listAdminActions', { access: 'session', kind: 'api' }, async () =>
-  json(200, { actions: await listAdminActions(50) }),
+export const handler = adminHandler(
+  'listAdminActions',
+  { access: 'session', kind: 'api' },
+  async () => json(200, { actions: await listAdminActions(50) }),
 );

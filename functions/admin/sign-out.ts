@@ -6,7 +6,11 @@ export const handler = adminHandler(
   'adminSignOut',
   { access: 'change', kind: 'api' },
   async ({ session, cookieRules }) => {
-    await recordAdminAction({ actorId: session!.userId, actorName: session!.username || session!.name, action: 'signOut' });
+    await recordAdminAction({
+      actorId: session!.userId,
+      actorName: session!.username || session!.name,
+      action: 'signOut',
+    });
     return json(200, { signedOut: true }, [setCookie(cookieRules, cookieRules.session, '', 0)]);
   },
 );

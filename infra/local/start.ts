@@ -8,7 +8,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeProtectedHeader } from 'jose';
+import { adminRoutes, routes } from '../../shared/routes.js';
 import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../tokens.js';
+import { startLocalAdmin } from './admin.js';
 import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { startLocalServer } from './server.js';
 
@@ -39,8 +41,16 @@ if (!endpoint) {
 }
 await ensureTable(endpoint, TABLE_NAME);
 
+// The integration page: a local OpenID provider stands in for the customer's Entra ID.
+const admin = await startLocalAdmin({
+  requestLogFile: join(LOCAL_DIR, 'logs', 'requests.jsonl'),
+  sessionKeyFile: join(KEYS_DIR, `${TENANT}.admin-session.key`),
+  tenantDisplayName: 'Local tenant',
+});
+
 // Before the first request imports a handler: handlers read their configuration at import time.
 Object.assign(process.env, {
+  ...admin.environment,
   TENANT,
   TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([key])),
   TABLE_NAME,
@@ -48,7 +58,12 @@ Object.assign(process.env, {
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
 });
 
-const server = await startLocalServer({ port, host: '127.0.0.1' }).catch(async (error) => {
+const server = await startLocalServer({
+  port,
+  host: '127.0.0.1',
+  routes: [...routes, ...adminRoutes],
+}).catch(async (error) => {
+  await admin.close();
   await dynamodb?.stop();
   throw error;
 });
@@ -69,6 +84,9 @@ const feed = await startLocalFeed({
 console.log(`Tenant URL: ${server.url}`);
 console.log(`Secret Token: ${token}`);
 console.log(`Events: ${EVENTS_FILE}`);
+console.log(
+  `Admin URL: ${new URL('/admin', server.url).href} (signs in as the test administrator ${admin.testAdministrator} through the local OpenID provider ${admin.provider.issuer})`,
+);
 
 // In AWS an EventBridge schedule runs the membership sweeper; locally it runs every minute.
 const SWEEP_INTERVAL_MS = 60_000;
@@ -85,6 +103,7 @@ const shutdown = async () => {
   clearInterval(sweeper);
   await server.close();
   await feed.stop();
+  await admin.close();
   await dynamodb?.stop();
   process.exit(0);
 };

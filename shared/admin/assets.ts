@@ -35,7 +35,8 @@ button[disabled] { opacity: .6; cursor: not-allowed; }
 .secret .row { display: flex; gap: 8px; align-items: flex-start; } .secret .row > :first-child { flex: 1; }
 table { width: 100%; border-collapse: collapse; font-size: .92rem; margin-bottom: 8px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
-th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
+th, .bad, .ok { white-space: nowrap; }
 th { background: var(--bg); font-weight: 600; }
 td.empty { color: var(--muted); font-style: italic; }
 .bad { color: var(--bad); font-weight: 600; } .ok { color: var(--ok); }
@@ -51,6 +52,7 @@ td.empty { color: var(--muted); font-style: italic; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
   table.stack td { display: block; border: 0; padding: 2px 4px; }
   table.stack td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
+  table.stack td.empty::before { content: none; }
   main { padding: 8px; } .card { padding: 12px; }
 }
 `;

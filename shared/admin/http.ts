@@ -31,7 +31,11 @@ export interface AdminRequest {
   /** `https://host` as the browser sees it. */
   readonly origin: string;
   readonly config: AdminConfig;
-  readonly sessionKey: Uint8Array;
+  /**
+   * The key sealing the cookies (from configuration, or the tenant's table). Routes that only
+   * read a session get undefined while none exists; the sign-in routes create it.
+   */
+  sessionKey(): Promise<Uint8Array>;
   /** Set for routes that require a session. */
   readonly session?: AdminSession;
   /** Cookie names and attributes fit for this origin (see `cookieRules`). */
@@ -118,14 +122,17 @@ const SECURITY_HEADERS = {
 
 export type AdminHandlerFn = (request: AdminRequest) => Promise<AdminResponse>;
 
-let sealingKey: Promise<Uint8Array> | undefined;
-function sessionKey(config: AdminConfig): Promise<Uint8Array> {
-  if (config.sessionKey) return Promise.resolve(config.sessionKey);
-  sealingKey ??= adminSessionKey();
-  sealingKey.catch(() => {
+let sealingKey: Promise<Uint8Array | undefined> | undefined;
+async function sessionKey(config: AdminConfig, create: boolean): Promise<Uint8Array | undefined> {
+  if (config.sessionKey) return config.sessionKey;
+  sealingKey ??= adminSessionKey(create);
+  const key = await sealingKey.catch((error: unknown) => {
     sealingKey = undefined;
+    throw error;
   });
-  return sealingKey;
+  // Not there yet: ask again next time (a sign-in may create it meanwhile).
+  if (!key) sealingKey = undefined;
+  return key;
 }
 
 /**
@@ -154,7 +161,7 @@ export function adminHandler(
         response = await fn(checked);
       } catch (error) {
         failure = error;
-        response = errorResponse(error, options.kind, event);
+        response = errorResponse(error, options.kind);
       }
       const fields = {
         operation,
@@ -165,7 +172,8 @@ export function adminHandler(
         adminUserId: session?.userId,
         ...(failure instanceof AdminError ? { adminError: failure.code } : {}),
       };
-      if (response.status >= 500) logger.error('admin request failed', { ...fields, error: failure as Error });
+      if (response.status >= 500)
+        logger.error('admin request failed', { ...fields, error: failure as Error });
       else logger.info('admin request', fields);
       return toResult(response);
     });
@@ -194,14 +202,20 @@ async function toRequest(event: APIGatewayProxyEventV2): Promise<AdminRequest> {
     cookies,
     origin,
     config,
-    sessionKey: await sessionKey(config),
+    sessionKey: async () => {
+      const key = await sessionKey(config, true);
+      if (!key) throw new Error('no session key');
+      return key;
+    },
     cookieRules: cookieRules(origin),
   };
 }
 
 function parseBody(event: APIGatewayProxyEventV2): Record<string, unknown> {
   if (!event.body) return {};
-  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const text = event.isBase64Encoded
+    ? Buffer.from(event.body, 'base64').toString('utf8')
+    : event.body;
   if (text.length > 16_384) throw new AdminError(413, 'tooLarge', 'The request body is too large.');
   try {
     const value = JSON.parse(text) as unknown;
@@ -219,11 +233,10 @@ async function authorize(
   options: { access: Access; kind: Kind },
 ): Promise<AdminRequest> {
   if (options.access === 'public') return request;
-  const session = await openSession(
-    request.cookies.get(request.cookieRules.session),
-    request.sessionKey,
-    request.config.tenant,
-  );
+  const value = request.cookies.get(request.cookieRules.session);
+  // Without a key nothing was ever sealed: signed out, and nothing to create here.
+  const key = value ? await sessionKey(request.config, false) : undefined;
+  const session = key ? await openSession(value, key, request.config.tenant) : undefined;
   if (!session) {
     throw new AdminError(401, 'signInRequired', 'Sign in to use the integration page.');
   }
@@ -244,7 +257,7 @@ async function authorize(
 }
 
 /** The one place an error becomes an answer. Anything but an `AdminError` is a bare 500. */
-function errorResponse(error: unknown, kind: Kind, event: APIGatewayProxyEventV2): AdminResponse {
+function errorResponse(error: unknown, kind: Kind): AdminResponse {
   const known = error instanceof AdminError ? error : undefined;
   const status = known?.status ?? 500;
   const message = known?.message ?? 'Something went wrong on our side. Try again in a minute.';
@@ -252,9 +265,11 @@ function errorResponse(error: unknown, kind: Kind, event: APIGatewayProxyEventV2
     if (known?.code === 'signInRequired') {
       return { status: 302, headers: { location: '/admin/sign-in' } };
     }
-    return html(status, errorPage(status === 500 ? 'Something went wrong' : 'Not possible', message));
+    return html(
+      status,
+      errorPage(status === 500 ? 'Something went wrong' : 'Not possible', message),
+    );
   }
-  void event;
   return json(status, { error: known?.code ?? 'internal', message });
 }
 
@@ -271,8 +286,7 @@ export function redirect(location: string, cookies?: readonly string[]): AdminRe
 }
 
 function toResult(response: AdminResponse): APIGatewayProxyStructuredResultV2 {
-  const body =
-    response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
+  const body = response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
   const contentType =
     response.json !== undefined
       ? 'application/json; charset=utf-8'

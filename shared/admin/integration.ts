@@ -3,8 +3,13 @@
  * reports and the history of one user or group.
  */
 import { SCIM_BASE_PATH } from '../routes.js';
-import { type AdminRequest, AdminError } from './http.js';
-import { buildReport, type ProvisioningReport, reportRange, reportSourceFor } from './reports/report.js';
+import { AdminError, type AdminRequest } from './http.js';
+import {
+  buildReport,
+  type ProvisioningReport,
+  reportRange,
+  reportSourceFor,
+} from './reports/report.js';
 import type { ReportSource, RequestRecord } from './reports/source.js';
 
 /** Where the client-credentials method fetches its access tokens (creds' token endpoint). */
@@ -13,7 +18,11 @@ export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
 /** What the page shows about the tenant and who is signed in. */
 export function integrationFacts({ config, origin, session }: AdminRequest) {
   return {
-    tenant: { name: config.tenantDisplayName, id: config.tenant, directoryId: config.entraTenantId },
+    tenant: {
+      name: config.tenantDisplayName,
+      id: config.tenant,
+      directoryId: config.entraTenantId,
+    },
     tenantUrl: `${origin}${SCIM_BASE_PATH}`,
     tokenEndpoint: `${origin}${TOKEN_ENDPOINT_PATH}`,
     user: { name: session?.name, username: session?.username },
@@ -45,7 +54,11 @@ export async function resourceHistory(
 ): Promise<{ term: string; records: RequestRecord[] }> {
   const term = (request.query.get('term') ?? '').trim();
   if (term === '' || term.length > 256) {
-    throw new AdminError(400, 'invalidTerm', 'Give a userName, externalId, displayName or id (at most 256 characters).');
+    throw new AdminError(
+      400,
+      'invalidTerm',
+      'Give a userName, externalId, displayName or id (at most 256 characters).',
+    );
   }
   const records = await reportSource(request).history(reportRange(days(request)), term, 500);
   return { term, records };

@@ -104,7 +104,9 @@ export async function finishSignIn(
   if (!claims) throw new Error('the provider returned no ID token');
   const text = (name: string) => (typeof claims[name] === 'string' ? (claims[name] as string) : '');
   const list = (name: string) =>
-    Array.isArray(claims[name]) ? (claims[name] as unknown[]).filter((v) => typeof v === 'string') : [];
+    Array.isArray(claims[name])
+      ? (claims[name] as unknown[]).filter((v) => typeof v === 'string')
+      : [];
   return {
     // Entra's `oid` is the user across apps; `sub` is pairwise per app.
     userId: text('oid') || claims.sub,

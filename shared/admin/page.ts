@@ -39,7 +39,11 @@ ${main}
 }
 
 /** A page with a heading, a message and an optional way forward. */
-export function errorPage(heading: string, message: string, action?: { href: string; label: string }) {
+export function errorPage(
+  heading: string,
+  message: string,
+  action?: { href: string; label: string },
+) {
   return layout(
     heading,
     `<h1>${escapeHtml(heading)}</h1>

@@ -4,7 +4,14 @@
  * finish (check the answer, admit only the tenant's directory users holding the role, record it).
  */
 import { recordAdminAction } from '../store/admin-items.js';
-import { type AdminRequest, type AdminResponse, AdminError, html, redirect, setCookie } from './http.js';
+import {
+  AdminError,
+  type AdminRequest,
+  type AdminResponse,
+  html,
+  redirect,
+  setCookie,
+} from './http.js';
 import { finishSignIn, type Refusal, refusalOf, type SignedInUser, startSignIn } from './oidc.js';
 import { errorPage } from './page.js';
 import { newSession, openSignIn, SIGN_IN_SECONDS, sealSession, sealSignIn } from './session.js';
@@ -17,11 +24,15 @@ export const CALLBACK_PATH = '/admin/callback';
  */
 export async function beginSignIn(request: AdminRequest): Promise<AdminResponse> {
   const hint = request.query.get('login_hint') ?? undefined;
-  const { url, transaction } = await startSignIn(request.config, `${request.origin}${CALLBACK_PATH}`, {
-    ...(hint && hint.length <= 256 ? { login_hint: hint } : {}),
-    ...(request.query.get('prompt') === 'select_account' ? { prompt: 'select_account' } : {}),
-  });
-  const sealed = await sealSignIn(transaction, request.sessionKey, request.config.tenant);
+  const { url, transaction } = await startSignIn(
+    request.config,
+    `${request.origin}${CALLBACK_PATH}`,
+    {
+      ...(hint && hint.length <= 256 ? { login_hint: hint } : {}),
+      ...(request.query.get('prompt') === 'select_account' ? { prompt: 'select_account' } : {}),
+    },
+  );
+  const sealed = await sealSignIn(transaction, await request.sessionKey(), request.config.tenant);
   return redirect(url.href, [
     setCookie(request.cookieRules, request.cookieRules.signIn, sealed, SIGN_IN_SECONDS),
   ]);
@@ -34,15 +45,23 @@ export async function completeSignIn(request: AdminRequest): Promise<AdminRespon
   const error = request.query.get('error');
   if (error) {
     // The provider's own refusal (the user cancelled, consent missing): its code, never its text.
-    throw new AdminError(400, 'providerError', `Entra did not sign you in (${error.slice(0, 64)}). Try again.`);
+    throw new AdminError(
+      400,
+      'providerError',
+      `Entra did not sign you in (${error.slice(0, 64)}). Try again.`,
+    );
   }
   const transaction = await openSignIn(
     request.cookies.get(cookieRules.signIn),
-    request.sessionKey,
+    await request.sessionKey(),
     config.tenant,
   );
   if (!transaction) {
-    throw new AdminError(400, 'signInExpired', 'The sign-in took too long or was started elsewhere. Sign in again.');
+    throw new AdminError(
+      400,
+      'signInExpired',
+      'The sign-in took too long or was started elsewhere. Sign in again.',
+    );
   }
   const callbackUrl = new URL(`${request.origin}${CALLBACK_PATH}`);
   callbackUrl.search = request.query.toString();
@@ -50,7 +69,11 @@ export async function completeSignIn(request: AdminRequest): Promise<AdminRespon
   try {
     user = await finishSignIn(config, callbackUrl, transaction);
   } catch {
-    throw new AdminError(401, 'signInFailed', 'Entra’s answer could not be verified. Sign in again.');
+    throw new AdminError(
+      401,
+      'signInFailed',
+      'Entra’s answer could not be verified. Sign in again.',
+    );
   }
   const refusal = refusalOf(user, config.entraTenantId, config.role);
   if (refusal) {
@@ -58,13 +81,20 @@ export async function completeSignIn(request: AdminRequest): Promise<AdminRespon
       actorId: user.userId,
       actorName: user.username || user.name,
       action: 'signInRefused',
-      detail: refusal === 'otherDirectory' ? `directory ${user.directoryId}` : `lacks ${config.role.kind} ${config.role.value}`,
+      detail:
+        refusal === 'otherDirectory'
+          ? `directory ${user.directoryId}`
+          : `lacks ${config.role.kind} ${config.role.value}`,
     });
     return html(403, refusalPage(user, refusal, request), [clearSignIn]);
   }
   const session = newSession(user, config.sessionMinutes);
-  await recordAdminAction({ actorId: user.userId, actorName: user.username || user.name, action: 'signIn' });
-  const sealed = await sealSession(session, request.sessionKey, config.tenant);
+  await recordAdminAction({
+    actorId: user.userId,
+    actorName: user.username || user.name,
+    action: 'signIn',
+  });
+  const sealed = await sealSession(session, await request.sessionKey(), config.tenant);
   return redirect('/admin', [
     clearSignIn,
     setCookie(cookieRules, cookieRules.session, sealed, config.sessionMinutes * 60),

@@ -86,6 +86,22 @@ export function resourceLogFields(resource: Presented): LogFields {
 }
 
 /**
+ * The identifiers a create request names (userName or displayName, externalId), logged before
+ * the create runs: a refused create (409 uniqueness, 400) is then found by the name Entra sent,
+ * as the integration page's history and the saved history query look it up.
+ */
+export function requestedLogFields(type: 'User' | 'Group', body: unknown): LogFields {
+  if (body === null || typeof body !== 'object') return {};
+  const { userName, displayName, externalId } = body as Record<string, unknown>;
+  const text = (value: unknown) =>
+    typeof value === 'string' && value.length <= 256 ? value : undefined;
+  return {
+    externalId: text(externalId),
+    ...(type === 'User' ? { userName: text(userName) } : { displayName: text(displayName) }),
+  };
+}
+
+/**
  * 200 with a discovery resource or list (RFC 7644 §4). These endpoints ignore query parameters,
  * except that a `filter` is refused with 403, so that no client believes its conditions held.
  */

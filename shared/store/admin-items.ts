@@ -61,17 +61,22 @@ export async function listAdminActions(limit = 50): Promise<AdminAction[]> {
 }
 
 /**
- * The 32-byte key sealing the page's cookies: read from the table, or generated there on first
- * use. Two instances racing to create it agree: the conditional put lets only the first win and
- * the loser reads the winner's key.
+ * The 32-byte key sealing the page's cookies: read from the table, or with `create` generated
+ * there on first use (undefined without it: nothing can have been sealed yet). Two instances
+ * racing to create it agree: the conditional put lets only the first win and the loser reads the
+ * winner's key.
  */
-export async function adminSessionKey(): Promise<Uint8Array> {
+export async function adminSessionKey(create: boolean): Promise<Uint8Array | undefined> {
   const key = keys.adminSessionKey();
   const read = async () =>
-    (await documentClient.send(new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true })))
-      .Item?.value as string | undefined;
+    (
+      await documentClient.send(
+        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      )
+    ).Item?.value as string | undefined;
   const existing = await read();
   if (existing) return new Uint8Array(Buffer.from(existing, 'base64url'));
+  if (!create) return undefined;
   const value = randomBytes(32).toString('base64url');
   try {
     await documentClient.send(

@@ -15,8 +15,7 @@ const BY_SCIM_TYPE: Readonly<Record<string, string>> = {
     'A mapping targets an attribute GroupTalk does not have. Remove it or map it to a supported attribute (Attribute mappings → Show advanced options → Edit attribute list).',
   noTarget:
     'Entra changed a value that does not exist on the GroupTalk side. Usually harmless; if it repeats, restart provisioning to resynchronise.',
-  mutability:
-    'A mapping tries to change a read-only attribute (such as id). Remove that mapping.',
+  mutability: 'A mapping tries to change a read-only attribute (such as id). Remove that mapping.',
   tooMany:
     'A lookup matched too much. Use a unique matching attribute such as userName or externalId.',
   invalidVers:

@@ -128,7 +128,8 @@ export class FileReportSource implements ReportSource {
     return records
       .filter(
         ({ record }) =>
-          namesTerm(record, term) || (record.resourceId !== undefined && ids.has(record.resourceId)),
+          namesTerm(record, term) ||
+          (record.resourceId !== undefined && ids.has(record.resourceId)),
       )
       .slice(0, limit)
       .map(({ record }) => record);

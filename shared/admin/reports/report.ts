@@ -7,7 +7,13 @@ import type { AdminConfig } from '../config.js';
 import { adviceFor } from './advice.js';
 import { CloudWatchReportSource } from './cloudwatch-source.js';
 import { FileReportSource } from './file-source.js';
-import type { ActivityBucket, FailureGroup, ReportRange, ReportSource, RequestRecord } from './source.js';
+import type {
+  ActivityBucket,
+  FailureGroup,
+  ReportRange,
+  ReportSource,
+  RequestRecord,
+} from './source.js';
 
 /** How far back reports reach (CloudWatch keeps the tenant's logs a month by default). */
 export const MAX_REPORT_DAYS = 30;
@@ -55,7 +61,10 @@ export async function buildReport(
     to: range.to.toISOString(),
     days: span,
     activity: everyBucket(range, bucketMs, activity),
-    failures: failures.map((group) => ({ ...group, advice: adviceFor(group.status, group.scimType) })),
+    failures: failures.map((group) => ({
+      ...group,
+      advice: adviceFor(group.status, group.scimType),
+    })),
     probes,
     recent,
   };
@@ -71,7 +80,9 @@ function everyBucket(
   const first = range.from.getTime() - (range.from.getTime() % bucketMs);
   const buckets: ActivityBucket[] = [];
   for (let start = first; start <= range.to.getTime(); start += bucketMs) {
-    buckets.push(byStart.get(start) ?? { start: new Date(start).toISOString(), requests: 0, failures: 0 });
+    buckets.push(
+      byStart.get(start) ?? { start: new Date(start).toISOString(), requests: 0, failures: 0 },
+    );
   }
   return buckets;
 }

@@ -1,0 +1,210 @@
+/**
+ * The integration page in a real browser (playwright-core driving Debian's Chromium) against the
+ * service over HTTP, DynamoDB Local and the local OpenID provider standing in for Entra. Saves a
+ * screenshot of each page in docs/admin/.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import { LOCAL_USERS } from '../../infra/local/oidc-provider.js';
+import { adminRoutes, routes } from '../../shared/routes.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const browserFound = existsSync(CHROMIUM);
+if (!browserFound && process.env.CI === 'true') {
+  throw new Error(`CI=true and no browser at ${CHROMIUM}: .ci/run installs Debian's chromium`);
+}
+const DOCS = fileURLToPath(new URL('../../docs/admin/', import.meta.url));
+
+describe.skipIf(!browserFound)(
+  `the integration page in Chromium${browserFound ? '' : ` (skipped: no browser at ${CHROMIUM}; apt-get install -y chromium)`}`,
+  () => {
+    let work: string;
+    let admin: LocalAdmin;
+    let service: TestService;
+    let browser: Browser;
+    let context: BrowserContext;
+    let page: Page;
+    let origin: string;
+
+    beforeAll(async () => {
+      work = await mkdtemp(join(tmpdir(), 'grouptalk-admin-'));
+      admin = await startLocalAdmin({
+        requestLogFile: join(work, 'requests.jsonl'),
+        tenantDisplayName: 'Contoso (test)',
+      });
+      Object.assign(process.env, admin.environment);
+      service = await startTestService({ routes: [...routes, ...adminRoutes] });
+      origin = new URL(service.url).origin;
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        args: [
+          '--no-sandbox',
+          '--headless',
+          '--disable-gpu',
+          '--disable-background-networking',
+          '--disable-component-update',
+          '--disable-sync',
+          '--no-first-run',
+        ],
+      });
+      context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      page = await context.newPage();
+      await mkdir(DOCS, { recursive: true });
+    }, 60_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      await service?.close();
+      await admin?.close();
+      if (work) await rm(work, { recursive: true, force: true });
+    });
+
+    async function refreshReports(): Promise<void> {
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Reports for the last');
+    }
+
+    it('sends a signed-out browser through the OpenID provider and back to the page', async () => {
+      await page.goto(`${origin}/admin`);
+      await page.waitForURL(`${origin}/admin`);
+      await expect.poll(() => page.locator('#tenant-url').textContent()).toBe(service.url);
+      expect(await page.locator('#who').textContent()).toContain(LOCAL_USERS.admin.name);
+      expect(await page.locator('#tenant-name').textContent()).toBe('Contoso (test)');
+      expect(await page.locator('#tenant-id').textContent()).toBe(process.env.TENANT);
+      const cookies = await context.cookies(origin);
+      const session = cookies.find((cookie) => cookie.name === 'grouptalk-admin');
+      expect(session?.httpOnly).toBe(true);
+      expect(session?.sameSite).toBe('Lax');
+      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('signIn');
+    });
+
+    it('shows a SCIM request and a failed one with its scimType in the reports', async () => {
+      const userName = `report.${Date.now()}@contoso.test`;
+      const created = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+        externalId: `ext-${userName}`,
+      });
+      expect(created.status).toBe(201);
+      const duplicate = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName,
+      });
+      expect(duplicate.status).toBe(409);
+
+      await refreshReports();
+      const recent = page.locator('#recent tbody');
+      expect(await recent.textContent()).toContain('createUser');
+      expect(await recent.textContent()).toContain(userName);
+      const failures = page.locator('#failures tbody tr', { hasText: 'uniqueness' });
+      expect(await failures.count()).toBe(1);
+      expect(await failures.textContent()).toContain('409');
+      expect(await failures.textContent()).toContain('already exists in GroupTalk');
+      expect(await page.locator('#chart svg[role="img"]').count()).toBe(1);
+      expect(await page.locator('#chart desc').textContent()).toMatch(
+        /\d+ requests, [1-9]\d* failed/,
+      );
+
+      await page.getByLabel('userName, externalId, displayName or id').fill(userName);
+      await page.getByRole('button', { name: 'Show history' }).click();
+      await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
+      expect(await page.locator('#history tbody').textContent()).toContain('uniqueness');
+      await page.screenshot({ path: join(DOCS, 'integration-page.png'), fullPage: true });
+    });
+
+    it('refuses a state-changing call without the CSRF token', async () => {
+      const refused = await page.evaluate(async () => {
+        const response = await fetch('/admin/sign-out', { method: 'POST' });
+        return { status: response.status, body: await response.json() };
+      });
+      expect(refused).toEqual({ status: 403, body: expect.objectContaining({ error: 'csrf' }) });
+      const wrong = await page.evaluate(async () => {
+        const response = await fetch('/admin/sign-out', {
+          method: 'POST',
+          headers: { 'x-csrf-token': 'not-the-token' },
+        });
+        return response.status;
+      });
+      expect(wrong).toBe(403);
+      // Still signed in: the refused calls changed nothing.
+      const session = await page.evaluate(async () => (await fetch('/admin/api/session')).status);
+      expect(session).toBe(200);
+    });
+
+    it('answers 401 to the JSON API without a session', async () => {
+      const response = await fetch(`${origin}/admin/api/reports`);
+      expect(response.status).toBe(401);
+      expect(await response.json()).toMatchObject({ error: 'signInRequired' });
+    });
+
+    it('refuses a directory user without the role, and a user of another directory', async () => {
+      const other = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+      const visitor = await other.newPage();
+      const answer = await visitor.goto(
+        `${origin}/admin/sign-in?login_hint=${encodeURIComponent(LOCAL_USERS.member.username)}`,
+      );
+      expect(answer?.status()).toBe(403);
+      expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe('Access refused');
+      expect(await visitor.getByRole('alert').textContent()).toContain('GroupTalk.Admin');
+      await visitor.screenshot({ path: join(DOCS, 'access-refused.png'), fullPage: true });
+      expect((await other.cookies(origin)).some((c) => c.name === 'grouptalk-admin')).toBe(false);
+      const api = await visitor.evaluate(async () => (await fetch('/admin/api/session')).status);
+      expect(api).toBe(401);
+
+      const outsider = await visitor.goto(
+        `${origin}/admin/sign-in?login_hint=${encodeURIComponent(LOCAL_USERS.outsider.username)}`,
+      );
+      expect(outsider?.status()).toBe(403);
+      expect(await visitor.getByRole('alert').textContent()).toContain(
+        'another Microsoft Entra directory',
+      );
+      await other.close();
+
+      await page.reload();
+      await expect
+        .poll(() => page.locator('#audit tbody').textContent())
+        .toContain('signInRefused');
+    });
+
+    it('reads on a phone-sized screen', async () => {
+      const phone = await browser.newContext({
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        storageState: await context.storageState(),
+      });
+      const small = await phone.newPage();
+      await small.goto(`${origin}/admin`);
+      await expect.poll(() => small.locator('#tenant-url').textContent()).toBe(service.url);
+      await expect
+        .poll(() => small.locator('#status').textContent())
+        .toContain('Reports for the last');
+      // A string: this project's TypeScript has no DOM types.
+      const overflow = await small.evaluate<number>(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      );
+      expect(overflow).toBeLessThanOrEqual(0);
+      await small.screenshot({ path: join(DOCS, 'integration-page-phone.png'), fullPage: true });
+      await phone.close();
+    });
+
+    it('signs out', async () => {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await expect
+        .poll(() => page.getByRole('heading', { level: 1 }).textContent())
+        .toBe('You are signed out');
+      const api = await page.evaluate(async () => (await fetch('/admin/api/session')).status);
+      expect(api).toBe(401);
+    });
+  },
+);
