@@ -36,7 +36,7 @@ button[disabled] { opacity: .6; cursor: not-allowed; }
 table { width: 100%; border-collapse: collapse; font-size: .92rem; margin-bottom: 8px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
-th, .bad, .ok { white-space: nowrap; }
+@media (min-width: 641px) { th, .bad, .ok { white-space: nowrap; } }
 th { background: var(--bg); font-weight: 600; }
 td.empty { color: var(--muted); font-style: italic; }
 .bad { color: var(--bad); font-weight: 600; } .ok { color: var(--ok); }

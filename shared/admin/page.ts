@@ -82,7 +82,7 @@ export function integrationPage(): string {
 <p class="warning">Shown once: copy it now and paste it into Entra. GroupTalk keeps only a record of it.</p>
 <div id="secret-fields"></div>
 </div>
-<table id="credentials">
+<table class="stack" id="credentials">
 <caption>Active and revoked credentials</caption>
 <thead><tr><th scope="col">Kind</th><th scope="col">ID</th><th scope="col">Created</th><th scope="col">Created by</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody></tbody>
@@ -99,13 +99,13 @@ export function integrationPage(): string {
 <h3 id="chart-heading">Requests and failures</h3>
 <div id="chart" class="chart"></div>
 <h3>Failures by scimType</h3>
-<table id="failures"><caption class="visually-hidden">Failed requests grouped by status and scimType</caption>
+<table class="stack" id="failures"><caption class="visually-hidden">Failed requests grouped by status and scimType</caption>
 <thead><tr><th scope="col">Status</th><th scope="col">scimType</th><th scope="col">Requests</th><th scope="col">Last</th><th scope="col">What Entra was told (errorDetail)</th><th scope="col">What to do</th></tr></thead><tbody></tbody></table>
 <h3>Last provisioning activity</h3>
-<table id="recent"><caption class="visually-hidden">The most recent requests from Entra</caption>
+<table class="stack" id="recent"><caption class="visually-hidden">The most recent requests from Entra</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">scimType</th><th scope="col">Resource</th><th scope="col">Detail</th></tr></thead><tbody></tbody></table>
 <h3>Test Connection probes</h3>
-<table id="probes"><caption class="visually-hidden">Entra's Test Connection lookups</caption>
+<table class="stack" id="probes"><caption class="visually-hidden">Entra's Test Connection lookups</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">Lookup</th><th scope="col">Credential</th></tr></thead><tbody></tbody></table>
 <h3 id="history-heading">History of one user or group</h3>
 <form id="history-form" class="inline">
@@ -113,12 +113,12 @@ export function integrationPage(): string {
 <input id="history-term" name="term" required maxlength="256" autocomplete="off">
 <button type="submit">Show history</button>
 </form>
-<table id="history" aria-labelledby="history-heading"><thead><tr><th scope="col">When</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">scimType</th><th scope="col">Resource</th><th scope="col">Detail</th></tr></thead><tbody></tbody></table>
+<table class="stack" id="history" aria-labelledby="history-heading"><thead><tr><th scope="col">When</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">scimType</th><th scope="col">Resource</th><th scope="col">Detail</th></tr></thead><tbody></tbody></table>
 </section>
 
 <section aria-labelledby="audit-heading" class="card">
 <h2 id="audit-heading">Admin actions</h2>
-<table id="audit"><caption class="visually-hidden">Who did what on this page, newest first</caption>
+<table class="stack" id="audit"><caption class="visually-hidden">Who did what on this page, newest first</caption>
 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">On</th></tr></thead><tbody></tbody></table>
 </section>`,
     true,

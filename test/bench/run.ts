@@ -17,6 +17,11 @@ import { simulate } from '../../infra/simulator/cycle.js';
 import { buildDataset } from '../../infra/simulator/dataset.js';
 import { silentProgress, stderrProgress } from '../../infra/simulator/progress.js';
 import { operationFigures } from '../../infra/simulator/summary.js';
+import {
+  type AdminReportsResult,
+  measureAdminReports,
+  renderAdminReports,
+} from './admin-reports.js';
 import { type BundleResult, measureBundles } from './bundles.js';
 import { benchClient, type OperationResult } from './measure.js';
 import {
@@ -50,6 +55,7 @@ const HELP = `Usage: npm run bench -- [options]
   --cycle-concurrency <n> objects in flight during the cycle, default 8
   --no-cycle              skip the cycle
   --no-bundles            skip bundle sizes and cold imports
+  --no-admin-reports      skip the integration page's report latency (a month of records)
   --out <file>            JSON report, default bench-report.json
   --doc <file>            Markdown report, default docs/benchmark.md for full runs (none for --quick)
   --render <json>         measure nothing: print (and with --doc write) the Markdown of a saved report
@@ -65,6 +71,7 @@ const { values } = parseArgs({
     'cycle-concurrency': { type: 'string' },
     'no-cycle': { type: 'boolean', default: false },
     'no-bundles': { type: 'boolean', default: false },
+    'no-admin-reports': { type: 'boolean', default: false },
     out: { type: 'string' },
     doc: { type: 'string' },
     render: { type: 'string' },
@@ -140,6 +147,18 @@ if (!values['no-bundles']) {
     workDir: await mkdtemp(join(REPO_ROOT, '.local', 'bench-bundles-')),
     runs: quick ? 1 : 3,
   });
+}
+
+let adminReports: AdminReportsResult | undefined;
+if (!values['no-admin-reports']) {
+  log('integration page reports over a month of request records');
+  adminReports = await measureAdminReports({
+    workDir: join(REPO_ROOT, '.local'),
+    users: quick ? 1000 : 10_000,
+  });
+  log(
+    `reports: ${adminReports.records} records, worst ${Math.max(...adminReports.coldMs, ...adminReports.warmMs, ...adminReports.historyColdMs)} ms`,
+  );
 }
 
 log('starting DynamoDB Local (in memory) and the local server');
@@ -308,8 +327,8 @@ try {
   await stack.stop();
 }
 
-await writeFile(outFile, `${JSON.stringify(report, null, 2)}\n`);
-const markdown = renderMarkdown(report);
+await writeFile(outFile, `${JSON.stringify({ ...report, adminReports }, null, 2)}\n`);
+const markdown = renderMarkdown(report) + (adminReports ? renderAdminReports(adminReports) : '');
 process.stdout.write(`${markdown}\n`);
 log(`wrote ${outFile}`);
 if (docFile) {
