@@ -123,6 +123,30 @@ export const adminRoutes: readonly Route[] = [
     entry: 'functions/admin/get-history.ts',
     table: 'read',
   },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/credentials',
+    operation: 'listCredentials',
+    entry: 'functions/admin/list-credentials.ts',
+    table: 'read',
+  },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/api/clients',
+    operation: 'createOAuthClient',
+    entry: 'functions/admin/create-client.ts',
+    table: 'write',
+  },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/api/credentials/{id}/revoke',
+    operation: 'revokeCredential',
+    entry: 'functions/admin/revoke-credential.ts',
+    table: 'write',
+  },
 ];
 
 /** Routes whose functions read the request records of the SCIM functions (Logs Insights). */

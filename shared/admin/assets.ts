@@ -69,8 +69,8 @@ const script = `'use strict';
     if (method !== 'GET') { headers['x-csrf-token'] = csrfToken; headers['content-type'] = 'application/json'; }
     const response = await fetch(path, { method, headers, credentials: 'same-origin',
       body: method === 'GET' ? undefined : JSON.stringify(body || {}) });
-    if (response.status === 401) { window.location.assign('/admin/sign-in'); throw new Error('Signed out'); }
     const data = await response.json().catch(() => ({}));
+    if (response.status === 401 && data.error === 'signInRequired') { window.location.assign('/admin/sign-in'); throw new Error('Signed out'); }
     if (!response.ok) throw new Error(data.message || ('Request failed (' + response.status + ')'));
     return data;
   }

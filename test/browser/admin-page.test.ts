@@ -121,6 +121,29 @@ describe.skipIf(!browserFound)(
       await page.screenshot({ path: join(DOCS, 'integration-page.png'), fullPage: true });
     });
 
+    it('creates an OAuth client whose secret is shown once, lists it and revokes it', async () => {
+      await page.getByRole('button', { name: 'Create OAuth client' }).click();
+      const secretField = page.getByLabel('Client Secret', { exact: true });
+      await expect.poll(() => secretField.inputValue()).toMatch(/^[\w-]{43,}$/);
+      const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
+      expect(await page.getByLabel('Token endpoint', { exact: true }).inputValue()).toBe(
+        `${origin}/oauth2/token`,
+      );
+      const row = page.locator('#credentials tbody tr', { hasText: clientId });
+      await expect.poll(() => row.textContent()).toContain(LOCAL_USERS.admin.username);
+      expect(await row.textContent()).toContain('Active');
+      await page.screenshot({ path: join(DOCS, 'secret-shown-once.png'), fullPage: false });
+      // Shown once: the list and the API never carry the secret again.
+      const listed = await page.evaluate(async () => (await fetch('/admin/api/credentials')).text());
+      expect(listed).toContain(clientId);
+      expect(listed).not.toContain(await secretField.inputValue());
+
+      page.once('dialog', (dialog) => dialog.accept());
+      await row.getByRole('button', { name: `Revoke OAuth client ${clientId}` }).click();
+      await expect.poll(() => row.textContent()).toContain('Revoked');
+      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('revokeCredential');
+    });
+
     it('refuses a state-changing call without the CSRF token', async () => {
       const refused = await page.evaluate(async () => {
         const response = await fetch('/admin/sign-out', { method: 'POST' });
