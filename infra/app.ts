@@ -1,29 +1,99 @@
 import { App } from 'aws-cdk-lib';
-import { addSecurityChecks, ScimStack, scimStackName } from './scim-stack.js';
-import { declaredTenants, loadTenant } from './tenants.js';
+import { FunctionBundles } from './bundles.js';
+import { FLEET_STACK_NAME } from './fleet-names.js';
+import { FleetStack } from './fleet-stack.js';
+import {
+  addSecurityChecks,
+  ScimStack,
+  scimStackName,
+  tenantFunctionEntries,
+} from './scim-stack.js';
+import {
+  checkTenantInFleet,
+  declaredTenants,
+  loadFleet,
+  loadTenant,
+  type PlacedTenant,
+  placeTenant,
+} from './tenants.js';
 
 /**
- * One stack per tenant: `cdk synth -c tenant=<name>` builds that tenant's stack, plain
- * `cdk synth` builds every tenant declared in `infra/tenants/`.
+ * The fleet: one fleet stack per account and region that holds tenants, and one stack per tenant.
+ * `cdk synth` builds every tenant declared in `infra/tenants/`; `-c tenant=<name>` (or
+ * `-c tenants=a,b`) builds only those and their fleet stack. Every stack has an explicit account
+ * and region: the tenant's own, or `infra/fleet.json`'s; nothing falls back to the AWS profile.
  */
 const app = new App();
 
-const selected = app.node.tryGetContext('tenant') as unknown;
-if (selected !== undefined && typeof selected !== 'string') {
-  throw new Error(`-c tenant=<name> must be a tenant name, got ${JSON.stringify(selected)}`);
+const fleet = loadFleet();
+const all = declaredTenants();
+const selected = selectedTenants(
+  app.node.tryGetContext('tenant'),
+  app.node.tryGetContext('tenants'),
+);
+const placed: PlacedTenant[] = all.map((name) => {
+  const tenant = loadTenant(name);
+  checkTenantInFleet(tenant, fleet);
+  return placeTenant(tenant, fleet);
+});
+
+// Built once, shared by every tenant stack.
+const bundles = FunctionBundles.forApp(app, tenantFunctionEntries);
+
+const places = new Map<string, { account: string; region: string; tenants: PlacedTenant[] }>();
+for (const tenant of placed) {
+  const key = `${tenant.account}/${tenant.region}`;
+  const place = places.get(key) ?? { account: tenant.account, region: tenant.region, tenants: [] };
+  place.tenants.push(tenant);
+  places.set(key, place);
 }
-const tenants = selected ? [selected] : declaredTenants();
+if (!places.has(`${fleet.account}/${fleet.region}`)) {
+  places.set(`${fleet.account}/${fleet.region}`, { ...fleet, tenants: [] });
+}
 
-// Without CDK_DEFAULT_* (no AWS credentials, e.g. an offline synth) the stacks are
-// environment-agnostic and `cdk deploy` resolves account and region from the profile.
-const env = {
-  account: process.env.CDK_DEFAULT_ACCOUNT,
-  region: process.env.CDK_DEFAULT_REGION,
-};
-
-for (const name of tenants) {
-  new ScimStack(app, scimStackName(name), { tenant: loadTenant(name), env });
+for (const place of places.values()) {
+  const home = place.account === fleet.account && place.region === fleet.region;
+  const fleetStack = new FleetStack(
+    app,
+    home ? FLEET_STACK_NAME : `${FLEET_STACK_NAME}-${place.account}-${place.region}`,
+    {
+      stackName: FLEET_STACK_NAME,
+      env: { account: place.account, region: place.region },
+      fleet,
+      // The selector offers every tenant of the place, not only those synthesized now.
+      tenants: place.tenants.map((tenant) => tenant.name),
+    },
+  );
+  for (const tenant of place.tenants) {
+    if (selected && !selected.includes(tenant.name)) continue;
+    const stack = new ScimStack(app, scimStackName(tenant.name), {
+      tenant,
+      bundles,
+      env: { account: tenant.account, region: tenant.region },
+    });
+    stack.addStackDependency(
+      fleetStack,
+      'the scheduler role and the alarm topic live in the fleet stack',
+    );
+  }
 }
 addSecurityChecks(app);
 
 app.synth();
+
+function selectedTenants(one: unknown, several: unknown): string[] | undefined {
+  for (const [flag, value] of [
+    ['tenant', one],
+    ['tenants', several],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new Error(`-c ${flag}=<names> must be tenant names, got ${JSON.stringify(value)}`);
+    }
+  }
+  const names = [one, several]
+    .filter((value): value is string => typeof value === 'string' && value !== '')
+    .flatMap((value) => value.split(','));
+  if (names.length === 0) return undefined;
+  for (const name of names) loadTenant(name); // an unknown name fails, naming the declared ones
+  return names;
+}

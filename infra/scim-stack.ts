@@ -1,4 +1,5 @@
 import {
+  ArnFormat,
   CfnOutput,
   Duration,
   RemovalPolicy,
@@ -26,24 +27,37 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { type IRole, Role } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
+import { telemetry } from '../shared/config.js';
 import { fallbackRoute, routePath, routes, SCIM_BASE_PATH } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
-import { type MonitoredFunction, Monitoring } from './constructs/monitoring.js';
-import { type FunctionSpec, ScimFunction } from './constructs/scim-function.js';
+import type { FunctionBundles, FunctionEntry } from './bundles.js';
+import { API_SERVER_ERRORS_METRIC, TenantAlarms } from './constructs/monitoring.js';
+import { type FunctionSpec, ScimFunction, TenantRoles } from './constructs/scim-function.js';
+import {
+  accessLogGroupName,
+  functionLogGroupName,
+  schedulerRoleName,
+  scimStackName,
+} from './fleet-names.js';
 import type { TenantConfig } from './tenants.js';
+
+export { scimStackName };
 
 export interface ScimStackProps extends StackProps {
   readonly tenant: TenantConfig;
+  /** The fleet's function bundles, built once and shared by every tenant stack. */
+  readonly bundles: FunctionBundles;
 }
 
 /**
  * Deletes the membership items that deleted groups and users leave behind (see
- * `shared/store/cleanups.ts`); not a route: EventBridge runs it every few minutes.
+ * `shared/store/cleanups.ts`); not a route: an EventBridge Scheduler schedule of the tenant runs
+ * it every few minutes (one schedule per tenant: no EventBridge rule, whose quota is 300 per bus).
  */
 export const membershipSweep = {
   spec: {
@@ -56,30 +70,53 @@ export const membershipSweep = {
   timeout: Duration.minutes(1),
 } as const;
 
-/** The CloudFormation stack name of a tenant's deployment. */
-export function scimStackName(tenant: string): string {
-  return `GroupTalkScim-${tenant}`;
+/**
+ * The function of every tenant: the routes, the fallback and the sweeper. Other teams' functions
+ * are added here (their `entry` is bundled once for the whole fleet).
+ */
+export const tenantFunctionEntries: readonly FunctionEntry[] = [
+  ...routes,
+  fallbackRoute,
+  membershipSweep.spec,
+];
+
+/** What a function added to a tenant stack declares (see `ScimStack.addFunction`). */
+export interface AddFunctionOptions {
+  readonly description: string;
+  readonly timeout?: Duration;
+  readonly memorySize?: number;
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 /**
- * One tenant's SCIM service: the single table, one function per route of the route table and an
- * HTTP API in front of them.
+ * One tenant's SCIM service: the single table, one function per route of the route table, the
+ * fallback and the sweeper (all sharing two roles, one log group and the fleet's bundles) and an
+ * HTTP API in front of them. Monitoring lives in the fleet stack; the tenant may opt into alarms
+ * of its own.
  */
 export class ScimStack extends Stack {
+  readonly tenant: TenantConfig;
   readonly table: Table;
   readonly api: HttpApi;
+  /** The roles of the two access levels: every function of the tenant takes one of them. */
+  readonly roles: TenantRoles;
+  /** The one log group of all the tenant's functions. */
+  readonly functionLogs: LogGroup;
+  readonly accessLogs: LogGroup;
   /** The function of each route, the fallback and the sweeper, by operation name. */
-  readonly functions: ReadonlyMap<string, ScimFunction>;
-  readonly monitoring: Monitoring;
+  readonly functions = new Map<string, ScimFunction>();
   /** The URL to paste into Entra's "Tenant URL". */
   readonly tenantUrl: string;
+  readonly #bundles: FunctionBundles;
 
   constructor(scope: Construct, id: string, props: ScimStackProps) {
-    const { tenant, ...stackProps } = props;
+    const { tenant, bundles, ...stackProps } = props;
     super(scope, id, {
       description: `GroupTalk SCIM 2.0 service for Microsoft Entra provisioning (tenant ${tenant.name})`,
       ...stackProps,
     });
+    this.tenant = tenant;
+    this.#bundles = bundles;
 
     this.table = new Table(this, 'Table', {
       partitionKey: { name: tableDesign.partitionKey, type: AttributeType.STRING },
@@ -94,18 +131,41 @@ export class ScimStack extends Stack {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndex(index));
     }
 
-    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+    // Logs outlive a deleted stack: they are the record of what provisioning did. Named, so the
+    // fleet's dashboard and queries find every tenant's by name.
+    this.functionLogs = new LogGroup(this, 'FunctionLogs', {
+      logGroupName: functionLogGroupName(tenant.name),
       retention: tenant.logRetentionDays,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const domainName = tenant.customDomain
+    this.accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      logGroupName: accessLogGroupName(tenant.name),
+      retention: tenant.logRetentionDays,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Every 5xx API Gateway answers (function errors, crashes, timeouts, throttling) as a metric
+    // named by tenant: the fleet alarm groups it by tenant. No data point while nothing fails,
+    // so an idle tenant adds no custom metric.
+    new MetricFilter(this, 'ApiServerErrorsFilter', {
+      logGroup: this.accessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '5*'),
+      metricNamespace: telemetry.metricsNamespace,
+      metricName: API_SERVER_ERRORS_METRIC,
+      metricValue: '1',
+      dimensions: { tenant: '$.tenant' },
+    });
+
+    this.roles = new TenantRoles(this, 'Roles', {
+      tenant,
+      table: this.table,
+      logGroup: this.functionLogs,
+    });
+
+    const domain = tenant.customDomain;
+    const domainName = domain
       ? new DomainName(this, 'DomainName', {
-          domainName: tenant.customDomain.domainName,
-          certificate: Certificate.fromCertificateArn(
-            this,
-            'Certificate',
-            tenant.customDomain.certificateArn,
-          ),
+          domainName: domain.domainName,
+          certificate: Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
         })
       : undefined;
 
@@ -113,42 +173,21 @@ export class ScimStack extends Stack {
       apiName: `grouptalk-scim-${tenant.name}`,
       description: `GroupTalk SCIM 2.0 (tenant ${tenant.name})`,
       createDefaultStage: false,
-      // With a custom domain, Entra is given that URL only; the execute-api one is switched off.
-      disableExecuteApiEndpoint: domainName !== undefined,
+      // Switching to a custom domain takes two deploys: the execute-api URL Entra uses keeps
+      // working until the operator has seen Entra use the new one and sets "retire".
+      disableExecuteApiEndpoint: domain?.executeApiEndpoint === 'retire',
     });
     const stage = this.api.addStage('DefaultStage', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { ...tenant.throttling },
       accessLogSettings: {
-        destination: new LogGroupLogDestination(accessLogs),
-        format: accessLogFormat(),
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: accessLogFormat(tenant.name),
       },
       ...(domainName ? { domainMapping: { domainName } } : {}),
     });
 
-    const functions = new Map<string, ScimFunction>();
-    const monitored: MonitoredFunction[] = [];
-    const addFunction = (
-      spec: FunctionSpec,
-      description: string,
-      options: { timeout?: Duration; emitsRequestMetrics?: boolean } = {},
-    ): ScimFunction => {
-      const scimFunction = new ScimFunction(this, pascalCase(spec.operation), {
-        spec,
-        description: `${description} (tenant ${tenant.name})`,
-        table: this.table,
-        tenant,
-        ...(options.timeout ? { timeout: options.timeout } : {}),
-      });
-      functions.set(spec.operation, scimFunction);
-      monitored.push({
-        operation: spec.operation,
-        scimFunction,
-        emitsRequestMetrics: options.emitsRequestMetrics ?? true,
-      });
-      return scimFunction;
-    };
     const integration = (scimFunction: ScimFunction, operation: string) =>
       new HttpLambdaIntegration(`${pascalCase(operation)}Integration`, scimFunction.function, {
         payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
@@ -156,7 +195,9 @@ export class ScimStack extends Stack {
 
     for (const route of routes) {
       const path = routePath(route);
-      const scimFunction = addFunction(route, `SCIM ${route.operation}: ${route.method} ${path}`);
+      const scimFunction = this.addFunction(route, {
+        description: `SCIM ${route.operation}: ${route.method} ${path}`,
+      });
       this.api.addRoutes({
         path,
         methods: [HttpMethod[route.method]],
@@ -166,35 +207,38 @@ export class ScimStack extends Stack {
 
     // Everything no route matches: a SCIM 404/405 instead of API Gateway's plain
     // {"message":"Not Found"}, and a 308 for a known path written with a trailing slash.
-    const fallback = addFunction(
-      fallbackRoute,
-      `SCIM ${fallbackRoute.operation}: $default route (404, 405, trailing slash)`,
-    );
+    const fallback = this.addFunction(fallbackRoute, {
+      description: `SCIM ${fallbackRoute.operation}: $default route (404, 405, trailing slash)`,
+    });
     new HttpRoute(this.api, 'DefaultRoute', {
       httpApi: this.api,
       routeKey: HttpRouteKey.DEFAULT,
       integration: integration(fallback, fallbackRoute.operation),
     });
 
-    const sweeper = addFunction(
-      membershipSweep.spec,
-      `SCIM ${membershipSweep.spec.operation}: scheduled cleanup of deleted resources' memberships`,
-      { timeout: membershipSweep.timeout, emitsRequestMetrics: false },
-    );
-    new Rule(this, 'MembershipSweepSchedule', {
+    const sweeper = this.addFunction(membershipSweep.spec, {
+      description: `SCIM ${membershipSweep.spec.operation}: scheduled cleanup of deleted resources' memberships`,
+      timeout: membershipSweep.timeout,
+    });
+    new CfnSchedule(this, 'MembershipSweepSchedule', {
       description: `Runs ${membershipSweep.spec.operation} (tenant ${tenant.name})`,
-      schedule: Schedule.rate(membershipSweep.every),
-      targets: [new LambdaFunction(sweeper.function, { retryAttempts: 0 })],
+      scheduleExpression: `rate(${membershipSweep.every.toMinutes()} minutes)`,
+      flexibleTimeWindow: { mode: 'OFF' },
+      target: {
+        arn: sweeper.function.functionArn,
+        roleArn: this.schedulerRole.roleArn,
+        // The next run comes 5 minutes later; a retry would only overlap it.
+        retryPolicy: { maximumRetryAttempts: 0 },
+      },
     });
-    this.functions = functions;
 
-    this.monitoring = new Monitoring(this, 'Monitoring', {
-      tenant,
-      api: this.api,
-      table: this.table,
-      accessLogs,
-      functions: monitored,
-    });
+    if (tenant.alarms) {
+      new TenantAlarms(this, 'Alarms', {
+        tenant,
+        api: this.api,
+        ...(tenant.alarms.email ? { email: tenant.alarms.email } : {}),
+      });
+    }
 
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
@@ -203,27 +247,65 @@ export class ScimStack extends Stack {
     });
 
     this.tenantUrl = domainName
-      ? `https://${tenant.customDomain!.domainName}${SCIM_BASE_PATH}`
+      ? `https://${domain!.domainName}${SCIM_BASE_PATH}`
       : `${stage.url}${SCIM_BASE_PATH.slice(1)}`;
     new CfnOutput(this, 'TenantUrl', {
       description: 'Tenant URL for the Entra provisioning configuration',
       value: this.tenantUrl,
     });
+    if (domainName && domain!.executeApiEndpoint === 'keep') {
+      new CfnOutput(this, 'PreviousTenantUrl', {
+        description:
+          'The execute-api Tenant URL, kept until customDomain.executeApiEndpoint is "retire"',
+        value: `${stage.url}${SCIM_BASE_PATH.slice(1)}`,
+      });
+    }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
-    new CfnOutput(this, 'AlarmTopicArn', {
-      description: 'SNS topic of the alarms: subscribe an on-call address or a chat integration',
-      value: this.monitoring.topic.topicArn,
-    });
-    new CfnOutput(this, 'DashboardUrl', {
-      description: 'CloudWatch dashboard of this tenant',
-      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${this.monitoring.dashboard.dashboardName}`,
-    });
     if (domainName) {
       new CfnOutput(this, 'CustomDomainTarget', {
-        description: `CNAME target for ${tenant.customDomain!.domainName}`,
+        description: `CNAME target for ${domain!.domainName}`,
         value: domainName.regionalDomainName,
       });
     }
+  }
+
+  /**
+   * Adds a function to the tenant: the fleet's bundle of `spec.entry` (declare the entry in
+   * `tenantFunctionEntries` so it is built), the role of `spec.table`'s access level (extend it
+   * with `this.roles.read|write.addToPrincipalPolicy` where a function needs more), the tenant's
+   * log group and its configuration. Not routed: add a route with `this.api.addRoutes`.
+   */
+  addFunction(spec: FunctionSpec, options: AddFunctionOptions): ScimFunction {
+    const scimFunction = new ScimFunction(this, pascalCase(spec.operation), {
+      spec,
+      description: `${options.description} (tenant ${this.tenant.name})`,
+      table: this.table,
+      tenant: this.tenant,
+      bundles: this.#bundles,
+      role: this.roles.forAccess(spec.table),
+      logGroup: this.functionLogs,
+      ...(options.timeout ? { timeout: options.timeout } : {}),
+      ...(options.memorySize ? { memorySize: options.memorySize } : {}),
+      ...(options.environment ? { environment: options.environment } : {}),
+    });
+    this.functions.set(spec.operation, scimFunction);
+    return scimFunction;
+  }
+
+  /** The fleet's scheduler role (created by the fleet stack, deployed first). */
+  get schedulerRole(): IRole {
+    return Role.fromRoleArn(
+      this,
+      'SchedulerRole',
+      this.formatArn({
+        service: 'iam',
+        region: '',
+        resource: 'role',
+        resourceName: schedulerRoleName(this.region),
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+      { mutable: false },
+    );
   }
 }
 
@@ -242,9 +324,11 @@ function globalSecondaryIndex(index: IndexDesign): GlobalSecondaryIndexProps {
 }
 
 /** One JSON object per request: what an operator needs to match an Entra log entry to ours. */
-function accessLogFormat(): AccessLogFormat {
+function accessLogFormat(tenant: string): AccessLogFormat {
   return AccessLogFormat.custom(
     JSON.stringify({
+      // A literal: the fleet's 5xx metric and queries over every tenant's log tell them apart.
+      tenant,
       requestId: '$context.requestId',
       requestTime: '$context.requestTime',
       sourceIp: '$context.identity.sourceIp',

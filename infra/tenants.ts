@@ -2,67 +2,17 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { z } from 'zod';
 
 /**
- * Per-tenant deployment settings. Each declared tenant is one JSON file in `infra/tenants/`
- * named after the tenant; it holds non-secret settings only (public keys, never private ones).
+ * The fleet's declarations: `infra/fleet.json` (where the fleet lives, once per account and
+ * region) and one JSON file per customer tenant in `infra/tenants/`. Validated here with zod, in
+ * infra only (nothing here is bundled into a function). Non-secret settings only: public keys,
+ * never private ones. Every problem of a file is reported at once.
  */
-export interface TenantConfig {
-  /** Lower-case tenant id: stack name suffix, token audience and log field. */
-  readonly name: string;
-  /** When set, tokens issued by this Entra tenant are accepted as well as the service's own. */
-  readonly entraTenantId?: string;
-  /** Public keys (JWKS) that verify the tenant's Secret Tokens; `kid` allows rotation. */
-  readonly tokenPublicKeys: PublicJwks;
-  /** Token ids (`jti`) that are refused although their signature is valid. */
-  readonly revokedTokenIds: readonly string[];
-  /** Retention of the function and access logs, in days (a CloudWatch Logs value). */
-  readonly logRetentionDays: RetentionDays;
-  readonly logLevel: LogLevel;
-  /** API Gateway default-stage throttling. */
-  readonly throttling: Throttling;
-  readonly customDomain?: CustomDomain;
-  /** Where the stack's alarms are e-mailed (an SNS subscription the address must confirm). */
-  readonly alarmEmail?: string;
-}
-
-export interface PublicJwk {
-  readonly kty: 'EC';
-  readonly crv: 'P-256';
-  readonly x: string;
-  readonly y: string;
-  readonly kid: string;
-  readonly alg?: 'ES256';
-  readonly use?: 'sig';
-}
-
-export interface PublicJwks {
-  readonly keys: readonly PublicJwk[];
-}
-
-export interface Throttling {
-  /** Steady-state requests per second. */
-  readonly rateLimit: number;
-  /** Requests allowed in a burst above the steady rate. */
-  readonly burstLimit: number;
-}
-
-export interface CustomDomain {
-  readonly domainName: string;
-  /** ACM certificate for `domainName`, in the stack's region. */
-  readonly certificateArn: string;
-}
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-export const tenantDefaults = {
-  logRetentionDays: RetentionDays.ONE_MONTH,
-  logLevel: 'INFO',
-  // Entra sends up to 25 requests per second per tenant and treats repeated 429s as a reason to
-  // quarantine the job, so the defaults leave ample headroom.
-  throttling: { rateLimit: 100, burstLimit: 200 },
-} as const satisfies Partial<TenantConfig>;
 
 /** The lowest steady rate that does not throttle Entra (it provisions at up to 25 requests/s). */
 export const MIN_RATE_LIMIT = 25;
@@ -73,7 +23,23 @@ export const MIN_RATE_LIMIT = 25;
  */
 export const MAX_TOKEN_SETTINGS_BYTES = 3_072;
 
+/**
+ * Worst-case duration of a request function (its timeout, see `SCIM_TIMEOUT`): with API Gateway
+ * throttling it bounds how much of the account's Lambda concurrency one tenant can hold.
+ */
+export const REQUEST_TIMEOUT_SECONDS = 10;
+
+export const tenantDefaults = {
+  logRetentionDays: RetentionDays.ONE_MONTH,
+  logLevel: 'INFO',
+  // Entra sends up to 25 requests per second per tenant and treats repeated 429s as a reason to
+  // quarantine the job: twice that, with a burst of 100, bounds a tenant to 50 × 10 s + 100 = 600
+  // concurrent functions (see `tenantConcurrencyBound`).
+  throttling: { rateLimit: 50, burstLimit: 100 },
+} as const;
+
 export const TENANTS_DIR = fileURLToPath(new URL('./tenants/', import.meta.url));
+export const FLEET_FILE = fileURLToPath(new URL('./fleet.json', import.meta.url));
 
 const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -82,34 +48,349 @@ const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 // Deliberately loose: SNS and the mailbox decide; this catches a pasted name or a missing domain.
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
-const JWK_MEMBERS = new Set(['kty', 'crv', 'x', 'y', 'kid', 'alg', 'use', 'key_ops']);
+const ACCOUNT = /^\d{12}$/;
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 /** Private members of EC, RSA and symmetric JWKs (RFC 7518 §6). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
-const TOP_LEVEL_FIELDS = new Set([
-  'name',
-  'entraTenantId',
-  'tokenPublicKeys',
-  'revokedTokenIds',
-  'logRetentionDays',
-  'logLevel',
-  'throttling',
-  'customDomain',
-  'alarmEmail',
-]);
 const VALID_RETENTION_DAYS: readonly number[] = Object.values(RetentionDays).filter(
   (value): value is number => typeof value === 'number' && value !== RetentionDays.INFINITE,
 );
 
-/** Thrown when a tenant's configuration is invalid; the message names the tenant and every field. */
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}
+
+/** A zod error message that quotes what was given. */
+const got = (message: string) => ({
+  error: (issue: { input?: unknown }) => `${message}, got ${show(issue.input)}`,
+});
+
+const account = z.string(got('must be a 12-digit AWS account id')).regex(ACCOUNT, got('must be a 12-digit AWS account id'));
+const region = z.string(got('must be an AWS region such as eu-west-1')).regex(REGION, got('must be an AWS region such as eu-west-1'));
+const email = z
+  .string(got('must be one e-mail address such as ops@example.com'))
+  .max(254, got('must be one e-mail address such as ops@example.com'))
+  .regex(EMAIL, got('must be one e-mail address such as ops@example.com'));
+
+const p256Coordinate = z
+  .string()
+  .refine(
+    (value) => BASE64URL.test(value) && Buffer.from(value, 'base64url').length === 32,
+    'must be a base64url-encoded 32-byte P-256 coordinate',
+  );
+
+const publicJwk = z
+  .strictObject(
+    {
+      kty: z.literal('EC'),
+      crv: z.literal('P-256'),
+      x: p256Coordinate,
+      y: p256Coordinate,
+      kid: z.string(),
+      alg: z.literal('ES256', got('must be "ES256" when present')).optional(),
+      use: z.literal('sig', got('must be "sig" when present')).optional(),
+      key_ops: z.array(z.string()).optional(),
+    },
+    // Reported per member below with the JWK's own wording.
+    { error: 'is not an allowed JWK member' },
+  )
+  .transform(({ key_ops: _keyOps, ...key }) => key);
+export type PublicJwk = z.output<typeof publicJwk>;
+
+/** Checks a JWK by hand where a plain schema would word it badly (private keys, kty/crv, kid). */
+const jwkEntry = z.unknown().superRefine((key, ctx) => {
+  if (typeof key !== 'object' || key === null || Array.isArray(key)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a JWK object' });
+    return z.NEVER;
+  }
+  const record = key as Record<string, unknown>;
+  const secrets = PRIVATE_JWK_MEMBERS.filter((member) => member in record);
+  if (secrets.length > 0) {
+    // Checked first: a private key in the repository is the one mistake that must never deploy.
+    ctx.addIssue({
+      code: 'custom',
+      message: `contains private key material (${secrets.map((s) => `"${s}"`).join(', ')}): configure public keys only and keep the private key with the operator`,
+    });
+    return z.NEVER;
+  }
+  if (record.kty !== 'EC' || record.crv !== 'P-256') {
+    ctx.addIssue({ code: 'custom', message: 'must be an ES256 key (kty "EC", crv "P-256")' });
+  }
+  if (typeof record.kid !== 'string' || record.kid.trim() === '') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['kid'],
+      message: 'is required: tokens name their key by kid',
+    });
+  }
+});
+
+const tokenPublicKeys = z
+  .object(
+    {
+      keys: z.array(jwkEntry.pipe(publicJwk)),
+    },
+    { error: 'must be a JWKS object {"keys": [...]} with at least one key' },
+  )
+  .superRefine(({ keys }, ctx) => {
+    if (keys.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a JWKS object {"keys": [...]} with at least one key',
+      });
+    }
+    const seen = new Set<string>();
+    keys.forEach((key, index) => {
+      if (seen.has(key.kid)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['keys', index, 'kid'],
+          message: `"${key.kid}" is used by another key`,
+        });
+      }
+      seen.add(key.kid);
+    });
+  });
+
+const revokedTokenId = z.string().refine(
+  // The functions receive the list comma-separated.
+  (id) => id.trim() !== '' && !id.includes(',') && id === id.trim(),
+  {
+    error: (issue) =>
+      `must be a non-empty token id without commas or surrounding spaces, got ${show(issue.input)}`,
+  },
+);
+
+const throttling = z
+  .strictObject({
+    rateLimit: z
+      .number(
+        got(
+          `must be a number of at least ${MIN_RATE_LIMIT} requests per second (Entra provisions at up to 25/s)`,
+        ),
+      )
+      .min(
+        MIN_RATE_LIMIT,
+        got(
+          `must be a number of at least ${MIN_RATE_LIMIT} requests per second (Entra provisions at up to 25/s)`,
+        ),
+      )
+      .default(tenantDefaults.throttling.rateLimit),
+    burstLimit: z
+      .number(got('must be a positive integer'))
+      .int(got('must be a positive integer'))
+      .min(1, got('must be a positive integer'))
+      .default(tenantDefaults.throttling.burstLimit),
+  })
+  .default({ ...tenantDefaults.throttling });
+
+const customDomain = z.strictObject(
+  {
+    domainName: z
+      .string()
+      .regex(DOMAIN_NAME, got('must be a lower-case DNS name such as scim.example.com')),
+    certificateArn: z
+      .string()
+      .regex(
+        ACM_CERTIFICATE_ARN,
+        got('must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)'),
+      ),
+    /**
+     * Step 1 of a switch to a custom domain keeps the execute-api URL Entra uses today; once the
+     * operator has seen Entra use the new one, step 2 sets `retire` and deploys again.
+     */
+    executeApiEndpoint: z.enum(['keep', 'retire']).default('keep'),
+  },
+  { error: (issue) => `must be an object {domainName, certificateArn}, got ${show(issue.input)}` },
+);
+
+const alarmsObject = z.strictObject(
+  { email: email.optional() },
+  got('must be true, false or {"email": …}'),
+);
+/** `true` or `{}`: alarms to the fleet topic; `{"email": …}`: to a topic of the tenant's own. */
+const tenantAlarms = z.preprocess(
+  (value: unknown): unknown => (value === true ? {} : value === false ? undefined : value),
+  alarmsObject.optional(),
+);
+
+/** The schema of `infra/tenants/<name>.json`; everything but `name` has a default. */
+export const tenantSchema = z
+  .strictObject({
+    /** Lower-case tenant id: stack name suffix, token audience, log field and metric dimension. */
+    name: z
+      .string()
+      .regex(
+        TENANT_NAME,
+        got('must be 1-32 characters of lower-case letters, digits and inner hyphens'),
+      ),
+    /** Where the tenant's stack goes; each defaults to the fleet's (`infra/fleet.json`). */
+    account: account.optional(),
+    region: region.optional(),
+    /** Canary tenants are deployed first, one at a time, before the rest of the fleet. */
+    canary: z.boolean().default(false),
+    /** When set, tokens issued by this Entra tenant are accepted as well as the service's own. */
+    entraTenantId: z
+      .string()
+      .regex(GUID, got('must be a GUID (the Entra directory id)'))
+      .transform((id) => id.toLowerCase())
+      .optional(),
+    /** Public keys (JWKS) that verify the tenant's Secret Tokens; `kid` allows rotation. */
+    tokenPublicKeys: tokenPublicKeys.default({ keys: [] }),
+    /** Token ids (`jti`) that are refused although their signature is valid. */
+    revokedTokenIds: z
+      .array(revokedTokenId, got('must be a list of token ids (jti)'))
+      .default([])
+      .transform((ids) => [...new Set(ids)]),
+    /** Retention of the function and access logs, in days (a CloudWatch Logs value). */
+    logRetentionDays: z
+      .number()
+      .refine((days) => VALID_RETENTION_DAYS.includes(days), {
+        error: (issue) =>
+          `must be one of ${VALID_RETENTION_DAYS.join(', ')}, got ${show(issue.input)}`,
+      })
+      .default(tenantDefaults.logRetentionDays)
+      .transform((days) => days as RetentionDays),
+    logLevel: z.enum(LOG_LEVELS, got(`must be one of ${LOG_LEVELS.join(', ')}`)).default('INFO'),
+    /** API Gateway default-stage throttling. */
+    throttling,
+    customDomain: customDomain.optional(),
+    /**
+     * The tenant's own alarms (billed per tenant, see README): `true` sends them to the fleet's
+     * alarm topic, `{"email": …}` to a topic of the tenant's own with that subscription.
+     */
+    alarms: tenantAlarms,
+  })
+  .superRefine((tenant, ctx) => {
+    const { rateLimit, burstLimit } = tenant.throttling;
+    if (burstLimit < rateLimit) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['throttling', 'burstLimit'],
+        message: `(${burstLimit}) must be at least throttling.rateLimit (${rateLimit})`,
+      });
+    }
+    const settings = JSON.stringify(tenant.tokenPublicKeys) + tenant.revokedTokenIds.join(',');
+    if (Buffer.byteLength(settings, 'utf8') > MAX_TOKEN_SETTINGS_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `tokenPublicKeys and revokedTokenIds together exceed ${MAX_TOKEN_SETTINGS_BYTES} bytes (Lambda environment limit is 4 KB): drop retired keys and ids of expired tokens`,
+      });
+    }
+  });
+
+/** A declared tenant, defaults filled in (account and region may still come from the fleet). */
+export type TenantConfig = z.output<typeof tenantSchema>;
+export type Throttling = TenantConfig['throttling'];
+export type CustomDomain = NonNullable<TenantConfig['customDomain']>;
+export type PublicJwks = TenantConfig['tokenPublicKeys'];
+
+/** The schema of `infra/fleet.json`: the account and region every tenant inherits, and more. */
+export const fleetSchema = z.strictObject({
+  /** Account and region of the fleet stack and of every tenant that names none. */
+  account,
+  region,
+  /** Where the fleet's alarms are e-mailed (an SNS subscription the address must confirm). */
+  alarmEmail: email.optional(),
+  /** The account's Lambda concurrency quota ("Concurrent executions"), for the fleet alarm. */
+  accountConcurrency: z.number().int().min(100).default(1_000),
+  /** Share of `accountConcurrency` at which the fleet alarm fires. */
+  concurrencyAlarmPercent: z.number().min(1).max(100).default(80),
+  /**
+   * What one tenant may hold of the account's concurrency at worst:
+   * burstLimit + rateLimit × REQUEST_TIMEOUT_SECONDS must stay within it.
+   */
+  maxTenantConcurrency: z.number().int().min(1).default(600),
+  /** Stacks deployed at once after the canaries (`npm run deploy -- --concurrency` overrides). */
+  deployConcurrency: z.number().int().min(1).max(10).default(4),
+});
+export type FleetConfig = z.output<typeof fleetSchema>;
+
+/** A tenant with the place its stack goes resolved: its own account and region, or the fleet's. */
+export type PlacedTenant = TenantConfig & { readonly account: string; readonly region: string };
+
+/** Thrown when a declaration is invalid; the message names the tenant and every field. */
 export class TenantConfigError extends Error {
   constructor(
     readonly tenant: string,
     readonly problems: readonly string[],
   ) {
     super(
-      `Invalid configuration for tenant "${tenant}":\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      `Invalid configuration for ${tenant === 'fleet' ? 'the fleet' : `tenant "${tenant}"`}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
     );
     this.name = 'TenantConfigError';
+  }
+}
+
+/** `tokenPublicKeys.keys[0].kid`: the path of an issue as a reader writes it. */
+function pathOf(path: readonly PropertyKey[]): string {
+  return path
+    .map((part, index) =>
+      typeof part === 'number' ? `[${part}]` : `${index === 0 ? '' : '.'}${String(part)}`,
+    )
+    .join('');
+}
+
+function problemsOf(error: z.ZodError, knownFields: readonly string[]): string[] {
+  return error.issues.flatMap((issue) => {
+    const at = pathOf(issue.path);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const field = at ? `${at}.${key}` : key;
+        return at.startsWith('tokenPublicKeys')
+          ? `${field} is not an allowed JWK member`
+          : `${field} is not a known field${at ? '' : ` (known: ${knownFields.join(', ')})`}`;
+      });
+    }
+    return [at ? `${at} ${issue.message}` : issue.message];
+  });
+}
+
+function parseWith<S extends z.ZodType>(
+  schema: S,
+  raw: unknown,
+  label: string,
+  knownFields: readonly string[],
+): z.output<S> {
+  const result = schema.safeParse(raw);
+  if (!result.success) throw new TenantConfigError(label, problemsOf(result.error, knownFields));
+  return result.data;
+}
+
+/**
+ * Validates a tenant configuration and fills in defaults. All problems are reported at once.
+ *
+ * @param raw the parsed JSON
+ * @param expectedName the tenant the file is declared as; `name` must equal it
+ */
+export function parseTenantConfig(raw: unknown, expectedName?: string): TenantConfig {
+  const record = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : undefined;
+  const name = (record as { name?: unknown } | undefined)?.name;
+  const label = expectedName ?? (typeof name === 'string' ? name : '<unnamed>');
+  if (!record) throw new TenantConfigError(label, ['the configuration must be an object']);
+  const schema =
+    expectedName === undefined
+      ? tenantSchema
+      : tenantSchema.refine((tenant) => tenant.name === expectedName, {
+          path: ['name'],
+          error: (issue) =>
+            `must equal the file name "${expectedName}", got ${show((issue.input as { name?: unknown }).name)}`,
+          when: (payload) => (payload.value as { name?: unknown }).name !== undefined,
+        });
+  return parseWith(schema, raw, label, Object.keys(tenantSchema.shape));
+}
+
+/** Validates the fleet configuration (`infra/fleet.json`). */
+export function parseFleetConfig(raw: unknown): FleetConfig {
+  return parseWith(fleetSchema, raw, 'fleet', Object.keys(fleetSchema.shape));
+}
+
+function readJson(file: string, label: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new TenantConfigError(label, [`${file} is not valid JSON: ${(error as Error).message}`]);
   }
 }
 
@@ -129,256 +410,37 @@ export function loadTenant(name: string, dir: string = TENANTS_DIR): TenantConfi
       `Unknown tenant "${name}": declare it in infra/tenants/${name}.json (declared: ${declared.join(', ') || 'none'})`,
     );
   }
-  const file = join(dir, `${name}.json`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new TenantConfigError(name, [`${file} is not valid JSON: ${(error as Error).message}`]);
-  }
-  return parseTenantConfig(raw, name);
+  return parseTenantConfig(readJson(join(dir, `${name}.json`), name), name);
+}
+
+/** Reads and validates the fleet configuration. */
+export function loadFleet(file: string = FLEET_FILE): FleetConfig {
+  return parseFleetConfig(readJson(file, 'fleet'));
+}
+
+/** The tenant's account and region: its own where it names them, else the fleet's. */
+export function placeTenant(tenant: TenantConfig, fleet: FleetConfig): PlacedTenant {
+  return {
+    ...tenant,
+    account: tenant.account ?? fleet.account,
+    region: tenant.region ?? fleet.region,
+  };
 }
 
 /**
- * Validates a tenant configuration and fills in defaults. All problems are reported at once.
- *
- * @param raw the parsed JSON
- * @param expectedName the tenant the file is declared as; `name` must equal it
+ * The most Lambda concurrency one tenant can hold: API Gateway admits at most `burstLimit` at once
+ * plus `rateLimit` a second, and each request function ends within its timeout.
  */
-export function parseTenantConfig(raw: unknown, expectedName?: string): TenantConfig {
-  const label =
-    expectedName ?? (isRecord(raw) && typeof raw.name === 'string' ? raw.name : '<unnamed>');
-  if (!isRecord(raw)) throw new TenantConfigError(label, ['the configuration must be an object']);
-
-  const problems: string[] = [];
-  for (const field of Object.keys(raw)) {
-    if (!TOP_LEVEL_FIELDS.has(field)) {
-      problems.push(`${field} is not a known field (known: ${[...TOP_LEVEL_FIELDS].join(', ')})`);
-    }
-  }
-
-  const name = raw.name;
-  if (typeof name !== 'string' || !TENANT_NAME.test(name)) {
-    problems.push(
-      `name must be 1-32 characters of lower-case letters, digits and inner hyphens, got ${show(name)}`,
-    );
-  } else if (expectedName !== undefined && name !== expectedName) {
-    problems.push(`name must equal the file name "${expectedName}", got "${name}"`);
-  }
-
-  const entraTenantId = raw.entraTenantId;
-  if (
-    entraTenantId !== undefined &&
-    (typeof entraTenantId !== 'string' || !GUID.test(entraTenantId))
-  ) {
-    problems.push(
-      `entraTenantId must be a GUID (the Entra directory id), got ${show(entraTenantId)}`,
-    );
-  }
-
-  const tokenPublicKeys = checkJwks(raw.tokenPublicKeys, problems);
-  const revokedTokenIds = checkRevokedTokenIds(raw.revokedTokenIds, problems);
-  if (
-    tokenPublicKeys &&
-    revokedTokenIds &&
-    Buffer.byteLength(JSON.stringify(tokenPublicKeys) + revokedTokenIds.join(','), 'utf8') >
-      MAX_TOKEN_SETTINGS_BYTES
-  ) {
-    problems.push(
-      `tokenPublicKeys and revokedTokenIds together exceed ${MAX_TOKEN_SETTINGS_BYTES} bytes (Lambda environment limit is 4 KB): drop retired keys and ids of expired tokens`,
-    );
-  }
-
-  const logRetentionDays = raw.logRetentionDays ?? tenantDefaults.logRetentionDays;
-  if (typeof logRetentionDays !== 'number' || !VALID_RETENTION_DAYS.includes(logRetentionDays)) {
-    problems.push(
-      `logRetentionDays must be one of ${VALID_RETENTION_DAYS.join(', ')}, got ${show(logRetentionDays)}`,
-    );
-  }
-
-  const logLevel = raw.logLevel ?? tenantDefaults.logLevel;
-  if (!(LOG_LEVELS as readonly unknown[]).includes(logLevel)) {
-    problems.push(`logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${show(logLevel)}`);
-  }
-
-  const throttling = checkThrottling(raw.throttling, problems);
-  const customDomain = checkCustomDomain(raw.customDomain, problems);
-
-  const alarmEmail = raw.alarmEmail;
-  if (
-    alarmEmail !== undefined &&
-    (typeof alarmEmail !== 'string' || alarmEmail.length > 254 || !EMAIL.test(alarmEmail))
-  ) {
-    problems.push(
-      `alarmEmail must be one e-mail address such as ops@example.com, got ${show(alarmEmail)}`,
-    );
-  }
-
-  if (problems.length > 0) throw new TenantConfigError(label, problems);
-  return {
-    name: name as string,
-    ...(entraTenantId === undefined
-      ? {}
-      : { entraTenantId: (entraTenantId as string).toLowerCase() }),
-    tokenPublicKeys: tokenPublicKeys!,
-    revokedTokenIds: revokedTokenIds!,
-    logRetentionDays: logRetentionDays as RetentionDays,
-    logLevel: logLevel as LogLevel,
-    throttling: throttling!,
-    ...(customDomain === undefined ? {} : { customDomain }),
-    ...(alarmEmail === undefined ? {} : { alarmEmail: alarmEmail as string }),
-  };
+export function tenantConcurrencyBound(throttling: Throttling): number {
+  return Math.ceil(throttling.burstLimit + throttling.rateLimit * REQUEST_TIMEOUT_SECONDS);
 }
 
-function checkJwks(value: unknown, problems: string[]): PublicJwks | undefined {
-  if (!isRecord(value) || !Array.isArray(value.keys) || value.keys.length === 0) {
-    problems.push('tokenPublicKeys must be a JWKS object {"keys": [...]} with at least one key');
-    return undefined;
+/** Problems of a tenant against the fleet it joins (what one file alone cannot tell). */
+export function checkTenantInFleet(tenant: TenantConfig, fleet: FleetConfig): void {
+  const bound = tenantConcurrencyBound(tenant.throttling);
+  if (bound > fleet.maxTenantConcurrency) {
+    throw new TenantConfigError(tenant.name, [
+      `throttling allows ${bound} concurrent functions (burstLimit + rateLimit × ${REQUEST_TIMEOUT_SECONDS} s), more than the fleet's maxTenantConcurrency (${fleet.maxTenantConcurrency})`,
+    ]);
   }
-  const before = problems.length;
-  const kids = new Set<string>();
-  value.keys.forEach((key: unknown, index: number) => {
-    const at = `tokenPublicKeys.keys[${index}]`;
-    if (!isRecord(key)) {
-      problems.push(`${at} must be a JWK object`);
-      return;
-    }
-    const secrets = PRIVATE_JWK_MEMBERS.filter((member) => member in key);
-    if (secrets.length > 0) {
-      // Checked first: a private key in the repository is the one mistake that must never deploy.
-      problems.push(
-        `${at} contains private key material (${secrets.map((s) => `"${s}"`).join(', ')}): configure public keys only and keep the private key with the operator`,
-      );
-      return;
-    }
-    for (const member of Object.keys(key)) {
-      if (!JWK_MEMBERS.has(member)) problems.push(`${at}.${member} is not an allowed JWK member`);
-    }
-    if (key.kty !== 'EC' || key.crv !== 'P-256') {
-      problems.push(`${at} must be an ES256 key (kty "EC", crv "P-256")`);
-    }
-    if (key.alg !== undefined && key.alg !== 'ES256') {
-      problems.push(`${at}.alg must be "ES256" when present, got ${show(key.alg)}`);
-    }
-    if (key.use !== undefined && key.use !== 'sig') {
-      problems.push(`${at}.use must be "sig" when present, got ${show(key.use)}`);
-    }
-    for (const coordinate of ['x', 'y'] as const) {
-      if (!isP256Coordinate(key[coordinate])) {
-        problems.push(`${at}.${coordinate} must be a base64url-encoded 32-byte P-256 coordinate`);
-      }
-    }
-    if (typeof key.kid !== 'string' || key.kid.trim() === '') {
-      problems.push(`${at}.kid is required: tokens name their key by kid`);
-    } else if (kids.has(key.kid)) {
-      problems.push(`${at}.kid "${key.kid}" is used by another key`);
-    } else {
-      kids.add(key.kid);
-    }
-  });
-  if (problems.length > before) return undefined;
-  return {
-    keys: (value.keys as Record<string, unknown>[]).map(
-      (key) =>
-        Object.fromEntries(
-          Object.entries(key).filter(([member]) => JWK_MEMBERS.has(member)),
-        ) as unknown as PublicJwk,
-    ),
-  };
-}
-
-function checkRevokedTokenIds(value: unknown, problems: string[]): string[] | undefined {
-  const ids = value ?? [];
-  if (!Array.isArray(ids)) {
-    problems.push(`revokedTokenIds must be a list of token ids (jti), got ${show(value)}`);
-    return undefined;
-  }
-  const before = problems.length;
-  ids.forEach((id: unknown, index: number) => {
-    // The functions receive the list comma-separated.
-    if (typeof id !== 'string' || id.trim() === '' || id.includes(',') || id !== id.trim()) {
-      problems.push(
-        `revokedTokenIds[${index}] must be a non-empty token id without commas or surrounding spaces, got ${show(id)}`,
-      );
-    }
-  });
-  return problems.length > before ? undefined : [...new Set(ids as string[])];
-}
-
-function checkThrottling(value: unknown, problems: string[]): Throttling | undefined {
-  const throttling = value ?? tenantDefaults.throttling;
-  if (!isRecord(throttling)) {
-    problems.push(`throttling must be an object {rateLimit, burstLimit}, got ${show(value)}`);
-    return undefined;
-  }
-  const rateLimit = throttling.rateLimit ?? tenantDefaults.throttling.rateLimit;
-  const burstLimit = throttling.burstLimit ?? tenantDefaults.throttling.burstLimit;
-  const before = problems.length;
-  for (const field of Object.keys(throttling)) {
-    if (field !== 'rateLimit' && field !== 'burstLimit') {
-      problems.push(`throttling.${field} is not a known field (known: rateLimit, burstLimit)`);
-    }
-  }
-  if (typeof rateLimit !== 'number' || !Number.isFinite(rateLimit) || rateLimit < MIN_RATE_LIMIT) {
-    problems.push(
-      `throttling.rateLimit must be a number of at least ${MIN_RATE_LIMIT} requests per second (Entra provisions at up to 25/s), got ${show(rateLimit)}`,
-    );
-  }
-  if (typeof burstLimit !== 'number' || !Number.isInteger(burstLimit) || burstLimit < 1) {
-    problems.push(`throttling.burstLimit must be a positive integer, got ${show(burstLimit)}`);
-  } else if (typeof rateLimit === 'number' && burstLimit < rateLimit) {
-    problems.push(
-      `throttling.burstLimit (${burstLimit}) must be at least throttling.rateLimit (${rateLimit})`,
-    );
-  }
-  return problems.length > before
-    ? undefined
-    : { rateLimit: rateLimit as number, burstLimit: burstLimit as number };
-}
-
-function checkCustomDomain(value: unknown, problems: string[]): CustomDomain | undefined {
-  if (value === undefined) return undefined;
-  if (!isRecord(value)) {
-    problems.push(
-      `customDomain must be an object {domainName, certificateArn}, got ${show(value)}`,
-    );
-    return undefined;
-  }
-  const before = problems.length;
-  if (typeof value.domainName !== 'string' || !DOMAIN_NAME.test(value.domainName)) {
-    problems.push(
-      `customDomain.domainName must be a lower-case DNS name such as scim.example.com, got ${show(value.domainName)}`,
-    );
-  }
-  if (typeof value.certificateArn !== 'string' || !ACM_CERTIFICATE_ARN.test(value.certificateArn)) {
-    problems.push(
-      `customDomain.certificateArn must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>), got ${show(value.certificateArn)}`,
-    );
-  }
-  for (const field of Object.keys(value)) {
-    if (field !== 'domainName' && field !== 'certificateArn') {
-      problems.push(
-        `customDomain.${field} is not a known field (known: domainName, certificateArn)`,
-      );
-    }
-  }
-  return problems.length > before
-    ? undefined
-    : { domainName: value.domainName as string, certificateArn: value.certificateArn as string };
-}
-
-function isP256Coordinate(value: unknown): boolean {
-  return (
-    typeof value === 'string' &&
-    BASE64URL.test(value) &&
-    Buffer.from(value, 'base64url').length === 32
-  );
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function show(value: unknown): string {
-  return value === undefined ? 'nothing' : JSON.stringify(value);
 }

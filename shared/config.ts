@@ -138,7 +138,7 @@ export const limits = {
 export const telemetry = {
   /** The `service` of every log line and metric. */
   serviceName: 'grouptalk-scim',
-  /** The custom metrics' namespace; dimensions are `service`, `tenant` and `operation`. */
+  /** The custom metrics' namespace; dimension sets are `service`+`tenant` and `service`+`operation`. */
   metricsNamespace: 'GroupTalkScim',
   metrics: {
     /** Milliseconds per request; its SampleCount is the number of requests. */

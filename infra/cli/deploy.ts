@@ -108,8 +108,6 @@ function nextSteps(tenant: TenantConfig): void {
   if (!outputs) return;
   console.log(`
 Tenant URL (Entra "Tenant URL"): ${outputs.TenantUrl}
-Dashboard: ${outputs.DashboardUrl}
-Alarms go to: ${outputs.AlarmTopicArn}${tenant.alarmEmail ? ` (confirm the subscription e-mail sent to ${tenant.alarmEmail})` : ''}
 ${outputs.CustomDomainTarget ? `DNS: CNAME ${tenant.customDomain?.domainName} → ${outputs.CustomDomainTarget}\n` : ''}
 Next: issue the Secret Token with
   npm run token -- issue --tenant ${tenant.name}`);

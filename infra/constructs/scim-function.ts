@@ -1,23 +1,17 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { Route, TableAccess } from '../../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../../shared/store/table-design.js';
-import type { TenantConfig } from '../tenants.js';
+import { type FunctionBundles, SCIM_ARCHITECTURE, SCIM_RUNTIME } from '../bundles.js';
+import { REQUEST_TIMEOUT_SECONDS, type TenantConfig } from '../tenants.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** The one Lambda runtime of the service; esbuild targets the same Node.js version. */
-export const SCIM_RUNTIME = Runtime.NODEJS_24_X;
-export const SCIM_ARCHITECTURE = Architecture.ARM_64;
+export { SCIM_ARCHITECTURE, SCIM_RUNTIME };
 /** Well below API Gateway's 29 s integration limit, so a slow call ends as a Lambda timeout. */
-export const SCIM_TIMEOUT = Duration.seconds(10);
+export const SCIM_TIMEOUT = Duration.seconds(REQUEST_TIMEOUT_SECONDS);
 export const DEFAULT_MEMORY_MB = 512;
 
 /** What a reader may do: key lookups, batches of them and queries; never a Scan. */
@@ -34,15 +28,56 @@ export const WRITE_ACTIONS = [
   'dynamodb:ConditionCheckItem',
 ];
 
-/**
- * The project is ESM: packages that still `require()` Node built-ins need a `require` in the
- * bundle's scope. The alias avoids clashing with a bundled `createRequire` import.
- */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire as scimCreateRequire } from 'node:module'; const require = scimCreateRequire(import.meta.url);";
-
 /** What a function runs: a route of the route table, the fallback route or a scheduled job. */
 export type FunctionSpec = Pick<Route, 'operation' | 'entry' | 'table'>;
+
+/** The Lambda function name of a tenant's operation: the fleet's alarms and graphs read it. */
+export function functionName(tenant: string, operation: string): string {
+  // 4 + 32 (longest tenant) + 1 + 24 (getServiceProviderConfig) = 61: within Lambda's 64.
+  return `gts-${tenant}-${operation}`;
+}
+
+export interface TenantRolesProps {
+  readonly tenant: TenantConfig;
+  readonly table: ITable;
+  /** The tenant's function log group: the only one the roles may write to. */
+  readonly logGroup: ILogGroup;
+}
+
+/**
+ * The tenant's two function roles, one per access level: `read` (GetItem, BatchGetItem, Query)
+ * and `write` (reads plus conditional and transactional writes). Functions that never touch the
+ * table (discovery, fallback) take the read role: a third role per tenant would cost a thousand
+ * IAM roles across the fleet for permissions the read role's holders do not use.
+ */
+export class TenantRoles extends Construct {
+  readonly read: Role;
+  readonly write: Role;
+
+  constructor(scope: Construct, id: string, props: TenantRolesProps) {
+    super(scope, id);
+    const { tenant, table, logGroup } = props;
+    // Own roles instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log
+    // group in the account.
+    const role = (level: 'read' | 'write') => {
+      const created = new Role(this, level === 'read' ? 'Read' : 'Write', {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `GroupTalk SCIM ${tenant.name}: functions with ${level} access to the table`,
+      });
+      logGroup.grantWrite(created);
+      for (const statement of tableStatements(table, level))
+        created.addToPrincipalPolicy(statement);
+      return created;
+    };
+    this.read = role('read');
+    this.write = role('write');
+  }
+
+  /** The role of a function with this table access. */
+  forAccess(access: TableAccess): IRole {
+    return access === 'write' ? this.write : this.read;
+  }
+}
 
 export interface ScimFunctionProps {
   readonly spec: FunctionSpec;
@@ -50,6 +85,13 @@ export interface ScimFunctionProps {
   readonly description: string;
   readonly table: ITable;
   readonly tenant: TenantConfig;
+  readonly bundles: FunctionBundles;
+  /** The role of the function's access level (see `TenantRoles`). */
+  readonly role: IRole;
+  /** The tenant's function log group, shared by all its functions. */
+  readonly logGroup: ILogGroup;
+  /** Extra environment variables (e.g. a KMS key id for the token endpoint). */
+  readonly environment?: Readonly<Record<string, string>>;
   /** @default 512 */
   readonly memorySize?: number;
   /** @default SCIM_TIMEOUT; functions behind API Gateway must stay below its 29 s. */
@@ -57,43 +99,29 @@ export interface ScimFunctionProps {
 }
 
 /**
- * One SCIM operation's Lambda function: runtime, architecture, bundling, its own log group and
- * least-privilege grants (exactly the table access its spec declares).
+ * One SCIM operation's Lambda function: runtime, architecture, the fleet's shared bundle, the
+ * tenant's log group and the role of its access level.
  */
 export class ScimFunction extends Construct {
-  readonly function: NodejsFunction;
-  readonly logGroup: LogGroup;
+  readonly function: LambdaFunction;
+  readonly logGroup: ILogGroup;
 
   constructor(scope: Construct, id: string, props: ScimFunctionProps) {
     super(scope, id);
     const { spec, table, tenant } = props;
+    this.logGroup = props.logGroup;
 
-    this.logGroup = new LogGroup(this, 'Logs', {
-      retention: tenant.logRetentionDays,
-      // Logs outlive a deleted stack: they are the record of what provisioning did.
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-
-    // An own role instead of AWSLambdaBasicExecutionRole, whose log permissions cover every log
-    // group in the account.
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${tenant.name} SCIM ${spec.operation}`,
-    });
-    this.logGroup.grantWrite(role);
-
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(REPO_ROOT, spec.entry),
-      handler: 'handler',
-      projectRoot: REPO_ROOT,
-      depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    this.function = new LambdaFunction(this, 'Function', {
+      functionName: functionName(tenant.name, spec.operation),
+      code: props.bundles.code(spec.operation),
+      handler: 'index.handler',
       description: props.description,
       runtime: SCIM_RUNTIME,
       architecture: SCIM_ARCHITECTURE,
       memorySize: props.memorySize ?? DEFAULT_MEMORY_MB,
       timeout: props.timeout ?? SCIM_TIMEOUT,
-      role,
-      logGroup: this.logGroup,
+      role: props.role,
+      logGroup: props.logGroup,
       environment: {
         TABLE_NAME: table.tableName,
         TENANT: tenant.name,
@@ -102,26 +130,9 @@ export class ScimFunction extends Construct {
         ...(tenant.entraTenantId ? { ENTRA_TENANT_ID: tenant.entraTenantId } : {}),
         LOG_LEVEL: tenant.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        // Local esbuild only: there is no Docker engine on the build machines.
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        mainFields: ['module', 'main'],
-        target: SCIM_RUNTIME.name.replace(/^nodejs(\d+)\.x$/, 'node$1'),
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        sourcesContent: false,
-        // The SDK is bundled so the deployed version is the tested one; `npm run bench` weighs
-        // this against the smaller package the runtime's SDK would give.
-        bundleAwsSDK: true,
+        ...props.environment,
       },
     });
-
-    for (const statement of tableStatements(table, spec.table)) {
-      role.addToPrincipalPolicy(statement);
-    }
   }
 }
 

@@ -1,21 +1,27 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { telemetry } from '../config.js';
 
+/** The tenant and operation each `Metrics` of `operationMetrics` records for. */
+const dimensionsOf = new WeakMap<Metrics, { tenant: string; operation: string }>();
+
 /**
- * One operation's CloudWatch metrics (embedded metric format, written to stdout with the logs):
- * dimensions `service`, `tenant` and `operation`. Set `POWERTOOLS_METRICS_DISABLED=true` where
- * nobody reads them (tests, `npm start`).
+ * One operation's CloudWatch metrics (embedded metric format, written to stdout with the logs) in
+ * two dimension sets: `service`+`tenant` and `service`+`operation`. Never the three together: a
+ * tenant then adds 3 custom metrics, not 3 per operation (issue 12's fleet cost; the fleet stack's
+ * alarms and dashboard read these sets). Set `POWERTOOLS_METRICS_DISABLED=true` where nobody reads
+ * them (tests, `npm start`).
  *
  * @example
  * const metrics = operationMetrics('getUser');
  * recordRequest(metrics, 404, 12.5); // published by the logMetrics middleware
  */
 export function operationMetrics(operation: string): Metrics {
-  return new Metrics({
+  const metrics = new Metrics({
     namespace: telemetry.metricsNamespace,
     serviceName: telemetry.serviceName,
-    defaultDimensions: { tenant: process.env.TENANT ?? 'unknown', operation },
   });
+  dimensionsOf.set(metrics, { tenant: process.env.TENANT ?? 'unknown', operation });
+  return metrics;
 }
 
 /**
@@ -30,6 +36,12 @@ export function recordRequest(
   durationMs: number,
   innerServerErrors = 0,
 ): void {
+  const dimensions = dimensionsOf.get(metrics);
+  if (dimensions) {
+    // Each call adds one dimension set (`service` joins both); publishing clears them.
+    metrics.addDimensions({ tenant: dimensions.tenant });
+    metrics.addDimensions({ operation: dimensions.operation });
+  }
   metrics.addMetric(telemetry.metrics.latency, MetricUnit.Milliseconds, durationMs);
   metrics.addMetric(
     telemetry.metrics.clientErrors,

@@ -2,15 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, type PolicyViolation, Stack } from 'aws-cdk-lib';
+import { App, type PolicyViolation, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { FunctionBundles } from '../../infra/bundles.js';
 import { alarmThresholds } from '../../infra/constructs/monitoring.js';
-import { READ_ACTIONS, ScimFunction, WRITE_ACTIONS } from '../../infra/constructs/scim-function.js';
-import { logQueries } from '../../infra/log-queries.js';
-import { membershipSweep, ScimStack, scimStackName } from '../../infra/scim-stack.js';
+import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/scim-function.js';
+import {
+  membershipSweep,
+  ScimStack,
+  scimStackName,
+  tenantFunctionEntries,
+} from '../../infra/scim-stack.js';
 import {
   declaredTenants,
   loadTenant,
@@ -35,10 +39,14 @@ const SKIP_BUNDLING = { 'aws:cdk:bundling-stacks': [] };
 /** API Gateway ends an integration after 29 s; a function must give up before that. */
 const API_GATEWAY_TIMEOUT_SECONDS = 29;
 
+/** Placeholder bundles: these tests read templates; `ScimFunction bundling` builds real ones. */
+const bundles = new FunctionBundles(tenantFunctionEntries, true);
+
 function synthesize(tenant: TenantConfig = loadTenant('demo')) {
   const app = new App({ context: SKIP_BUNDLING });
   const stack = new ScimStack(app, scimStackName(tenant.name), {
     tenant,
+    bundles,
     env: { account: '111111111111', region: 'eu-west-1' },
   });
   // cdk-nag runs in its own test (a plugin registered here would fail every test at once).
@@ -149,7 +157,8 @@ describe('GroupTalkScim stack for tenant demo', () => {
 
     // Assess
     expect(functionId).toBe(functionOfOperation(resources, fallbackRoute.operation));
-    expect(dynamodbActions(resources, functionId)).toEqual([]);
+    // The read role: the fallback never writes.
+    expect(dynamodbActions(resources, functionId)).toEqual([...READ_ACTIONS].sort());
   });
 
   it('serves GET /scim/v2/Users/{id} with a payload format 2.0 Lambda proxy integration', () => {
@@ -214,7 +223,7 @@ describe('GroupTalkScim stack for tenant demo', () => {
     );
   });
 
-  it('grants discovery routes, which never read the table, no table action at all', () => {
+  it('runs discovery routes, which never touch the table, with the read role: no write action', () => {
     const discovery = routes.filter((r) => r.table === 'none');
     expect(discovery.map((r) => r.operation)).toContain('getServiceProviderConfig');
 
@@ -222,8 +231,18 @@ describe('GroupTalkScim stack for tenant demo', () => {
       expect(
         dynamodbActions(resources, functionOfRoute(resources, routeKey(route))),
         route.operation,
-      ).toEqual([]);
+      ).toEqual([...READ_ACTIONS].sort());
     }
+  });
+
+  it('has two IAM roles, one per access level, shared by all its functions', () => {
+    const roles = ofType(resources, 'AWS::IAM::Role').map(([id]) => id);
+    const used = new Set(
+      scimFunctions(resources).map(([, fn]) => fn.Properties.Role['Fn::GetAtt'][0] as string),
+    );
+
+    expect(roles).toHaveLength(2);
+    expect([...used].sort()).toEqual([...roles].sort());
   });
 
   it('names the table and each index in the grants: no wildcard resource, index ARNs for Query only', () => {
@@ -282,13 +301,18 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('runs the membership sweep every 5 minutes with a one-minute timeout', () => {
+  it('runs the membership sweep every 5 minutes with a one-minute timeout, from an EventBridge Scheduler schedule', () => {
     const sweeper = functionOfOperation(resources, 'sweepMemberships');
-    const [[, rule]] = ofType(resources, 'AWS::Events::Rule') as [[string, Resource]];
+    const [[, schedule]] = ofType(resources, 'AWS::Scheduler::Schedule') as [[string, Resource]];
 
     expect(resources[sweeper]!.Properties.Timeout).toBe(60);
-    expect(rule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
-    expect(rule.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [sweeper, 'Arn'] });
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(5 minutes)');
+    expect(schedule.Properties.Target.Arn).toEqual({ 'Fn::GetAtt': [sweeper, 'Arn'] });
+    expect(JSON.stringify(schedule.Properties.Target.RoleArn)).toContain(
+      ':role/GroupTalkScim-scheduler-eu-west-1',
+    );
+    // No EventBridge rule: the default bus holds 300.
+    template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
   it('configures every function for the tenant: table, tenant, token keys, revocations, log level, source maps', () => {
@@ -310,18 +334,27 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('writes each function to its own log group kept for the tenant retention (30 days)', () => {
+  it('writes every function to the tenant log group, and access logs under /aws/vendedlogs/, kept 30 days', () => {
     const logGroups = ofType(resources, 'AWS::Logs::LogGroup');
     const functionLogGroups = new Set(
       scimFunctions(resources).map(([, fn]) => fn.Properties.LoggingConfig.LogGroup.Ref as string),
     );
 
-    expect(functionLogGroups.size).toBe(routes.length + 2);
-    // Plus the API access log.
-    expect(logGroups).toHaveLength(routes.length + 3);
+    expect(functionLogGroups.size).toBe(1);
+    expect(logGroups.map(([, g]) => g.Properties.LogGroupName).sort()).toEqual([
+      '/aws/vendedlogs/grouptalk-scim/demo/access',
+      '/grouptalk-scim/demo/functions',
+    ]);
     for (const [id, logGroup] of logGroups) {
       expect(logGroup.Properties.RetentionInDays, id).toBe(30);
       expect(logGroup.DeletionPolicy, id).toBe('Retain');
+    }
+  });
+
+  it('names every function gts-<tenant>-<operation>, within Lambda 64 characters', () => {
+    for (const [, fn] of scimFunctions(resources)) {
+      expect(fn.Properties.FunctionName).toMatch(/^gts-demo-[A-Za-z]+$/);
+      expect(fn.Properties.FunctionName.length).toBeLessThanOrEqual(64);
     }
   });
 
@@ -330,8 +363,8 @@ describe('GroupTalkScim stack for tenant demo', () => {
 
     expect(stage.Properties.StageName).toBe('$default');
     expect(stage.Properties.DefaultRouteSettings).toEqual({
-      ThrottlingRateLimit: 100,
-      ThrottlingBurstLimit: 200,
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
     });
     expect(stage.Properties.DefaultRouteSettings.ThrottlingRateLimit).toBeGreaterThanOrEqual(25);
     const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
@@ -340,6 +373,7 @@ describe('GroupTalkScim stack for tenant demo', () => {
       status: '$context.status',
       routeKey: '$context.routeKey',
       integrationRequestId: '$context.integration.requestId',
+      tenant: 'demo',
     });
     expect(
       resources[stage.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0]]?.Type,
@@ -359,143 +393,29 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('outputs the Tenant URL of the API ending in /scim/v2, the alarm topic and the dashboard', () => {
+  it('outputs the Tenant URL of the API ending in /scim/v2', () => {
     const outputs = template.toJSON().Outputs;
     const tenantUrl = outputs.TenantUrl.Value['Fn::Join'][1] as unknown[];
 
     expect(tenantUrl[0]).toBe('https://');
     expect(tenantUrl.at(-1)).toBe('/scim/v2');
-    expect(outputs.AlarmTopicArn.Value.Ref).toMatch(/^MonitoringAlarmTopic/);
-    expect(JSON.stringify(outputs.DashboardUrl.Value)).toContain('#dashboards:name=');
   });
 
-  it('saves the Logs Insights queries over every function log group', () => {
-    const functionLogGroups = scimFunctions(resources)
-      .map(([, fn]) => fn.Properties.LoggingConfig.LogGroup.Ref as string)
-      .sort();
-    const definitions = ofType(resources, 'AWS::Logs::QueryDefinition').map(([, d]) => d);
+  it('counts its API 5xx answers by tenant from the access log, and has no alarm or dashboard of its own', () => {
+    const [[, filter]] = ofType(resources, 'AWS::Logs::MetricFilter') as [[string, Resource]];
 
-    expect(definitions.map((d) => d.Properties.Name)).toEqual(
-      logQueries.map((query) => `GroupTalkScim-demo/${query.name}`),
-    );
-    for (const definition of definitions.filter(
-      (d) => !d.Properties.Name.includes('API Gateway'),
-    )) {
-      const groups = (definition.Properties.LogGroupNames as { Ref: string }[]).map((g) => g.Ref);
-      expect(groups.sort(), definition.Properties.Name).toEqual(functionLogGroups);
-    }
-    const names = definitions.map((d) => d.Properties.Name as string);
-    for (const expected of [
-      'Failed requests by scimType',
-      'History of one user or group',
-      'Slowest requests',
-      'Entra Test Connection probes',
-    ]) {
-      expect(
-        names.some((name) => name.includes(expected)),
-        expected,
-      ).toBe(true);
-    }
-  });
-
-  it('queries failures by scimType, one resource by id, externalId or userName, and probes', () => {
-    const byName = (part: string) =>
-      ofType(resources, 'AWS::Logs::QueryDefinition')
-        .map(([, d]) => d.Properties)
-        .find((d) => (d.Name as string).includes(part))!.QueryString as string;
-
-    expect(byName('by scimType')).toMatch(/filter status >= 400/);
-    expect(byName('by scimType')).toMatch(/stats count\(\*\) .* by status, scimType, operation/);
-    for (const field of ['resourceId', 'externalId', 'userName', 'filterValue']) {
-      expect(byName('History')).toContain(`${field} = 'REPLACE-WITH-ID-EXTERNALID-OR-USERNAME'`);
-    }
-    expect(byName('Slowest')).toContain('sort durationMs desc');
-    expect(byName('probes')).toContain('ispresent(probe)');
-  });
-
-  it('alarms on API 5xx, a rise of 4xx, each function failing and DynamoDB throttles, all to the SNS topic', () => {
-    // Prepare
-    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-    const [[topicId]] = ofType(resources, 'AWS::SNS::Topic') as [[string, Resource]];
-    const named = (suffix: string) =>
-      alarms.find((a) => a.AlarmName === `GroupTalkScim-demo-${suffix}`);
-
-    // Assess: every alarm notifies the topic, going into and out of alarm.
-    expect(alarms).toHaveLength(3 + scimFunctions(resources).length);
-    for (const alarm of alarms) {
-      expect(alarm.AlarmActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
-      expect(alarm.OKActions, alarm.AlarmName).toEqual([{ Ref: topicId }]);
-      expect(alarm.TreatMissingData).toBe('notBreaching');
-    }
-    expect(named('api-5xx')).toMatchObject({
-      Namespace: 'AWS/ApiGateway',
-      MetricName: '5xx',
-      Statistic: 'Sum',
-      Threshold: alarmThresholds.serverErrors.count,
-    });
-    const clientErrors = named('api-4xx-rate')!;
-    expect(clientErrors.Metrics[0].Expression).toBe(
-      `IF(requests >= ${alarmThresholds.clientErrorRate.minRequests}, 100 * FILL(clientErrors, 0) / requests, 0)`,
-    );
-    expect(clientErrors.Threshold).toBe(alarmThresholds.clientErrorRate.percent);
-    expect(
-      clientErrors.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => m.MetricStat.Period),
-    ).toEqual([900, 900]);
-    const throttles = named('dynamodb-throttles')!;
-    expect(
-      throttles.Metrics.filter((m: Json) => m.MetricStat).map(
-        (m: Json) => m.MetricStat.Metric.MetricName,
-      ),
-    ).toEqual(Array(8).fill('ThrottledRequests'));
-    for (const route of routes) {
-      const alarm = named(`lambda-${route.operation}`)!;
-      expect(alarm.Metrics[0].Expression, route.operation).toBe('SUM([errors, throttles])');
-      expect(
-        alarm.Metrics.filter((m: Json) => m.MetricStat).map(
-          (m: Json) => m.MetricStat.Metric.MetricName,
-        ),
-      ).toEqual(['Errors', 'Throttles']);
-    }
-  });
-
-  it('lets CloudWatch publish to the alarm topic, over TLS only, and subscribes no e-mail unless configured', () => {
-    const [[, policy]] = ofType(resources, 'AWS::SNS::TopicPolicy') as [[string, Resource]];
-    const statements = policy.Properties.PolicyDocument.Statement as Json[];
-
-    expect(statements).toContainEqual(
+    expect(filter.Properties.FilterPattern).toBe('{ $.status = "5*" }');
+    expect(filter.Properties.MetricTransformations).toEqual([
       expect.objectContaining({
-        Effect: 'Deny',
-        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        MetricNamespace: 'GroupTalkScim',
+        MetricName: 'ApiServerErrors',
+        MetricValue: '1',
+        Dimensions: [{ Key: 'tenant', Value: '$.tenant' }],
       }),
-    );
-    expect(statements).toContainEqual(
-      expect.objectContaining({
-        Effect: 'Allow',
-        Action: 'sns:Publish',
-        Principal: { Service: 'cloudwatch.amazonaws.com' },
-      }),
-    );
-    template.resourceCountIs('AWS::SNS::Subscription', 0);
-  });
-
-  it('has a dashboard of API, per-operation, Lambda and DynamoDB metrics', () => {
-    const [[, dashboard]] = ofType(resources, 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
-    const body = JSON.stringify(dashboard.Properties.DashboardBody);
-
-    expect(dashboard.Properties.DashboardName).toBe('GroupTalkScim-demo');
-    for (const part of [
-      'AWS/ApiGateway',
-      'GroupTalkScim',
-      'ClientErrors',
-      'ServerErrors',
-      'Latency',
-      'AWS/Lambda',
-      'Throttles',
-      'ThrottledRequests',
-      'alarm',
-    ]) {
-      expect(body, part).toContain(part);
-    }
+    ]);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.resourceCountIs('AWS::SNS::Topic', 0);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
@@ -520,7 +440,7 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
       certificateArn:
         'arn:aws:acm:eu-west-1:111111111111:certificate/0b7c0f7e-8d3a-4c55-a1f4-9c2e4b6d8f10',
     },
-    alarmEmail: 'scim-ops@contoso.example',
+    alarms: { email: 'scim-ops@contoso.example' },
   });
   const { app, template, resources } = synthesize(tenant);
 
@@ -542,20 +462,47 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
     });
   });
 
-  it('e-mails the alarms to the configured address', () => {
+  it('has alarms of its own (opted in): API 5xx and 4xx share, e-mailed to the configured address', () => {
+    const alarms = ofType(resources, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
+    const [[topicId]] = ofType(resources, 'AWS::SNS::Topic') as [[string, Resource]];
+
+    expect(alarms.map((a) => a.AlarmName).sort()).toEqual([
+      'GroupTalkScim-contoso-api-4xx-rate',
+      'GroupTalkScim-contoso-api-5xx',
+    ]);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([{ Ref: topicId }]);
+    expect(alarms.find((a) => a.AlarmName.endsWith('5xx'))).toMatchObject({
+      Namespace: 'GroupTalkScim',
+      MetricName: 'ApiServerErrors',
+      Dimensions: [{ Name: 'tenant', Value: 'contoso' }],
+      Threshold: alarmThresholds.serverErrors.count,
+    });
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
       Endpoint: 'scim-ops@contoso.example',
     });
   });
 
-  it('maps the API to the custom domain, disables the execute-api endpoint and outputs that URL', () => {
+  it('maps the API to the custom domain and keeps the execute-api URL until told to retire it (step 1)', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainName: 'scim.contoso.example',
     });
     template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
-    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
-    expect(template.toJSON().Outputs.TenantUrl.Value).toBe('https://scim.contoso.example/scim/v2');
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: false });
+    const outputs = template.toJSON().Outputs;
+    expect(outputs.TenantUrl.Value).toBe('https://scim.contoso.example/scim/v2');
+    expect(JSON.stringify(outputs.PreviousTenantUrl.Value)).toContain('execute-api');
+  });
+
+  it('switches the execute-api endpoint off once the domain change is confirmed (step 2)', () => {
+    const confirmed = parseTenantConfig({
+      name: 'contoso',
+      customDomain: { ...tenant.customDomain, executeApiEndpoint: 'retire' },
+    });
+    const { template: step2 } = synthesize(confirmed);
+
+    step2.hasResourceProperties('AWS::ApiGatewayV2::Api', { DisableExecuteApiEndpoint: true });
+    expect(step2.toJSON().Outputs.PreviousTenantUrl).toBeUndefined();
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
@@ -563,42 +510,56 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
   });
 });
 
-describe('ScimFunction bundling', () => {
-  it('bundles one minified ESM file with its source map', () => {
+describe('FunctionBundles', () => {
+  it('bundles each function once into one minified ESM file with its source map', () => {
     // Prepare: a real esbuild run, for the smallest function only.
-    const outdir = mkdtempSync(join(tmpdir(), 'scim-bundle-'));
-    const app = new App({ outdir });
-    const stack = new Stack(app, 'BundlingTest', {
-      env: { account: '111111111111', region: 'eu-west-1' },
-    });
-    const table = new Table(stack, 'Table', {
-      partitionKey: { name: 'pk', type: AttributeType.STRING },
-    });
-    new ScimFunction(stack, 'Fallback', {
-      spec: fallbackRoute,
-      description: 'bundling test',
-      table,
-      tenant: loadTenant('demo'),
-    });
+    const built = new FunctionBundles([fallbackRoute]);
 
     // Act
-    app.synth();
+    const dir = join(built.directory, fallbackRoute.operation);
 
     // Assess
-    const assets = readdirSync(outdir).filter((name) => name.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const files = readdirSync(join(outdir, assets[0]!)).sort();
-    expect(files).toEqual(['index.mjs', 'index.mjs.map']);
-    const code = readFileSync(join(outdir, assets[0]!, 'index.mjs'), 'utf8');
+    expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
     // Minified: only template literals keep their line breaks.
     expect(code.length / code.split('\n').length).toBeGreaterThan(1_000);
     expect(code).toContain('//# sourceMappingURL=index.mjs.map');
-    expect(existsSync(join(outdir, assets[0]!, 'index.mjs.map'))).toBe(true);
+    expect(existsSync(join(dir, 'index.mjs.map'))).toBe(true);
+    // Built once: asking again reuses the directory.
+    expect(built.directory).toBe(built.directory);
   }, 60_000);
+
+  it('gives two tenant stacks the same asset for one operation', () => {
+    const app = new App({ context: SKIP_BUNDLING });
+    const [one, two] = ['one', 'two'].map(
+      (name) =>
+        new ScimStack(app, scimStackName(name), {
+          tenant: parseTenantConfig({ name }),
+          bundles,
+          env: { account: '111111111111', region: 'eu-west-1' },
+        }),
+    );
+    const codeOf = (stack: Stack) => {
+      const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+      return resources[functionOfOperation(resources, 'getUser')]!.Properties.Code;
+    };
+
+    expect(codeOf(one!)).toEqual(codeOf(two!));
+  });
+
+  it('refuses one operation with two entries', () => {
+    expect(
+      () =>
+        new FunctionBundles([
+          { operation: 'x', entry: 'a.ts' },
+          { operation: 'x', entry: 'b.ts' },
+        ]),
+    ).toThrow('operation x has two entries');
+  });
 });
 
 describe('infra/app.ts', () => {
-  it('synthesizes a stack for every declared tenant with cdk-nag passing', () => {
+  it('synthesizes the fleet stack and a stack for every declared tenant with cdk-nag passing', () => {
     // Prepare
     const outdir = mkdtempSync(join(tmpdir(), 'scim-synth-'));
 
@@ -614,11 +575,17 @@ describe('infra/app.ts', () => {
 
     // Assess
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
-    const stacks = Object.entries(manifest.artifacts as Record<string, { type: string }>)
-      .filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack')
-      .map(([id]) => id);
-    expect(stacks.sort()).toEqual(declaredTenants().map(scimStackName));
+    const stacks = Object.entries(
+      manifest.artifacts as Record<string, { type: string; environment: string }>,
+    ).filter(([, artifact]) => artifact.type === 'aws:cloudformation:stack');
+    expect(stacks.map(([id]) => id).sort()).toEqual(
+      ['GroupTalkScim-fleet', ...declaredTenants().map(scimStackName)].sort(),
+    );
+    // Every stack names its account and region: none is environment-agnostic.
+    for (const [id, artifact] of stacks) {
+      expect(artifact.environment, id).toBe('aws://111111111111/eu-west-1');
+    }
     const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports).toEqual([]);
-  }, 60_000); // a separate Node.js process loading aws-cdk-lib: seconds, more on a busy machine
+  }, 120_000); // a separate Node.js process loading aws-cdk-lib: seconds, more on a busy machine
 });

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  checkTenantInFleet,
   declaredTenants,
+  loadFleet,
   loadTenant,
+  parseFleetConfig,
   parseTenantConfig,
+  placeTenant,
   TenantConfigError,
+  tenantConcurrencyBound,
 } from '../../infra/tenants.js';
 
 const demo = JSON.parse(
@@ -54,7 +59,7 @@ describe('declared tenants', () => {
 });
 
 describe('tenant configuration', () => {
-  it('fills in the defaults: 30 days of logs, INFO, 100 rps with bursts of 200, no revocations', () => {
+  it('fills in the defaults: 30 days of logs, INFO, 50 rps with bursts of 100, no revocations, no own alarms', () => {
     // Prepare
     const minimal = { name: 'minimal', tokenPublicKeys: demo.tokenPublicKeys };
 
@@ -64,12 +69,21 @@ describe('tenant configuration', () => {
     // Assess
     expect(tenant).toEqual({
       name: 'minimal',
+      canary: false,
       tokenPublicKeys: demo.tokenPublicKeys,
       revokedTokenIds: [],
       logRetentionDays: 30,
       logLevel: 'INFO',
-      throttling: { rateLimit: 100, burstLimit: 200 },
+      throttling: { rateLimit: 50, burstLimit: 100 },
     });
+  });
+
+  it('accepts a file holding only its name', () => {
+    const tenant = parseTenantConfig({ name: 'solo' }, 'solo');
+
+    expect(tenant.name).toBe('solo');
+    expect(tenant.tokenPublicKeys).toEqual({ keys: [] });
+    expect(tenant.account).toBeUndefined();
   });
 
   it('rejects private key material with the tenant name and the field', () => {
@@ -158,15 +172,24 @@ describe('tenant configuration', () => {
     );
   });
 
-  it('accepts an alarm e-mail address and rejects anything else', () => {
-    expect(parseTenantConfig(config({ alarmEmail: 'ops@acme.example' })).alarmEmail).toBe(
-      'ops@acme.example',
-    );
+  it('accepts own alarms with an e-mail address and rejects anything else', () => {
+    expect(parseTenantConfig(config({ alarms: { email: 'ops@acme.example' } })).alarms).toEqual({
+      email: 'ops@acme.example',
+    });
+    expect(parseTenantConfig(config({ alarms: true })).alarms).toEqual({});
+    expect(parseTenantConfig(config({ alarms: false })).alarms).toBeUndefined();
     for (const bad of ['Acme Ops', 'ops@', 'a@b.c, d@e.f', 42]) {
-      expect(problemsOf(config({ alarmEmail: bad }))).toContain(
-        'alarmEmail must be one e-mail address such as ops@example.com',
+      expect(problemsOf(config({ alarms: { email: bad } }))).toContain(
+        'alarms.email must be one e-mail address such as ops@example.com',
       );
     }
+  });
+
+  it('rejects an account or region that is not one', () => {
+    const message = problemsOf(config({ account: '1234', region: 'Europe' }));
+
+    expect(message).toContain('  - account must be a 12-digit AWS account id, got "1234"');
+    expect(message).toContain('  - region must be an AWS region such as eu-west-1, got "Europe"');
   });
 
   it('rejects token settings that would not fit in the Lambda environment', () => {
@@ -174,6 +197,47 @@ describe('tenant configuration', () => {
 
     expect(problemsOf(config({ revokedTokenIds: ids }))).toContain(
       'tokenPublicKeys and revokedTokenIds together exceed 3072 bytes',
+    );
+  });
+});
+
+describe('fleet configuration', () => {
+  const fleet = parseFleetConfig({ account: '111111111111', region: 'eu-west-1' });
+
+  it('is valid as declared, naming its account and region', () => {
+    expect(loadFleet()).toMatchObject({ account: expect.stringMatching(/^\d{12}$/) });
+  });
+
+  it('requires an account and a region: nothing falls back to a default', () => {
+    expect(() => parseFleetConfig({})).toThrow(
+      /the fleet:\n {2}- account must be a 12-digit AWS account id, got nothing\n {2}- region must be an AWS region/,
+    );
+  });
+
+  it('places a tenant in its own account and region, or else in the fleet one', () => {
+    expect(placeTenant(parseTenantConfig({ name: 'here' }), fleet)).toMatchObject({
+      account: '111111111111',
+      region: 'eu-west-1',
+    });
+    expect(
+      placeTenant(
+        parseTenantConfig({ name: 'away', account: '222222222222', region: 'us-west-2' }),
+        fleet,
+      ),
+    ).toMatchObject({ account: '222222222222', region: 'us-west-2' });
+  });
+
+  it('bounds one tenant by burst + rate × 10 s, and refuses throttling above the fleet bound', () => {
+    const defaults = parseTenantConfig({ name: 'bounded' });
+    const greedy = parseTenantConfig({
+      name: 'greedy',
+      throttling: { rateLimit: 100, burstLimit: 200 },
+    });
+
+    expect(tenantConcurrencyBound(defaults.throttling)).toBe(600);
+    expect(() => checkTenantInFleet(defaults, fleet)).not.toThrow();
+    expect(() => checkTenantInFleet(greedy, fleet)).toThrow(
+      "throttling allows 1200 concurrent functions (burstLimit + rateLimit × 10 s), more than the fleet's maxTenantConcurrency (600)",
     );
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * Names shared by the fleet stack and the tenant stacks. Tenant stacks reach fleet resources by
+ * these names (ARNs built from them), not by CloudFormation exports: a thousand importing stacks
+ * would pin every export forever.
+ */
+
+/** The CloudFormation stack name of a tenant's deployment. */
+export function scimStackName(tenant: string): string {
+  return `GroupTalkScim-${tenant}`;
+}
+
+/** The fleet stack: once per account and region. */
+export const FLEET_STACK_NAME = 'GroupTalkScim-fleet';
+
+/** The SNS topic of the fleet's alarms (and of tenants' own alarms unless they have an address). */
+export const ALARM_TOPIC_NAME = 'GroupTalkScim-alarms';
+
+/** Every alarm of the fleet and of its tenants starts with this (the topic policy relies on it). */
+export const ALARM_NAME_PREFIX = 'GroupTalkScim-';
+
+/** The role EventBridge Scheduler assumes to run every tenant's sweeper (IAM names are global). */
+export function schedulerRoleName(region: string): string {
+  return `GroupTalkScim-scheduler-${region}`;
+}
+
+/** The fleet dashboard (its tenant selector chooses the tenant). */
+export const FLEET_DASHBOARD_NAME = 'GroupTalkScim-fleet';
+
+/** Log group of a tenant's functions (all of them: the fleet's queries read one group per tenant). */
+export function functionLogGroupName(tenant: string): string {
+  return `/grouptalk-scim/${tenant}/functions`;
+}
+
+/**
+ * Log group of a tenant's API access log. Under `/aws/vendedlogs/` so API Gateway's delivery
+ * does not add each group to the account's 5,120-character CloudWatch Logs resource policy.
+ */
+export function accessLogGroupName(tenant: string): string {
+  return `/aws/vendedlogs/grouptalk-scim/${tenant}/access`;
+}
+
+/** Prefixes that select every tenant's log groups (`SOURCE logGroups(namePrefix: …)`). */
+export const FUNCTION_LOG_PREFIX = '/grouptalk-scim/';
+export const ACCESS_LOG_PREFIX = '/aws/vendedlogs/grouptalk-scim/';

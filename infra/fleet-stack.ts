@@ -1,0 +1,437 @@
+import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  AlarmStatusWidget,
+  ComparisonOperator,
+  Dashboard,
+  DashboardVariable,
+  DefaultValue,
+  GraphWidget,
+  type IMetric,
+  LogQueryWidget,
+  MathExpression,
+  Metric,
+  Stats,
+  TextWidget,
+  TreatMissingData,
+  Values,
+  VariableInputType,
+  VariableType,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { QueryDefinition, QueryString } from 'aws-cdk-lib/aws-logs';
+import type { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { telemetry } from '../shared/config.js';
+import {
+  API_SERVER_ERRORS_METRIC,
+  alarmThresholds,
+  alarmTopic,
+  apiServerErrors,
+  tenantMetric,
+} from './constructs/monitoring.js';
+import { functionName } from './constructs/scim-function.js';
+import {
+  ALARM_NAME_PREFIX,
+  ALARM_TOPIC_NAME,
+  accessLogGroupName,
+  FLEET_DASHBOARD_NAME,
+  functionLogGroupName,
+  schedulerRoleName,
+} from './fleet-names.js';
+import { HISTORY_PLACEHOLDER, logQueries } from './log-queries.js';
+import { membershipSweep } from './scim-stack.js';
+import type { FleetConfig } from './tenants.js';
+
+/**
+ * Stands for the tenant the dashboard's selector picks: a dashboard pattern variable replaces it
+ * everywhere in the dashboard (metric dimensions, function names, log group names). Tenant names
+ * have no underscore, so it never matches a real one.
+ */
+export const TENANT_VARIABLE = '__tenant__';
+
+/** A Metrics Insights query alarm: one alarm whose contributors are the tenants (or functions). */
+export interface FleetAlarmSpec {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly query: string;
+  readonly period: Duration;
+  readonly threshold: number;
+  readonly comparison: ComparisonOperator;
+  readonly evaluationPeriods: number;
+}
+
+const ns = `"${telemetry.metricsNamespace}"`;
+
+/**
+ * The fleet's alarms on Metrics Insights queries grouped by tenant (or by function or table,
+ * whose names carry the tenant): each breaching tenant is a contributor of the alarm, named in
+ * its state reason and notification. A tenant without data points adds nothing to them.
+ */
+export const fleetAlarmSpecs: readonly FleetAlarmSpec[] = [
+  {
+    id: 'ApiServerErrors',
+    name: `${ALARM_NAME_PREFIX}fleet-api-5xx`,
+    description:
+      'A tenant got a 5xx from API Gateway (function error, crash, timeout or throttling): the contributor is the tenant. Fleet dashboard, select it: "Recent failed requests" and "API Gateway errors".',
+    query: `SELECT SUM(${API_SERVER_ERRORS_METRIC}) FROM SCHEMA(${ns}, tenant) GROUP BY tenant ORDER BY SUM() DESC LIMIT 100`,
+    period: alarmThresholds.serverErrors.period,
+    threshold: alarmThresholds.serverErrors.count,
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+  },
+  {
+    id: 'ClientErrorRate',
+    name: `${ALARM_NAME_PREFIX}fleet-api-4xx-rate`,
+    description: `More than ${alarmThresholds.clientErrorRate.percent}% of a tenant's requests got a 4xx in two 15-minute periods in a row (a revoked or expired Secret Token, a mapping Entra sends that the service refuses): the contributor is the tenant. Fleet dashboard, select it: "Failed requests by scimType".`,
+    // ClientErrors is 0 or 1 per request, so its average is the 4xx share.
+    query: `SELECT AVG(${telemetry.metrics.clientErrors}) FROM SCHEMA(${ns}, service, tenant) GROUP BY tenant ORDER BY AVG() DESC LIMIT 100`,
+    period: alarmThresholds.clientErrorRate.period,
+    threshold: alarmThresholds.clientErrorRate.percent / 100,
+    comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+    // Two periods: a single refused request in a quiet quarter hour is not a trend.
+    evaluationPeriods: 2,
+  },
+  {
+    id: 'FunctionErrors',
+    name: `${ALARM_NAME_PREFIX}fleet-lambda-errors`,
+    description:
+      'A function crashed or timed out: the contributor is the function, gts-<tenant>-<operation>. Fleet dashboard, select the tenant: "Lambda errors" and "Recent failed requests".',
+    query:
+      'SELECT SUM(Errors) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY SUM() DESC LIMIT 100',
+    period: alarmThresholds.functionFailures.period,
+    threshold: alarmThresholds.functionFailures.count,
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+  },
+  {
+    id: 'TableThrottles',
+    name: `${ALARM_NAME_PREFIX}fleet-dynamodb-throttles`,
+    description:
+      "DynamoDB throttled a tenant's table (the SDK retries; sustained throttling answers Entra 429): the contributor is the table, GroupTalkScim-<tenant>-Table…",
+    query:
+      'SELECT SUM(ThrottledRequests) FROM SCHEMA("AWS/DynamoDB", Operation, TableName) GROUP BY TableName ORDER BY SUM() DESC LIMIT 100',
+    period: alarmThresholds.tableThrottles.period,
+    threshold: alarmThresholds.tableThrottles.count,
+    comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    evaluationPeriods: 1,
+  },
+];
+
+export interface FleetStackProps extends StackProps {
+  readonly fleet: FleetConfig;
+  /** The tenants deployed to this account and region: the dashboard's selector offers them. */
+  readonly tenants: readonly string[];
+}
+
+/**
+ * Once per account and region: what every tenant shares. The alarm topic, the fleet alarms (named
+ * by tenant), the account's Lambda concurrency alarm, the dashboard with its tenant selector, the
+ * saved Logs Insights queries and the role EventBridge Scheduler runs each tenant's sweeper with.
+ * Deployed before the tenants (`npm run deploy` does).
+ */
+export class FleetStack extends Stack {
+  readonly topic: Topic;
+  readonly alarms: readonly Alarm[];
+  readonly dashboard: Dashboard;
+  readonly schedulerRole: Role;
+  readonly queries: readonly QueryDefinition[];
+
+  constructor(scope: Construct, id: string, props: FleetStackProps) {
+    const { fleet, tenants, ...stackProps } = props;
+    super(scope, id, {
+      description: 'GroupTalk SCIM fleet: alarms, dashboard and shared roles of every tenant',
+      ...stackProps,
+    });
+
+    this.topic = alarmTopic(this, 'AlarmTopic', ALARM_TOPIC_NAME);
+    if (fleet.alarmEmail) this.topic.addSubscription(new EmailSubscription(fleet.alarmEmail));
+    const action = new SnsAction(this.topic);
+
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      roleName: schedulerRoleName(this.region),
+      description: "EventBridge Scheduler: runs each GroupTalk SCIM tenant's membership sweeper",
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    });
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: functionName('*', membershipSweep.spec.operation),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    Validations.of(this.schedulerRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:${this.region}:${this.account}:function:${functionName('*', membershipSweep.spec.operation)}]`,
+      reason:
+        "One role for every tenant's schedule (a role per tenant would cost a thousand IAM roles): it may invoke the sweeper functions only, gts-<tenant>-sweepMemberships, whatever the tenant.",
+    });
+
+    const alarms = fleetAlarmSpecs.map(
+      (spec) =>
+        new Alarm(this, spec.id, {
+          alarmName: spec.name,
+          alarmDescription: spec.description,
+          metric: new MathExpression({
+            expression: spec.query,
+            usingMetrics: {},
+            period: spec.period,
+            label: spec.id,
+          }),
+          threshold: spec.threshold,
+          comparisonOperator: spec.comparison,
+          evaluationPeriods: spec.evaluationPeriods,
+          datapointsToAlarm: spec.evaluationPeriods,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+    );
+    const concurrencyLimit = Math.floor(
+      (fleet.accountConcurrency * fleet.concurrencyAlarmPercent) / 100,
+    );
+    alarms.push(
+      new Alarm(this, 'AccountConcurrency', {
+        alarmName: `${ALARM_NAME_PREFIX}fleet-lambda-concurrency`,
+        alarmDescription: `The account's Lambda functions ran ${concurrencyLimit} at once (${fleet.concurrencyAlarmPercent}% of the ${fleet.accountConcurrency} of fleet.json's accountConcurrency) before the quota runs out and every tenant is throttled. Dashboard: "Requests by tenant" shows who; raise the quota or lower that tenant's throttling.`,
+        metric: new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'ConcurrentExecutions',
+          statistic: Stats.MAXIMUM,
+          period: Duration.minutes(1),
+        }),
+        threshold: concurrencyLimit,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+      new Alarm(this, 'AccountThrottles', {
+        alarmName: `${ALARM_NAME_PREFIX}fleet-lambda-throttles`,
+        alarmDescription:
+          'Lambda throttled invocations in this account and region (concurrency quota reached). The API 5xx alarm names the tenants that got errors.',
+        metric: new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'Throttles',
+          statistic: Stats.SUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+    this.alarms = alarms;
+
+    // Saved once for the fleet: pick one tenant's log group (or several) in Logs Insights; the
+    // dashboard runs them for the selected tenant, `npm run fleet -- query` for every tenant.
+    this.queries = logQueries.map(
+      (query, index) =>
+        new QueryDefinition(this, `Query${index + 1}`, {
+          queryDefinitionName: `GroupTalkScim/${query.name}`,
+          queryString: new QueryString(query.query),
+        }),
+    );
+
+    this.dashboard = fleetDashboard(this, { fleet, tenants, alarms, concurrencyLimit });
+
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic of the alarms: subscribe an on-call address or a chat integration',
+      value: this.topic.topicArn,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of the fleet (select the tenant at the top)',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards:name=${FLEET_DASHBOARD_NAME}`,
+    });
+  }
+}
+
+/** A Metrics Insights query as a graph line (or lines, one per group). */
+function insights(query: string, label: string, period = Duration.minutes(5)): IMetric {
+  return new MathExpression({ expression: query, usingMetrics: {}, label, period });
+}
+
+/** A SEARCH over the selected tenant's functions (their names start gts-<tenant>-). */
+function tenantFunctionsSearch(metricName: string, statistic: string): IMetric {
+  return new MathExpression({
+    expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName="${functionName(TENANT_VARIABLE, '')}"', '${statistic}', 300)`,
+    usingMetrics: {},
+    label: '',
+    period: Duration.minutes(5),
+  });
+}
+
+function fleetDashboard(
+  stack: Stack,
+  props: {
+    fleet: FleetConfig;
+    tenants: readonly string[];
+    alarms: readonly Alarm[];
+    concurrencyLimit: number;
+  },
+): Dashboard {
+  const t = TENANT_VARIABLE;
+  const { metrics } = telemetry;
+  const dashboard = new Dashboard(stack, 'Dashboard', {
+    dashboardName: FLEET_DASHBOARD_NAME,
+    defaultInterval: Duration.hours(12),
+    variables: [
+      new DashboardVariable({
+        id: 'tenant',
+        label: 'Tenant',
+        type: VariableType.PATTERN,
+        inputType: VariableInputType.SELECT,
+        value: t,
+        values: Values.fromValues(...props.tenants.map((name) => ({ value: name }))),
+        defaultValue: DefaultValue.FIRST,
+        visible: true,
+      }),
+      new DashboardVariable({
+        id: 'resource',
+        label: 'History of (id, externalId, userName or displayName)',
+        type: VariableType.PATTERN,
+        inputType: VariableInputType.INPUT,
+        value: HISTORY_PLACEHOLDER,
+        defaultValue: DefaultValue.value(HISTORY_PLACEHOLDER),
+        visible: true,
+      }),
+    ],
+  });
+  dashboard.addWidgets(
+    new TextWidget({
+      markdown: `# GroupTalk SCIM fleet\nThe upper rows are every tenant; the lower rows are the tenant chosen in the **Tenant** selector above (${props.tenants.length} declared). Alarms notify the SNS topic ${ALARM_TOPIC_NAME}.`,
+      width: 24,
+      height: 2,
+    }),
+    new AlarmStatusWidget({
+      title: 'Fleet alarms',
+      alarms: [...props.alarms],
+      width: 24,
+      height: 3,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Requests by tenant (top 10)',
+      left: [
+        insights(
+          `SELECT COUNT(${metrics.latency}) FROM SCHEMA(${ns}, service, tenant) GROUP BY tenant ORDER BY COUNT() DESC LIMIT 10`,
+          'requests',
+        ),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'API 5xx by tenant (top 10)',
+      left: [insights(fleetAlarmSpecs[0]!.query.replace('LIMIT 100', 'LIMIT 10'), '5xx')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: '4xx share by tenant (top 10)',
+      left: [insights(fleetAlarmSpecs[1]!.query.replace('LIMIT 100', 'LIMIT 10'), '4xx share')],
+      width: 8,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'Lambda errors by function (top 10)',
+      left: [insights(fleetAlarmSpecs[2]!.query.replace('LIMIT 100', 'LIMIT 10'), 'errors')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'DynamoDB throttles by table (top 10)',
+      left: [insights(fleetAlarmSpecs[3]!.query.replace('LIMIT 100', 'LIMIT 10'), 'throttled')],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: 'Account Lambda concurrency',
+      left: [
+        new Metric({
+          namespace: 'AWS/Lambda',
+          metricName: 'ConcurrentExecutions',
+          statistic: Stats.MAXIMUM,
+          label: 'concurrent executions',
+          period: Duration.minutes(1),
+        }),
+      ],
+      leftAnnotations: [{ value: props.concurrencyLimit, label: 'alarm' }],
+      width: 8,
+    }),
+  );
+  dashboard.addWidgets(
+    new GraphWidget({
+      title: 'p99 latency by operation, all tenants (ms)',
+      left: [
+        insights(
+          `SELECT MAX(${metrics.latency}) FROM SCHEMA(${ns}, operation, service) GROUP BY operation ORDER BY MAX() DESC LIMIT 10`,
+          'max latency',
+        ),
+      ],
+      width: 12,
+    }),
+    new GraphWidget({
+      title: 'Requests by operation, all tenants',
+      left: [
+        insights(
+          `SELECT COUNT(${metrics.latency}) FROM SCHEMA(${ns}, operation, service) GROUP BY operation ORDER BY COUNT() DESC LIMIT 25`,
+          'requests',
+        ),
+      ],
+      width: 12,
+    }),
+  );
+  dashboard.addWidgets(
+    new TextWidget({
+      markdown: `## Tenant ${t}\nFunctions gts-${t}-*, logs ${functionLogGroupName(t)} and ${accessLogGroupName(t)}.`,
+      width: 24,
+      height: 1,
+    }),
+    new GraphWidget({
+      title: `Requests and errors (${t})`,
+      left: [
+        tenantMetric(t, metrics.latency, Stats.SAMPLE_COUNT).with({ label: 'requests' }),
+        tenantMetric(t, metrics.clientErrors, Stats.SUM).with({ label: '4xx' }),
+        tenantMetric(t, metrics.serverErrors, Stats.SUM).with({ label: '5xx (function)' }),
+        apiServerErrors(t).with({ label: '5xx (API Gateway)' }),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: `Latency (${t}, ms)`,
+      left: [
+        tenantMetric(t, metrics.latency, Stats.percentile(50)).with({ label: 'p50' }),
+        tenantMetric(t, metrics.latency, Stats.percentile(99)).with({ label: 'p99' }),
+      ],
+      width: 8,
+    }),
+    new GraphWidget({
+      title: `Lambda errors and throttles (${t})`,
+      left: [tenantFunctionsSearch('Errors', 'Sum'), tenantFunctionsSearch('Throttles', 'Sum')],
+      width: 8,
+    }),
+  );
+  for (const query of logQueries) {
+    dashboard.addWidgets(
+      new LogQueryWidget({
+        title: `${query.name} (${t})`,
+        logGroupNames: [query.accessLog ? accessLogGroupName(t) : functionLogGroupName(t)],
+        queryString: new QueryString(query.query).toString(),
+        width: 24,
+        height: 6,
+      }),
+    );
+  }
+  return dashboard;
+}
