@@ -2,6 +2,7 @@
 import type { CycleResult, PhaseResult } from '../../infra/simulator/cycle.js';
 import type { Verification } from '../../infra/simulator/verify.js';
 import type { BundleResult } from './bundles.js';
+import { type FeedReport, renderFeedMarkdown } from './feed.js';
 import type { OperationResult } from './measure.js';
 
 export interface MachineFacts {
@@ -56,6 +57,8 @@ export interface BenchReport {
     readonly members: readonly SizedResults[];
   };
   readonly cycle?: CycleReport;
+  /** The change feed during the cycle (test/bench/feed.ts). */
+  readonly feed?: FeedReport;
   readonly bundles?: readonly BundleResult[];
   readonly targets: readonly TargetCheck[];
   readonly seconds: { readonly seeding: number; readonly total: number };
@@ -321,6 +324,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  if (report.feed) lines.push(renderFeedMarkdown(report.feed, report.cycle?.users ?? 0));
   if (report.bundles) {
     lines.push(
       '## Functions: bundle size and cold import',

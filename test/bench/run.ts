@@ -23,6 +23,7 @@ import {
   renderAdminReports,
 } from './admin-reports.js';
 import { type BundleResult, measureBundles } from './bundles.js';
+import { type FeedReport, startFeedMeasurement } from './feed.js';
 import { benchClient, type OperationResult } from './measure.js';
 import {
   groupOperations,
@@ -273,11 +274,15 @@ try {
   }
 
   let cycle: CycleReport | undefined;
+  let feed: FeedReport | undefined;
+  const feedGroupMembers = quick ? 10_000 : 100_000;
   if (!values['no-cycle'] && cycleUsers > 0) {
     log(
       `initial cycle: ${cycleUsers} users, ${cycleGroups} groups, ${cycleMemberships} memberships`,
     );
     const recorder = new Recorder();
+    // The change feed publishes while the cycle writes (test/bench/feed.ts).
+    const feedMeasurement = await startFeedMeasurement(stack);
     const options = {
       url: stack.url,
       token: stack.token,
@@ -307,12 +312,20 @@ try {
     log(
       `cycle: ${(result.initial.durationMs / 1000).toFixed(1)} s, ${result.initial.requestsPerSecond.toFixed(1)} req/s, ${result.ok ? 'verified' : 'NOT OK'}`,
     );
+    const feedCycle = await feedMeasurement.finishCycle();
+    log(`feed: group delete of ${feedGroupMembers} members`);
+    feed = {
+      ...feedCycle,
+      groupDelete: await feedMeasurement.measureGroupDelete(feedGroupMembers),
+    };
+    await feedMeasurement.stop();
   }
 
   const measured = {
     operations: { users: baseSize, results: operations },
     growth: { users: userGrowth, members: memberGrowth },
     ...(cycle ? { cycle } : {}),
+    ...(feed ? { feed } : {}),
     ...(bundles ? { bundles } : {}),
   };
   report = {
