@@ -14,7 +14,11 @@ export interface LogQuery {
   readonly accessLog?: boolean;
 }
 
-/** What the operator replaces in the history query (any of id, externalId, userName, displayName). */
+/**
+ * What the operator replaces in the history query (any of id, externalId, userName, displayName).
+ * Where the tenant logs identifiers as keyed hashes (`LOG_IDENTIFIERS=hmac`), the value is the
+ * hash `npm run log-hash -- <value>` prints, which also prints the whole filter line.
+ */
 export const HISTORY_PLACEHOLDER = 'REPLACE-WITH-ID-EXTERNALID-OR-USERNAME';
 
 /** Every request line carries these; the other fields appear when they apply. */

@@ -16,6 +16,7 @@ import {
   parseFilter,
 } from '../scim/filter/index.js';
 import { schemaByUrn } from '../scim/schemas/index.js';
+import { type IdentifierLogPolicy, loggedIdentifier } from './log-identifiers.js';
 import type { LogFields } from './types.js';
 
 /** Attributes whose filter values are logged: the ids the history query looks for. */
@@ -25,6 +26,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const CORE_SCHEMA = /^urn:ietf:params:scim:schemas:core:2\.0:(user|group)$/i;
 const MAX_LOGGED_LENGTH = 256;
 const MASK = '"…"';
+const CLEAR: IdentifierLogPolicy = { mode: 'clear', write: (_attribute, value) => value };
 
 export interface FilterLogFields extends LogFields {
   /** The attribute of a one-comparison `eq` filter, as written (`userName`, `emails[type eq "work"].value`). */
@@ -46,13 +48,18 @@ export interface FilterLogFields extends LogFields {
  *
  * @param filter the `filter` query parameter (or SearchRequest member) as sent
  * @param totalResults what the query found, when it ran
+ * @param policy how identifier values are written (as sent, or as the tenant's keyed hash)
  * @example
  * filterLogFields('userName eq "5c9f…-…"', 0)
  * // { filterAttribute: 'userName', filterValue: '5c9f…-…', probe: true }
  * filterLogFields('emails.value eq bob@example.com and active eq true')
  * // { filter: 'emails.value eq "…" and active eq true' }
  */
-export function filterLogFields(filter: string, totalResults?: number): FilterLogFields {
+export function filterLogFields(
+  filter: string,
+  totalResults?: number,
+  policy: IdentifierLogPolicy = CLEAR,
+): FilterLogFields {
   let node: FilterNode;
   try {
     node = parseFilter(filter);
@@ -61,7 +68,7 @@ export function filterLogFields(filter: string, totalResults?: number): FilterLo
     return { filterLength: filter.length, ...(at === undefined ? {} : { filterErrorAt: at }) };
   }
   const lookup = eqLookup(node);
-  if (!lookup) return { filter: truncate(masked(node)) };
+  if (!lookup) return { filter: truncate(masked(node, policy)) };
 
   const probe =
     typeof lookup.value === 'string' &&
@@ -69,9 +76,13 @@ export function filterLogFields(filter: string, totalResults?: number): FilterLo
     totalResults === 0 &&
     !['id', 'externalid'].includes(lookup.name.toLowerCase());
   const logged = probe || (lookup.identifier && lookup.value !== undefined);
+  const identifier = lookup.identifier ? loggedIdentifier(lookup.name) : undefined;
+  const value = String(lookup.value);
   return {
     filterAttribute: lookup.attribute,
-    ...(logged ? { filterValue: truncate(String(lookup.value)) } : {}),
+    ...(logged
+      ? { filterValue: truncate(identifier ? policy.write(identifier, value) : value) }
+      : {}),
     ...(probe ? { probe: true as const } : {}),
   };
 }
@@ -118,31 +129,40 @@ function eqLookup(node: FilterNode): EqLookup | undefined {
  * The filter written back with the values the log may not hold replaced by `"…"`; `inBracket` for
  * the filter inside a value path's brackets, whose names are sub-attributes.
  */
-function masked(node: FilterNode, inBracket = false): string {
+function masked(node: FilterNode, policy: IdentifierLogPolicy, inBracket = false): string {
   switch (node.kind) {
     case 'compare': {
       const kept =
         node.value === null ||
         typeof node.value === 'boolean' ||
         (inBracket ? isTypeSelector(node) : isIdentifier(node.path));
-      return `${pathText(node.path)} ${node.op} ${kept ? valueText(node.value, node.raw) : MASK}`;
+      const identifier = inBracket ? undefined : loggedIdentifier(node.path.attribute);
+      const text =
+        kept && identifier && policy.mode === 'hmac' && typeof node.value === 'string'
+          ? JSON.stringify(policy.write(identifier, node.value))
+          : kept
+            ? valueText(node.value, node.raw)
+            : MASK;
+      return `${pathText(node.path)} ${node.op} ${text}`;
     }
     case 'present':
       return `${pathText(node.path)} pr`;
     case 'not':
-      return `not (${masked(node.filter, inBracket)})`;
+      return `not (${masked(node.filter, policy, inBracket)})`;
     case 'and':
-      return `${operand(node.left, inBracket)} and ${operand(node.right, inBracket)}`;
+      return `${operand(node.left, policy, inBracket)} and ${operand(node.right, policy, inBracket)}`;
     case 'or':
-      return `${masked(node.left, inBracket)} or ${masked(node.right, inBracket)}`;
+      return `${masked(node.left, policy, inBracket)} or ${masked(node.right, policy, inBracket)}`;
     case 'valuePath':
-      return `${pathText(node.path)}[${masked(node.filter, true)}]`;
+      return `${pathText(node.path)}[${masked(node.filter, policy, true)}]`;
   }
 }
 
 /** An operand of `and`: an `or` needs its parentheses back. */
-function operand(node: FilterNode, inBracket: boolean): string {
-  return node.kind === 'or' ? `(${masked(node, inBracket)})` : masked(node, inBracket);
+function operand(node: FilterNode, policy: IdentifierLogPolicy, inBracket: boolean): string {
+  return node.kind === 'or'
+    ? `(${masked(node, policy, inBracket)})`
+    : masked(node, policy, inBracket);
 }
 
 /** `type eq "work"`: the canonical type of a multi-valued element, not personal data. */

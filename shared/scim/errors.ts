@@ -133,7 +133,17 @@ export class RouteNotFoundError extends ScimError {
 
 export class UniquenessError extends ScimError {
   override readonly name = 'UniquenessError';
-  constructor(detail: string) {
+  /**
+   * @param identifier the name that is taken, as quoted in `detail`: the log line writes it the
+   * way the tenant's log policy writes identifiers (as sent, or as a keyed hash)
+   */
+  constructor(
+    detail: string,
+    readonly identifier?: {
+      readonly attribute: 'userName' | 'displayName';
+      readonly value: string;
+    },
+  ) {
     super(409, detail, 'uniqueness');
   }
 }

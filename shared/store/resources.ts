@@ -312,6 +312,7 @@ function nameTaken(
   const holder = returnedString(guard, 'id');
   return new UniquenessError(
     `A ${type} with ${attribute} "${name}" already exists${holder === undefined ? '' : ` (id ${holder})`}.`,
+    { attribute, value: name },
   );
 }
 

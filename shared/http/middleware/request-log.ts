@@ -1,4 +1,9 @@
-import { ScimError } from '../../scim/errors.js';
+import { ScimError, UniquenessError } from '../../scim/errors.js';
+import {
+  type IdentifierLogPolicy,
+  LOGGED_IDENTIFIERS,
+  readIdentifierLogPolicy,
+} from '../log-identifiers.js';
 import { logger } from '../logger.js';
 import { filterLogFields } from '../request-log.js';
 import { publishRequestRecord } from '../request-records.js';
@@ -14,16 +19,33 @@ export interface RouteLogFields {
 
 /**
  * One log line per request: ids and outcomes, never a token or a body. Handlers add ids through
- * `log`; a `filter` they report is reduced to what `filterLogFields` keeps. Used after the
- * metrics and before the error mapper, so it reads the mapped status in `onError`.
+ * `log`; a `filter` they report is reduced to what `filterLogFields` keeps; `userName`,
+ * `displayName` and `externalId` are written as the tenant's policy says (`log-identifiers.ts`:
+ * as sent, or as a keyed hash). Used after the metrics and before the error mapper, so it reads
+ * the mapped status in `onError`.
  */
-export function requestLog(route: RouteLogFields): ScimMiddleware {
+export function requestLog(
+  route: RouteLogFields,
+  // Read once per cold start; a bad setting fails the function's first request loudly.
+  policy: IdentifierLogPolicy = readIdentifierLogPolicy(),
+): ScimMiddleware {
   const write = (request: Parameters<NonNullable<ScimMiddleware['after']>>[0]) => {
     const { event, internal, error } = request;
     const state = internal.scim;
     const status = request.response?.statusCode ?? 500;
     const scim = error instanceof ScimError ? error : undefined;
     const { filter, ...handlerFields } = state.logFields;
+    for (const attribute of LOGGED_IDENTIFIERS) {
+      const value = handlerFields[attribute];
+      if (typeof value === 'string') handlerFields[attribute] = policy.write(attribute, value);
+    }
+    // A uniqueness conflict quotes the name it refused: written as the other identifiers are.
+    const taken = error instanceof UniquenessError ? error.identifier : undefined;
+    const takenAs = taken ? policy.write(taken.attribute, taken.value) : undefined;
+    const detail =
+      taken && takenAs !== undefined && scim
+        ? scim.logDetail.split(`"${taken.value}"`).join(`"${takenAs}"`)
+        : scim?.logDetail;
     const fields: LogFields = {
       operation: route.operation,
       method: event.requestContext?.http?.method,
@@ -32,7 +54,8 @@ export function requestLog(route: RouteLogFields): ScimMiddleware {
       status,
       scimType: scim?.scimType,
       // logDetail: a detail that quotes the request (a filter's values) is logged by position.
-      errorDetail: status >= 400 ? (scim?.logDetail ?? 'internal error') : undefined,
+      errorDetail: status >= 400 ? (detail ?? 'internal error') : undefined,
+      ...(taken && takenAs !== undefined ? { [taken.attribute]: takenAs } : {}),
       durationMs: durationOf(state),
       dynamodbCalls: state.stats.calls,
       dynamodbCapacityUnits: state.stats.capacityUnits,
@@ -50,6 +73,7 @@ export function requestLog(route: RouteLogFields): ScimMiddleware {
         ? filterLogFields(
             filter,
             typeof handlerFields.totalResults === 'number' ? handlerFields.totalResults : undefined,
+            policy,
           )
         : {}),
     };
