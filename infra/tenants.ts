@@ -65,8 +65,12 @@ const got = (message: string) => ({
   error: (issue: { input?: unknown }) => `${message}, got ${show(issue.input)}`,
 });
 
-const account = z.string(got('must be a 12-digit AWS account id')).regex(ACCOUNT, got('must be a 12-digit AWS account id'));
-const region = z.string(got('must be an AWS region such as eu-west-1')).regex(REGION, got('must be an AWS region such as eu-west-1'));
+const account = z
+  .string(got('must be a 12-digit AWS account id'))
+  .regex(ACCOUNT, got('must be a 12-digit AWS account id'));
+const region = z
+  .string(got('must be an AWS region such as eu-west-1'))
+  .regex(REGION, got('must be an AWS region such as eu-west-1'));
 const email = z
   .string(got('must be one e-mail address such as ops@example.com'))
   .max(254, got('must be one e-mail address such as ops@example.com'))

@@ -134,14 +134,18 @@ describe.skipIf(!browserFound)(
       expect(await row.textContent()).toContain('Active');
       await page.screenshot({ path: join(DOCS, 'secret-shown-once.png'), fullPage: false });
       // Shown once: the list and the API never carry the secret again.
-      const listed = await page.evaluate(async () => (await fetch('/admin/api/credentials')).text());
+      const listed = await page.evaluate(async () =>
+        (await fetch('/admin/api/credentials')).text(),
+      );
       expect(listed).toContain(clientId);
       expect(listed).not.toContain(await secretField.inputValue());
 
       page.once('dialog', (dialog) => dialog.accept());
       await row.getByRole('button', { name: `Revoke OAuth client ${clientId}` }).click();
       await expect.poll(() => row.textContent()).toContain('Revoked');
-      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('revokeCredential');
+      await expect
+        .poll(() => page.locator('#audit tbody').textContent())
+        .toContain('revokeCredential');
     });
 
     it('refuses a state-changing call without the CSRF token', async () => {
