@@ -712,10 +712,13 @@ class ElementIndex {
   /** The index of the first element that `item` names, -1 when none does. */
   find(item: unknown): number {
     const key = this.fold(this.valueOf(item));
+    const byValue = key === undefined ? undefined : (this.byValue.get(key) ?? []);
     const candidates =
-      key === undefined
+      byValue === undefined
         ? this.elements.map((_, index) => index)
-        : [...(this.byValue.get(key) ?? []), ...this.others].sort((a, b) => a - b);
+        : this.others.length === 0
+          ? byValue
+          : [...byValue, ...this.others].sort((a, b) => a - b);
     return (
       candidates.find((index) => sameElement(this.definition, this.elements[index], item)) ?? -1
     );

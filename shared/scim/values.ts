@@ -59,5 +59,21 @@ export function readKey(value: unknown, key: string): unknown {
  * @example foldCase('Ame\u0301lie') === foldCase('amélie') // → true
  */
 export function foldCase(value: string): string {
-  return value.normalize('NFC').toLowerCase();
+  const known = folded.get(value);
+  if (known !== undefined) return known;
+  const result = value.normalize('NFC').toLowerCase();
+  if (value.length <= FOLD_CACHE_MAX_LENGTH) {
+    if (folded.size >= FOLD_CACHE_ENTRIES) folded.clear();
+    folded.set(value, result);
+  }
+  return result;
 }
+
+/**
+ * Folded forms of recent short strings: a PATCH of 1,000 operations over an attribute of 100
+ * values, or a filter evaluated over many candidates, folds each distinct value once. Bounded in
+ * entries and in the length of what it keeps, so it holds at most a few MiB.
+ */
+const folded = new Map<string, string>();
+const FOLD_CACHE_ENTRIES = 10_000;
+const FOLD_CACHE_MAX_LENGTH = 256;

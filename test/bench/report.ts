@@ -4,6 +4,7 @@ import type { Verification } from '../../infra/simulator/verify.js';
 import type { BundleResult } from './bundles.js';
 import { type FeedReport, renderFeedMarkdown } from './feed.js';
 import type { OperationResult } from './measure.js';
+import { renderWorstCases, type WorstCaseReport, worstCaseTarget } from './worst-case.js';
 
 export interface MachineFacts {
   readonly cpu: string;
@@ -60,6 +61,8 @@ export interface BenchReport {
   /** The change feed during the cycle (test/bench/feed.ts). */
   readonly feed?: FeedReport;
   readonly bundles?: readonly BundleResult[];
+  /** Hostile requests' worst handler CPU (`worst-case.ts`); absent in reports made before. */
+  readonly worstCases?: WorstCaseReport;
   readonly targets: readonly TargetCheck[];
   readonly seconds: { readonly seeding: number; readonly total: number };
 }
@@ -105,6 +108,7 @@ export function checkTargets(
   report: Omit<BenchReport, 'targets' | 'seconds' | 'machine' | 'settings'>,
 ): TargetCheck[] {
   const checks: TargetCheck[] = [];
+  if (report.worstCases) checks.push(worstCaseTarget(report.worstCases));
   const flat = (growth: readonly SizedResults[], operations: readonly string[]) => {
     for (const operation of operations) {
       const points = series(growth, operation);
@@ -360,6 +364,7 @@ export function renderMarkdown(report: BenchReport): string {
       '',
     );
   }
+  if (report.worstCases) lines.push(...renderWorstCases(report.worstCases));
   lines.push(
     `Seeding (BatchWriteItem with the store's item builders) took ${report.seconds.seeding.toFixed(0)} s of the run's ${report.seconds.total.toFixed(0)} s.`,
     '',

@@ -42,6 +42,7 @@ import {
   type SizedResults,
 } from './report.js';
 import { muteStdout, startBenchStack } from './stack.js';
+import { measureWorstCases } from './worst-case.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -321,7 +322,11 @@ try {
     await feedMeasurement.stop();
   }
 
+  log('hostile requests: worst handler CPU');
+  const worstCases = await measureWorstCases(stack.token, quick ? 3 : 5);
+
   const measured = {
+    worstCases,
     operations: { users: baseSize, results: operations },
     growth: { users: userGrowth, members: memberGrowth },
     ...(cycle ? { cycle } : {}),

@@ -1,0 +1,247 @@
+/**
+ * The worst handler CPU time of hostile requests of at most 1 MiB (issue 10: none may take more
+ * than 100 ms): deep nesting, wide multi-valued PATCHes, long PATCHes over a full attribute,
+ * look-alike names, a full Bulk, a large member PATCH. Each request goes through the real handler
+ * modules in this process (the fuzz harness, no socket), one at a time, and is timed with
+ * `process.cpuUsage()`: user plus system CPU of this process while the handler runs, which
+ * includes the AWS SDK's work and leaves out DynamoDB Local (a separate Java process).
+ */
+import { limits } from '../../shared/config.js';
+import { createHarness, type Invocation } from '../fuzz/harness.js';
+
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+const BULK = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
+
+/** The goal each case is checked against. */
+export const HANDLER_CPU_GOAL_MS = 100;
+
+export interface WorstCase {
+  readonly name: string;
+  readonly bytes: number;
+  /** Statuses answered (a case runs several times). */
+  readonly statuses: readonly number[];
+  /** The most CPU one run took, in milliseconds. */
+  readonly cpuMs: number;
+  readonly wallMs: number;
+}
+
+export interface WorstCaseReport {
+  readonly runs: number;
+  readonly cases: readonly WorstCase[];
+}
+
+interface CaseDefinition {
+  readonly name: string;
+  /** Builds the request; runs once before the timed runs, so fixtures can be created. */
+  build(): Promise<Invocation>;
+}
+
+/**
+ * Sends each hostile request `runs` times (after one untimed run that warms the code path) and
+ * reports its worst CPU time. The environment must already point at a table (bench stack).
+ */
+export async function measureWorstCases(token: string, runs = 5): Promise<WorstCaseReport> {
+  const harness = createHarness(token);
+  const send = (invocation: Invocation) => harness.invoke(invocation);
+  let counter = 0;
+  const fresh = (prefix: string) => `${prefix}.${Date.now()}.${counter++}@worst.example.com`;
+  const createUser = async (extra: Record<string, unknown> = {}): Promise<string> => {
+    const answer = await send({
+      method: 'POST',
+      path: '/Users',
+      body: JSON.stringify({ schemas: [USER], userName: fresh('fixture'), ...extra }),
+    });
+    if (answer.status !== 201) throw new Error(`fixture user: ${answer.status} ${answer.text}`);
+    return answer.body.id as string;
+  };
+  const emails = (count: number, prefix: string, width = 0) =>
+    Array.from({ length: count }, (_, index) => ({
+      type: 'work',
+      value: `${prefix}.${index}.${'x'.repeat(width)}@example.com`,
+    }));
+  const patch = (id: string, operations: unknown[], resource = 'Users'): Invocation => ({
+    method: 'PATCH',
+    path: `/${resource}/${id}`,
+    body: JSON.stringify({ schemas: [PATCH_OP], Operations: operations }),
+  });
+  const fullUser = await createUser({ emails: emails(limits.maxMultiValues, 'full') });
+  const group = await send({
+    method: 'POST',
+    path: '/Groups',
+    body: JSON.stringify({ displayName: `Worst ${Date.now()}` }),
+  });
+
+  const cases: CaseDefinition[] = [
+    {
+      name: 'POST /Users, name wrapped in 5,000 arrays',
+      build: async () => ({
+        method: 'POST',
+        path: '/Users',
+        body: `{"schemas":["${USER}"],"userName":"${fresh('deep')}","name":${'['.repeat(5_000)}1${']'.repeat(5_000)}}`,
+      }),
+    },
+    {
+      name: 'POST /Users, 1 MiB of 250,000 nested brackets inside a string and 32 levels',
+      build: async () => {
+        const head = `{"schemas":["${USER}"],"userName":"${fresh('brackets')}","x":${'['.repeat(31)}"`;
+        const tail = `"${']'.repeat(31)}}`;
+        return {
+          method: 'POST',
+          path: '/Users',
+          body: head + '['.repeat(limits.maxBodyBytes - head.length - tail.length) + tail,
+        };
+      },
+    },
+    {
+      name: 'PATCH add of 10,000 e-mails in one operation',
+      build: async () =>
+        patch(await createUser(), [{ op: 'add', path: 'emails', value: emails(10_000, 'wide') }]),
+    },
+    {
+      name: `PATCH, ${limits.maxPatchOperations} operations re-adding e-mails of a user holding ${limits.maxMultiValues}`,
+      build: async () =>
+        patch(
+          fullUser,
+          Array.from({ length: limits.maxPatchOperations }, (_, index) => ({
+            op: 'add',
+            path: 'emails',
+            value: [{ value: `FULL.${index % limits.maxMultiValues}.@EXAMPLE.COM`, type: 'work' }],
+          })),
+        ),
+    },
+    {
+      name: `PATCH, ${limits.maxPatchOperations} filtered replaces over ${limits.maxMultiValues} e-mails`,
+      build: async () =>
+        patch(
+          fullUser,
+          Array.from({ length: limits.maxPatchOperations }, (_, index) => ({
+            op: 'replace',
+            path: `emails[type eq "work" and value co "${index % 10}"].display`,
+            value: `d${index}`,
+          })),
+        ),
+    },
+    {
+      name: 'PATCH remove with a value list of 10,000 e-mails',
+      build: async () =>
+        patch(fullUser, [{ op: 'remove', path: 'emails', value: emails(10_000, 'gone', 40) }]),
+    },
+    {
+      name: `POST /Users, ${limits.maxMultiValues} e-mails of 9 KB each (1 MiB)`,
+      build: async () => ({
+        method: 'POST',
+        path: '/Users',
+        body: JSON.stringify({
+          schemas: [USER],
+          userName: fresh('big'),
+          emails: emails(limits.maxMultiValues, 'big', 9_000),
+        }),
+      }),
+    },
+    {
+      name: 'POST /Users, look-alike userName of 256 U+FDFA (NFKC: 18 characters each)',
+      build: async () => ({
+        method: 'POST',
+        path: '/Users',
+        body: JSON.stringify({ schemas: [USER], userName: '\ufdfa'.repeat(256) }),
+      }),
+    },
+    {
+      name: `POST /Bulk, ${limits.maxBulkOperations} creates with ${limits.maxMultiValues} e-mails each`,
+      build: async () => {
+        const tag = fresh('bulk');
+        return {
+          method: 'POST',
+          path: '/Bulk',
+          body: JSON.stringify({
+            schemas: [BULK],
+            Operations: Array.from({ length: limits.maxBulkOperations }, (_, index) => ({
+              method: 'POST',
+              path: '/Users',
+              bulkId: `b${index}`,
+              data: {
+                schemas: [USER],
+                userName: `${index}.${tag}`,
+                emails: emails(limits.maxMultiValues, `${index}`, 20),
+              },
+            })),
+          }),
+        };
+      },
+    },
+    {
+      name: `PATCH /Groups, ${limits.maxPatchMembers} members that are not users`,
+      build: async () =>
+        patch(
+          group.body.id as string,
+          [
+            {
+              op: 'add',
+              path: 'members',
+              value: Array.from({ length: limits.maxPatchMembers }, (_, index) => ({
+                value: `no-such-user-${index}`,
+              })),
+            },
+          ],
+          'Groups',
+        ),
+    },
+  ];
+
+  const results: WorstCase[] = [];
+  for (const definition of cases) {
+    const statuses: number[] = [];
+    let cpuMs = 0;
+    let wallMs = 0;
+    let bytes = 0;
+    for (let run = 0; run <= runs; run++) {
+      // A fresh request each run: creates need fresh names, and a run may change its fixture.
+      const invocation = await definition.build();
+      bytes = Buffer.byteLength(invocation.body ?? '', 'utf8');
+      const cpuBefore = process.cpuUsage();
+      const wallBefore = performance.now();
+      const answer = await send(invocation);
+      const wall = performance.now() - wallBefore;
+      const cpu = process.cpuUsage(cpuBefore);
+      if (run === 0) continue; // the untimed warm-up
+      statuses.push(answer.status);
+      cpuMs = Math.max(cpuMs, (cpu.user + cpu.system) / 1000);
+      wallMs = Math.max(wallMs, wall);
+    }
+    results.push({ name: definition.name, bytes, statuses: [...new Set(statuses)], cpuMs, wallMs });
+  }
+  return { runs, cases: results };
+}
+
+/** The issue 10 goal as a row of the report's targets table. */
+export function worstCaseTarget(report: WorstCaseReport): {
+  target: string;
+  measured: string;
+  met: boolean;
+} {
+  const worst = Math.max(...report.cases.map((c) => c.cpuMs));
+  return {
+    target: `handler CPU of a hostile request of at most 1 MiB ≤ ${HANDLER_CPU_GOAL_MS} ms (issue 10)`,
+    measured: `worst ${worst.toFixed(1)} ms over ${report.cases.length} kinds`,
+    met: worst <= HANDLER_CPU_GOAL_MS,
+  };
+}
+
+/** The Markdown section of the benchmark report. */
+export function renderWorstCases(report: WorstCaseReport): string[] {
+  const worst = report.cases.reduce((a, b) => (b.cpuMs > a.cpuMs ? b : a));
+  return [
+    '## Hostile requests: handler CPU (issue 10)',
+    '',
+    `Worst of ${report.runs} runs each, after one untimed run; CPU time of the handler's process (user + system) while it ran. Goal: at most ${HANDLER_CPU_GOAL_MS} ms for any request of at most 1 MiB. **Worst: ${worst.cpuMs.toFixed(1)} ms** (${worst.name}).`,
+    '',
+    '| request | bytes | status | worst CPU ms | worst wall ms |',
+    '| --- | ---: | --- | ---: | ---: |',
+    ...report.cases.map(
+      (c) =>
+        `| ${c.name} | ${c.bytes.toLocaleString('en-US')} | ${c.statuses.join(', ')} | ${c.cpuMs.toFixed(1)} | ${c.wallMs.toFixed(1)} |`,
+    ),
+    '',
+  ];
+}
