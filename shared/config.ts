@@ -79,6 +79,29 @@ export function readCredentialConfig(): CredentialConfig {
   return { cacheSeconds };
 }
 
+/**
+ * The Tenant URL as deployed (`TENANT_URL`, e.g. `https://scim.example.com/scim/v2`), without a
+ * trailing slash: the base of `Location`, `meta.location`, `$ref` and the fallback's redirects,
+ * so none of them depends on the client's `Host` header. Undefined when unset (`npm start`, most
+ * tests), where the request's own host names the Tenant URL.
+ *
+ * @throws Error when set to anything but an http(s) URL without query or fragment.
+ */
+export function readTenantUrl(): string | undefined {
+  const raw = optional('TENANT_URL');
+  if (raw === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`TENANT_URL must be an absolute URL, got ${raw}`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
+    throw new Error(`TENANT_URL must be an http(s) URL without query or fragment, got ${raw}`);
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
 export interface StoreConfig {
   readonly tableName: string;
   /** Local DynamoDB endpoint; unset in AWS. */

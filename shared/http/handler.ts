@@ -7,6 +7,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { readTenantUrl } from '../config.js';
 import { routeOfOperation, SCIM_BASE_PATH } from '../routes.js';
 import { withStoreStats } from '../store/client.js';
 import { parseJsonBody } from './body.js';
@@ -39,6 +40,8 @@ export type ScimHandlerFn = (request: ScimRequest, tools: HandlerTools) => Promi
 
 /** Set by `npm start`, the tests and the benchmark; never by the deployed stack. */
 const exposeStoreStats = process.env.STORE_STATS_HEADERS === 'true';
+/** The deployed Tenant URL: responses never take their URLs from the client's `Host` header. */
+const configuredTenantUrl = readTenantUrl();
 
 /**
  * The middy chain every SCIM function uses, one concern per middleware, sharing typed per-request
@@ -116,7 +119,7 @@ function toScimRequest(event: Event): ScimRequest {
     query: new URLSearchParams(event.rawQueryString ?? ''),
     body: parseJsonBody(event),
     headers,
-    baseUrl: `${proto}://${host}${scimBasePath(event)}`,
+    baseUrl: configuredTenantUrl ?? `${proto}://${host}${scimBasePath(event)}`,
   };
 }
 

@@ -51,6 +51,7 @@ export function recordRequest(
   metrics.addMetric(
     telemetry.metrics.serverErrors,
     MetricUnit.Count,
-    status >= 500 || innerServerErrors > 0 ? 1 : 0,
+    // 501 answers a SCIM feature the service does not implement (/Me): not a fault to alarm on.
+    (status >= 500 && status !== 501) || innerServerErrors > 0 ? 1 : 0,
   );
 }

@@ -55,7 +55,8 @@ export interface NormalizedResource {
  * URN-qualified keys (`"urn:…:grouptalk:2.0:User:label1": "x"`) or as bare extension attribute
  * names (`"department"`, as in Entra's legacy example); for one attribute a URN object wins over a
  * flat key, which wins over a bare name. `"True"`/`"False"` strings for booleans; a single object
- * for a multi-valued attribute; a bare id for the enterprise `manager`.
+ * for a multi-valued attribute; a bare id for the enterprise `manager`; core attributes inside an
+ * object under the core schema URN, as if at the top level (a top-level value wins).
  *
  * Ignored: `schemas` (recomputed on output), `id`, `meta` and every other readOnly value
  * (`groups`, `manager.displayName`; RFC 7644 §3.3), unknown attributes, unknown or misspelt
@@ -97,7 +98,7 @@ export function normalizeResource(
     return input;
   };
 
-  for (const [key, value] of Object.entries(body)) {
+  for (const [key, value] of withCoreObjectFlattened(body, type.schema.id)) {
     const core = findAttribute(commonAttributes, key) ?? findAttribute(type.schema.attributes, key);
     if (core !== undefined) {
       if (resourceType === 'Group' && core.name === 'members') members = normalizeMembers(value);
@@ -401,6 +402,26 @@ interface ExtensionInput {
 }
 
 const membersDefinition = findAttribute(groupSchema.attributes, 'members') as AttributeDefinition;
+
+/**
+ * The body's keys with the content of an object under the core schema URN
+ * (`{"urn:…:core:2.0:User": {"userName": …}}`, as some clients send it) read as top-level keys,
+ * placed first so that a top-level key of the same attribute wins. One level only: a URN key
+ * inside that object is an unknown attribute.
+ */
+function withCoreObjectFlattened(
+  body: Record<string, unknown>,
+  coreUrn: string,
+): [string, unknown][] {
+  const wanted = coreUrn.toLowerCase();
+  const nested: [string, unknown][] = [];
+  const topLevel: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(body)) {
+    if (key.toLowerCase() === wanted && isObject(value)) nested.push(...Object.entries(value));
+    else topLevel.push([key, value]);
+  }
+  return nested.length === 0 ? topLevel : [...nested, ...topLevel];
+}
 
 /** Stores the coerced value, or nothing for values a client may not set or the service never returns. */
 function assign(

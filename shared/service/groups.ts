@@ -88,8 +88,8 @@ const TYPE = 'Group' as const;
 /**
  * Bytes the `members` of one response may take in the Lambda response payload (limit 6 MB for the
  * whole payload, in which the body is a JSON string: every quote of the body is escaped). At
- * about 53 bytes per member without `$ref`, 100,000 members fit; with `$ref` (about 150 bytes
- * each) some 36,000 do, so larger groups are returned without `$ref`.
+ * about 53 bytes per member without `$ref`, 100,000 members fit; with `$ref` and `type` (about
+ * 170 bytes each) some 32,000 do, so larger groups are returned without them.
  */
 export const MAX_MEMBERS_BYTES = 5_500_000;
 
@@ -295,26 +295,28 @@ export function namesExplicitly(projection: Projection | undefined, attribute: s
 }
 
 /**
- * The `members` entries of a response: `{value, $ref}`, or `{value}` alone when `$ref` would
- * take the response past `MAX_MEMBERS_BYTES` (about 36,000 members).
+ * The `members` entries of a response: `{value, $ref, type: "User"}`, or `{value}` alone when
+ * `$ref` and `type` would take the response past `MAX_MEMBERS_BYTES` (about 32,000 members).
  *
  * @throws ScimError 400 tooMany when even the ids alone would not fit (over ~100,000 members).
  */
 export function memberEntries(
   ids: readonly string[],
   baseUrl: string,
-): { value: string; $ref?: string }[] {
+): { value: string; $ref?: string; type?: 'User' }[] {
   const refBase = locationOf(baseUrl, 'User', '');
-  // Escaped in the payload: {\"value\":\"<id>\"}, plus ,\"$ref\":\"<url>\" and a comma.
+  // Escaped in the payload: {\"value\":\"<id>\"}, plus ,\"$ref\":\"<url>\",
+  // ,\"type\":\"User\" (18 bytes) and a comma.
   const idBytes = ids.reduce((sum, id) => sum + Buffer.byteLength(id, 'utf8') + 17, 0);
   const withRefBytes =
     idBytes +
     ids.reduce(
-      (sum, id) => sum + Buffer.byteLength(refBase, 'utf8') + Buffer.byteLength(id, 'utf8') + 14,
+      (sum, id) =>
+        sum + Buffer.byteLength(refBase, 'utf8') + Buffer.byteLength(id, 'utf8') + 14 + 18,
       0,
     );
   if (withRefBytes <= MAX_MEMBERS_BYTES) {
-    return ids.map((value) => ({ value, $ref: `${refBase}${value}` }));
+    return ids.map((value) => ({ value, $ref: `${refBase}${value}`, type: 'User' as const }));
   }
   if (idBytes <= MAX_MEMBERS_BYTES) return ids.map((value) => ({ value }));
   throw new ScimError(

@@ -35,12 +35,13 @@ export interface AnswerLike {
 
 /**
  * Why an answer breaks the contract, or undefined when it keeps it: a 5xx that is not a retryable
- * 503, an undefined status, a handler that threw, an error without the SCIM error body, a 429/503
+ * 503 (or a 501 for an unimplemented SCIM feature), an undefined status, a handler that threw, an error without the SCIM error body, a 429/503
  * without `Retry-After`, a success body that is not JSON.
  */
 export function contractViolation(answer: AnswerLike): string | undefined {
   if (answer.threw !== undefined) return `handler threw: ${String(answer.threw).slice(0, 200)}`;
-  if (answer.status >= 500 && answer.status !== 503) {
+  // 501: an RFC 7644 endpoint the service does not implement (/Me, root /.search), as §3.11 asks.
+  if (answer.status >= 500 && answer.status !== 503 && answer.status !== 501) {
     return `status ${answer.status}: ${answer.text.slice(0, 200)}`;
   }
   if (!DEFINED_STATUSES.has(answer.status)) return `undefined status ${answer.status}`;

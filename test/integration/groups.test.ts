@@ -201,7 +201,7 @@ describe('GET /Groups/{id}', () => {
     expect(JSON.parse(response.headers['x-store-commands'] ?? '{}')).toEqual({ GetItemCommand: 1 });
   });
 
-  it('returns every member with value and $ref, and no display', async () => {
+  it('returns every member with value, $ref and "type": "User", and no display', async () => {
     const users = await createUsers(3);
     const group = await createGroup({ members: users.map((value) => ({ value })) });
 
@@ -210,7 +210,11 @@ describe('GET /Groups/{id}', () => {
     expect(response.status).toBe(200);
     expect(response.body.members).toHaveLength(3);
     for (const member of response.body.members) {
-      expect(member).toEqual({ value: member.value, $ref: `${service.url}/Users/${member.value}` });
+      expect(member).toEqual({
+        value: member.value,
+        $ref: `${service.url}/Users/${member.value}`,
+        type: 'User',
+      });
     }
     expect(JSON.parse(response.headers['x-store-commands'] ?? '{}')).toEqual({
       GetItemCommand: 1,

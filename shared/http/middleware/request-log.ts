@@ -77,7 +77,7 @@ export function requestLog(
           )
         : {}),
     };
-    if (status >= 500) {
+    if (status >= 500 && status !== 501) {
       logger.error('request failed', { ...fields, error: error as Error });
     } else {
       logger.info('request', fields);

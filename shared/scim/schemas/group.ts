@@ -26,7 +26,8 @@ export const groupSchema: SchemaDefinition = {
           '$ref',
           'reference',
           'The URI corresponding to a SCIM resource that is a member of this Group.',
-          { mutability: 'immutable', referenceTypes: ['User', 'Group'] },
+          // GroupTalk groups hold users only (a Group member is 400 invalidValue).
+          { mutability: 'immutable', referenceTypes: ['User'] },
         ),
         // RFC 7643 §4.2 lists `display` among the member sub-attributes (the §8.7.1 listing lacks it).
         attribute(
@@ -43,7 +44,7 @@ export const groupSchema: SchemaDefinition = {
           "A label indicating the type of resource, e.g., 'User' or 'Group'.",
           {
             mutability: 'immutable',
-            canonicalValues: ['User', 'Group'],
+            canonicalValues: ['User'],
           },
         ),
       ],

@@ -220,7 +220,7 @@ describe('SCIM schemas', () => {
       expect(attributeOf(groupSchema.attributes, 'displayName').required).toBe(true);
     });
 
-    it('makes members multi-valued with immutable value and $ref, readOnly display, typed User or Group', () => {
+    it('makes members multi-valued with immutable value and $ref, readOnly display, typed User only (what the service accepts)', () => {
       const members = attributeOf(groupSchema.attributes, 'members');
       expect(members.multiValued).toBe(true);
       expect(members.subAttributes?.map((sub) => [sub.name, sub.mutability])).toEqual([
@@ -229,10 +229,8 @@ describe('SCIM schemas', () => {
         ['display', 'readOnly'],
         ['type', 'immutable'],
       ]);
-      expect(attributeOf(groupSchema.attributes, 'members.type').canonicalValues).toEqual([
-        'User',
-        'Group',
-      ]);
+      expect(attributeOf(groupSchema.attributes, 'members.type').canonicalValues).toEqual(['User']);
+      expect(attributeOf(groupSchema.attributes, 'members.$ref').referenceTypes).toEqual(['User']);
     });
   });
 
