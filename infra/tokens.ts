@@ -1,10 +1,13 @@
 /**
- * The Secret Tokens an administrator pastes into Entra: ES256 JWTs signed by the operator's private
- * key and verified by the functions with the public keys of the tenant's configuration (see
- * `shared/http/auth.ts`). Pure helpers: the CLI (`infra/cli/token.ts`), `npm start` and the tests
- * decide where keys are kept.
+ * Local signing keys and the Secret Tokens they sign: ES256 JWTs verified by the functions with
+ * configured public keys (see `shared/http/auth.ts`) and accepted only while their `jti` is an
+ * active credential of the tenant's registry. In AWS the key lives in KMS
+ * (`shared/credentials/kms-signer.ts`); these local keys serve `npm start`, the tests, the
+ * benchmark and the fuzzer, and verify tokens issued before the move to KMS.
  */
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   calculateJwkThumbprint,
   exportJWK,
@@ -14,6 +17,9 @@ import {
   SignJWT,
 } from 'jose';
 import { TOKEN_ISSUER, tokenAudience } from '../shared/config.js';
+import { type Credential, createCredentialRegistry } from '../shared/credentials/registry.js';
+import { createLocalSigner } from '../shared/credentials/signer.js';
+import { issueSecretToken } from '../shared/credentials/tokens.js';
 
 const ALGORITHM = 'ES256';
 
@@ -47,7 +53,10 @@ export interface IssueOptions {
   readonly jti?: string;
 }
 
-/** Signs a Secret Token for `tenant` with the private key. */
+/**
+ * Signs a Secret Token for `tenant` with the private key. The token is not registered: the service
+ * refuses it until its `jti` is an active credential (see `issueRegisteredToken`).
+ */
 export async function issueToken(privateJwk: JWK, options: IssueOptions): Promise<string> {
   if (!privateJwk.kid) throw new Error('the signing key has no kid');
   const key = await importJWK({ ...privateJwk, alg: ALGORITHM }, ALGORITHM);
@@ -74,4 +83,46 @@ export function publicJwks(keys: readonly JWK[]): { keys: JWK[] } {
         ) as JWK,
     ),
   };
+}
+
+/** A DynamoDB document client for a local endpoint (DynamoDB Local accepts any credentials). */
+export function localDocumentClient(endpoint: string): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
+}
+
+/**
+ * Registers a Secret Token in a local table's registry and signs it with a local key: what
+ * `npm start`, the benchmark and the fuzzer give their clients.
+ *
+ * @example
+ * const { token } = await issueRegisteredToken(key, { tenant, endpoint, tableName, createdBy: 'npm start' });
+ */
+export async function issueRegisteredToken(
+  privateJwk: JWK,
+  options: {
+    tenant: string;
+    endpoint: string;
+    tableName: string;
+    createdBy: string;
+    description?: string;
+  },
+): Promise<{ token: string; credential: Credential }> {
+  const documents = localDocumentClient(options.endpoint);
+  try {
+    const registry = createCredentialRegistry({ documents, tableName: options.tableName });
+    return await issueSecretToken(registry, createLocalSigner(privateJwk), {
+      tenant: options.tenant,
+      createdBy: options.createdBy,
+      ...(options.description ? { description: options.description } : {}),
+    });
+  } finally {
+    documents.destroy();
+  }
 }

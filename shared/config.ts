@@ -31,14 +31,21 @@ export interface AuthConfig {
   readonly tenant: string;
   /** Issuer of the service's own tokens. */
   readonly issuer: string;
-  /** JWKS JSON (`{"keys":[…]}`) with the public keys that verify the service's own tokens. */
+  /**
+   * JWKS JSON (`{"keys":[…]}`) with configured public keys that verify the service's own tokens:
+   * the local key of `npm start`, keys of tokens issued before the move to KMS.
+   */
   readonly publicKeys: string;
-  /** Token ids (`jti`) that are refused. */
-  readonly revokedTokenIds: ReadonlySet<string>;
+  /** KMS keys (ids or ARNs) whose public keys verify the service's own tokens; newest first. */
+  readonly kmsKeyIds: readonly string[];
   /** When set, tokens issued by this Entra tenant (Secret Token left blank) are accepted too. */
   readonly entraTenantId?: string;
   /** Where Entra's signing keys are fetched; defaults to the tenant's public JWKS. */
   readonly entraJwksUrl?: string;
+  /** When set, an Entra-issued token must carry this `appid` (or `azp`). */
+  readonly entraAppId?: string;
+  /** When set, an Entra-issued token must carry this `oid`. */
+  readonly entraObjectId?: string;
 }
 
 export const TOKEN_ISSUER = 'https://scim.grouptalk.com';
@@ -48,20 +55,41 @@ export function tokenAudience(tenant: string): string {
   return `urn:grouptalk:scim:${tenant}`;
 }
 
+function list(name: string): string[] {
+  return (optional(name) ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
 export function readAuthConfig(): AuthConfig {
   const tenant = required('TENANT');
   return {
     tenant,
     issuer: optional('TOKEN_ISSUER') ?? TOKEN_ISSUER,
-    publicKeys: required('TOKEN_PUBLIC_KEYS'),
-    revokedTokenIds: new Set(
-      (optional('REVOKED_TOKEN_IDS') ?? '')
-        .split(',')
-        .map((id) => id.trim())
-        .filter(Boolean),
-    ),
+    publicKeys: optional('TOKEN_PUBLIC_KEYS') ?? '{"keys":[]}',
+    kmsKeyIds: list('TOKEN_KMS_KEY_IDS'),
     entraTenantId: optional('ENTRA_TENANT_ID'),
     entraJwksUrl: optional('ENTRA_JWKS_URL'),
+    entraAppId: optional('ENTRA_APP_ID'),
+    entraObjectId: optional('ENTRA_OBJECT_ID'),
+  };
+}
+
+/** How the token endpoint signs: a KMS key in AWS, a local private JWK for `npm start`. */
+export interface SignerConfig {
+  /** The KMS key (id or ARN) that signs new tokens. */
+  readonly kmsKeyId?: string;
+  /** A private JWK (JSON): `npm start` and the tests only; never set by the stack. */
+  readonly localSigningKey?: string;
+}
+
+export function readSignerConfig(): SignerConfig {
+  const kmsKeyId = optional('TOKEN_SIGNING_KMS_KEY_ID');
+  const localSigningKey = optional('TOKEN_SIGNING_KEY');
+  return {
+    ...(kmsKeyId ? { kmsKeyId } : {}),
+    ...(localSigningKey ? { localSigningKey } : {}),
   };
 }
 

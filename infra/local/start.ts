@@ -4,12 +4,19 @@
  * and Secret Token persist in `.local/keys/`, and the Tenant URL and Secret Token are printed last.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeProtectedHeader } from 'jose';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
-import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../tokens.js';
+import {
+  generateSigningKey,
+  issueRegisteredToken,
+  localDocumentClient,
+  publicJwks,
+  type SigningKey,
+} from '../tokens.js';
 import { startLocalAdmin } from './admin.js';
 import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { startLocalServer } from './server.js';
@@ -29,7 +36,6 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
 }
 
 const key = await signingKey();
-const token = await secretToken(key);
 
 let dynamodb: RunningDynamoDbLocal | undefined;
 let endpoint = process.env.DYNAMODB_ENDPOINT;
@@ -40,6 +46,7 @@ if (!endpoint) {
   console.log(`DynamoDB Local: ${endpoint} (data in .local/dynamodb-data/)`);
 }
 await ensureTable(endpoint, TABLE_NAME);
+const token = await secretToken(key, endpoint);
 
 // The integration page: a local OpenID provider stands in for the customer's Entra ID.
 const admin = await startLocalAdmin({
@@ -53,6 +60,8 @@ Object.assign(process.env, {
   ...admin.environment,
   TENANT,
   TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([key])),
+  // The token endpoint signs with the local key (KMS in AWS).
+  TOKEN_SIGNING_KEY: JSON.stringify(key),
   TABLE_NAME,
   DYNAMODB_ENDPOINT: endpoint,
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
@@ -119,21 +128,47 @@ async function signingKey(): Promise<SigningKey> {
   return created;
 }
 
-/** The same non-expiring token on every start, so a client configured once keeps working. */
-async function secretToken(current: SigningKey): Promise<string> {
+/**
+ * The same non-expiring token on every start, so a client configured once keeps working, as long
+ * as the registry still holds it as active (a table kept in `.local/`); otherwise a new one,
+ * registered. The file is the operator's own copy (mode 0600), like a password manager entry.
+ */
+async function secretToken(current: SigningKey, dynamodbEndpoint: string): Promise<string> {
   if (existsSync(TOKEN_FILE)) {
     const saved = (await readFile(TOKEN_FILE, 'utf8')).trim();
-    if (signedBy(saved, current)) return saved;
+    const jti = signedBy(saved, current);
+    if (jti && (await stillActive(jti, dynamodbEndpoint))) return saved;
   }
-  const issued = await issueToken(current, { tenant: TENANT });
+  const { token: issued } = await issueRegisteredToken(current, {
+    tenant: TENANT,
+    endpoint: dynamodbEndpoint,
+    tableName: TABLE_NAME,
+    createdBy: 'npm start',
+    description: 'Secret Token printed by npm start',
+  });
   await writeFile(TOKEN_FILE, `${issued}\n`, { mode: 0o600 });
+  await chmod(TOKEN_FILE, 0o600);
   return issued;
 }
 
-function signedBy(token: string, key: SigningKey): boolean {
+/** The token's id when `key` signed it. */
+function signedBy(token: string, key: SigningKey): string | undefined {
   try {
-    return decodeProtectedHeader(token).kid === key.kid;
+    if (decodeProtectedHeader(token).kid !== key.kid) return undefined;
+    const { jti } = decodeJwt(token);
+    return typeof jti === 'string' ? jti : undefined;
   } catch {
-    return false; // Not a JWT any more: issue a new one.
+    return undefined; // Not a JWT any more: issue a new one.
+  }
+}
+
+async function stillActive(id: string, dynamodbEndpoint: string): Promise<boolean> {
+  const documents = localDocumentClient(dynamodbEndpoint);
+  try {
+    const registry = createCredentialRegistry({ documents, tableName: TABLE_NAME });
+    const credential = await registry.get(id);
+    return credential !== undefined && isActive(credential, Date.now());
+  } finally {
+    documents.destroy();
   }
 }

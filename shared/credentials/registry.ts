@@ -93,8 +93,8 @@ export interface RegistryOptions {
   readonly cacheMs?: number;
   /**
    * A token naming a credential the cached registry does not know (created after the read) makes
-   * it read again, but not more often than this (ms). Only tokens the service itself signed get
-   * that far, so this bounds what a holder of a valid token can cost.
+   * it read again at once, but not again for the same id within this interval (ms). Only tokens
+   * the service itself signed get that far, so this bounds what a holder of a valid token costs.
    */
   readonly missRefreshMs?: number;
   /** The clock (ms since the epoch); tests move it. */
@@ -162,6 +162,8 @@ export function createCredentialRegistry(options: RegistryOptions) {
   let loading: Promise<Snapshot> | undefined;
   /** When this instance last wrote a credential's `lastUsedAt` (ms). */
   const touched = new Map<string, number>();
+  /** When an unknown id last made this instance read the registry again (ms). */
+  const missReloads = new Map<string, number>();
 
   async function readAll(): Promise<Snapshot> {
     const credentials = new Map<string, Credential>();
@@ -192,10 +194,9 @@ export function createCredentialRegistry(options: RegistryOptions) {
   }
 
   /** The cached registry; one Query when the window has passed (concurrent callers share it). */
-  async function cached(forceIfOlderThanMs?: number): Promise<Snapshot> {
+  async function cached(force = false): Promise<Snapshot> {
     const age = snapshot ? now() - snapshot.loadedAt : Number.POSITIVE_INFINITY;
-    const stale = age >= cacheMs || (forceIfOlderThanMs !== undefined && age >= forceIfOlderThanMs);
-    if (snapshot && !stale) return snapshot;
+    if (snapshot && !force && age < cacheMs) return snapshot;
     loading ??= readAll().finally(() => {
       loading = undefined;
     });
@@ -225,8 +226,13 @@ export function createCredentialRegistry(options: RegistryOptions) {
     async activeCredential(claims: TokenClaims): Promise<Credential | undefined> {
       const snap = await cached();
       if (snap.credentials.has(claims.credentialId)) return acceptable(snap, claims);
-      // Unknown here: perhaps created after the cached read.
-      return acceptable(await cached(missRefreshMs), claims);
+      // Unknown here: perhaps created after the cached read (a token just issued).
+      const at = now();
+      const last = missReloads.get(claims.credentialId);
+      if (last !== undefined && at - last < missRefreshMs) return undefined;
+      if (missReloads.size >= 1_000) missReloads.clear();
+      missReloads.set(claims.credentialId, at);
+      return acceptable(await cached(true), claims);
     },
 
     /** Forgets the cached read (tests; the CLI after a write). */
@@ -295,7 +301,7 @@ export function createCredentialRegistry(options: RegistryOptions) {
       options: { expiresAt?: string; revokeOthers?: boolean } = {},
     ): Promise<IssuedSecret> {
       const client = await this.get(clientId);
-      if (!client || client.kind !== 'oauth-client' || client.revokedAt) {
+      if (client?.kind !== 'oauth-client' || client.revokedAt) {
         throw new CredentialNotFoundError(clientId);
       }
       const at = new Date(now()).toISOString();

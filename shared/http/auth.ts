@@ -1,18 +1,38 @@
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
-  createLocalJWKSet,
   createRemoteJWKSet,
-  errors,
+  decodeProtectedHeader,
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
 import { type AuthConfig, tokenAudience } from '../config.js';
-import { UnauthorizedError } from '../scim/errors.js';
+import type { Credential, CredentialRegistry, TokenClaims } from '../credentials/registry.js';
+import { ACCESS_TOKEN_TYP } from '../credentials/tokens.js';
+import {
+  createVerificationKeys,
+  isRemoteKeyFetchFailure,
+  KeySetUnavailableError,
+} from '../credentials/verification-keys.js';
+import { ServiceUnavailableError, UnauthorizedError } from '../scim/errors.js';
+import { translateUnavailable } from '../store/client.js';
 import { logger } from './logger.js';
 
 /** Entra's application id for every custom (non-gallery) SCIM app: the `aud` of its tokens. */
 export const ENTRA_CUSTOM_APP_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
+
+/** Clock skew tolerated on `iat`, `nbf` and `exp` (seconds). */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/**
+ * Longest lifetime of an Entra-issued token accepted (seconds). Entra's access tokens live 60 to
+ * 90 minutes; a day leaves room for configured lifetimes, and refuses tokens minted to last.
+ */
+export const ENTRA_MAX_LIFETIME_SECONDS = 24 * 60 * 60;
+
+/** Seconds a client is asked to wait when Entra's or KMS's keys cannot be fetched. */
+const KEYS_RETRY_AFTER_SECONDS = 30;
 
 /**
  * Where an Entra tenant publishes the keys of its v1 tokens (issuer `https://sts.windows.net/…/`,
@@ -25,26 +45,51 @@ export function entraJwksUrl(entraTenantId: string): string {
 
 /** Who called: logged with every request (never the token itself). */
 export interface Caller {
-  readonly kind: 'service-token' | 'entra-token';
-  /** `jti` of a service token, `oid`/`sub` of an Entra token. */
+  readonly kind: 'service-token' | 'access-token' | 'entra-token';
+  /**
+   * The registry id of the credential (a Secret Token's `jti`, an OAuth client's id), or the
+   * `oid`/`sub` of an Entra token.
+   */
   readonly tokenId: string;
 }
 
 export type BearerVerifier = (authorization: string | undefined) => Promise<Caller>;
 
+/** What the verifier needs of the registry (the cached allow-list and last-used dates). */
+export type CredentialCheck = Pick<CredentialRegistry, 'activeCredential' | 'touch'>;
+
+export interface VerifierDependencies {
+  /** The tenant's registry: a token is accepted only while its credential is active. */
+  readonly registry: CredentialCheck;
+  /** The keys of the service's own tokens; built from `config` when omitted. */
+  readonly keys?: JWTVerifyGetKey;
+}
+
 /**
- * Builds the verifier for one tenant: the service's own ES256 tokens (Secret Tokens), and,
- * when the tenant enables it, RS256 tokens issued by its Entra tenant. Every failure is the same
- * `UnauthorizedError`, whatever the reason.
+ * Builds the verifier for one tenant: the service's own ES256 tokens (Secret Tokens and OAuth
+ * access tokens), accepted only while their credential is active in the registry, and, when the
+ * tenant enables it, RS256 tokens its Entra tenant issued to the provisioning service. Every
+ * refusal is the same `UnauthorizedError`; a key set that cannot be fetched is a 503.
  *
  * @example
- * const verify = createBearerVerifier(readAuthConfig());
+ * const verify = createBearerVerifier(readAuthConfig(), { registry: tenantRegistry() });
  * const caller = await verify(event.headers.authorization);
  */
-export function createBearerVerifier(config: AuthConfig): BearerVerifier {
-  const ownKeys = createLocalJWKSet(JSON.parse(config.publicKeys) as JSONWebKeySet);
+export function createBearerVerifier(
+  config: AuthConfig,
+  dependencies: VerifierDependencies,
+): BearerVerifier {
+  const { registry } = dependencies;
+  const ownKeys =
+    dependencies.keys ??
+    createVerificationKeys({
+      jwks: JSON.parse(config.publicKeys) as JSONWebKeySet,
+      kmsKeyIds: config.kmsKeyIds,
+      kms: () => new KMSClient({}),
+    });
   const entra = config.entraTenantId
     ? {
+        tenantId: config.entraTenantId,
         issuer: `https://sts.windows.net/${config.entraTenantId}/`,
         keys: createRemoteJWKSet(
           new URL(config.entraJwksUrl ?? entraJwksUrl(config.entraTenantId)),
@@ -58,70 +103,157 @@ export function createBearerVerifier(config: AuthConfig): BearerVerifier {
     );
     const token = match?.[1];
     if (!token) throw new UnauthorizedError();
-
-    // No `exp` required: Entra stores the Secret Token and cannot renew it, so the operator may
-    // issue one that never expires (`npm run token`); revocation by `jti` ends it instead.
-    const own = await verifyOrUndefined(token, ownKeys, {
-      algorithms: ['ES256'],
-      issuer: config.issuer,
-      audience: tokenAudience(config.tenant),
-    });
-    if (own) {
-      if (own.tenant !== config.tenant || typeof own.jti !== 'string') {
-        throw new UnauthorizedError();
-      }
-      if (config.revokedTokenIds.has(own.jti)) throw new UnauthorizedError();
-      return { kind: 'service-token', tokenId: own.jti };
+    let alg: string | undefined;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+    } catch {
+      throw new UnauthorizedError();
     }
 
-    if (entra) {
-      const issued = await verifyOrUndefined(
-        token,
-        entra.keys,
-        {
-          algorithms: ['RS256'],
-          issuer: entra.issuer,
-          audience: ENTRA_CUSTOM_APP_AUDIENCE,
-          // Entra's tokens live about an hour; one without `exp` would be valid forever.
-          requiredClaims: ['exp'],
-        },
-        true,
-      );
-      if (issued && issued.tid === config.entraTenantId) {
-        return { kind: 'entra-token', tokenId: String(issued.oid ?? issued.sub ?? 'unknown') };
+    if (alg === 'ES256') {
+      const claims = await verifyOwn(token, ownKeys, config);
+      let credential: Credential | undefined;
+      try {
+        credential = await registry.activeCredential(claims.check);
+      } catch (error) {
+        // DynamoDB throttled or unreachable: the SCIM answer to retry, as for any other read.
+        throw translateUnavailable(error);
       }
+      if (!credential) throw new UnauthorizedError();
+      await recordUse(registry, credential);
+      return { kind: claims.kind, tokenId: credential.id };
+    }
+    if (alg === 'RS256' && entra) {
+      return verifyEntra(token, entra, config);
     }
     throw new UnauthorizedError();
   };
 }
 
-async function verifyOrUndefined(
+/** A service token's claims, checked: signature, issuer, audience, tenant, type, dates. */
+async function verifyOwn(
   token: string,
   keys: JWTVerifyGetKey,
-  options: { algorithms: string[]; issuer: string; audience: string; requiredClaims?: string[] },
-  remoteKeys = false,
-): Promise<(JWTPayload & Record<string, unknown>) | undefined> {
+  config: AuthConfig,
+): Promise<{ kind: Caller['kind']; check: TokenClaims }> {
+  let payload: JWTPayload & Record<string, unknown>;
+  let typ: string | undefined;
   try {
-    const { payload } = await jwtVerify(token, keys, { ...options, clockTolerance: 30 });
-    return payload as JWTPayload & Record<string, unknown>;
+    // No `exp` required of a Secret Token: Entra stores it and cannot renew it; its credential
+    // in the registry ends it instead.
+    const verified = await jwtVerify(token, keys, {
+      algorithms: ['ES256'],
+      issuer: config.issuer,
+      audience: tokenAudience(config.tenant),
+      requiredClaims: ['iat', 'jti'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    payload = verified.payload as JWTPayload & Record<string, unknown>;
+    typ = verified.protectedHeader.typ;
   } catch (error) {
-    // Signature, claim, key-lookup and network failures all mean "not this kind of token"; an
-    // unreachable key set is worth a line of its own, since every Entra token then fails.
-    if (remoteKeys && isKeyFetchFailure(error)) {
-      logger.warn('Entra signing keys could not be fetched', {
+    if (error instanceof KeySetUnavailableError) {
+      logger.error('token signing keys unavailable', { errorDetail: error.message });
+      throw keysUnavailable();
+    }
+    throw new UnauthorizedError();
+  }
+  if (payload.tenant !== config.tenant || typeof payload.jti !== 'string') {
+    throw new UnauthorizedError();
+  }
+  issuedInThePast(payload);
+  const issuedAt = payload.iat as number;
+  if (typ === ACCESS_TOKEN_TYP) {
+    // An access token lives hours, names its client and the secret it was obtained with.
+    if (
+      typeof payload.exp !== 'number' ||
+      typeof payload.cid !== 'string' ||
+      typeof payload.sid !== 'string'
+    ) {
+      throw new UnauthorizedError();
+    }
+    return {
+      kind: 'access-token',
+      check: { credentialId: payload.cid, issuedAt, secretId: payload.sid },
+    };
+  }
+  // A token carrying a client id without the access-token type is neither kind.
+  if (payload.cid !== undefined) throw new UnauthorizedError();
+  return { kind: 'service-token', check: { credentialId: payload.jti, issuedAt } };
+}
+
+/**
+ * An Entra-issued token, accepted only when it is the provisioning service's own: the tenant's
+ * issuer and `tid`, the custom-app audience, app-only (no `scp`; `idtyp`, when present, `app`),
+ * an expiry at most a day after issue, issued in the past, and the pinned `appid`/`oid` if any.
+ */
+async function verifyEntra(
+  token: string,
+  entra: { tenantId: string; issuer: string; keys: JWTVerifyGetKey },
+  config: AuthConfig,
+): Promise<Caller> {
+  let payload: JWTPayload & Record<string, unknown>;
+  try {
+    const verified = await jwtVerify(token, entra.keys, {
+      algorithms: ['RS256'],
+      issuer: entra.issuer,
+      audience: ENTRA_CUSTOM_APP_AUDIENCE,
+      requiredClaims: ['exp', 'iat'],
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    });
+    payload = verified.payload as JWTPayload & Record<string, unknown>;
+  } catch (error) {
+    if (isRemoteKeyFetchFailure(error)) {
+      // Not the caller's fault: every Entra token fails until the key set is back. A 401 would
+      // make Entra quarantine the job; a 503 makes it retry.
+      logger.error('Entra signing keys unavailable', {
         errorName: (error as Error).name,
         errorCode: (error as { code?: string }).code,
       });
+      throw keysUnavailable();
     }
-    return undefined;
+    throw new UnauthorizedError();
+  }
+  issuedInThePast(payload);
+  const lifetime =
+    (payload.exp as number) - ((payload.nbf as number | undefined) ?? (payload.iat as number));
+  const appId = payload.appid ?? payload.azp;
+  if (
+    payload.tid !== entra.tenantId ||
+    payload.scp !== undefined ||
+    (payload.idtyp !== undefined && payload.idtyp !== 'app') ||
+    lifetime > ENTRA_MAX_LIFETIME_SECONDS ||
+    (config.entraAppId !== undefined && appId !== config.entraAppId) ||
+    (config.entraObjectId !== undefined && payload.oid !== config.entraObjectId)
+  ) {
+    throw new UnauthorizedError();
+  }
+  return { kind: 'entra-token', tokenId: String(payload.oid ?? payload.sub ?? 'unknown') };
+}
+
+/** `iat` in the future beyond the tolerance: a token minted ahead, or a wrong clock. */
+function issuedInThePast(payload: JWTPayload): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof payload.iat !== 'number' || payload.iat > now + CLOCK_TOLERANCE_SECONDS) {
+    throw new UnauthorizedError();
   }
 }
 
-function isKeyFetchFailure(error: unknown): boolean {
-  if (!(error instanceof errors.JOSEError)) return true;
-  return (
-    error instanceof errors.JWKSTimeout ||
-    error instanceof errors.JWKSInvalid ||
-    error.code === errors.JOSEError.code
+/** Updates the credential's last-used date (hourly at most); a failure never refuses the call. */
+async function recordUse(registry: CredentialCheck, credential: Credential): Promise<void> {
+  try {
+    await registry.touch(credential);
+  } catch (error) {
+    logger.warn('credential last-used date not written', {
+      credentialId: credential.id,
+      errorName: (error as Error).name,
+    });
+  }
+}
+
+function keysUnavailable(): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    'Token signing keys are unavailable; retry later.',
+    KEYS_RETRY_AFTER_SECONDS,
+    503,
   );
 }

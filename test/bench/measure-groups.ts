@@ -12,7 +12,7 @@
  * fast a large group can be filled or emptied whatever the client does.
  */
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
+import { generateSigningKey, issueRegisteredToken, publicJwks } from '../../infra/tokens.js';
 
 const LARGE = Number(process.argv[2] ?? 100_000);
 if (!Number.isInteger(LARGE) || LARGE < 100)
@@ -47,7 +47,12 @@ const { sweepCleanups } = await import('../../shared/service/cleanups.js');
 const { membershipCount, seedUsers } = await import('../support/scim-fixtures.js');
 
 const server = await startLocalServer({ port: 0 });
-const token = await issueToken(key, { tenant: TENANT });
+const { token } = await issueRegisteredToken(key, {
+  tenant: TENANT,
+  endpoint: dynamodb.endpoint,
+  tableName: TABLE_NAME,
+  createdBy: 'measure',
+});
 
 interface Measured {
   status: number;

@@ -5,7 +5,7 @@
  */
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { startLocalServer } from '../../infra/local/server.js';
-import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
+import { generateSigningKey, issueRegisteredToken, publicJwks } from '../../infra/tokens.js';
 
 export const BENCH_TENANT = 'bench';
 export const BENCH_TABLE = 'grouptalk-scim-bench';
@@ -45,7 +45,12 @@ export async function startBenchStack(): Promise<BenchStack> {
       delete process.env[name];
     }
     const server = await startLocalServer({ port: 0 });
-    const token = await issueToken(key, { tenant: BENCH_TENANT });
+    const { token } = await issueRegisteredToken(key, {
+      tenant: BENCH_TENANT,
+      endpoint: dynamodb.endpoint,
+      tableName: BENCH_TABLE,
+      createdBy: 'bench',
+    });
     return {
       url: server.url,
       token,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
-import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
+import { generateSigningKey, issueRegisteredToken, publicJwks } from '../../infra/tokens.js';
 import { createHarness, type Harness } from './harness.js';
 import { type TableReader, tableReader } from './table.js';
 
@@ -33,9 +33,14 @@ function quiet(): void {
 export async function fuzzEnvironmentFromTestSetup(): Promise<FuzzEnvironment> {
   quiet();
   const key = JSON.parse(required('TEST_SIGNING_KEY')) as JWK;
-  const token = await issueToken(key, { tenant: required('TENANT') });
   const endpoint = required('DYNAMODB_ENDPOINT');
   const tableName = required('TABLE_NAME');
+  const { token } = await issueRegisteredToken(key, {
+    tenant: required('TENANT'),
+    endpoint,
+    tableName,
+    createdBy: 'fuzz',
+  });
   const reader = tableReader(endpoint, tableName);
   return {
     harness: createHarness(token),
@@ -70,7 +75,12 @@ export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
   for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENTRA_JWKS_URL']) {
     delete process.env[name];
   }
-  const token = await issueToken(key, { tenant });
+  const { token } = await issueRegisteredToken(key, {
+    tenant,
+    endpoint,
+    tableName,
+    createdBy: 'fuzz',
+  });
   const reader = tableReader(endpoint, tableName);
   return {
     harness: createHarness(token),

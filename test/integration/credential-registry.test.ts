@@ -102,24 +102,30 @@ describe('credential registry: the allow-list', () => {
     expect(stored?.revokedBy).toBe('operator');
   });
 
-  it('finds a credential created after the cached read, re-reading at most once per miss interval', async () => {
+  it('finds a credential created after the cached read at once, and re-reads for an unknown id at most once per interval', async () => {
     const clock = { now: T0 };
     const reader = registryAt(clock);
     await reader.activeCredential({ credentialId: 'warm-up', issuedAt: T0 / 1000 });
-    const created = await registryAt(clock).createSecretToken({ createdBy: 'test' });
-    const stats = newStoreStats();
-
-    const tooSoon = await withStoreStats(stats, () =>
-      reader.activeCredential({ credentialId: created.id, issuedAt: T0 / 1000 }),
-    );
     clock.now += 1_000;
-    const later = await withStoreStats(stats, () =>
+    const created = await registryAt(clock).createSecretToken({ createdBy: 'test' });
+    const newToken = newStoreStats();
+    const ghost = newStoreStats();
+
+    const found = await withStoreStats(newToken, () =>
       reader.activeCredential({ credentialId: created.id, issuedAt: T0 / 1000 }),
     );
+    await withStoreStats(ghost, async () => {
+      for (let i = 0; i < 5; i++) {
+        await reader.activeCredential({ credentialId: 'ghost', issuedAt: T0 / 1000 });
+      }
+      clock.now += 1_000;
+      await reader.activeCredential({ credentialId: 'ghost', issuedAt: T0 / 1000 });
+    });
 
-    expect(tooSoon).toBeUndefined();
-    expect(later?.id).toBe(created.id);
-    expect(stats.byCommand).toEqual({ QueryCommand: 1 });
+    expect(found?.id).toBe(created.id);
+    expect(newToken.byCommand).toEqual({ QueryCommand: 1 });
+    // Five misses within the interval cost one read; the next interval one more.
+    expect(ghost.byCommand).toEqual({ QueryCommand: 2 });
   });
 
   it('refuses an expired Secret Token', async () => {

@@ -19,13 +19,25 @@ Object.assign(process.env, {
   TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([signingKey])),
   // Read back by `service.ts` to issue tokens; a throwaway key of this test process only.
   TEST_SIGNING_KEY: JSON.stringify(signingKey),
+  // What the token endpoint signs with (KMS in AWS).
+  TOKEN_SIGNING_KEY: JSON.stringify(signingKey),
   TABLE_NAME: tableName,
   DYNAMODB_ENDPOINT: endpoint,
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 // Nothing from the developer's shell may change what the tests see.
-for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENTRA_JWKS_URL']) {
+for (const name of [
+  'REVOKED_TOKEN_IDS',
+  'TOKEN_ISSUER',
+  'TOKEN_KMS_KEY_IDS',
+  'TOKEN_SIGNING_KMS_KEY_ID',
+  'CREDENTIAL_CACHE_SECONDS',
+  'ENTRA_TENANT_ID',
+  'ENTRA_JWKS_URL',
+  'ENTRA_APP_ID',
+  'ENTRA_OBJECT_ID',
+]) {
   delete process.env[name];
 }
 // One JSON line per request would drown the test report; `LOG_LEVEL=INFO npx vitest` shows them.

@@ -2,11 +2,17 @@
  * The service under test, over real HTTP: the local server (the same API Gateway v2 events and
  * handler modules as in AWS) in front of this test file's own DynamoDB Local table.
  */
+import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import type { DefaultRoute } from '../../infra/local/api-gateway.js';
 import { type LocalServer, startLocalServer } from '../../infra/local/server.js';
 import { type IssueOptions, issueToken } from '../../infra/tokens.js';
+import {
+  type CredentialRegistry,
+  createCredentialRegistry,
+} from '../../shared/credentials/registry.js';
 import type { Route } from '../../shared/routes.js';
+import { documentClient, tableName as storeTableName } from '../../shared/store/client.js';
 
 export interface TestResponse {
   readonly status: number;
@@ -80,10 +86,36 @@ export async function startTestService(
   };
 }
 
-/** Issues another token for this test file's key: another tenant, an expiry, a chosen jti. */
-export function issueTestToken(options: Partial<IssueOptions> = {}): Promise<string> {
+let registry: CredentialRegistry | undefined;
+
+/**
+ * The credential registry of this test file's table, as an operator's tool sees it (no cache):
+ * register, revoke, rotate. The service reads the same items through its own cache.
+ */
+export function testRegistry(): CredentialRegistry {
+  registry ??= createCredentialRegistry({
+    documents: documentClient,
+    tableName: storeTableName,
+    cacheMs: 0,
+  });
+  return registry;
+}
+
+/**
+ * Issues another token for this test file's key (another tenant, an expiry, a chosen jti) and
+ * registers its jti as an active Secret Token, as `npm run token -- issue` does, unless
+ * `register` is false (a token the registry does not know).
+ */
+export async function issueTestToken(
+  options: Partial<IssueOptions> & { register?: boolean } = {},
+): Promise<string> {
+  const { register = true, ...issue } = options;
   const key = JSON.parse(requiredEnv('TEST_SIGNING_KEY')) as JWK;
-  return issueToken(key, { tenant: requiredEnv('TENANT'), ...options });
+  const jti = issue.jti ?? randomUUID();
+  if (register) {
+    await testRegistry().createSecretToken({ id: jti, createdBy: 'test', keyId: key.kid });
+  }
+  return issueToken(key, { tenant: requiredEnv('TENANT'), ...issue, jti });
 }
 
 function parseJson(text: string): unknown {

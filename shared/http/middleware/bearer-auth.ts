@@ -1,11 +1,12 @@
 import { readAuthConfig } from '../../config.js';
+import { tenantRegistry } from '../../credentials/tenant-registry.js';
 import { type BearerVerifier, createBearerVerifier } from '../auth.js';
 import type { ScimMiddleware } from './request-scope.js';
 
 // Module scope: built once per cold start, never per request.
 let verifier: BearerVerifier | undefined;
 function bearerVerifier(): BearerVerifier {
-  verifier ??= createBearerVerifier(readAuthConfig());
+  verifier ??= createBearerVerifier(readAuthConfig(), { registry: tenantRegistry() });
   return verifier;
 }
 

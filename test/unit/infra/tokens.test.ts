@@ -4,25 +4,33 @@ import { generateSigningKey, issueToken, publicJwks } from '../../../infra/token
 import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../../shared/config.js';
 import { createBearerVerifier } from '../../../shared/http/auth.js';
 import { UnauthorizedError } from '../../../shared/scim/errors.js';
+import { testRegistry } from '../../support/service.js';
 
-function authConfig(
-  tenant: string,
-  keys: Parameters<typeof publicJwks>[0],
-  revoked: string[] = [],
-): AuthConfig {
+function authConfig(tenant: string, keys: Parameters<typeof publicJwks>[0]): AuthConfig {
   return {
     tenant,
     issuer: TOKEN_ISSUER,
     publicKeys: JSON.stringify(publicJwks(keys)),
-    revokedTokenIds: new Set(revoked),
+    kmsKeyIds: [],
   };
+}
+
+/** A verifier over this test file's registry (DynamoDB Local). */
+function verifier(config: AuthConfig) {
+  return createBearerVerifier(config, { registry: testRegistry() });
+}
+
+/** Registers token ids as active Secret Tokens, as the operator's `issue` does. */
+async function register(...ids: string[]): Promise<void> {
+  for (const id of ids) await testRegistry().createSecretToken({ id, createdBy: 'test' });
 }
 
 describe('Secret Tokens', () => {
   it('issues a token the service verifies for its tenant', async () => {
     // Prepare
     const key = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const verify = verifier(authConfig('acme', [key]));
+    await register('token-1');
 
     // Act
     const token = await issueToken(key, { tenant: 'acme', jti: 'token-1' });
@@ -57,7 +65,7 @@ describe('Secret Tokens', () => {
   it("refuses another tenant's token signed with the same key", async () => {
     // Prepare
     const key = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const verify = verifier(authConfig('acme', [key]));
     const token = await issueToken(key, { tenant: 'globex' });
 
     // Act
@@ -67,11 +75,15 @@ describe('Secret Tokens', () => {
     await expect(outcome).rejects.toBeInstanceOf(UnauthorizedError);
   });
 
-  it('refuses a token whose jti is revoked', async () => {
+  it('refuses a token whose credential is revoked, or was never registered', async () => {
     // Prepare
     const key = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [key], ['revoked-1']));
+    const verify = verifier(authConfig('acme', [key]));
+    await register('revoked-1');
+    await testRegistry().revoke('revoked-1', 'test');
     const token = await issueToken(key, { tenant: 'acme', jti: 'revoked-1' });
+    const unregistered = await issueToken(key, { tenant: 'acme', jti: 'never-registered' });
+    await expect(verify(`Bearer ${unregistered}`)).rejects.toBeInstanceOf(UnauthorizedError);
 
     // Act
     const outcome = verify(`Bearer ${token}`);
@@ -83,7 +95,7 @@ describe('Secret Tokens', () => {
   it('refuses an expired token', async () => {
     // Prepare: expired a minute ago, beyond the verifier's 30 s clock tolerance.
     const key = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const verify = verifier(authConfig('acme', [key]));
     const token = await issueToken(key, { tenant: 'acme', expiresIn: '-60s' });
 
     // Act
@@ -96,7 +108,8 @@ describe('Secret Tokens', () => {
   it('accepts a token that has not expired yet', async () => {
     // Prepare
     const key = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [key]));
+    const verify = verifier(authConfig('acme', [key]));
+    await register('token-2');
     const token = await issueToken(key, { tenant: 'acme', expiresIn: '90d', jti: 'token-2' });
 
     // Act
@@ -111,7 +124,7 @@ describe('Secret Tokens', () => {
     // Prepare
     const configured = await generateSigningKey();
     const other = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [configured]));
+    const verify = verifier(authConfig('acme', [configured]));
     const token = await issueToken(other, { tenant: 'acme' });
 
     // Act
@@ -125,7 +138,8 @@ describe('Secret Tokens', () => {
     // Prepare
     const previous = await generateSigningKey();
     const next = await generateSigningKey();
-    const verify = createBearerVerifier(authConfig('acme', [previous, next]));
+    const verify = verifier(authConfig('acme', [previous, next]));
+    await register('old', 'new');
 
     // Act
     const callers = await Promise.all([
