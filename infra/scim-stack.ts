@@ -27,13 +27,20 @@ import {
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
-import { type IRole, Role } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
 import { FilterPattern, LogGroup, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { Construct, IConstruct } from 'constructs';
 import { telemetry } from '../shared/config.js';
-import { fallbackRoute, routePath, routes, SCIM_BASE_PATH } from '../shared/routes.js';
+import {
+  adminRoutes,
+  fallbackRoute,
+  REPORT_OPERATIONS,
+  routePath,
+  routes,
+  SCIM_BASE_PATH,
+} from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import type { FunctionBundles, FunctionEntry } from './bundles.js';
 import { API_SERVER_ERRORS_METRIC, TenantAlarms } from './constructs/monitoring.js';
@@ -76,6 +83,7 @@ export const membershipSweep = {
  */
 export const tenantFunctionEntries: readonly FunctionEntry[] = [
   ...routes,
+  ...adminRoutes,
   fallbackRoute,
   membershipSweep.spec,
 ];
@@ -205,6 +213,8 @@ export class ScimStack extends Stack {
       });
     }
 
+    if (tenant.admin) this.addIntegrationPage(tenant.admin, integration);
+
     // Everything no route matches: a SCIM 404/405 instead of API Gateway's plain
     // {"message":"Not Found"}, and a 308 for a known path written with a trailing slash.
     const fallback = this.addFunction(fallbackRoute, {
@@ -290,6 +300,71 @@ export class ScimStack extends Stack {
     });
     this.functions.set(spec.operation, scimFunction);
     return scimFunction;
+  }
+
+  /**
+   * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
+   * settings, and the reports' read access to the function log group (Logs Insights). The
+   * functions take the shared roles; the read role gains `logs:StartQuery` on this tenant's
+   * function log group only (GetQueryResults and StopQuery name no resource in IAM).
+   */
+  private addIntegrationPage(
+    admin: NonNullable<TenantConfig['admin']>,
+    integration: (scimFunction: ScimFunction, operation: string) => HttpLambdaIntegration,
+  ): void {
+    const environment = {
+      ADMIN_CLIENT_ID: admin.clientId,
+      ADMIN_ENTRA_TENANT_ID: (admin.entraTenantId ?? this.tenant.entraTenantId) as string,
+      ADMIN_ROLE: admin.role,
+      ADMIN_SESSION_MINUTES: String(admin.sessionMinutes),
+      TENANT_DISPLAY_NAME: admin.displayName ?? this.tenant.name,
+      REQUEST_LOG_GROUPS: this.functionLogs.logGroupName,
+    };
+    for (const route of adminRoutes) {
+      const path = routePath(route);
+      const adminFunction = this.addFunction(route, {
+        description: `Integration page ${route.operation}: ${route.method} ${path}`,
+        environment,
+      });
+      this.api.addRoutes({
+        path,
+        methods: [HttpMethod[route.method]],
+        integration: integration(adminFunction, route.operation),
+      });
+    }
+    const reportRoles = new Set(
+      adminRoutes
+        .filter((route) => REPORT_OPERATIONS.has(route.operation))
+        .map((route) => this.roles.forAccess(route.table)),
+    );
+    for (const role of reportRoles) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['logs:StartQuery'],
+          // The log group's ARN with and without CDK's trailing `:*`.
+          resources: [
+            this.functionLogs.logGroupArn,
+            this.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: this.functionLogs.logGroupName,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          ],
+        }),
+      );
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['logs:GetQueryResults', 'logs:StopQuery'],
+          resources: ['*'],
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          "logs:GetQueryResults and logs:StopQuery support no resource-level permission (a query id is not an ARN); StartQuery, which chooses the log groups, is limited to this tenant's function log group.",
+      });
+    }
   }
 
   /** The fleet's scheduler role (created by the fleet stack, deployed first). */

@@ -218,6 +218,34 @@ const tenantAlarms = z.preprocess(
   alarmsObject.optional(),
 );
 
+/**
+ * The customer's integration page (`/admin`): the page's app registration in the customer's Entra
+ * and who may sign in. Absent: the tenant's stack serves no page.
+ */
+const adminPage = z.strictObject(
+  {
+    /** The app registration's Application (client) id. */
+    clientId: z.string().regex(GUID, got('must be a GUID (the Application (client) ID)')),
+    /** The customer's directory; defaults to the tenant's `entraTenantId`. */
+    entraTenantId: z
+      .string()
+      .regex(GUID, got('must be a GUID (the Entra directory id)'))
+      .transform((id) => id.toLowerCase())
+      .optional(),
+    /** `appRole:<value>` or `directoryRole:<role template id>`. */
+    role: z
+      .string()
+      .regex(
+        /^(appRole|directoryRole):\S.{0,119}$/,
+        got('must be appRole:<app role value> or directoryRole:<role template id>'),
+      ),
+    /** The tenant's name as the customer knows it; the tenant id by default. */
+    displayName: z.string().min(1).max(120).optional(),
+    sessionMinutes: z.number().int().min(1).max(720).default(60),
+  },
+  got('must be an object {clientId, role, entraTenantId?, displayName?, sessionMinutes?}'),
+);
+
 /** The schema of `infra/tenants/<name>.json`; everything but `name` has a default. */
 export const tenantSchema = z
   .strictObject({
@@ -264,8 +292,17 @@ export const tenantSchema = z
      * alarm topic, `{"email": …}` to a topic of the tenant's own with that subscription.
      */
     alarms: tenantAlarms,
+    admin: adminPage.optional(),
   })
   .superRefine((tenant, ctx) => {
+    if (tenant.admin && !tenant.admin.entraTenantId && !tenant.entraTenantId) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin', 'entraTenantId'],
+        message:
+          "is needed (or the tenant's entraTenantId): only users of that directory may sign in",
+      });
+    }
     const { rateLimit, burstLimit } = tenant.throttling;
     if (burstLimit < rateLimit) {
       ctx.addIssue({

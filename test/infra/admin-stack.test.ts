@@ -1,0 +1,116 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, type PolicyViolation } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { FunctionBundles } from '../../infra/bundles.js';
+import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
+import {
+  loadTenant,
+  parseTenantConfig,
+  TENANTS_DIR,
+  TenantConfigError,
+} from '../../infra/tenants.js';
+import { adminRoutes, routePath } from '../../shared/routes.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
+type Json = any;
+
+const bundles = new FunctionBundles(tenantFunctionEntries, true);
+const DIRECTORY = '5f0a8c36-1d2b-4c3e-8f4a-0b1c2d3e4f5a';
+const CLIENT = '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b';
+const demo = JSON.parse(readFileSync(join(TENANTS_DIR, 'demo.json'), 'utf8')) as Json;
+
+function synthesize(raw: Json) {
+  const tenant = parseTenantConfig(raw, raw.name);
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new ScimStack(app, scimStackName(tenant.name), {
+    tenant,
+    bundles,
+    env: { account: '111111111111', region: 'eu-west-1' },
+  });
+  const template = Template.fromStack(stack);
+  return { app, template, resources: template.toJSON().Resources as Record<string, Json> };
+}
+
+function byType(resources: Record<string, Json>, type: string): [string, Json][] {
+  return Object.entries(resources).filter(([, resource]) => resource.Type === type);
+}
+
+function routeKeys(resources: Record<string, Json>): string[] {
+  return byType(resources, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties.RouteKey);
+}
+
+describe('the integration page in the tenant stack', () => {
+  const withPage = {
+    ...demo,
+    admin: { clientId: CLIENT, entraTenantId: DIRECTORY, role: 'appRole:GroupTalk.Admin' },
+  };
+  const { app, resources } = synthesize(withPage);
+
+  it('routes every admin route to a function with the page settings', () => {
+    const keys = routeKeys(resources);
+    for (const route of adminRoutes) expect(keys).toContain(`${route.method} ${routePath(route)}`);
+    const pageFunctions = byType(resources, 'AWS::Lambda::Function').filter(
+      ([, fn]) => fn.Properties.Environment?.Variables?.ADMIN_CLIENT_ID !== undefined,
+    );
+    expect(pageFunctions).toHaveLength(adminRoutes.length);
+    const variables = pageFunctions[0]?.[1].Properties.Environment.Variables;
+    expect(variables).toMatchObject({
+      ADMIN_CLIENT_ID: CLIENT,
+      ADMIN_ENTRA_TENANT_ID: DIRECTORY,
+      ADMIN_ROLE: 'appRole:GroupTalk.Admin',
+      ADMIN_SESSION_MINUTES: '60',
+      TENANT_DISPLAY_NAME: 'demo',
+    });
+    // The reports read the tenant's function log group: the one all its functions write.
+    expect(JSON.stringify(variables.REQUEST_LOG_GROUPS)).toContain('FunctionLogs');
+    // No secret in the template: the session key is generated into the table at first sign-in.
+    expect(variables.ADMIN_SESSION_KEY).toBeUndefined();
+  });
+
+  it('lets the reports start Logs Insights queries on the function log group only', () => {
+    const statements = byType(resources, 'AWS::IAM::Policy').flatMap(
+      ([, policy]) => policy.Properties.PolicyDocument.Statement as Json[],
+    );
+    const start = statements.filter((s) => [s.Action].flat().includes('logs:StartQuery'));
+    expect(start).toHaveLength(1);
+    const targets = [start[0].Resource].flat();
+    expect(targets).not.toContain('*');
+    expect(JSON.stringify(targets)).toContain('FunctionLogs');
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const findings = new AwsSolutionsChecks(app)
+      .validateScope(app)
+      .violations.flatMap((violation: PolicyViolation) =>
+        violation.violatingResources.map((r) => `${violation.ruleName} on ${r.constructPath}`),
+      );
+    expect(findings).toEqual([]);
+  });
+
+  it('is absent from a tenant without page settings', () => {
+    const plain = synthesize(demo);
+    expect(routeKeys(plain.resources).some((key) => key.includes('/admin'))).toBe(false);
+    expect(loadTenant('demo').admin).toBeUndefined();
+  });
+
+  it('refuses page settings without a directory or with a role it cannot read', () => {
+    expect(() =>
+      parseTenantConfig({ ...demo, admin: { clientId: CLIENT, role: 'appRole:X' } }, 'demo'),
+    ).toThrow(TenantConfigError);
+    expect(() =>
+      parseTenantConfig(
+        { ...demo, admin: { clientId: CLIENT, entraTenantId: DIRECTORY, role: 'Admin' } },
+        'demo',
+      ),
+    ).toThrow(/appRole:<app role value>/);
+    expect(() =>
+      parseTenantConfig(
+        { ...demo, entraTenantId: DIRECTORY, admin: { clientId: 'x', role: 'appRole:A' } },
+        'demo',
+      ),
+    ).toThrow(/Application \(client\) ID/);
+  });
+});
