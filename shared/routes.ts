@@ -276,6 +276,16 @@ export const routes: readonly Route[] = [
     table: 'write',
   },
   {
+    // The OAuth 2.0 token endpoint (client credentials) Entra fetches access tokens from.
+    method: 'POST',
+    base: '',
+    path: '/oauth2/token',
+    operation: 'issueAccessToken',
+    entry: 'functions/oauth/token.ts',
+    // Reads the client, records failed attempts and last use.
+    table: 'write',
+  },
+  {
     method: 'GET',
     path: '/ServiceProviderConfig',
     operation: 'getServiceProviderConfig',

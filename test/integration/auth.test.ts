@@ -4,8 +4,6 @@
  * itself issues to the provisioning service (RS256, keys from a JWKS that a local HTTP server
  * stands in for). Every refusal is the same 401; keys that cannot be fetched are a 503.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   decodeJwt,
   exportJWK,
@@ -22,6 +20,7 @@ import { createBearerVerifier, ENTRA_CUSTOM_APP_AUDIENCE } from '../../shared/ht
 import { isScimRoute, routes } from '../../shared/routes.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../../shared/scim/errors.js';
 import { TEST_TENANT } from '../support/environment.js';
+import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
 import {
   issueTestToken,
   startTestService,
@@ -40,40 +39,6 @@ const ENTRA_PROVISIONING_OID = 'f0e1d2c3-0000-4000-8000-000000000001';
 const ENTRA_PROVISIONING_APPID = '00000014-0000-0000-c000-000000000000';
 
 type PrivateKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
-
-/** A stand-in for `https://login.microsoftonline.com/<tenant>/discovery/keys`. */
-interface JwksServer {
-  readonly url: string;
-  /** How many times the key set was fetched. */
-  fetches: number;
-  close(): Promise<void>;
-}
-
-async function startJwksServer(keys: JWK[]): Promise<JwksServer> {
-  const state = { fetches: 0 };
-  const server: Server = createServer((request, response) => {
-    if (request.url !== '/discovery/keys') {
-      response.writeHead(404).end();
-      return;
-    }
-    state.fetches += 1;
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify({ keys }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/discovery/keys`,
-    get fetches() {
-      return state.fetches;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 /** An Entra signing key: RS256, published with a `kid`. */
 async function entraKey(kid: string): Promise<{ privateKey: PrivateKey; publicJwk: JWK }> {
