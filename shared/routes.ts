@@ -134,6 +134,14 @@ export const adminRoutes: readonly Route[] = [
   {
     method: 'POST',
     base: ADMIN_BASE_PATH,
+    path: '/api/tokens',
+    operation: 'generateSecretToken',
+    entry: 'functions/admin/create-token.ts',
+    table: 'write',
+  },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
     path: '/api/clients',
     operation: 'createOAuthClient',
     entry: 'functions/admin/create-client.ts',

@@ -6,6 +6,8 @@
 import type { Credential } from '../credentials/registry.js';
 import { CredentialNotFoundError } from '../credentials/registry.js';
 import { tenantRegistry } from '../credentials/tenant-registry.js';
+import { tenantSigner } from '../credentials/tenant-signer.js';
+import { issueSecretToken } from '../credentials/tokens.js';
 import { recordAdminAction } from '../store/admin-items.js';
 import { AdminError, type AdminRequest } from './http.js';
 import { TOKEN_ENDPOINT_PATH } from './integration.js';
@@ -61,6 +63,27 @@ export function actorOf(request: AdminRequest): { id: string; name: string } {
 export async function listCredentials(): Promise<CredentialView[]> {
   const { credentials } = await tenantRegistry().list();
   return credentials.map(credentialView).sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+/**
+ * A new Secret Token (no expiry: Entra stores it once); the token is in this answer only, the
+ * registry keeps its id. It works at once: a new credential is read through the registry's cache
+ * on first sight.
+ */
+export async function generateSecretToken(request: AdminRequest) {
+  const actor = actorOf(request);
+  const { token, credential } = await issueSecretToken(tenantRegistry(), tenantSigner(), {
+    tenant: request.config.tenant,
+    createdBy: actor.name,
+    description: 'Generated on the integration page',
+  });
+  await recordAdminAction({
+    actorId: actor.id,
+    actorName: actor.name,
+    action: 'generateSecretToken',
+    target: credential.id,
+  });
+  return { credential: credentialView(credential), secretToken: token };
 }
 
 /** A new OAuth client for Entra's client-credentials method; its secret is in this answer only. */

@@ -39,7 +39,8 @@ describe.skipIf(!browserFound)(
         requestLogFile: join(work, 'requests.jsonl'),
         tenantDisplayName: 'Contoso (test)',
       });
-      Object.assign(process.env, admin.environment);
+      // A short registry cache, so that a revocation shows within this test (AWS: 60 s).
+      Object.assign(process.env, admin.environment, { CREDENTIAL_CACHE_SECONDS: '2' });
       service = await startTestService({ routes: [...routes, ...adminRoutes] });
       origin = new URL(service.url).origin;
       browser = await chromium.launch({
@@ -85,6 +86,63 @@ describe.skipIf(!browserFound)(
       expect(session?.httpOnly).toBe(true);
       expect(session?.sameSite).toBe('Lax');
       await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('signIn');
+    });
+
+    it('generates a Secret Token that works at once, shows its requests, and stops it when revoked', async () => {
+      await page.getByRole('button', { name: 'Generate Secret Token' }).click();
+      const field = page.getByLabel('Secret Token', { exact: true });
+      await expect.poll(() => field.inputValue()).toMatch(/^ey[\w-]+\.[\w-]+\.[\w-]+$/);
+      const token = await field.inputValue();
+      const id = ((await page.locator('#secret-title').textContent()) ?? '').replace(
+        'New Secret Token ',
+        '',
+      );
+      const bearer = { authorization: `Bearer ${token}` };
+
+      // Entra's Test Connection, then a create, with the new token.
+      const probe = await service.request(
+        'GET',
+        '/Users?filter=userName%20eq%20%22c0ffee00-1234-4abc-9def-0123456789ab%22',
+        undefined,
+        bearer,
+      );
+      expect(probe.status).toBe(200);
+      const userName = `token.${Date.now()}@contoso.test`;
+      const created = await service.request(
+        'POST',
+        '/Users',
+        { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName },
+        bearer,
+      );
+      expect(created.status).toBe(201);
+
+      await refreshReports();
+      expect(await page.locator('#recent tbody').textContent()).toContain(userName);
+      expect(await page.locator('#probes tbody tr', { hasText: id }).count()).toBe(1);
+      const row = page.locator('#credentials tbody tr', { hasText: id });
+      expect(await row.textContent()).toContain(LOCAL_USERS.admin.username);
+      await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(DOCS, 'secret-token-shown-once.png') });
+      // The list never carries the token again.
+      const listed = await page.evaluate(async () =>
+        (await fetch('/admin/api/credentials')).text(),
+      );
+      expect(listed).toContain(id);
+      expect(listed).not.toContain(token);
+
+      page.once('dialog', (dialog) => dialog.accept());
+      await row.getByRole('button', { name: `Revoke Secret Token ${id}` }).click();
+      await expect.poll(() => row.textContent()).toContain('Revoked');
+      // Refused within the registry's cache window (2 s here).
+      await expect
+        .poll(
+          async () => (await service.request('GET', '/Users?count=1', undefined, bearer)).status,
+          {
+            timeout: 15_000,
+            interval: 500,
+          },
+        )
+        .toBe(401);
     });
 
     it('shows a SCIM request and a failed one with its scimType in the reports', async () => {
