@@ -196,6 +196,12 @@ export class ScimStack extends Stack {
       ...(domainName ? { domainMapping: { domainName } } : {}),
     });
 
+    // Before any function: each gets it as TENANT_URL, the base of Location, meta.location and
+    // $ref (never the client's Host header). A function referencing the stage makes no cycle.
+    this.tenantUrl = domainName
+      ? `https://${domain!.domainName}${SCIM_BASE_PATH}`
+      : `${stage.url}${SCIM_BASE_PATH.slice(1)}`;
+
     const integration = (scimFunction: ScimFunction, operation: string) =>
       new HttpLambdaIntegration(`${pascalCase(operation)}Integration`, scimFunction.function, {
         payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
@@ -256,9 +262,6 @@ export class ScimStack extends Stack {
         'Every function verifies the bearer token itself (ES256 JWT against the tenant public keys, or an Entra-issued token) and answers 401 with a SCIM error body; an API Gateway JWT authorizer needs an issuer JWKS URL, which the operator-signed tokens do not have.',
     });
 
-    this.tenantUrl = domainName
-      ? `https://${domain!.domainName}${SCIM_BASE_PATH}`
-      : `${stage.url}${SCIM_BASE_PATH.slice(1)}`;
     new CfnOutput(this, 'TenantUrl', {
       description: 'Tenant URL for the Entra provisioning configuration',
       value: this.tenantUrl,
@@ -296,7 +299,7 @@ export class ScimStack extends Stack {
       logGroup: this.functionLogs,
       ...(options.timeout ? { timeout: options.timeout } : {}),
       ...(options.memorySize ? { memorySize: options.memorySize } : {}),
-      ...(options.environment ? { environment: options.environment } : {}),
+      environment: { TENANT_URL: this.tenantUrl, ...options.environment },
     });
     this.functions.set(spec.operation, scimFunction);
     return scimFunction;

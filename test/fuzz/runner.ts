@@ -26,6 +26,11 @@ export interface TargetReport {
   readonly statuses: StatusTally;
   millis: number;
   readonly problems: Map<CaseProblem['kind'], number>;
+  /**
+   * The most CPU one case took (user + system of this process while it ran). Targets run side by
+   * side, so it includes their work interleaved meanwhile: an upper bound of the handler's own.
+   */
+  worstCpuMs: number;
 }
 
 export interface FuzzReport {
@@ -92,6 +97,7 @@ export async function runFuzz(
       statuses: new StatusTally(),
       millis: 0,
       problems: new Map(),
+      worstCpuMs: 0,
     })),
     failures: [],
     audits: [],
@@ -112,7 +118,10 @@ export async function runFuzz(
         });
         const batchStarted = performance.now();
         for (const [index, input] of inputs.entries()) {
+          const cpuBefore = process.cpuUsage();
           const outcome = await target.run(input);
+          const cpu = process.cpuUsage(cpuBefore);
+          entry.worstCpuMs = Math.max(entry.worstCpuMs, (cpu.user + cpu.system) / 1000);
           entry.cases += 1;
           for (const status of outcome.statuses) entry.statuses.add(status);
           for (const problem of outcome.problems) {
@@ -152,7 +161,9 @@ export function totals(report: FuzzReport) {
     requests: answers.total,
     answers,
     serverErrors:
-      answers.count((status) => status >= 500 && status !== 503) + count('server-error'),
+      // 501 answers an unimplemented SCIM endpoint (/Me), by contract.
+      answers.count((status) => status >= 500 && status !== 503 && status !== 501) +
+      count('server-error'),
     serverErrorCases: count('server-error'),
     partialWrites: count('partial-write'),
     contractViolations: count('contract'),
@@ -170,7 +181,7 @@ export function summarize(report: FuzzReport): string {
   const lines = report.targets.map((target) => {
     const problems =
       [...target.problems].map(([kind, count]) => `${kind}×${count}`).join(' ') || 'none';
-    return `  ${target.name.padEnd(13)} ${String(target.cases).padStart(7)} cases  ${(target.millis / 1000).toFixed(1).padStart(6)} s  problems: ${problems}  statuses: ${target.statuses}`;
+    return `  ${target.name.padEnd(13)} ${String(target.cases).padStart(7)} cases  ${(target.millis / 1000).toFixed(1).padStart(6)} s  worst CPU ${target.worstCpuMs.toFixed(0)} ms  problems: ${problems}  statuses: ${target.statuses}`;
   });
   lines.push(
     `  total: ${total.cases} cases, ${total.requests} requests in ${(report.millis / 1000).toFixed(1)} s (seed ${report.seed}); ` +

@@ -58,7 +58,7 @@ export interface FuzzTarget {
 }
 
 /** A case's answers and problems, collected as it runs. */
-class CaseLog {
+export class CaseLog {
   readonly statuses: number[] = [];
   readonly problems: CaseProblem[] = [];
   constructor(private readonly harness: Harness) {}

@@ -401,6 +401,13 @@ describe('GroupTalkScim stack for tenant demo', () => {
     expect(tenantUrl.at(-1)).toBe('/scim/v2');
   });
 
+  it('gives every function the Tenant URL as TENANT_URL, the same value as the TenantUrl output', () => {
+    const outputs = template.toJSON().Outputs;
+    for (const [, fn] of scimFunctions(resources)) {
+      expect(fn.Properties.Environment.Variables.TENANT_URL).toEqual(outputs.TenantUrl.Value);
+    }
+  });
+
   it('counts its API 5xx answers by tenant from the access log, and has no alarm or dashboard of its own', () => {
     const [[, filter]] = ofType(resources, 'AWS::Logs::MetricFilter') as [[string, Resource]];
 
@@ -443,6 +450,14 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
     alarms: { email: 'scim-ops@contoso.example' },
   });
   const { app, template, resources } = synthesize(tenant);
+
+  it('gives every function the custom domain Tenant URL as TENANT_URL', () => {
+    for (const [, fn] of scimFunctions(resources)) {
+      expect(fn.Properties.Environment.Variables.TENANT_URL).toBe(
+        `https://${tenant.customDomain!.domainName}/scim/v2`,
+      );
+    }
+  });
 
   it('passes the Entra tenant id and the revoked token ids to every function', () => {
     for (const [, fn] of scimFunctions(resources)) {
