@@ -156,27 +156,10 @@ export async function createHardeningTargets(context: FuzzContext): Promise<Fuzz
     },
   };
 
-  const insertion = fc.constantFrom(
-    '',
-    ' ',
-    '\u200b',
-    '\u200d',
-    '\u00ad',
-    '\u2060',
-    '\ufeff',
-    '\u202e',
-    '\u0000',
-    '\u0007',
-    '\u001f',
-    '\u007f',
-    '\u0085',
-    '\u2028',
-    '\ud800',
-    '\udc00',
-    '\u00a0',
-    '\u3000',
-    '\ufe0f',
-    '\u3164',
+  // Mostly nothing, so that accepted names and their look-alikes meet.
+  const insertion = fc.oneof(
+    { weight: 5, arbitrary: fc.constant('') },
+    { weight: 1, arbitrary: nastyCharacter() },
   );
   const lookAlike: FuzzTarget = {
     name: 'look-alike',
@@ -242,4 +225,29 @@ export async function createHardeningTargets(context: FuzzContext): Promise<Fuzz
   };
 
   return [depth, widePatch, lookAlike];
+}
+
+/** A character a name may not hold, or one the profile folds into another (no-break spaces). */
+function nastyCharacter(): fc.Arbitrary<string> {
+  return fc.constantFrom(
+    ' ',
+    '\u200b',
+    '\u200d',
+    '\u00ad',
+    '\u2060',
+    '\ufeff',
+    '\u202e',
+    '\u0000',
+    '\u0007',
+    '\u001f',
+    '\u007f',
+    '\u0085',
+    '\u2028',
+    '\ud800',
+    '\udc00',
+    '\u00a0',
+    '\u3000',
+    '\ufe0f',
+    '\u3164',
+  );
 }
