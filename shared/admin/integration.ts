@@ -2,6 +2,7 @@
  * The integration page's use cases behind its JSON API: the facts Entra needs, the provisioning
  * reports and the history of one user or group.
  */
+import { LOGGED_IDENTIFIERS, readIdentifierLogPolicy } from '../http/log-identifiers.js';
 import { SCIM_BASE_PATH } from '../routes.js';
 import { AdminError, type AdminRequest } from './http.js';
 import {
@@ -60,6 +61,20 @@ export async function resourceHistory(
       'Give a userName, externalId, displayName or id (at most 256 characters).',
     );
   }
-  const records = await reportSource(request).history(reportRange(days(request)), term, 500);
+  const records = await reportSource(request).history(
+    reportRange(days(request)),
+    searchTerms(term),
+    500,
+  );
   return { term, records };
+}
+
+/**
+ * What the records hold for `term`: the term itself (ids are never hashed) and, where the tenant
+ * logs identifiers as keyed hashes, its hash as a userName, displayName and externalId.
+ */
+export function searchTerms(term: string): string[] {
+  const policy = readIdentifierLogPolicy();
+  if (policy.mode === 'clear') return [term];
+  return [term, ...new Set(LOGGED_IDENTIFIERS.map((attribute) => policy.write(attribute, term)))];
 }

@@ -64,7 +64,7 @@ export async function measureAdminReports(
       warmMs.push(await timed(() => buildReport(source, days, now)));
       const fresh = new FileReportSource(file);
       historyColdMs.push(
-        await timed(() => fresh.history(reportRange(days, now), userName(run * 7 + 3), 500)),
+        await timed(() => fresh.history(reportRange(days, now), [userName(run * 7 + 3)], 500)),
       );
     }
     const worst = Math.max(...coldMs, ...warmMs, ...historyColdMs);

@@ -129,15 +129,23 @@ export class CloudWatchReportSource implements ReportSource {
     return rows.map(toRecord);
   }
 
-  async history(range: ReportRange, term: string, limit: number): Promise<RequestRecord[]> {
-    const named = await this.query(range, historyQuery([term], limit));
+  async history(
+    range: ReportRange,
+    terms: readonly string[],
+    limit: number,
+  ): Promise<RequestRecord[]> {
+    const named = await this.query(range, historyQuery(terms, limit));
     const ids = [
       ...new Set(
-        named.map((row) => row.resourceId).filter((id): id is string => !!id && id !== term),
+        named
+          .map((row) => row.resourceId)
+          .filter((id): id is string => !!id && !terms.includes(id)),
       ),
     ].slice(0, 20);
     // The lookup by userName names no id; a second query fetches what that id's requests did.
-    const rows = ids.length ? await this.query(range, historyQuery([term, ...ids], limit)) : named;
+    const rows = ids.length
+      ? await this.query(range, historyQuery([...terms, ...ids], limit))
+      : named;
     return rows.map(toRecord);
   }
 }

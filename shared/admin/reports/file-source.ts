@@ -117,18 +117,23 @@ export class FileReportSource implements ReportSource {
     return newest(await this.within(range), limit);
   }
 
-  async history(range: ReportRange, term: string, limit: number): Promise<RequestRecord[]> {
+  async history(
+    range: ReportRange,
+    terms: readonly string[],
+    limit: number,
+  ): Promise<RequestRecord[]> {
     const records = await this.within(range);
+    const wanted = new Set(terms);
     // The lookup by userName names no id; the requests it leads to name only the id.
     const ids = new Set(
       records
-        .filter(({ record }) => namesTerm(record, term) && record.resourceId)
+        .filter(({ record }) => namesTerm(record, wanted) && record.resourceId)
         .map(({ record }) => record.resourceId as string),
     );
     return records
       .filter(
         ({ record }) =>
-          namesTerm(record, term) ||
+          namesTerm(record, wanted) ||
           (record.resourceId !== undefined && ids.has(record.resourceId)),
       )
       .slice(0, limit)

@@ -65,19 +65,20 @@ export interface ReportSource {
   /** The latest requests, newest first. */
   recent(range: ReportRange, limit: number): Promise<RequestRecord[]>;
   /**
-   * Every request about one user or group, oldest first: those naming `term` as its id,
+   * Every request about one user or group, oldest first: those naming one of `terms` (the value
+   * searched for, and its keyed hashes where the tenant logs identifiers hashed) as its id,
    * externalId, userName, displayName or lookup value, and those naming the ids they lead to.
    */
-  history(range: ReportRange, term: string, limit: number): Promise<RequestRecord[]>;
+  history(range: ReportRange, terms: readonly string[], limit: number): Promise<RequestRecord[]>;
 }
 
-/** Whether a record names `term` as one of its identifiers. */
-export function namesTerm(record: RequestRecord, term: string): boolean {
-  return (
-    record.resourceId === term ||
-    record.externalId === term ||
-    record.userName === term ||
-    record.displayName === term ||
-    record.filterValue === term
-  );
+/** Whether a record names one of `terms` as one of its identifiers. */
+export function namesTerm(record: RequestRecord, terms: ReadonlySet<string>): boolean {
+  return [
+    record.resourceId,
+    record.externalId,
+    record.userName,
+    record.displayName,
+    record.filterValue,
+  ].some((value) => value !== undefined && terms.has(value));
 }

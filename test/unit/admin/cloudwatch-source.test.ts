@@ -124,7 +124,7 @@ describe('CloudWatchReportSource (Logs Insights at its seam)', () => {
         }),
       ],
     });
-    const history = await source().history(range, "o'brien", 100);
+    const history = await source().history(range, ["o'brien", 'hmac:00ff'], 100);
     expect(history.map((r) => [r.operation, r.status, r.scimType])).toEqual([
       ['createUser', 201, undefined],
       ['patchUser', 400, 'invalidValue'],
@@ -133,6 +133,7 @@ describe('CloudWatchReportSource (Logs Insights at its seam)', () => {
     const second = logs.commandCalls(StartQueryCommand)[1]?.args[0].input.queryString ?? '';
     expect(second).toContain("userName = 'o\\'brien'");
     expect(second).toContain("resourceId = 'u1'");
+    expect(second).toContain("filterValue = 'hmac:00ff'");
   });
 
   it('fails when the query fails or does not finish in time', async () => {

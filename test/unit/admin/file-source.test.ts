@@ -128,7 +128,7 @@ describe('FileReportSource (the records npm start writes)', () => {
       ].join(''),
     );
     const source = new FileReportSource(file);
-    const history = await source.history(range, 'alice@contoso.test', 100);
+    const history = await source.history(range, ['alice@contoso.test'], 100);
     expect(history.map((r) => r.operation)).toEqual(['listUsers', 'createUser', 'patchUser']);
     expect((await source.probes(range, 10)).map((r) => r.timestamp)).toEqual([
       '2026-11-28T09:00:04.000Z',
