@@ -1,7 +1,10 @@
 /**
  * `npm start`: the whole service on this machine for tenant `local`. DynamoDB Local keeps its data
  * in `.local/dynamodb-data/` (or `DYNAMODB_ENDPOINT` names one already running), the signing key
- * and Secret Token persist in `.local/keys/`, and the Tenant URL and Secret Token are printed last.
+ * and Secret Token persist in `.local/keys/` (mode 0600), and the Tenant URL, Secret Token, token
+ * endpoint and an OAuth client are printed last: the client keeps its id, and gets a fresh secret
+ * on every start (the previous ones revoked), so no secret of it is ever written to a file.
+ * `ENTRA_TENANT_ID` and `ENTRA_JWKS_URL`, when set, let tokens issued by that Entra tenant in.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -22,7 +25,8 @@ import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dy
 import { startLocalServer } from './server.js';
 
 const TENANT = 'local';
-const TABLE_NAME = 'grouptalk-scim-local';
+// LOCAL_TABLE_NAME: a test's own table, so that parallel runs never share the local OAuth client.
+const TABLE_NAME = process.env.LOCAL_TABLE_NAME ?? 'grouptalk-scim-local';
 const LOCAL_DIR = fileURLToPath(new URL('../../.local/', import.meta.url));
 const KEYS_DIR = join(LOCAL_DIR, 'keys');
 const KEY_FILE = join(KEYS_DIR, `${TENANT}.private.jwk.json`);
@@ -47,6 +51,7 @@ if (!endpoint) {
 }
 await ensureTable(endpoint, TABLE_NAME);
 const token = await secretToken(key, endpoint);
+const oauthClient = await localOAuthClient(endpoint);
 
 // The integration page: a local OpenID provider stands in for the customer's Entra ID.
 const admin = await startLocalAdmin({
@@ -92,6 +97,9 @@ const feed = await startLocalFeed({
 
 console.log(`Tenant URL: ${server.url}`);
 console.log(`Secret Token: ${token}`);
+console.log(`Token endpoint: ${new URL('/oauth2/token', server.url).href}`);
+console.log(`Client ID: ${oauthClient.clientId}`);
+console.log(`Client Secret: ${oauthClient.secret}`);
 console.log(`Events: ${EVENTS_FILE}`);
 console.log(
   `Admin URL: ${new URL('/admin', server.url).href} (signs in as the test administrator ${admin.testAdministrator} through the local OpenID provider ${admin.provider.issuer})`,
@@ -159,6 +167,38 @@ function signedBy(token: string, key: SigningKey): string | undefined {
     return typeof jti === 'string' ? jti : undefined;
   } catch {
     return undefined; // Not a JWT any more: issue a new one.
+  }
+}
+
+/**
+ * The OAuth client of `npm start`: the same client id on every start (while the table keeps it),
+ * and a fresh secret each time, the previous ones revoked, so that no secret is ever written to
+ * a file.
+ */
+async function localOAuthClient(
+  dynamodbEndpoint: string,
+): Promise<{ clientId: string; secret: string }> {
+  const documents = localDocumentClient(dynamodbEndpoint);
+  try {
+    const registry = createCredentialRegistry({ documents, tableName: TABLE_NAME });
+    const { credentials } = await registry.list();
+    const existing = credentials.find(
+      (credential) =>
+        credential.kind === 'oauth-client' &&
+        credential.createdBy === 'npm start' &&
+        isActive(credential, Date.now()),
+    );
+    if (existing) {
+      const { secret } = await registry.rotateSecret(existing.id, { revokeOthers: true });
+      return { clientId: existing.id, secret };
+    }
+    const { credential, secret } = await registry.createClient({
+      createdBy: 'npm start',
+      description: 'OAuth client printed by npm start',
+    });
+    return { clientId: credential.id, secret: secret.secret };
+  } finally {
+    documents.destroy();
   }
 }
 

@@ -1,0 +1,92 @@
+/**
+ * `npm start` prints what an Entra administrator needs for either method, and each works as
+ * printed: the Secret Token, and the token endpoint with the client id and secret (client
+ * credentials). No file it writes holds the client secret; the files that hold a secret are 0600.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const KEYS_DIR = join(REPO_ROOT, '.local', 'keys');
+
+let child: ChildProcess;
+const printed = new Map<string, string>();
+
+beforeAll(async () => {
+  child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...process.env,
+      PORT: '0',
+      // The test run's DynamoDB Local, not the developer's `.local/dynamodb-data`.
+      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
+      // This file's own table: another test's npm start rotates the client of its own table.
+      LOCAL_TABLE_NAME: process.env.TABLE_NAME,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString('utf8');
+      for (const line of output.split('\n')) {
+        const match = /^([A-Za-z ]+): (.+)$/.exec(line);
+        if (match) printed.set(match[1]!, match[2]!);
+      }
+      if (printed.has('Client Secret') && printed.has('Secret Token')) resolve();
+    });
+  });
+}, 120_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null) {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  }
+});
+
+function firstUser(tenantUrl: string, bearer: string) {
+  return fetch(`${tenantUrl}/Users?startIndex=1&count=1`, {
+    headers: { authorization: `Bearer ${bearer}` },
+  });
+}
+
+it('prints a Secret Token that reads /Users', async () => {
+  const response = await firstUser(printed.get('Tenant URL')!, printed.get('Secret Token')!);
+
+  expect(response.status).toBe(200);
+});
+
+it('prints a token endpoint, client id and secret that Entra exchanges for a token reading /Users', async () => {
+  const tenantUrl = printed.get('Tenant URL')!;
+  expect(printed.get('Token endpoint')).toBe(new URL('/oauth2/token', tenantUrl).href);
+
+  const answer = await fetch(printed.get('Token endpoint')!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: printed.get('Client ID')!,
+      client_secret: printed.get('Client Secret')!,
+    }).toString(),
+  });
+  const body = (await answer.json()) as { access_token: string; expires_in: number };
+
+  expect(answer.status).toBe(200);
+  expect(body.expires_in).toBe(3600);
+  expect((await firstUser(tenantUrl, body.access_token)).status).toBe(200);
+});
+
+it('writes no file holding the client secret, and keeps the files holding a secret at 0600', () => {
+  const secret = printed.get('Client Secret')!;
+  for (const file of readdirSync(KEYS_DIR)) {
+    const path = join(KEYS_DIR, file);
+    expect(readFileSync(path, 'utf8'), file).not.toContain(secret);
+    expect(statSync(path).mode & 0o077, file).toBe(0);
+  }
+});
