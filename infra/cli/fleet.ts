@@ -1,6 +1,6 @@
 /**
- * `npm run fleet -- plan --tenants N`: synthesizes the fleet stack and one generated tenant (a
- * name-only declaration, as `npm run tenant -- add` writes it), counts from those templates what
+ * `npm run fleet -- plan --tenants N`: synthesizes the fleet stack and one generated tenant (with
+ * the integration page, the largest a tenant gets), counts from those templates what
  * N tenants use of each binding quota and prints it next to the quota, with the fixed monthly
  * cost of an idle tenant. `npm run fleet -- query <1-7> [--tenant t]` prints the Logs Insights
  * query for one tenant or every tenant (`SOURCE` by log group prefix: AWS CLI / API only).
@@ -60,7 +60,12 @@ export function planInput(tenants: number, options: { bundles: boolean }): PlanI
   new FleetStack(app, FLEET_STACK_NAME, { env, fleet, tenants: names });
   new ScimStack(app, scimStackName(SAMPLE_TENANT), {
     env,
-    tenant: parseTenantConfig({ name: SAMPLE_TENANT }),
+    // Every optional function the design has (the integration page): the most a tenant uses.
+    tenant: parseTenantConfig({
+      name: SAMPLE_TENANT,
+      entraTenantId: '00000000-0000-4000-8000-000000000000',
+      admin: { clientId: '00000000-0000-4000-8000-000000000001', role: 'appRole:Admin' },
+    }),
     bundles: new FunctionBundles(tenantFunctionEntries, true),
   });
   const assembly = app.synth();
