@@ -266,7 +266,8 @@ function insights(query: string, label: string, period = Duration.minutes(5)): I
 /** A SEARCH over the selected tenant's functions (their names start gts-<tenant>-). */
 function tenantFunctionsSearch(metricName: string, statistic: string): IMetric {
   return new MathExpression({
-    expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName="${functionName(TENANT_VARIABLE, '')}"', '${statistic}', 300)`,
+    // Unquoted: a partial match of the name (quoted would be exact).
+    expression: `SEARCH('{AWS/Lambda,FunctionName} MetricName="${metricName}" FunctionName=${functionName(TENANT_VARIABLE, '')}', '${statistic}', 300)`,
     usingMetrics: {},
     label: '',
     period: Duration.minutes(5),
@@ -372,7 +373,7 @@ function fleetDashboard(
   );
   dashboard.addWidgets(
     new GraphWidget({
-      title: 'p99 latency by operation, all tenants (ms)',
+      title: 'Highest latency by operation, all tenants (ms)',
       left: [
         insights(
           `SELECT MAX(${metrics.latency}) FROM SCHEMA(${ns}, operation, service) GROUP BY operation ORDER BY MAX() DESC LIMIT 10`,

@@ -1,5 +1,5 @@
 /**
- * Per function: the bundle esbuild makes with the options of `infra/constructs/scim-function.ts`,
+ * Per function: the bundle esbuild makes with the options of `infra/bundles.ts`,
  * its size, and how long a fresh Node.js process takes to import it (the module-scope part of a
  * Lambda cold start). Three variants: as deployed (AWS SDK bundled, `--enable-source-maps` as the
  * stack's NODE_OPTIONS), without source maps, and with the SDK left to the runtime.
@@ -18,7 +18,7 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const execFileAsync = promisify(execFile);
 
 /**
- * Mirrors the `bundling` block of `ScimFunction` (a copy: the construct keeps those options
+ * Mirrors the esbuild options of `FunctionBundles` in `infra/bundles.ts` (a copy: it keeps those options
  * inline). Runtime nodejs24.x → target node24.
  */
 const TARGET = 'node24';

@@ -333,7 +333,7 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push(
       '## Functions: bundle size and cold import',
       '',
-      'Bundled with esbuild and the options of `infra/constructs/scim-function.ts` (ESM, minified,',
+      'Bundled with esbuild and the options of `infra/bundles.ts` (ESM, minified,',
       'node24 target, source map). Cold import: median time of `await import(bundle)` in a fresh',
       'Node.js process, with `--enable-source-maps` as the stack sets it; then without source maps;',
       'then with `@aws-sdk/*` left out of the bundle (loaded from node_modules, as the Lambda',
