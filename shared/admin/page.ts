@@ -22,6 +22,7 @@ function layout(title: string, main: string, script = false): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${ADMIN_ASSET_PATH}/app.css">
 ${script ? `<script src="${ADMIN_ASSET_PATH}/app.js" defer></script>` : ''}
 </head>

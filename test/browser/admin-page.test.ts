@@ -163,6 +163,8 @@ describe.skipIf(!browserFound)(
       const recent = page.locator('#recent tbody');
       expect(await recent.textContent()).toContain('createUser');
       expect(await recent.textContent()).toContain(userName);
+      // The page itself adds nothing to the provisioning records (no favicon request, say).
+      expect(await recent.textContent()).not.toContain('routeNotFound');
       const failures = page.locator('#failures tbody tr', { hasText: 'uniqueness' });
       expect(await failures.count()).toBe(1);
       expect(await failures.textContent()).toContain('409');
