@@ -42,3 +42,23 @@ export function accessLogGroupName(tenant: string): string {
 /** Prefixes that select every tenant's log groups (`SOURCE logGroups(namePrefix: …)`). */
 export const FUNCTION_LOG_PREFIX = '/grouptalk-scim/';
 export const ACCESS_LOG_PREFIX = '/aws/vendedlogs/grouptalk-scim/';
+
+/**
+ * The change feed's event bus: one per account and region for every tenant (custom buses are a
+ * scarce quota); consumers' rules select a tenant by `detail.tenant`.
+ */
+export const EVENT_BUS_NAME = 'GroupTalkScim-events';
+
+/** The bus's archive, for replays after a consumer outage. */
+export const EVENT_ARCHIVE_NAME = 'GroupTalkScim-events';
+
+/** Where the tenants' stream publishers park batches they could not publish. */
+export const EVENT_DLQ_NAME = 'GroupTalkScim-events-dlq';
+
+/**
+ * The role of every tenant's change feed publisher (IAM names are global): a fleet role like the
+ * scheduler's, so tenants keep two roles and no internet-facing function may publish events.
+ */
+export function eventPublisherRoleName(region: string): string {
+  return `GroupTalkScim-events-${region}`;
+}

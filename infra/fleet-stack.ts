@@ -25,6 +25,7 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { telemetry } from '../shared/config.js';
+import { ChangeFeedBus, changeFeedBehindAlarm } from './constructs/change-feed.js';
 import {
   API_SERVER_ERRORS_METRIC,
   alarmThresholds,
@@ -119,6 +120,7 @@ export const fleetAlarmSpecs: readonly FleetAlarmSpec[] = [
     comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     evaluationPeriods: 1,
   },
+  changeFeedBehindAlarm,
 ];
 
 export interface FleetStackProps extends StackProps {
@@ -138,12 +140,14 @@ export class FleetStack extends Stack {
   readonly alarms: readonly Alarm[];
   readonly dashboard: Dashboard;
   readonly schedulerRole: Role;
+  readonly changeFeed: ChangeFeedBus;
   readonly queries: readonly QueryDefinition[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
     const { fleet, tenants, ...stackProps } = props;
     super(scope, id, {
-      description: 'GroupTalk SCIM fleet: alarms, dashboard and shared roles of every tenant',
+      description:
+        'GroupTalk SCIM fleet: alarms, dashboard, shared roles and the change feed bus of every tenant',
       ...stackProps,
     });
 
@@ -229,6 +233,9 @@ export class FleetStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+    // The change feed's bus for every tenant, its archive, dead-letter queue and alarms.
+    this.changeFeed = new ChangeFeedBus(this, 'ChangeFeed');
+    alarms.push(...this.changeFeed.alarms);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);

@@ -24,6 +24,7 @@ import {
   BillingMode,
   type GlobalSecondaryIndexProps,
   ProjectionType,
+  StreamViewType,
   Table,
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
@@ -43,6 +44,7 @@ import {
 } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import type { FunctionBundles, FunctionEntry } from './bundles.js';
+import { addChangeFeedPublisher, changeFeedPublisher } from './constructs/change-feed.js';
 import { API_SERVER_ERRORS_METRIC, TenantAlarms } from './constructs/monitoring.js';
 import { type FunctionSpec, ScimFunction, TenantRoles } from './constructs/scim-function.js';
 import {
@@ -86,6 +88,7 @@ export const tenantFunctionEntries: readonly FunctionEntry[] = [
   ...adminRoutes,
   fallbackRoute,
   membershipSweep.spec,
+  changeFeedPublisher.spec,
 ];
 
 /** What a function added to a tenant stack declares (see `ScimStack.addFunction`). */
@@ -94,6 +97,8 @@ export interface AddFunctionOptions {
   readonly timeout?: Duration;
   readonly memorySize?: number;
   readonly environment?: Readonly<Record<string, string>>;
+  /** A role other than the tenant's of `spec.table` (a fleet role shared by every tenant). */
+  readonly role?: IRole;
 }
 
 /**
@@ -134,6 +139,8 @@ export class ScimStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,
+      // The change feed's source (infra/constructs/change-feed.ts).
+      stream: StreamViewType[tableDesign.streamViewType],
     });
     for (const index of Object.values(tableDesign.indexes) as IndexDesign[]) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndex(index));
@@ -262,6 +269,7 @@ export class ScimStack extends Stack {
         'Every function verifies the bearer token itself (ES256 JWT against the tenant public keys, or an Entra-issued token) and answers 401 with a SCIM error body; an API Gateway JWT authorizer needs an issuer JWKS URL, which the operator-signed tokens do not have.',
     });
 
+    addChangeFeedPublisher(this);
     new CfnOutput(this, 'TenantUrl', {
       description: 'Tenant URL for the Entra provisioning configuration',
       value: this.tenantUrl,
@@ -295,7 +303,7 @@ export class ScimStack extends Stack {
       table: this.table,
       tenant: this.tenant,
       bundles: this.#bundles,
-      role: this.roles.forAccess(spec.table),
+      role: options.role ?? this.roles.forAccess(spec.table),
       logGroup: this.functionLogs,
       ...(options.timeout ? { timeout: options.timeout } : {}),
       ...(options.memorySize ? { memorySize: options.memorySize } : {}),

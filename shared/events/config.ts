@@ -1,3 +1,5 @@
+import { readTenantUrl } from '../config.js';
+
 /**
  * The publisher's configuration (the stack sets it on the function; `infra/local` for
  * `npm start`), read when the publisher starts and failing fast.
@@ -23,7 +25,8 @@ function required(name: string): string {
 export function readFeedConfig(options: { bus: boolean }): FeedConfig {
   return {
     tenant: required('TENANT'),
-    baseUrl: required('TENANT_URL').replace(/\/+$/, ''),
+    // The same Tenant URL the functions build Location from (the stack sets it on every function).
+    baseUrl: readTenantUrl() ?? required('TENANT_URL'),
     ...(options.bus ? { busName: required('EVENT_BUS_NAME') } : {}),
   };
 }

@@ -59,10 +59,16 @@ function ofType(resources: Record<string, Resource>, type: string): [string, Res
   return Object.entries(resources).filter(([, resource]) => resource.Type === type);
 }
 
-/** The SCIM functions, told apart from any CDK helper function by their tenant configuration. */
+/**
+ * The SCIM functions, told apart from any CDK helper function by their tenant configuration, and
+ * from the change feed publisher by its role: the fleet's, not one of the tenant's two
+ * (test/infra/change-feed.test.ts checks it).
+ */
 function scimFunctions(resources: Record<string, Resource>): [string, Resource][] {
   return ofType(resources, 'AWS::Lambda::Function').filter(
-    ([, fn]) => fn.Properties.Environment?.Variables?.TENANT !== undefined,
+    ([, fn]) =>
+      fn.Properties.Environment?.Variables?.TENANT !== undefined &&
+      fn.Properties.Role['Fn::GetAtt'] !== undefined,
   );
 }
 

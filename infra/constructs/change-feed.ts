@@ -1,0 +1,230 @@
+/**
+ * The change feed on AWS (issue 15; `shared/events` maps and publishes). In the fleet stack: one
+ * EventBridge bus for every tenant, its archive, and the dead-letter queue of failed stream
+ * batches with alarms. In each tenant stack: the table's stream and the publisher function on it.
+ */
+import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Archive, EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnEventSourceMapping } from 'aws-cdk-lib/aws-lambda';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EVENTBRIDGE_SOURCE } from '../../shared/events/envelope.js';
+import {
+  ALARM_NAME_PREFIX,
+  EVENT_ARCHIVE_NAME,
+  EVENT_BUS_NAME,
+  EVENT_DLQ_NAME,
+  eventPublisherRoleName,
+  FUNCTION_LOG_PREFIX,
+  scimStackName,
+} from '../fleet-names.js';
+import type { ScimStack } from '../scim-stack.js';
+import type { FunctionSpec } from './scim-function.js';
+
+/**
+ * The fleet alarm (a Metrics Insights query, one of `fleetAlarmSpecs`) on publishers falling
+ * behind their streams: only stream-triggered functions report IteratorAge, so the contributors
+ * are the tenants' publishers.
+ */
+export const changeFeedBehindAlarm = {
+  id: 'ChangeFeedBehind',
+  name: `${ALARM_NAME_PREFIX}fleet-events-behind`,
+  description:
+    'A tenant\'s change feed publisher is more than 5 minutes behind its table\'s stream (EventBridge throttling or failing batches): the contributor is the function, gts-<tenant>-publishEvents. README, operator guide "Change feed".',
+  query:
+    'SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY MAX() DESC LIMIT 100',
+  period: Duration.minutes(5),
+  threshold: Duration.minutes(5).toMilliseconds(),
+  comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+  evaluationPeriods: 1,
+} as const;
+
+/** The publisher on each tenant table's stream. */
+export const changeFeedPublisher = {
+  spec: {
+    operation: 'publishEvents',
+    entry: 'functions/events/publish.ts',
+    // Runs with the fleet's publisher role (see `ChangeFeedBus`), not a tenant role: no function
+    // behind the API may publish, and tenants keep their two roles.
+    table: 'read',
+  } satisfies FunctionSpec,
+  timeout: Duration.minutes(1),
+  /** Records per invocation: a group's member changes in it become one event per 1,000. */
+  batchSize: 1_000,
+  /** Waits up to this long to fill a batch: bounds member events to about one a second per group. */
+  batchingWindow: Duration.seconds(1),
+  /** Then the batch is bisected and retried, and finally parked in the dead-letter queue. */
+  retryAttempts: 10,
+  /** A record older than this is parked instead of retried (the stream keeps records 24 hours). */
+  maxRecordAge: Duration.hours(6),
+  /** How long the archive keeps events for replays. */
+  archiveRetention: Duration.days(30),
+} as const;
+
+/** Fleet side: the bus, its archive, the dead-letter queue and the feed's alarms. */
+export class ChangeFeedBus extends Construct {
+  readonly bus: EventBus;
+  readonly archive: Archive;
+  readonly deadLetters: Queue;
+  readonly alarms: readonly Alarm[];
+  /** The role every tenant's publisher runs with. */
+  readonly publisherRole: Role;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', {
+      eventBusName: EVENT_BUS_NAME,
+      description: 'GroupTalk SCIM change feed of every tenant (rules select detail.tenant)',
+    });
+    this.archive = new Archive(this, 'Archive', {
+      sourceEventBus: this.bus,
+      archiveName: EVENT_ARCHIVE_NAME,
+      description: 'Every change feed event, for replays after a consumer outage',
+      eventPattern: { source: [EVENTBRIDGE_SOURCE] },
+      retention: changeFeedPublisher.archiveRetention,
+    });
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      queueName: EVENT_DLQ_NAME,
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(this.deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is the dead-letter queue: it holds the stream positions of batches the publishers gave up on, for an operator to replay.',
+    });
+
+    const parked = new Alarm(this, 'DeadLettersAlarm', {
+      alarmName: `${ALARM_NAME_PREFIX}fleet-events-dead-letters`,
+      alarmDescription: `A tenant's change feed publisher gave up on a batch of stream records: its position is in the SQS queue ${EVENT_DLQ_NAME} (the message names the table, hence the tenant). README, operator guide "Change feed": re-read those records within 24 hours.`,
+      metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = [parked];
+
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, resourceName?: string) =>
+      stack.formatArn({
+        service,
+        resource,
+        ...(resourceName === undefined
+          ? { arnFormat: ArnFormat.NO_RESOURCE_NAME }
+          : { resourceName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME }),
+      });
+    const tables = `${scimStackName('*')}`;
+    this.publisherRole = new Role(this, 'PublisherRole', {
+      roleName: eventPublisherRoleName(stack.region),
+      description:
+        "Every GroupTalk SCIM tenant's change feed publisher (its table's stream to the bus)",
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    });
+    const statements = [
+      new PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: [arn('dynamodb', 'table', `${tables}/stream/*`)],
+      }),
+      // ListStreams has no resource-level permission; the event source mapping calls it.
+      new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
+      // The group reads of `publishRecords` (existence and version of groups with member changes).
+      new PolicyStatement({
+        actions: ['dynamodb:BatchGetItem'],
+        resources: [arn('dynamodb', 'table', tables)],
+      }),
+      new PolicyStatement({
+        actions: ['events:PutEvents'],
+        resources: [this.bus.eventBusArn],
+        conditions: { StringEquals: { 'events:source': [EVENTBRIDGE_SOURCE] } },
+      }),
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.deadLetters.queueArn],
+      }),
+      new PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [
+          stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: `${FUNCTION_LOG_PREFIX}*`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    ];
+    for (const statement of statements) this.publisherRole.addToPrincipalPolicy(statement);
+    const reason =
+      "One role for every tenant's publisher (a role per tenant would cost a thousand IAM roles): stream reads and BatchGetItem on the tenants' tables only (GroupTalkScim-<tenant>-…), dynamodb:ListStreams (no resource-level permission), the tenants' function log groups only.";
+    const prefix = `arn:<AWS::Partition>`;
+    for (const resource of [
+      `${prefix}:dynamodb:${stack.region}:${stack.account}:table/${tables}/stream/*`,
+      '*',
+      `${prefix}:dynamodb:${stack.region}:${stack.account}:table/${tables}`,
+      `${prefix}:logs:${stack.region}:${stack.account}:log-group:${FUNCTION_LOG_PREFIX}*`,
+    ]) {
+      Validations.of(this.publisherRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        reason,
+      });
+    }
+  }
+}
+
+/**
+ * Tenant side: the publisher function on the table's stream (`tableDesign.streamViewType`), with
+ * the fleet's publisher role, bisection, retries, partial batch responses and the fleet's
+ * dead-letter queue; it puts events on the fleet's bus. Fleet resources are found by name.
+ */
+export function addChangeFeedPublisher(stack: ScimStack): void {
+  const role = Role.fromRoleArn(
+    stack,
+    'ChangeFeedPublisherRole',
+    stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: eventPublisherRoleName(stack.region),
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    }),
+    { mutable: false },
+  );
+  const publisher = stack.addFunction(changeFeedPublisher.spec, {
+    description: `Change feed: the table's stream to the ${EVENT_BUS_NAME} event bus`,
+    timeout: changeFeedPublisher.timeout,
+    environment: { EVENT_BUS_NAME },
+    role,
+  });
+  // The low-level mapping: the L2 one would grant the (immutable, fleet-owned) role itself.
+  new CfnEventSourceMapping(stack, 'ChangeFeedSource', {
+    functionName: publisher.function.functionName,
+    eventSourceArn: stack.table.tableStreamArn!,
+    startingPosition: 'TRIM_HORIZON',
+    batchSize: changeFeedPublisher.batchSize,
+    maximumBatchingWindowInSeconds: changeFeedPublisher.batchingWindow.toSeconds(),
+    bisectBatchOnFunctionError: true,
+    maximumRetryAttempts: changeFeedPublisher.retryAttempts,
+    maximumRecordAgeInSeconds: changeFeedPublisher.maxRecordAge.toSeconds(),
+    functionResponseTypes: ['ReportBatchItemFailures'],
+    // One batch at a time per shard: a shard's records are published in their order.
+    parallelizationFactor: 1,
+    destinationConfig: {
+      onFailure: {
+        destination: stack.formatArn({
+          service: 'sqs',
+          resource: EVENT_DLQ_NAME,
+          arnFormat: ArnFormat.NO_RESOURCE_NAME,
+        }),
+      },
+    },
+  });
+}

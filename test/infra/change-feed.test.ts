@@ -1,0 +1,151 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { FunctionBundles } from '../../infra/bundles.js';
+import { changeFeedPublisher } from '../../infra/constructs/change-feed.js';
+import {
+  EVENT_ARCHIVE_NAME,
+  EVENT_BUS_NAME,
+  EVENT_DLQ_NAME,
+  eventPublisherRoleName,
+  FLEET_STACK_NAME,
+} from '../../infra/fleet-names.js';
+import { FleetStack } from '../../infra/fleet-stack.js';
+import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
+import { parseFleetConfig, parseTenantConfig } from '../../infra/tenants.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
+type Json = any;
+type Resource = { Type: string; Properties: Record<string, Json> };
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+
+function synthesize() {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const bundles = new FunctionBundles(tenantFunctionEntries, true);
+  const fleet = new FleetStack(app, FLEET_STACK_NAME, {
+    env,
+    fleet: parseFleetConfig({ ...env }),
+    tenants: ['feedco'],
+  });
+  const tenant = new ScimStack(app, scimStackName('feedco'), {
+    env,
+    tenant: parseTenantConfig({ name: 'feedco' }, 'feedco'),
+    bundles,
+  });
+  const resources = (stack: FleetStack | ScimStack) =>
+    Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
+  return { fleet: resources(fleet), tenant: resources(tenant) };
+}
+
+const ofType = (resources: [string, Resource][], type: string) =>
+  resources.filter(([, resource]) => resource.Type === type);
+
+describe('change feed infrastructure (synthesized templates)', () => {
+  const { fleet, tenant } = synthesize();
+
+  it("streams the tenant table's changes with both images", () => {
+    const [[, table]] = ofType(tenant, 'AWS::DynamoDB::Table') as [[string, Resource]];
+    expect(table.Properties.StreamSpecification).toEqual({
+      StreamViewType: 'NEW_AND_OLD_IMAGES',
+    });
+  });
+
+  it('runs the publisher on the stream: batches, bisection, retries, partial failures, the fleet DLQ', () => {
+    // Prepare
+    const [[tableId]] = ofType(tenant, 'AWS::DynamoDB::Table') as [[string, Resource]];
+    const [[, mapping]] = ofType(tenant, 'AWS::Lambda::EventSourceMapping') as [[string, Resource]];
+    const [publisherId, publisher] = ofType(tenant, 'AWS::Lambda::Function').find(
+      ([, fn]) => fn.Properties.FunctionName === 'gts-feedco-publishEvents',
+    )!;
+
+    // Assess
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [tableId, 'StreamArn'] },
+      FunctionName: { Ref: publisherId },
+      StartingPosition: 'TRIM_HORIZON',
+      BatchSize: changeFeedPublisher.batchSize,
+      MaximumBatchingWindowInSeconds: 1,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: changeFeedPublisher.retryAttempts,
+      MaximumRecordAgeInSeconds: 6 * 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+    });
+    expect(JSON.stringify(mapping.Properties.DestinationConfig.OnFailure.Destination)).toContain(
+      `:${EVENT_DLQ_NAME}`,
+    );
+    expect(publisher.Properties.Environment.Variables).toMatchObject({
+      TENANT: 'feedco',
+      EVENT_BUS_NAME,
+      TABLE_NAME: { Ref: tableId },
+    });
+    expect(JSON.stringify(publisher.Properties.Environment.Variables.TENANT_URL)).toContain(
+      '/scim/v2',
+    );
+    expect(JSON.stringify(publisher.Properties.Role)).toContain(
+      `role/${eventPublisherRoleName(env.region)}`,
+    );
+  });
+
+  it('keeps the tenant at two roles and no bus, queue or rule of its own', () => {
+    expect(ofType(tenant, 'AWS::IAM::Role')).toHaveLength(2);
+    expect(ofType(tenant, 'AWS::Events::EventBus')).toEqual([]);
+    expect(ofType(tenant, 'AWS::Events::Rule')).toEqual([]);
+    expect(ofType(tenant, 'AWS::SQS::Queue')).toEqual([]);
+  });
+
+  it('puts one bus in the fleet stack, archived for replays', () => {
+    const [[busId, bus]] = ofType(fleet, 'AWS::Events::EventBus') as [[string, Resource]];
+    const [[, archive]] = ofType(fleet, 'AWS::Events::Archive') as [[string, Resource]];
+    expect(bus.Properties.Name).toBe(EVENT_BUS_NAME);
+    expect(archive.Properties).toMatchObject({
+      ArchiveName: EVENT_ARCHIVE_NAME,
+      SourceArn: { 'Fn::GetAtt': [busId, 'Arn'] },
+      EventPattern: { source: ['grouptalk.scim'] },
+      RetentionDays: 30,
+    });
+  });
+
+  it('parks failed batches in an encrypted DLQ whose first message alarms the fleet topic', () => {
+    const [[queueId, queue]] = ofType(fleet, 'AWS::SQS::Queue') as [[string, Resource]];
+    const [[topicId]] = ofType(fleet, 'AWS::SNS::Topic') as [[string, Resource]];
+    expect(queue.Properties).toMatchObject({
+      QueueName: EVENT_DLQ_NAME,
+      SqsManagedSseEnabled: true,
+    });
+    const alarms = ofType(fleet, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const parked = alarms.find(
+      (alarm) => alarm.AlarmName === 'GroupTalkScim-fleet-events-dead-letters',
+    );
+    expect(parked).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Threshold: 1,
+      AlarmActions: [{ Ref: topicId }],
+    });
+    expect(JSON.stringify(parked?.Dimensions)).toContain(queueId);
+    const behind = alarms.find((alarm) => alarm.AlarmName === 'GroupTalkScim-fleet-events-behind');
+    expect(behind?.Metrics[0].Expression).toContain('MAX(IteratorAge)');
+    expect(behind?.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it("gives the fleet's publisher role PutEvents on the bus for the feed's source only", () => {
+    const [[busId]] = ofType(fleet, 'AWS::Events::EventBus') as [[string, Resource]];
+    const [roleId] = ofType(fleet, 'AWS::IAM::Role').find(
+      ([, role]) => role.Properties.RoleName === eventPublisherRoleName(env.region),
+    )!;
+    const statements = ofType(fleet, 'AWS::IAM::Policy')
+      .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(roleId))
+      .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
+    const putEvents = statements.filter((s) => [s.Action].flat().includes('events:PutEvents'));
+    expect(putEvents).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
+        Condition: { StringEquals: { 'events:source': ['grouptalk.scim'] } },
+      }),
+    ]);
+    const actions = statements.flatMap((s) => [s.Action].flat());
+    expect(actions.filter((action) => /Put(Item)?$|Delete|Update|Write/.test(action))).toEqual([]);
+  });
+});
