@@ -20,11 +20,13 @@ describe('npm run fleet -- plan', () => {
       scheduleRatesPerMonth: 8640,
     });
     expect(input.tenant.resources).toBeLessThan(500);
+    // The scheduler's and the change feed publishers' roles; the feed adds its IteratorAge
+    // (Metrics Insights) and dead-letter alarms.
     expect(input.fleet).toMatchObject({
-      iamRoles: 1,
+      iamRoles: 2,
       dashboards: 1,
-      insightsAlarms: 4,
-      standardAlarmMetrics: 2,
+      insightsAlarms: 5,
+      standardAlarmMetrics: 3,
     });
   });
 
@@ -32,11 +34,11 @@ describe('npm run fleet -- plan', () => {
     const lines = quotaUsage(input);
     const used = Object.fromEntries(lines.map((line) => [line.quota, line]));
 
-    expect(used['IAM roles']).toMatchObject({ used: 2001, limit: 1000, raise: 5000 });
+    expect(used['IAM roles']).toMatchObject({ used: 2002, limit: 1000, raise: 5000 });
     expect(used['log groups']!.used).toBe(2000);
     expect(used['Scheduler schedules']!.used).toBe(1000);
     expect(used['EventBridge rules (default bus)']!.used).toBe(0);
-    expect(used['Metrics Insights alarms']!.used).toBe(4);
+    expect(used['Metrics Insights alarms']!.used).toBe(5);
     expect(used['CloudFormation stacks']!.used).toBeLessThanOrEqual(2000);
   });
 
