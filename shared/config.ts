@@ -2,6 +2,7 @@
  * Configuration, read once at module load and failing fast. Every function and the local server
  * get the same variables (the CDK stack sets them; `infra/local` sets them for `npm start`).
  */
+import { DEFAULT_LIMITS, type Limits } from './common/limits.js';
 
 function required(name: string): string {
   const value = process.env[name];
@@ -145,42 +146,19 @@ export function readStoreConfig(): StoreConfig {
   };
 }
 
-/** Request limits, advertised by `/ServiceProviderConfig` where SCIM has a place for them. */
-export const limits = {
-  /** Largest request body accepted (bytes). */
-  maxBodyBytes: integer('MAX_BODY_BYTES', 1_048_576),
-  /** Largest page a list returns. */
-  maxPageSize: integer('MAX_PAGE_SIZE', 200),
-  /** Page size when the client does not ask for one. */
-  defaultPageSize: integer('DEFAULT_PAGE_SIZE', 100),
-  /** Operations in one PATCH request. */
-  maxPatchOperations: integer('MAX_PATCH_OPERATIONS', 1_000),
-  /**
-   * Members added or removed by one PATCH request. Membership items of one group share a
-   * partition (about 1,000 writes a second in AWS), so 1,000 fit well inside a function's timeout.
-   */
-  maxPatchMembers: integer('MAX_PATCH_MEMBERS', 1_000),
-  /** Resources a non-indexed filter may evaluate before answering 400 tooMany. */
-  maxFilterCandidates: integer('MAX_FILTER_CANDIDATES', 20_000),
-  /** Characters in a filter expression. */
-  maxFilterLength: integer('MAX_FILTER_LENGTH', 4_096),
-  /**
-   * Operations in one `POST /Bulk` (its payload is bounded by `maxBodyBytes`). Each operation is a
-   * few DynamoDB calls, so 100 stay well inside the functions' 10 s timeout.
-   */
-  maxBulkOperations: integer('MAX_BULK_OPERATIONS', 100),
-  /**
-   * Levels of JSON nesting in a request body (objects and arrays). SCIM needs 5 (a Bulk operation's
-   * data holding an extension's complex attribute); the limit is checked before parsing, so no
-   * walk over client data ever recurses deeper.
-   */
-  maxJsonDepth: integer('MAX_JSON_DEPTH', 32),
-  /**
-   * Values of one multi-valued attribute of a resource (`emails`, `phoneNumbers`, `addresses`,
-   * …; Group `members` are items of their own, bounded per request by `maxPatchMembers`).
-   */
-  maxMultiValues: integer('MAX_MULTI_VALUES', 100),
-} as const;
+/** The request limits (see `common/limits.ts`), each overridable by its environment variable. */
+export const limits: Limits = {
+  maxBodyBytes: integer('MAX_BODY_BYTES', DEFAULT_LIMITS.maxBodyBytes),
+  maxPageSize: integer('MAX_PAGE_SIZE', DEFAULT_LIMITS.maxPageSize),
+  defaultPageSize: integer('DEFAULT_PAGE_SIZE', DEFAULT_LIMITS.defaultPageSize),
+  maxPatchOperations: integer('MAX_PATCH_OPERATIONS', DEFAULT_LIMITS.maxPatchOperations),
+  maxPatchMembers: integer('MAX_PATCH_MEMBERS', DEFAULT_LIMITS.maxPatchMembers),
+  maxFilterCandidates: integer('MAX_FILTER_CANDIDATES', DEFAULT_LIMITS.maxFilterCandidates),
+  maxFilterLength: integer('MAX_FILTER_LENGTH', DEFAULT_LIMITS.maxFilterLength),
+  maxBulkOperations: integer('MAX_BULK_OPERATIONS', DEFAULT_LIMITS.maxBulkOperations),
+  maxJsonDepth: integer('MAX_JSON_DEPTH', DEFAULT_LIMITS.maxJsonDepth),
+  maxMultiValues: integer('MAX_MULTI_VALUES', DEFAULT_LIMITS.maxMultiValues),
+};
 
 /**
  * CloudWatch names shared by the functions, which emit them, and the stack, which graphs and

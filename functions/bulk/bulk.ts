@@ -1,3 +1,4 @@
+import { limits } from '../../shared/config.js';
 import { scimHandler } from '../../shared/http/handler.js';
 import { bulkResponse } from '../../shared/http/responses.js';
 import { parseBulkRequest } from '../../shared/scim/bulk.js';
@@ -5,7 +6,7 @@ import { runBulk } from '../../shared/service/bulk.js';
 
 /** POST /Bulk (RFC 7644 §3.7); an operation that failed with a 5xx counts in the 5xx metric */
 export const handler = scimHandler('bulk', async (request, { log, countServerErrors }) => {
-  const bulk = parseBulkRequest(request.body);
+  const bulk = parseBulkRequest(request.body, limits);
   const results = await runBulk(bulk, { baseUrl: request.baseUrl });
   log({
     operations: bulk.operations.length,

@@ -3,7 +3,7 @@
  * GroupTalk SCIM change. One JSON Schema per event type lives in `schemas/` (see `schemas.ts`);
  * the README's "Change feed" section is the consumer's reference.
  */
-import type { ResourceTypeName } from '../store/keys.js';
+import type { ResourceTypeName } from '../common/resource-types.js';
 
 /** Every event type the feed publishes (the CloudEvents `type` is `com.grouptalk.scim.<name>`). */
 export const EVENT_NAMES = [

@@ -9,8 +9,9 @@
  * event source mapping processes a shard's batches one after the other (per partition key even
  * with a parallelization factor above 1).
  */
+
+import { backoff, RETRY_POLICY } from '../common/retry.js';
 import { batchGetResources } from '../store/resources.js';
-import { backoff } from '../store/transactions.js';
 import { boundedEvent, type ChangeEvent } from './envelope.js';
 import {
   type GroupState,
@@ -104,7 +105,7 @@ async function publishInWaves(
         const unpublished = [...pending, ...all.slice(index + 1).flat()];
         return { published, retryFrom: lowestSequence(unpublished) };
       }
-      await backoff(attempt, 50);
+      await backoff(attempt, { ...RETRY_POLICY, baseDelayMs: 50 });
     }
   }
   return { published };

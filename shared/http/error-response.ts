@@ -1,14 +1,17 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ScimError } from '../scim/errors.js';
+import { scimErrorOf } from '../service/errors.js';
 
 export const SCIM_CONTENT_TYPE = 'application/scim+json; charset=utf-8';
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 /**
  * The one place an error becomes an HTTP response (RFC 7644 §3.12). A `ScimError` keeps its status,
- * scimType and detail; anything else is a 500 that says nothing about its cause.
+ * scimType and detail, a store error the answer `scimErrorOf` gives it; anything else is a 500
+ * that says nothing about its cause.
  */
-export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+export function errorResponse(thrown: unknown): APIGatewayProxyStructuredResultV2 {
+  const error = scimErrorOf(thrown);
   const scim = error instanceof ScimError ? error : undefined;
   const status = scim?.status ?? 500;
   const body = errorBody(error);
@@ -20,7 +23,8 @@ export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2
 }
 
 /** The RFC 7644 §3.12 error body of `error` (also used for failed `POST /Bulk` operations). */
-export function errorBody(error: unknown) {
+export function errorBody(thrown: unknown) {
+  const error = scimErrorOf(thrown);
   const scim = error instanceof ScimError ? error : undefined;
   return {
     schemas: [ERROR_SCHEMA],

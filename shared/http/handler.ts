@@ -7,9 +7,9 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import { withStoreStats } from '../common/request-context.js';
 import { readTenantUrl } from '../config.js';
 import { routeOfOperation, SCIM_BASE_PATH } from '../routes.js';
-import { withStoreStats } from '../store/client.js';
 import { parseJsonBody } from './body.js';
 import { SCIM_CONTENT_TYPE } from './error-response.js';
 import { logger } from './logger.js';

@@ -11,7 +11,7 @@
  * them (`foldIdentifier`), so any spelling Entra sends hashes alike; externalId is case-exact.
  */
 import { createHmac } from 'node:crypto';
-import { foldIdentifier } from '../scim/identifier.js';
+import { foldIdentifier } from '../common/identifier.js';
 
 /** The identifier attributes a log line may carry. */
 export type LoggedIdentifier = 'userName' | 'displayName' | 'externalId';

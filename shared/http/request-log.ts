@@ -8,6 +8,7 @@
  * reach the log, quoted or not; a filter that does not parse is logged by its length and the
  * position of the error only.
  */
+import { limits } from '../config.js';
 import type { BadRequestError } from '../scim/errors.js';
 import {
   type AttributePath,
@@ -62,7 +63,7 @@ export function filterLogFields(
 ): FilterLogFields {
   let node: FilterNode;
   try {
-    node = parseFilter(filter);
+    node = parseFilter(filter, limits.maxFilterLength);
   } catch (error) {
     const at = (error as Partial<BadRequestError>).syntax?.character;
     return { filterLength: filter.length, ...(at === undefined ? {} : { filterErrorAt: at }) };

@@ -2,14 +2,15 @@
  * The BulkRequest message of RFC 7644 §3.7, without I/O: reading the request, finding the
  * `bulkId:` references each operation makes (§3.7.2) and replacing them with resource ids.
  */
-import { limits } from '../config.js';
+
+import { DEFAULT_LIMITS, type Limits } from '../common/limits.js';
+import { isObject, readKey } from '../common/values.js';
 import {
   InvalidSyntaxError,
   InvalidValueError,
   PayloadTooLargeError,
   type ScimError,
 } from './errors.js';
-import { isObject, readKey } from './values.js';
 
 export const BULK_REQUEST_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 export const BULK_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkResponse';
@@ -60,7 +61,10 @@ const BULK_ID_PREFIX = 'bulkId:';
  * parseBulkRequest({ Operations: [{ method: 'POST', path: '/Users', bulkId: 'a', data: {…} }] })
  *   .operations[0].endpoint // → 'Users'
  */
-export function parseBulkRequest(body: unknown): BulkRequest {
+export function parseBulkRequest(
+  body: unknown,
+  limits: Pick<Limits, 'maxBulkOperations'> = DEFAULT_LIMITS,
+): BulkRequest {
   if (!isObject(body)) {
     throw new InvalidSyntaxError(
       `The request body must be a BulkRequest (${BULK_REQUEST_URN}) JSON object.`,

@@ -4,7 +4,7 @@
  * what a client discovers is what the service does. Values are camelCase as RFC 7643 writes them,
  * and nothing is ever `null`: an unknown or unset value is left out.
  */
-import { limits } from '../config.js';
+import { DEFAULT_LIMITS, type Limits } from '../common/limits.js';
 import { NotFoundError } from './errors.js';
 import { type ListResponse, listResponse } from './resource.js';
 import { allSchemas, resourceTypeByName, resourceTypes, schemaByUrn } from './schemas/index.js';
@@ -33,7 +33,10 @@ export const CURSOR_TIMEOUT_SECONDS = 3600;
  *
  * @example serviceProviderConfig('https://host/scim/v2').patch // → { supported: true }
  */
-export function serviceProviderConfig(baseUrl: string): ScimResource {
+export function serviceProviderConfig(
+  baseUrl: string,
+  limits: Limits = DEFAULT_LIMITS,
+): ScimResource {
   return {
     schemas: [SERVICE_PROVIDER_CONFIG_URN],
     patch: { supported: true },

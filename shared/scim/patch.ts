@@ -32,7 +32,8 @@
  *   removes only the listed members; `remove` without a value removes all.
  */
 
-import { limits } from '../config.js';
+import { DEFAULT_LIMITS, type Limits } from '../common/limits.js';
+import { findKey, foldCase, isObject, isPresent, readKey } from '../common/values.js';
 import {
   InvalidFilterError,
   InvalidPathError,
@@ -56,7 +57,6 @@ import {
   resourceTypeDefinition,
 } from './schemas/index.js';
 import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
-import { findKey, foldCase, isObject, isPresent, readKey } from './values.js';
 
 export const PATCH_OP_URN = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -104,6 +104,9 @@ interface Target {
   readonly filterSub?: AttributeDefinition;
 }
 
+/** The limits a PATCH is held to. */
+export type PatchLimits = Pick<Limits, 'maxPatchOperations' | 'maxPatchMembers' | 'maxMultiValues'>;
+
 /**
  * Applies a PATCH request body to `resource` (stored layout: core attributes at the top level,
  * extension attributes under their schema URN, no Group `members`).
@@ -127,14 +130,15 @@ export function applyPatch(
   resource: ScimResource,
   request: unknown,
   resourceType: ResourceTypeName,
+  limits: PatchLimits = DEFAULT_LIMITS,
 ): PatchResult {
-  const operations = readOperations(request);
-  const patcher = new Patcher(structuredClone(resource), resourceType);
+  const operations = readOperations(request, limits.maxPatchOperations);
+  const patcher = new Patcher(structuredClone(resource), resourceType, limits);
   for (const operation of operations) patcher.apply(operation);
   return patcher.finish(resource);
 }
 
-function readOperations(request: unknown): Operation[] {
+function readOperations(request: unknown, maxOperations: number): Operation[] {
   if (!isObject(request)) {
     throw new InvalidSyntaxError(
       `A PATCH body must be a JSON object with "schemas": ["${PATCH_OP_URN}"] and "Operations".`,
@@ -158,9 +162,9 @@ function readOperations(request: unknown): Operation[] {
       'A PATCH body must have an "Operations" array with at least one operation.',
     );
   }
-  if (operations.length > limits.maxPatchOperations) {
+  if (operations.length > maxOperations) {
     throw new PayloadTooLargeError(
-      `The PATCH has ${operations.length} operations; the limit is ${limits.maxPatchOperations}.`,
+      `The PATCH has ${operations.length} operations; the limit is ${maxOperations}.`,
     );
   }
   return operations.map(readOperation);
@@ -203,6 +207,7 @@ class Patcher {
   constructor(
     private readonly resource: ScimResource,
     private readonly resourceType: ResourceTypeName,
+    private readonly limits: PatchLimits,
   ) {}
 
   apply(operation: Operation): void {
@@ -412,7 +417,7 @@ class Patcher {
       this.write(target, incoming);
       return;
     }
-    refuseTooMany(target, incoming.length);
+    refuseTooMany(target, incoming.length, this.limits.maxMultiValues);
     const elements = asArray(current);
     const existing = new ElementIndex(attribute, elements);
     const written: unknown[] = [];
@@ -570,9 +575,9 @@ class Patcher {
   private pushMembers(change: MemberChange): void {
     if (change.op !== 'removeAll') {
       this.memberCount += change.members.length;
-      if (this.memberCount > limits.maxPatchMembers) {
+      if (this.memberCount > this.limits.maxPatchMembers) {
         throw new PayloadTooLargeError(
-          `The PATCH changes more than ${limits.maxPatchMembers} members; send them in several requests.`,
+          `The PATCH changes more than ${this.limits.maxPatchMembers} members; send them in several requests.`,
         );
       }
     }
@@ -604,7 +609,8 @@ class Patcher {
       }
       container = container[key] as Record<string, unknown>;
     }
-    if (target.attribute.multiValued && Array.isArray(value)) refuseTooMany(target, value.length);
+    if (target.attribute.multiValued && Array.isArray(value))
+      refuseTooMany(target, value.length, this.limits.maxMultiValues);
     // Stored keys are canonical, but remove a differently-cased copy so it cannot shadow this one.
     const existing = findKey(container, target.attribute.name);
     if (existing !== undefined && existing !== target.attribute.name) delete container[existing];
@@ -665,11 +671,11 @@ function mergeComplex(current: unknown, update: unknown): unknown {
   return { ...current, ...update };
 }
 
-/** 400 invalidValue when a multi-valued attribute would hold more than `limits.maxMultiValues`. */
-function refuseTooMany(target: Target, count: number): void {
-  if (count > limits.maxMultiValues) {
+/** 400 invalidValue when a multi-valued attribute would hold more than `max` values. */
+function refuseTooMany(target: Target, count: number, max: number): void {
+  if (count > max) {
     throw new InvalidValueError(
-      `"${target.text}" would hold ${count} values; an attribute holds at most ${limits.maxMultiValues}.`,
+      `"${target.text}" would hold ${count} values; an attribute holds at most ${max}.`,
     );
   }
 }

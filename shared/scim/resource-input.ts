@@ -9,7 +9,8 @@
  * URN; no `id`, `schemas` or `meta` (the store keeps those as item metadata) and no Group
  * `members` (memberships are items of their own).
  */
-import { limits } from '../config.js';
+import { DEFAULT_LIMITS, type Limits } from '../common/limits.js';
+import { foldCase, isObject } from '../common/values.js';
 import { InvalidSyntaxError, InvalidValueError, MutabilityError } from './errors.js';
 import { checkIdentifier } from './identifier.js';
 import {
@@ -21,7 +22,6 @@ import {
   resourceTypeDefinition,
 } from './schemas/index.js';
 import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
-import { foldCase, isObject } from './values.js';
 
 /** One member named by a Group body: the member's id and, when the client said, its type. */
 export interface MemberInput {
@@ -73,6 +73,7 @@ export interface NormalizedResource {
 export function normalizeResource(
   resourceType: ResourceTypeName,
   body: unknown,
+  limits: Pick<Limits, 'maxMultiValues'> = DEFAULT_LIMITS,
 ): NormalizedResource {
   if (!isObject(body)) {
     throw new InvalidSyntaxError(
@@ -127,12 +128,12 @@ export function normalizeResource(
 
   requirePresent(resourceType, type.schema.attributes, resource);
   checkIdentifiers(type.schema.attributes, resource);
-  refuseTooManyValues(resource, '');
+  refuseTooManyValues(resource, '', limits.maxMultiValues);
   for (const { schema } of type.extensions) {
     const extension = resource[schema.id];
     if (isObject(extension)) {
       requirePresent(resourceType, schema.attributes, extension);
-      refuseTooManyValues(extension, `${schema.id}:`);
+      refuseTooManyValues(extension, `${schema.id}:`, limits.maxMultiValues);
     }
   }
   return members === undefined ? { resource } : { resource, members };
@@ -371,12 +372,12 @@ export function checkIdentifiers(
   }
 }
 
-/** 400 invalidValue when an attribute of `attributes` holds more than `limits.maxMultiValues`. */
-function refuseTooManyValues(attributes: ScimResource, prefix: string): void {
+/** 400 invalidValue when an attribute of `attributes` holds more than `max` values. */
+function refuseTooManyValues(attributes: ScimResource, prefix: string, max: number): void {
   for (const [name, value] of Object.entries(attributes)) {
-    if (Array.isArray(value) && value.length > limits.maxMultiValues) {
+    if (Array.isArray(value) && value.length > max) {
       throw new InvalidValueError(
-        `${prefix}${name} holds ${value.length} values; an attribute holds at most ${limits.maxMultiValues}.`,
+        `${prefix}${name} holds ${value.length} values; an attribute holds at most ${max}.`,
       );
     }
   }

@@ -4,6 +4,8 @@
  * pages become a ListResponse. The way in is `resource-input.ts`; the stored layout is described
  * there.
  */
+
+import { isObject } from '../common/values.js';
 import { parseAttributeList } from './filter/parser.js';
 import {
   allSchemas,
@@ -15,7 +17,6 @@ import {
   resourceTypeDefinition,
 } from './schemas/index.js';
 import type { AttributeDefinition, SchemaDefinition, ScimResource } from './schemas/types.js';
-import { isObject } from './values.js';
 
 export const LIST_RESPONSE_URN = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 

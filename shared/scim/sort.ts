@@ -11,6 +11,8 @@
  * - Resources without a value sort last when ascending and first when descending: descending is
  *   the exact reverse of ascending.
  */
+
+import { foldCase, readKey } from '../common/values.js';
 import { InvalidValueError } from './errors.js';
 import { parseInstant } from './filter/evaluate.js';
 import { parseAttributeList } from './filter/parser.js';
@@ -21,7 +23,6 @@ import {
   resolveAttribute,
 } from './schemas/index.js';
 import type { AttributeDefinition, ScimResource } from './schemas/types.js';
-import { foldCase, readKey } from './values.js';
 
 /** What a list request asked for: the attribute (none: the service's default order) and direction. */
 export interface SortRequest {

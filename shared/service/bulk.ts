@@ -18,6 +18,7 @@ import {
   resolveReferences,
 } from '../scim/bulk.js';
 import { BadRequestError, ScimError, ServiceUnavailableError } from '../scim/errors.js';
+import { scimErrorOf } from './errors.js';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from './groups.js';
 import type { Presented, PresentOptions } from './resources.js';
 import { createUser, deleteUser, patchUser, replaceUser } from './users.js';
@@ -231,7 +232,7 @@ async function runOperation(
         return { ...identity(operation), location, status: 204 };
     }
   } catch (error) {
-    return failure(operation, error, location);
+    return failure(operation, scimErrorOf(error), location);
   }
 }
 

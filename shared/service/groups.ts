@@ -53,10 +53,8 @@ import {
   MEMBERS_PER_TRANSACTION,
   memberIdsOf,
   membershipPart,
-  planMembership,
   removeAllMembers,
   removeMembers,
-  resolveMembership,
 } from '../store/memberships.js';
 import {
   batchGetResources,
@@ -69,6 +67,7 @@ import {
 } from '../store/resources.js';
 import { MAX_TRANSACTION_ACTIONS, type TransactionPart } from '../store/transactions.js';
 import type { DeleteOutcome } from './cleanups.js';
+import { planMembership, resolveMembership } from './membership-plan.js';
 import {
   type FilterCandidate,
   type ListQuery,
@@ -107,7 +106,7 @@ export interface PatchOptions extends PresentOptions {
 }
 
 export async function createGroup(body: unknown, options: PresentOptions): Promise<Presented> {
-  const { resource, members } = normalizeResource(TYPE, body);
+  const { resource, members } = normalizeResource(TYPE, body, limits);
   const memberIds = memberIdsFrom(members ?? []);
   const record = newRecord(TYPE, resource);
   const now = record.created;
@@ -199,7 +198,7 @@ export async function replaceGroup(
   ifMatch: string | undefined,
   options: PresentOptions,
 ): Promise<Presented> {
-  const { resource, members } = normalizeResource(TYPE, body);
+  const { resource, members } = normalizeResource(TYPE, body, limits);
   const memberIds = members === undefined ? undefined : memberIdsFrom(members);
   const write = await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireResource(TYPE, id);
@@ -234,7 +233,7 @@ export async function patchGroup(
   const write = await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
-    const patch = applyPatch(current.data, body, TYPE);
+    const patch = applyPatch(current.data, body, TYPE, limits);
     for (const change of patch.members) {
       if (change.op === 'add' || change.op === 'replace') memberIdsFrom(change.members);
     }

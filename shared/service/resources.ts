@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { coreSchemaUrn, type ResourceTypeName } from '../common/resource-types.js';
 import { limits } from '../config.js';
 import { BadRequestError, NotFoundError, ScimError } from '../scim/errors.js';
 import { attributeResolver, compileFilter, type FilterPredicate } from '../scim/filter/evaluate.js';
@@ -13,8 +14,6 @@ import type { ResolvedAttribute } from '../scim/schemas/index.js';
 import type { ScimResource } from '../scim/schemas/types.js';
 import type { SearchParameters } from '../scim/search.js';
 import { parseSort, type SortRequest, sortComparator } from '../scim/sort.js';
-import type { ResourceTypeName } from '../store/keys.js';
-import { planFilter } from '../store/plan.js';
 import {
   countResources,
   forEachResource,
@@ -27,6 +26,7 @@ import {
   typeIndexPosition,
 } from '../store/resources.js';
 import { type CursorQuery, decodeCursor, encodeCursor, invalidCursorError } from './cursors.js';
+import { planFilter } from './filter-plan.js';
 import { etagOf } from './versions.js';
 
 export interface PresentOptions {
@@ -127,7 +127,7 @@ export function compileFilterParameter(type: ResourceTypeName, filter: string) {
       `The filter is ${filter.length} characters long; the limit is ${limits.maxFilterLength}.`,
     );
   }
-  const ast = parseFilter(filter);
+  const ast = parseFilter(filter, limits.maxFilterLength);
   return { ast, predicate: compileFilter(ast, attributeResolver(type)) };
 }
 
@@ -430,14 +430,9 @@ async function walkTypeIndex(
 /** Resources read per Query when a filter is evaluated on the way (DynamoDB caps a page at 1 MB). */
 const FILTER_PAGE_SIZE = 500;
 
-const CORE_SCHEMA: Record<ResourceTypeName, string> = {
-  User: 'urn:ietf:params:scim:schemas:core:2.0:User',
-  Group: 'urn:ietf:params:scim:schemas:core:2.0:Group',
-};
-
 /** The core URN and the URN of each extension that holds data, as a representation lists them. */
 function schemasOf(type: ResourceTypeName, data: ScimResource): string[] {
-  return [CORE_SCHEMA[type], ...Object.keys(data).filter((key) => key.startsWith('urn:'))];
+  return [coreSchemaUrn(type), ...Object.keys(data).filter((key) => key.startsWith('urn:'))];
 }
 
 /** A resource about to be created: a new id, version 1, created and modified now. */

@@ -1,3 +1,4 @@
+import { limits } from '../config.js';
 import { applyPatch } from '../scim/patch.js';
 import { checkImmutable, normalizeResource, wantsAttribute } from '../scim/resource.js';
 import { cleanupPut } from '../store/cleanups.js';
@@ -20,7 +21,7 @@ import { checkIfMatch, retryOnVersionConflict } from './versions.js';
 const TYPE = 'User' as const;
 
 export async function createUser(body: unknown, options: PresentOptions): Promise<Presented> {
-  const { resource } = normalizeResource(TYPE, body);
+  const { resource } = normalizeResource(TYPE, body, limits);
   const record = newRecord(TYPE, resource);
   await createResource(record);
   return presentResource(record, options);
@@ -56,7 +57,7 @@ export async function replaceUser(
   ifMatch: string | undefined,
   options: PresentOptions,
 ): Promise<Presented> {
-  const { resource } = normalizeResource(TYPE, body);
+  const { resource } = normalizeResource(TYPE, body, limits);
   return retryOnVersionConflict(ifMatch, async () => {
     const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
@@ -82,7 +83,7 @@ export async function patchUser(
   return retryOnVersionConflict(ifMatch, async () => {
     const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
-    const { resource } = applyPatch(current.data, body, TYPE);
+    const { resource } = applyPatch(current.data, body, TYPE, limits);
     const next = nextVersion(current, resource);
     await replaceResource(current, next);
     return presentResource(next, options);

@@ -1,5 +1,6 @@
+import { withRetries } from '../common/retry.js';
 import { PreconditionFailedError, ServiceUnavailableError } from '../scim/errors.js';
-import { VersionConflictError } from '../store/resources.js';
+import { VersionConflictError } from '../store/errors.js';
 
 /**
  * `meta.version` and the ETag are the same weak validator, derived from the item's write counter.
@@ -43,7 +44,7 @@ export function pinsVersion(ifMatch: string | undefined): boolean {
 }
 
 /**
- * Runs a read-check-write `step`, and runs it again (after a jittered, growing pause) while its
+ * Runs a read-check-write `step`, and runs it again (the retry policy of `common/retry.ts`) while its
  * conditional write loses the race with another write of the same resource, unless `If-Match`
  * pins the version (then the loser answers 412, as RFC 7644 §3.14 wants). A client that sent no
  * If-Match never sees 412: when the resource stays that busy, it gets 503 with Retry-After.
@@ -53,20 +54,13 @@ export function pinsVersion(ifMatch: string | undefined): boolean {
 export async function retryOnVersionConflict<T>(
   ifMatch: string | undefined,
   step: () => Promise<T>,
-  attempts = 8,
 ): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await step();
-    } catch (error) {
-      if (!(error instanceof VersionConflictError) || pinsVersion(ifMatch)) throw error;
-      if (attempt >= attempts) {
-        throw new ServiceUnavailableError(
-          'The resource is being changed by other requests at this moment; retry later.',
-          1,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** attempt));
-    }
-  }
+  return withRetries(step, {
+    retryable: (error) => error instanceof VersionConflictError && !pinsVersion(ifMatch),
+    exhausted: () =>
+      new ServiceUnavailableError(
+        'The resource is being changed by other requests at this moment; retry later.',
+        1,
+      ),
+  });
 }

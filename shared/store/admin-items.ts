@@ -27,7 +27,7 @@ export type NewAdminAction = Omit<AdminAction, 'at' | 'id'>;
 /** PutItem params of one admin action (pure: unit-testable without a table). */
 export function putAdminActionParams(action: AdminAction) {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     Item: { ...keys.auditEntry(action.at, action.id), ...action },
     ConditionExpression: 'attribute_not_exists(#pk)',
     ExpressionAttributeNames: { '#pk': 'pk' },
@@ -41,15 +41,15 @@ export function putAdminActionParams(action: AdminAction) {
  */
 export async function recordAdminAction(action: NewAdminAction): Promise<AdminAction> {
   const recorded: AdminAction = { at: new Date().toISOString(), id: randomUUID(), ...action };
-  await documentClient.send(new PutCommand(putAdminActionParams(recorded)));
+  await documentClient().send(new PutCommand(putAdminActionParams(recorded)));
   return recorded;
 }
 
 /** The newest admin actions first, at most `limit`. */
 export async function listAdminActions(limit = 50): Promise<AdminAction[]> {
-  const { Items = [] } = await documentClient.send(
+  const { Items = [] } = await documentClient().send(
     new QueryCommand({
-      TableName: tableName,
+      TableName: tableName(),
       KeyConditionExpression: '#pk = :pk',
       ExpressionAttributeNames: { '#pk': 'pk' },
       ExpressionAttributeValues: { ':pk': keys.auditPartition },
@@ -70,8 +70,8 @@ export async function adminSessionKey(create: boolean): Promise<Uint8Array | und
   const key = keys.adminSessionKey();
   const read = async () =>
     (
-      await documentClient.send(
-        new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+      await documentClient().send(
+        new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
       )
     ).Item?.value as string | undefined;
   const existing = await read();
@@ -79,9 +79,9 @@ export async function adminSessionKey(create: boolean): Promise<Uint8Array | und
   if (!create) return undefined;
   const value = randomBytes(32).toString('base64url');
   try {
-    await documentClient.send(
+    await documentClient().send(
       new PutCommand({
-        TableName: tableName,
+        TableName: tableName(),
         Item: { ...key, value, createdAt: new Date().toISOString() },
         ConditionExpression: 'attribute_not_exists(#pk)',
         ExpressionAttributeNames: { '#pk': 'pk' },

@@ -1,12 +1,44 @@
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName, translateUnavailable } from './client.js';
+import { mapConcurrently } from '../common/concurrency.js';
+import { withRetries } from '../common/retry.js';
+import { documentClient, tableName } from './client.js';
+import { StoreUnavailableError } from './errors.js';
 import type { ItemKey } from './keys.js';
-import { backoff } from './transactions.js';
 
 const BATCH_WRITE_LIMIT = 25;
-const MAX_ATTEMPTS = 8;
 
 export type WriteRequest = { readonly put: Record<string, unknown> } | { readonly delete: ItemKey };
+
+/**
+ * What a batch call throws while DynamoDB leaves part of it unprocessed (its way of throttling a
+ * batch): retried by `retryUnprocessed`, throttled once the attempts are spent.
+ */
+class Unprocessed extends Error {
+  constructor() {
+    super('unprocessed items');
+  }
+}
+
+/**
+ * Sends `send(pending)` until nothing is left unprocessed, with the one retry policy
+ * (`common/retry.ts`); `send` returns what DynamoDB left. Throttled when items stay unprocessed.
+ */
+export async function retryUnprocessed<T>(
+  pending: T[],
+  send: (pending: T[]) => Promise<T[]>,
+): Promise<void> {
+  let left = pending;
+  await withRetries(
+    async () => {
+      left = await send(left);
+      if (left.length > 0) throw new Unprocessed();
+    },
+    {
+      retryable: (error) => error instanceof Unprocessed,
+      exhausted: () => new StoreUnavailableError('throttled'),
+    },
+  );
+}
 
 /**
  * Writes items 25 at a time with BatchWriteItem, resending what DynamoDB leaves unprocessed with
@@ -21,41 +53,22 @@ export async function batchWrite(
   for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
     chunks.push(requests.slice(start, start + BATCH_WRITE_LIMIT));
   }
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++];
-      if (chunk) await writeChunk(chunk);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallelism, chunks.length) }, worker));
+  await mapConcurrently(chunks, parallelism, writeChunk);
 }
 
 async function writeChunk(chunk: readonly WriteRequest[]): Promise<void> {
-  let pending = chunk.map((request) =>
+  const pending = chunk.map((request) =>
     'put' in request
       ? { PutRequest: { Item: request.put } }
       : { DeleteRequest: { Key: request.delete } },
   );
-  for (let attempt = 1; pending.length > 0; attempt++) {
-    try {
-      const output = await documentClient.send(
-        new BatchWriteCommand({
-          RequestItems: { [tableName]: pending },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      pending = (output.UnprocessedItems?.[tableName] ?? []) as typeof pending;
-    } catch (error) {
-      throw translateUnavailable(error);
-    }
-    if (pending.length > 0) {
-      if (attempt >= MAX_ATTEMPTS) {
-        throw translateUnavailable(
-          Object.assign(new Error('unprocessed items'), { name: 'ThrottlingException' }),
-        );
-      }
-      await backoff(attempt, 25);
-    }
-  }
+  await retryUnprocessed(pending, async (left) => {
+    const output = await documentClient().send(
+      new BatchWriteCommand({
+        RequestItems: { [tableName()]: left },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    return (output.UnprocessedItems?.[tableName()] ?? []) as typeof left;
+  });
 }

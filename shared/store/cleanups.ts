@@ -7,8 +7,9 @@
  * request that started before the delete can still write.
  */
 import { DeleteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { documentClient, tableName, translateUnavailable } from './client.js';
-import { keys, type ResourceTypeName } from './keys.js';
+import type { ResourceTypeName } from '../common/resource-types.js';
+import { documentClient, tableName } from './client.js';
+import { keys } from './keys.js';
 import type { TransactItem } from './transactions.js';
 
 export interface Cleanup {
@@ -25,7 +26,7 @@ export function cleanupItem(cleanup: Cleanup): Record<string, unknown> {
 
 /** The marker as an action of the delete transaction. */
 export function cleanupPut(cleanup: Cleanup): TransactItem {
-  return { Put: { TableName: tableName, Item: cleanupItem(cleanup) } };
+  return { Put: { TableName: tableName(), Item: cleanupItem(cleanup) } };
 }
 
 /** Params: a page of one type's markers (in id order), strongly consistent. */
@@ -35,7 +36,7 @@ export function cleanupsParams(
   exclusiveStartKey?: Record<string, unknown>,
 ): QueryCommandInput {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     KeyConditionExpression: '#pk = :pk',
     ExpressionAttributeNames: { '#pk': 'pk' },
     ExpressionAttributeValues: { ':pk': keys.cleanupPartition(type) },
@@ -52,34 +53,26 @@ export async function pendingCleanups(
   limit = 100,
   exclusiveStartKey?: Record<string, unknown>,
 ): Promise<{ cleanups: Cleanup[]; next?: Record<string, unknown> }> {
-  try {
-    const { Items = [], LastEvaluatedKey } = await documentClient.send(
-      new QueryCommand(cleanupsParams(type, limit, exclusiveStartKey)),
-    );
-    return {
-      cleanups: Items.map((item) => ({
-        type,
-        id: item.id as string,
-        deletedAt: item.deletedAt as string,
-      })),
-      next: LastEvaluatedKey,
-    };
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Items = [], LastEvaluatedKey } = await documentClient().send(
+    new QueryCommand(cleanupsParams(type, limit, exclusiveStartKey)),
+  );
+  return {
+    cleanups: Items.map((item) => ({
+      type,
+      id: item.id as string,
+      deletedAt: item.deletedAt as string,
+    })),
+    next: LastEvaluatedKey,
+  };
 }
 
 /** Removes a marker once its resource's membership items are all gone. */
 export async function removeCleanup(type: ResourceTypeName, id: string): Promise<void> {
-  try {
-    await documentClient.send(
-      new DeleteCommand({
-        TableName: tableName,
-        Key: keys.cleanup(type, id),
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  await documentClient().send(
+    new DeleteCommand({
+      TableName: tableName(),
+      Key: keys.cleanup(type, id),
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
 }

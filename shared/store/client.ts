@@ -1,56 +1,18 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+/**
+ * The one DynamoDB client of the process, built on first use (so that importing the store costs
+ * nothing and needs no configuration), and the one place DynamoDB's errors are translated: the
+ * middleware that wraps every send turns "could not serve" into `StoreUnavailableError`.
+ */
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { currentRequestContext, type StoreStats } from '../common/request-context.js';
 import { readStoreConfig, type StoreConfig } from '../config.js';
-import { ServiceUnavailableError } from '../scim/errors.js';
+import { StoreUnavailableError } from './errors.js';
 
-/** DynamoDB work done for one request: logged with it and counted by the benchmark. */
-export interface StoreStats {
-  calls: number;
-  /** Capacity units consumed, summed over calls (read and write). */
-  capacityUnits: number;
-  /** Milliseconds spent waiting for DynamoDB. */
-  millis: number;
-  /** Calls by command name, e.g. `{ GetItemCommand: 1 }`. */
-  byCommand: Record<string, number>;
+/** An abandoned request's DynamoDB call: the 503 the client was already given. */
+function abandoned(): StoreUnavailableError {
+  return new StoreUnavailableError('abandoned');
 }
-
-/** What the store knows of the request it works for. */
-interface StoreContext {
-  readonly stats: StoreStats;
-  /** Aborted once the request's answer has been given up on (its time budget ran out). */
-  readonly signal?: AbortSignal;
-}
-
-const storeContext = new AsyncLocalStorage<StoreContext>();
-
-export function newStoreStats(): StoreStats {
-  return { calls: 0, capacityUnits: 0, millis: 0, byCommand: {} };
-}
-
-/**
- * Runs `fn` with its own DynamoDB statistics (one request = one context, even when concurrent).
- * Once `signal` is aborted, `fn`'s DynamoDB calls fail with 503 instead of starting, and the call
- * in flight is cancelled: work a client already gave up on must not write (on Lambda it could
- * resume in a later invocation of the same sandbox).
- *
- * @example
- * await withStoreStats(newStoreStats(), () => getUser(id), abortController.signal)
- */
-export function withStoreStats<T>(
-  stats: StoreStats,
-  fn: () => Promise<T>,
-  signal?: AbortSignal,
-): Promise<T> {
-  return storeContext.run(signal === undefined ? { stats } : { stats, signal }, fn);
-}
-
-/** What a DynamoDB call of an abandoned request throws: the 503 the client was already given. */
-function abandoned(): ServiceUnavailableError {
-  return new ServiceUnavailableError('The request took too long; retry later.', 5, 503);
-}
-
-export const storeConfig = readStoreConfig();
 
 /**
  * The DynamoDB client's configuration: retries and timeouts sized for a function with 10 s.
@@ -80,11 +42,11 @@ export function dynamoDbClientConfig(config: StoreConfig): DynamoDBClientConfig 
   };
 }
 
-function createClient(): DynamoDBDocumentClient {
-  const client = new DynamoDBClient(dynamoDbClientConfig(storeConfig));
+function createClient(config: StoreConfig): DynamoDBDocumentClient {
+  const client = new DynamoDBClient(dynamoDbClientConfig(config));
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const request = storeContext.getStore();
+      const request = currentRequestContext();
       // Before any attempt: the SDK's retries come later in the stack.
       if (request?.signal?.aborted) throw abandoned();
       const stats = request?.stats;
@@ -95,7 +57,7 @@ function createClient(): DynamoDBDocumentClient {
         return result;
       } catch (error) {
         if (stats) record(stats, context.commandName ?? 'unknown', undefined, started);
-        throw error;
+        throw translateUnavailable(error);
       }
     },
     { step: 'initialize', name: 'storeStats' },
@@ -117,7 +79,7 @@ type Send = (command: unknown, options?: unknown, callback?: unknown) => unknown
 function withRequestAbortSignal(documents: DynamoDBDocumentClient): DynamoDBDocumentClient {
   const send = documents.send.bind(documents) as Send;
   const sendAbortable: Send = (command, options, callback) => {
-    const signal = storeContext.getStore()?.signal;
+    const signal = currentRequestContext()?.signal;
     if (signal === undefined || typeof options === 'function') {
       return send(command, options, callback);
     }
@@ -138,9 +100,28 @@ function record(stats: StoreStats, command: string, output: unknown, started: nu
   }
 }
 
-/** The module-scope document client shared by every store module. */
-export const documentClient = createClient();
-export const tableName = storeConfig.tableName;
+let config: StoreConfig | undefined;
+let client: DynamoDBDocumentClient | undefined;
+
+/** The store's configuration (`TABLE_NAME`, …), read on first use and failing fast. */
+export function storeConfig(): StoreConfig {
+  config ??= readStoreConfig();
+  return config;
+}
+
+/**
+ * The document client shared by every store module: built once per process (per cold start),
+ * on first use rather than at import.
+ */
+export function documentClient(): DynamoDBDocumentClient {
+  client ??= createClient(storeConfig());
+  return client;
+}
+
+/** The table every store module reads and writes. */
+export function tableName(): string {
+  return storeConfig().tableName;
+}
 
 const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
@@ -181,19 +162,21 @@ function isNetworkFailure(error: SdkErrorShape): boolean {
 }
 
 /**
- * Translates what DynamoDB says when it cannot serve us (after the SDK's own retries) into the
- * SCIM answer a client should retry: 429 when throttled, 503 when DynamoDB failed (a 5xx) or could
- * not be reached, or the call was cancelled because the request ran out of time. Other errors pass
- * unchanged.
+ * Translates what DynamoDB says when it cannot serve us (after the SDK's own retries) into
+ * `StoreUnavailableError`: throttled, failed (a 5xx) or not reached, or cancelled because the
+ * request ran out of time. Other errors (a failed condition, a cancelled transaction) pass
+ * unchanged for the store module that sent the call to interpret.
  */
 export function translateUnavailable(error: unknown): unknown {
-  if (error === null || typeof error !== 'object') return error;
+  if (error === null || typeof error !== 'object' || error instanceof StoreUnavailableError) {
+    return error;
+  }
   const shape = error as SdkErrorShape;
   // The SDK's answer to a call cancelled by `withStoreStats`' signal.
   if (shape.name === 'AbortError') return abandoned();
   const status = shape.$metadata?.httpStatusCode;
   if (THROTTLING.has(shape.name ?? '') || status === 429) {
-    return new ServiceUnavailableError('The service is busy; retry later.', 2, 429);
+    return new StoreUnavailableError('throttled', { cause: error });
   }
   if (
     UNAVAILABLE.has(shape.name ?? '') ||
@@ -201,7 +184,7 @@ export function translateUnavailable(error: unknown): unknown {
     shape.$fault === 'server' ||
     isNetworkFailure(shape)
   ) {
-    return new ServiceUnavailableError('Storage is unavailable; retry later.', 5, 503);
+    return new StoreUnavailableError('unavailable', { cause: error });
   }
   return error;
 }

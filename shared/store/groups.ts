@@ -5,14 +5,10 @@
  */
 import { UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { cleanupPut } from './cleanups.js';
-import { documentClient, tableName, translateUnavailable } from './client.js';
+import { documentClient, tableName } from './client.js';
+import { VersionConflictError } from './errors.js';
 import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
-import {
-  deleteResource,
-  fromItem,
-  type StoredResource,
-  VersionConflictError,
-} from './resources.js';
+import { deleteResource, fromItem, type StoredResource } from './resources.js';
 import { retryTransactionConflicts, type TransactionPart, transact } from './transactions.js';
 
 /**
@@ -22,7 +18,7 @@ import { retryTransactionConflicts, type TransactionPart, transact } from './tra
  */
 export function touchParams(groupId: string, modified: string): UpdateCommandInput {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     Key: keys.resource('Group', groupId),
     UpdateExpression: 'ADD #ver :one SET #modified = :modified',
     ConditionExpression: 'attribute_exists(#pk)',
@@ -36,7 +32,7 @@ export function touchParams(groupId: string, modified: string): UpdateCommandInp
 /** The update of `bumpParams`, as it goes into a transaction. */
 function bumpUpdate(groupId: string, version: number, modified: string) {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     Key: keys.resource('Group', groupId),
     UpdateExpression: 'SET #ver = :next, #modified = :modified',
     ConditionExpression: '#ver = :ver',
@@ -71,12 +67,12 @@ export async function touchGroup(groupId: string): Promise<StoredResource | unde
   try {
     // A rename or delete transaction on the group at this instant conflicts with the update.
     const { Attributes } = await retryTransactionConflicts(() =>
-      documentClient.send(new UpdateCommand(touchParams(groupId, new Date().toISOString()))),
+      documentClient().send(new UpdateCommand(touchParams(groupId, new Date().toISOString()))),
     );
     return Attributes ? fromItem(Attributes) : undefined;
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') return undefined;
-    throw translateUnavailable(error);
+    throw error;
   }
 }
 
@@ -98,13 +94,13 @@ export async function bumpGroup(
   let attributes: Record<string, unknown> | undefined;
   try {
     ({ Attributes: attributes } = await retryTransactionConflicts(() =>
-      documentClient.send(new UpdateCommand(bumpParams(record.id, record.version, modified))),
+      documentClient().send(new UpdateCommand(bumpParams(record.id, record.version, modified))),
     ));
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
       throw new VersionConflictError();
     }
-    throw translateUnavailable(error);
+    throw error;
   }
   if (!attributes) throw new VersionConflictError();
   return fromItem(attributes);

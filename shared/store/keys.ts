@@ -8,17 +8,14 @@ import {
   foldIdentifier,
   MAX_FOLDED_IDENTIFIER_BYTES,
   SORT_KEY_NAME_CODE_POINTS,
-} from '../scim/identifier.js';
-import { foldCase } from '../scim/values.js';
-
+} from '../common/identifier.js';
+import type { ResourceTypeName } from '../common/resource-types.js';
 /**
  * Case folding is the filter evaluator's, so a key found is a key the re-check keeps: lookup
  * values (e-mail, phone) fold by `foldCase`, unique names by the identifier profile
- * (`shared/scim/identifier.ts`).
+ * (`shared/common/identifier.ts`).
  */
-export { foldCase, foldIdentifier };
-
-export type ResourceTypeName = 'User' | 'Group';
+import { foldCase } from '../common/values.js';
 
 const RESOURCE_SK = '#RESOURCE';
 /** Between name and id in the byType sort key: below every printable character. */

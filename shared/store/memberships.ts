@@ -8,12 +8,11 @@ import {
   type GetCommandInput,
   QueryCommand,
   type QueryCommandInput,
-  type QueryCommandOutput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { MemberChange } from '../scim/patch.js';
+import { mapConcurrently } from '../common/concurrency.js';
 import { batchWrite } from './batch.js';
-import { documentClient, tableName, translateUnavailable } from './client.js';
+import { documentClient, tableName } from './client.js';
 import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
 import { tableDesign } from './table-design.js';
 import {
@@ -44,67 +43,6 @@ const SWEEP_PARALLELISM = 16;
  * 1,000 writes a second.
  */
 const SWEEP_CHUNK = 400;
-
-/**
- * The net effect of a PATCH's ordered member changes. Without `cleared`, `add` and `remove` are
- * applied to the current members as they are (no need to read them); with `cleared` (a
- * `replace` or a `remove` of all members came first), the group ends with exactly `add`.
- */
-export interface MembershipPlan {
-  readonly cleared: boolean;
-  readonly add: readonly string[];
-  readonly remove: readonly string[];
-}
-
-/**
- * Folds ordered member changes into one add set and one remove set: a later change to the same
- * member wins, `removeAll` and `replace` start from an empty group.
- *
- * @example
- * planMembership([{ op: 'add', members: [{ value: 'a' }, { value: 'b' }] },
- *                 { op: 'remove', members: [{ value: 'a' }] }])
- * // → { cleared: false, add: ['b'], remove: ['a'] }
- */
-export function planMembership(changes: readonly MemberChange[]): MembershipPlan {
-  let cleared = false;
-  const add = new Set<string>();
-  const remove = new Set<string>();
-  for (const change of changes) {
-    if (change.op === 'removeAll' || change.op === 'replace') {
-      cleared = true;
-      add.clear();
-      remove.clear();
-      if (change.op === 'removeAll') continue;
-    }
-    for (const { value } of change.members) {
-      if (change.op === 'remove') {
-        add.delete(value);
-        if (!cleared) remove.add(value);
-      } else {
-        remove.delete(value);
-        add.add(value);
-      }
-    }
-  }
-  return { cleared, add: [...add], remove: [...remove] };
-}
-
-/**
- * The membership writes that carry out `plan` on a group whose members are `current` (only read
- * when the plan is `cleared`): ids to add and ids to remove, none of them a no-op.
- */
-export function resolveMembership(
-  plan: MembershipPlan,
-  current: readonly string[] = [],
-): { add: string[]; remove: string[] } {
-  if (!plan.cleared) return { add: [...plan.add], remove: [...plan.remove] };
-  const existing = new Set(current);
-  const kept = new Set(plan.add);
-  return {
-    add: plan.add.filter((id) => !existing.has(id)),
-    remove: current.filter((id) => !kept.has(id)),
-  };
-}
 
 /** A membership item as stored (bulk loads and tests; requests write through `addMembersParams`). */
 export function membershipItem(groupId: string, userId: string, added: string) {
@@ -142,7 +80,7 @@ function addMemberActions(
     return [
       {
         ConditionCheck: {
-          TableName: tableName,
+          TableName: tableName(),
           Key: keys.resource('User', userId),
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PK },
@@ -150,7 +88,7 @@ function addMemberActions(
       },
       {
         Update: {
-          TableName: tableName,
+          TableName: tableName(),
           Key: { pk: membership.pk, sk: membership.sk },
           UpdateExpression: 'SET #mpk = :mpk, #msk = :msk, #added = if_not_exists(#added, :added)',
           ExpressionAttributeNames: {
@@ -186,7 +124,7 @@ export function membershipPart(
     .filter((userId) => userId.length <= MAX_KEY_VALUE_LENGTH)
     .map((userId) => {
       const { pk, sk } = keys.membership(groupId, userId);
-      return { Delete: { TableName: tableName, Key: { pk, sk } } };
+      return { Delete: { TableName: tableName(), Key: { pk, sk } } };
     });
   return {
     items: [...addMemberActions(groupId, changes.add, added), ...removeActions],
@@ -204,7 +142,7 @@ export function memberPageParams(
   exclusiveStartKey?: Record<string, unknown>,
 ): QueryCommandInput {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
     ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
     ExpressionAttributeValues: {
@@ -278,7 +216,7 @@ export function memberRangeParams(
 export function membershipParams(groupId: string, userId: string): GetCommandInput {
   const { pk, sk } = keys.membership(groupId, userId);
   return {
-    TableName: tableName,
+    TableName: tableName(),
     Key: { pk, sk },
     ProjectionExpression: '#pk',
     ExpressionAttributeNames: { '#pk': PK },
@@ -293,7 +231,7 @@ export function groupsOfParams(
   exclusiveStartKey?: Record<string, unknown>,
 ): QueryCommandInput {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     IndexName: byMember.name,
     KeyConditionExpression: '#pk = :pk',
     ExpressionAttributeNames: { '#pk': byMember.partitionKey },
@@ -316,14 +254,9 @@ export async function groupIdsOf(userId: string): Promise<string[]> {
   const groupIds: string[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    let output: QueryCommandOutput;
-    try {
-      output = await documentClient.send(
-        new QueryCommand(groupsOfParams(userId, exclusiveStartKey)),
-      );
-    } catch (error) {
-      throw translateUnavailable(error);
-    }
+    const output = await documentClient().send(
+      new QueryCommand(groupsOfParams(userId, exclusiveStartKey)),
+    );
     for (const item of output.Items ?? []) {
       groupIds.push(keys.decodeId(item[byMember.sortKey] as string));
     }
@@ -351,12 +284,8 @@ export async function removeIndexedMemberships(userId: string): Promise<void> {
 /** Whether `userId` is a member of `groupId` (one consistent GetItem). */
 export async function isMember(groupId: string, userId: string): Promise<boolean> {
   if (userId.length > MAX_KEY_VALUE_LENGTH || groupId.length > MAX_KEY_VALUE_LENGTH) return false;
-  try {
-    const { Item } = await documentClient.send(new GetCommand(membershipParams(groupId, userId)));
-    return Item !== undefined;
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Item } = await documentClient().send(new GetCommand(membershipParams(groupId, userId)));
+  return Item !== undefined;
 }
 
 interface MemberPage {
@@ -368,17 +297,13 @@ async function memberPage(
   groupId: string,
   exclusiveStartKey?: Record<string, unknown>,
 ): Promise<MemberPage> {
-  try {
-    const output = await documentClient.send(
-      new QueryCommand(memberPageParams(groupId, exclusiveStartKey)),
-    );
-    return {
-      ids: (output.Items ?? []).map((item) => keys.decodeMemberId(item[SK] as string)),
-      next: output.LastEvaluatedKey,
-    };
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const output = await documentClient().send(
+    new QueryCommand(memberPageParams(groupId, exclusiveStartKey)),
+  );
+  return {
+    ids: (output.Items ?? []).map((item) => keys.decodeMemberId(item[SK] as string)),
+    next: output.LastEvaluatedKey,
+  };
 }
 
 /**
@@ -398,12 +323,9 @@ async function memberIdsIn(groupId: string, range: MemberRange): Promise<string[
   const ids: string[] = [];
   let next: Record<string, unknown> | undefined;
   do {
-    let output: QueryCommandOutput;
-    try {
-      output = await documentClient.send(new QueryCommand(memberRangeParams(groupId, range, next)));
-    } catch (error) {
-      throw translateUnavailable(error);
-    }
+    const output = await documentClient().send(
+      new QueryCommand(memberRangeParams(groupId, range, next)),
+    );
     for (const item of output.Items ?? []) {
       const sk = item[SK] as string;
       // Past the last membership (another kind of item), or a bound another range owns.
@@ -442,14 +364,9 @@ export async function addMembers(
     chunks.push(writable.slice(start, start + MEMBERS_PER_TRANSACTION));
   }
   const added = new Date().toISOString();
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = chunks[next++];
-      if (chunk) missing.push(...(await addChunk(groupId, chunk, added, options.atomic ?? false)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(WRITE_PARALLELISM, chunks.length) }, worker));
+  await mapConcurrently(chunks, WRITE_PARALLELISM, async (chunk) => {
+    missing.push(...(await addChunk(groupId, chunk, added, options.atomic ?? false)));
+  });
   return { missing };
 }
 

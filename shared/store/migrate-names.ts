@@ -10,9 +10,10 @@
  * finds nothing to do.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { identifierProblem } from '../scim/identifier.js';
+import { identifierProblem } from '../common/identifier.js';
+import type { ResourceTypeName } from '../common/resource-types.js';
 import { documentClient, tableName } from './client.js';
-import { type ItemKey, keys, type ResourceTypeName } from './keys.js';
+import { type ItemKey, keys } from './keys.js';
 import { forEachResource, type StoredResource, uniqueNameOf } from './resources.js';
 import { tableDesign } from './table-design.js';
 import { CONDITION_FAILED, returnedString, transactWrite } from './transactions.js';
@@ -70,7 +71,7 @@ export async function migrateNames(): Promise<NameMigrationReport> {
         TransactItems: [
           {
             Update: {
-              TableName: tableName,
+              TableName: tableName(),
               Key: keys.resource(type, record.id),
               UpdateExpression: 'SET #sk = :sk',
               ConditionExpression: '#ver = :ver',
@@ -82,7 +83,7 @@ export async function migrateNames(): Promise<NameMigrationReport> {
             ? [
                 {
                   Put: {
-                    TableName: tableName,
+                    TableName: tableName(),
                     Item: { ...newGuard, id: record.id, name },
                     ConditionExpression: 'attribute_not_exists(pk) OR id = :id',
                     ExpressionAttributeValues: { ':id': record.id },
@@ -91,7 +92,7 @@ export async function migrateNames(): Promise<NameMigrationReport> {
                 },
                 {
                   Delete: {
-                    TableName: tableName,
+                    TableName: tableName(),
                     Key: oldGuard,
                     ConditionExpression: 'attribute_not_exists(pk) OR id = :id',
                     ExpressionAttributeValues: { ':id': record.id },
@@ -115,8 +116,8 @@ export async function migrateNames(): Promise<NameMigrationReport> {
 
 /** The id of the resource holding a guard (strongly consistent), undefined when it is free. */
 async function guardHolder(key: ItemKey): Promise<string | undefined> {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName, Key: key, ConsistentRead: true }),
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: tableName(), Key: key, ConsistentRead: true }),
   );
   return typeof Item?.id === 'string' ? Item.id : undefined;
 }

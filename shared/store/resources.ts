@@ -4,21 +4,20 @@ import {
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
-  type QueryCommandOutput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import type { ResourceTypeName } from '../common/resource-types.js';
+import { retryUnprocessed } from './batch.js';
+import { documentClient, tableName } from './client.js';
 import {
-  InvalidValueError,
-  PayloadTooLargeError,
-  PreconditionFailedError,
-  UniquenessError,
-} from '../scim/errors.js';
-import type { ScimResource } from '../scim/schemas/types.js';
-import { documentClient, tableName, translateUnavailable } from './client.js';
-import { type ItemKey, keys, MAX_KEY_VALUE_LENGTH, type ResourceTypeName } from './keys.js';
+  ItemTooLargeError,
+  NameTakenError,
+  UnusableNameError,
+  VersionConflictError,
+} from './errors.js';
+import { type ItemKey, keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
 import { tableDesign } from './table-design.js';
 import {
-  backoff,
   type CancellationReason,
   CONDITION_FAILED,
   retryTransactionConflicts,
@@ -27,6 +26,9 @@ import {
   type TransactionPart,
   transact,
 } from './transactions.js';
+
+/** A resource's attributes as the service gives them (the store reads only its names and keys). */
+export type ResourceData = Record<string, unknown>;
 
 /** A user or group as stored: the SCIM attributes plus the server-kept metadata. */
 export interface StoredResource {
@@ -37,11 +39,8 @@ export interface StoredResource {
   readonly created: string;
   readonly lastModified: string;
   /** Canonical SCIM attributes without `id`, `schemas` and `meta`. */
-  readonly data: ScimResource;
+  readonly data: ResourceData;
 }
-
-/** Raised when the version a write was based on is no longer current. */
-export class VersionConflictError extends PreconditionFailedError {}
 
 const COUNTER_SHARDS = 8;
 /** DynamoDB's item limit is 400 KB; leave room for keys and metadata. */
@@ -49,15 +48,13 @@ const MAX_DATA_BYTES = 350_000;
 const indexes = tableDesign.indexes;
 
 /** The name that must be unique per type: userName for users, displayName for groups. */
-export function uniqueNameOf(type: ResourceTypeName, data: ScimResource): string {
+export function uniqueNameOf(type: ResourceTypeName, data: ResourceData): string {
   const name = type === 'User' ? data.userName : data.displayName;
   if (typeof name !== 'string' || name === '') {
-    throw new InvalidValueError(`${type === 'User' ? 'userName' : 'displayName'} is required.`);
+    throw new UnusableNameError(type, 'missing', MAX_KEY_VALUE_LENGTH);
   }
   if (!keys.fitsUniqueName(name)) {
-    throw new InvalidValueError(
-      `${type === 'User' ? 'userName' : 'displayName'} is longer than ${MAX_KEY_VALUE_LENGTH} characters or than a key holds once normalised.`,
-    );
+    throw new UnusableNameError(type, 'tooLong', MAX_KEY_VALUE_LENGTH);
   }
   return name;
 }
@@ -86,7 +83,7 @@ function short(value: string | undefined): string | undefined {
  * The secondary-index keys of a resource. A value too long to be a key is left out of its index
  * (a lookup by it then finds nothing, which Entra treats as "create").
  */
-export function indexKeys(type: ResourceTypeName, id: string, data: ScimResource) {
+export function indexKeys(type: ResourceTypeName, id: string, data: ResourceData) {
   const externalId = short(typeof data.externalId === 'string' ? data.externalId : undefined);
   const email = type === 'User' ? short(firstOfType(data.emails, 'work')) : undefined;
   const mobile = type === 'User' ? short(firstOfType(data.phoneNumbers, 'mobile')) : undefined;
@@ -105,9 +102,7 @@ export function indexKeys(type: ResourceTypeName, id: string, data: ScimResource
 export function resourceItem(record: StoredResource): Record<string, unknown> {
   const size = Buffer.byteLength(JSON.stringify(record.data), 'utf8');
   if (size > MAX_DATA_BYTES) {
-    throw new PayloadTooLargeError(
-      `The ${record.type} is ${size} bytes; a resource may hold at most ${MAX_DATA_BYTES} bytes.`,
-    );
+    throw new ItemTooLargeError(record.type, size, MAX_DATA_BYTES);
   }
   return {
     ...keys.resource(record.type, record.id),
@@ -128,7 +123,7 @@ export function fromItem(item: Record<string, unknown>): StoredResource {
     version: item.ver as number,
     created: item.created as string,
     lastModified: item.modified as string,
-    data: (item.data ?? {}) as ScimResource,
+    data: (item.data ?? {}) as ResourceData,
   };
 }
 
@@ -136,7 +131,7 @@ function counterUpdate(type: ResourceTypeName, delta: 1 | -1) {
   const shard = Math.floor(Math.random() * COUNTER_SHARDS);
   return {
     Update: {
-      TableName: tableName,
+      TableName: tableName(),
       Key: keys.counterShard(type, shard),
       UpdateExpression: 'ADD #n :delta',
       ExpressionAttributeNames: { '#n': 'n' },
@@ -152,7 +147,7 @@ function counterUpdate(type: ResourceTypeName, delta: 1 | -1) {
 function guardPut(type: ResourceTypeName, id: string, name: string): TransactItem {
   return {
     Put: {
-      TableName: tableName,
+      TableName: tableName(),
       Item: { ...keys.uniqueName(type, name), id, name },
       ConditionExpression: 'attribute_not_exists(pk)',
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -168,7 +163,7 @@ export function createParams(record: StoredResource): TransactWriteCommandInput 
     TransactItems: [
       {
         Put: {
-          TableName: tableName,
+          TableName: tableName(),
           Item: resourceItem(record),
           ConditionExpression: 'attribute_not_exists(pk)',
         },
@@ -216,7 +211,7 @@ export function replaceParams(
         { Put: putAction(previous, next) },
         {
           Delete: {
-            TableName: tableName,
+            TableName: tableName(),
             Key: before,
             ConditionExpression: guardReleaseCondition,
             ExpressionAttributeValues: { ':id': previous.id },
@@ -230,7 +225,7 @@ export function replaceParams(
 
 function putAction(previous: StoredResource, next: StoredResource) {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     Item: resourceItem(next),
     ConditionExpression: '#ver = :ver',
     ExpressionAttributeNames: { '#ver': 'ver' },
@@ -275,7 +270,7 @@ export function deleteParams(
     TransactItems: [
       {
         Delete: {
-          TableName: tableName,
+          TableName: tableName(),
           Key: keys.resource(record.type, record.id),
           ConditionExpression: '#ver = :ver',
           ExpressionAttributeNames: { '#ver': 'ver' },
@@ -284,7 +279,7 @@ export function deleteParams(
       },
       {
         Delete: {
-          TableName: tableName,
+          TableName: tableName(),
           Key: keys.uniqueName(record.type, uniqueNameOf(record.type, record.data)),
           ConditionExpression: guardReleaseCondition,
           ExpressionAttributeValues: { ':id': record.id },
@@ -299,21 +294,16 @@ export function deleteParams(
 // ---- send -------------------------------------------------------------------------------------
 
 /**
- * 409 uniqueness. The detail names the resource holding the name (read from the guard the failed
- * condition returned): a POST retried after its response was lost gets this 409, and the id
- * tells an operator which resource the first attempt created.
+ * The name is taken, naming the resource holding it (read from the guard the failed condition
+ * returned): a POST retried after its response was lost gets this 409, and the id tells an
+ * operator which resource the first attempt created.
  */
 function nameTaken(
   type: ResourceTypeName,
   name: string,
   guard?: CancellationReason,
-): UniquenessError {
-  const attribute = type === 'User' ? 'userName' : 'displayName';
-  const holder = returnedString(guard, 'id');
-  return new UniquenessError(
-    `A ${type} with ${attribute} "${name}" already exists${holder === undefined ? '' : ` (id ${holder})`}.`,
-    { attribute, value: name },
-  );
+): NameTakenError {
+  return new NameTakenError(type, name, returnedString(guard, 'id'));
 }
 
 /**
@@ -344,12 +334,12 @@ export async function replaceResource(
   }
   try {
     // A membership transaction checking this resource at the same instant conflicts with it.
-    await retryTransactionConflicts(() => documentClient.send(new PutCommand(params.put)));
+    await retryTransactionConflicts(() => documentClient().send(new PutCommand(params.put)));
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
       throw new VersionConflictError();
     }
-    throw translateUnavailable(error);
+    throw error;
   }
 }
 
@@ -371,19 +361,15 @@ export async function getResource(
   id: string,
 ): Promise<StoredResource | undefined> {
   if (id.length > MAX_KEY_VALUE_LENGTH) return undefined;
-  try {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: keys.resource(type, id),
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    return Item ? fromItem(Item) : undefined;
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.resource(type, id),
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  return Item ? fromItem(Item) : undefined;
 }
 
 /** The resource holding a unique name (case-insensitive): guard read, then resource read. */
@@ -392,19 +378,15 @@ export async function getByUniqueName(
   name: string,
 ): Promise<StoredResource | undefined> {
   if (!keys.fitsUniqueName(name)) return undefined;
-  try {
-    const { Item } = await documentClient.send(
-      new GetCommand({
-        TableName: tableName,
-        Key: keys.uniqueName(type, name),
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    return typeof Item?.id === 'string' ? getResource(type, Item.id) : undefined;
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Item } = await documentClient().send(
+    new GetCommand({
+      TableName: tableName(),
+      Key: keys.uniqueName(type, name),
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  return typeof Item?.id === 'string' ? getResource(type, Item.id) : undefined;
 }
 
 /** Reads many resources by key with strongly consistent reads, in request order. */
@@ -415,32 +397,22 @@ export async function batchGetResources(
   const unique = [...new Set(ids)].filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
   const found = new Map<string, StoredResource>();
   for (let start = 0; start < unique.length; start += 100) {
-    let pending: ItemKey[] = unique.slice(start, start + 100).map((id) => keys.resource(type, id));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      try {
-        const output = await documentClient.send(
-          new BatchGetCommand({
-            RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } },
-            ReturnConsumedCapacity: 'TOTAL',
-          }),
-        );
-        for (const item of output.Responses?.[tableName] ?? []) {
-          const record = fromItem(item);
-          found.set(record.id, record);
-        }
-        pending = (output.UnprocessedKeys?.[tableName]?.Keys ?? []) as ItemKey[];
-      } catch (error) {
-        throw translateUnavailable(error);
+    const pending: ItemKey[] = unique
+      .slice(start, start + 100)
+      .map((id) => keys.resource(type, id));
+    await retryUnprocessed(pending, async (left) => {
+      const output = await documentClient().send(
+        new BatchGetCommand({
+          RequestItems: { [tableName()]: { Keys: left, ConsistentRead: true } },
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      for (const item of output.Responses?.[tableName()] ?? []) {
+        const record = fromItem(item);
+        found.set(record.id, record);
       }
-      if (pending.length > 0) {
-        if (attempt >= 8) {
-          throw translateUnavailable(
-            Object.assign(new Error('unprocessed keys'), { name: 'ThrottlingException' }),
-          );
-        }
-        await backoff(attempt);
-      }
-    }
+      return (output.UnprocessedKeys?.[tableName()]?.Keys ?? []) as ItemKey[];
+    });
   }
   return unique.flatMap((id) => found.get(id) ?? []);
 }
@@ -450,7 +422,7 @@ export type LookupIndex = 'byExternalId' | 'byEmail' | 'byPhone';
 /** Params: the keys of the resources whose lookup index holds `key`. */
 export function lookupParams(index: LookupIndex, key: string, limit: number): QueryCommandInput {
   return {
-    TableName: tableName,
+    TableName: tableName(),
     IndexName: indexes[index].name,
     KeyConditionExpression: '#k = :k',
     ExpressionAttributeNames: { '#k': indexes[index].partitionKey },
@@ -470,36 +442,28 @@ export async function lookupResources(
   key: string,
   limit: number,
 ): Promise<StoredResource[]> {
-  try {
-    const { Items = [] } = await documentClient.send(
-      new QueryCommand(lookupParams(index, key, limit)),
-    );
-    const ids = Items.map((item) => item.id ?? keys.decodeId(item.pk as string)) as string[];
-    return ids.length ? batchGetResources(type, ids) : [];
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Items = [] } = await documentClient().send(
+    new QueryCommand(lookupParams(index, key, limit)),
+  );
+  const ids = Items.map((item) => item.id ?? keys.decodeId(item.pk as string)) as string[];
+  return ids.length ? batchGetResources(type, ids) : [];
 }
 
 /** Number of resources of a type: the sum of its counter shards (one Query). */
 export async function countResources(type: ResourceTypeName): Promise<number> {
-  try {
-    const { Items = [] } = await documentClient.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.counterPartition(type) },
-        ConsistentRead: true,
-        ReturnConsumedCapacity: 'TOTAL',
-      }),
-    );
-    return Math.max(
-      0,
-      Items.reduce((sum, item) => sum + Number(item.n ?? 0), 0),
-    );
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const { Items = [] } = await documentClient().send(
+    new QueryCommand({
+      TableName: tableName(),
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': keys.counterPartition(type) },
+      ConsistentRead: true,
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  return Math.max(
+    0,
+    Items.reduce((sum, item) => sum + Number(item.n ?? 0), 0),
+  );
 }
 
 /**
@@ -514,23 +478,18 @@ export async function forEachResource(
 ): Promise<void> {
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
-    let output: QueryCommandOutput;
-    try {
-      output = await documentClient.send(
-        new QueryCommand({
-          TableName: tableName,
-          IndexName: indexes.byType.name,
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': indexes.byType.partitionKey },
-          ExpressionAttributeValues: { ':k': keys.typePartition(type) },
-          ExclusiveStartKey: exclusiveStartKey,
-          Limit: pageSize,
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-    } catch (error) {
-      throw translateUnavailable(error);
-    }
+    const output = await documentClient().send(
+      new QueryCommand({
+        TableName: tableName(),
+        IndexName: indexes.byType.name,
+        KeyConditionExpression: '#k = :k',
+        ExpressionAttributeNames: { '#k': indexes.byType.partitionKey },
+        ExpressionAttributeValues: { ':k': keys.typePartition(type) },
+        ExclusiveStartKey: exclusiveStartKey,
+        Limit: pageSize,
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
     for (const item of output.Items ?? []) {
       if (!visit(fromItem(item), item)) return;
     }
@@ -569,7 +528,7 @@ export function typePageParams(
           ...keys.resource(type, page.after.id),
         };
   return {
-    TableName: tableName,
+    TableName: tableName(),
     IndexName: byType.name,
     KeyConditionExpression: '#k = :k',
     ExpressionAttributeNames: { '#k': byType.partitionKey },
@@ -590,12 +549,7 @@ export async function queryTypePage(
   type: ResourceTypeName,
   page: { after?: TypeIndexPosition; descending?: boolean; limit: number },
 ): Promise<{ records: StoredResource[]; last?: TypeIndexPosition }> {
-  let output: QueryCommandOutput;
-  try {
-    output = await documentClient.send(new QueryCommand(typePageParams(type, page)));
-  } catch (error) {
-    throw translateUnavailable(error);
-  }
+  const output = await documentClient().send(new QueryCommand(typePageParams(type, page)));
   const records = (output.Items ?? []).map(fromItem);
   const lastKey = output.LastEvaluatedKey;
   return lastKey === undefined

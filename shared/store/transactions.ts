@@ -5,8 +5,9 @@
  * transactional items through here, so the retry and the error mapping exist once.
  */
 import { TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ServiceUnavailableError } from '../scim/errors.js';
-import { documentClient, translateUnavailable } from './client.js';
+import { withRetries } from '../common/retry.js';
+import { documentClient } from './client.js';
+import { StoreUnavailableError } from './errors.js';
 
 /** One action of a TransactWriteItems. */
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -14,20 +15,7 @@ export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems'
 /** DynamoDB's limit on the actions of one TransactWriteItems. */
 export const MAX_TRANSACTION_ACTIONS = 100;
 
-/** Attempts of a write that keeps meeting another transaction on its items. */
-const CONFLICT_ATTEMPTS = 8;
-
 export const CONDITION_FAILED = 'ConditionalCheckFailed';
-
-/**
- * Waits before attempt `attempt + 1`: exponential backoff with full jitter, so that writes that
- * collided do not collide again.
- *
- * @example await backoff(2) // somewhere between 0 and 80 ms
- */
-export function backoff(attempt: number, baseMs = 20): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.random() * baseMs * 2 ** attempt));
-}
 
 /** Why DynamoDB cancelled one action of a transaction. */
 export interface CancellationReason {
@@ -69,58 +57,59 @@ export function returnedString(
 }
 
 /**
- * What the client is told about a cancellation that no condition caused, once retries are spent:
- * 429 when DynamoDB throttled an item, 503 when other transactions kept holding the items (both
- * with Retry-After), and otherwise (e.g. `ValidationError`: an item too large, a key refused) a
- * plain error, which answers 500: sending the same write again cannot succeed.
+ * What a cancellation that no condition caused means, once retries are spent: throttled when
+ * DynamoDB throttled an item, contended when other transactions kept holding the items (both
+ * worth a retry later), and otherwise (e.g. `ValidationError`: an item too large, a key refused)
+ * a plain error, which answers 500: sending the same write again cannot succeed.
  */
 export function cancellationError(reasons: readonly CancellationReason[]): Error {
   const codes = reasons.map((reason) => reason.code);
   if (
     codes.some((code) => code === 'ThrottlingError' || code === 'ProvisionedThroughputExceeded')
   ) {
-    return translateUnavailable(
-      Object.assign(new Error('transaction throttled'), { name: 'ThrottlingException' }),
-    ) as Error;
+    return new StoreUnavailableError('throttled');
   }
-  if (codes.includes('TransactionConflict')) return busy();
+  if (codes.includes('TransactionConflict')) return new StoreUnavailableError('contended');
   return new Error(`TransactWriteItems cancelled: ${codes.join(', ')}`);
 }
 
-function busy(): ServiceUnavailableError {
-  return new ServiceUnavailableError(
-    'Other requests are changing the same items at this moment; retry later.',
-    1,
-  );
+/** A cancellation only because other transactions held some of the items: worth a retry. */
+class ConflictOnly extends Error {
+  constructor(readonly reasons: readonly CancellationReason[]) {
+    super('transaction conflict');
+  }
 }
 
 /**
- * Sends a TransactWriteItems, again (with jitter) while DynamoDB cancels it only because another
- * transaction held one of its items. Returns undefined once it is written, or the reasons by
- * position when a condition failed (then nothing was written). Anything else throws: see
- * `cancellationError`; DynamoDB unreachable or failing answers 503 (`translateUnavailable`).
+ * Sends a TransactWriteItems, again (the retry policy of `common/retry.ts`) while DynamoDB
+ * cancels it only because another transaction held one of its items. Returns undefined once it
+ * is written, or the reasons by position when a condition failed (then nothing was written).
+ * Anything else throws: see `cancellationError`; DynamoDB unreachable or failing throws
+ * `StoreUnavailableError` (translated by the client).
  */
 export async function transactWrite(
   input: TransactWriteCommandInput,
 ): Promise<CancellationReason[] | undefined> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await documentClient.send(new TransactWriteCommand(input));
-      return undefined;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw translateUnavailable(error);
-      if (reasons.some((reason) => reason.code === CONDITION_FAILED)) return reasons;
-      const conflictOnly = reasons.every(
-        (reason) => reason.code === 'TransactionConflict' || reason.code === 'None',
-      );
-      if (conflictOnly && attempt < CONFLICT_ATTEMPTS) {
-        await backoff(attempt);
-        continue;
+  return withRetries(
+    async () => {
+      try {
+        await documentClient().send(new TransactWriteCommand(input));
+        return undefined;
+      } catch (error) {
+        const reasons = cancellationReasons(error);
+        if (!reasons) throw error;
+        if (reasons.some((reason) => reason.code === CONDITION_FAILED)) return reasons;
+        const conflictOnly = reasons.every(
+          (reason) => reason.code === 'TransactionConflict' || reason.code === 'None',
+        );
+        throw conflictOnly ? new ConflictOnly(reasons) : cancellationError(reasons);
       }
-      throw cancellationError(reasons);
-    }
-  }
+    },
+    {
+      retryable: (error) => error instanceof ConflictOnly,
+      exhausted: (error) => cancellationError((error as ConflictOnly).reasons),
+    },
+  );
 }
 
 /**
@@ -156,18 +145,14 @@ export async function transact(parts: readonly TransactionPart[]): Promise<void>
 }
 
 /**
- * Sends a single-item write again (with jitter) while DynamoDB refuses it because a transaction
- * holds the item (`TransactionConflictException`); 503 when that lasts. Other errors pass
- * unchanged, for the caller to map (e.g. `ConditionalCheckFailedException`).
+ * Sends a single-item write again (the retry policy of `common/retry.ts`) while DynamoDB refuses
+ * it because a transaction holds the item (`TransactionConflictException`); contended when that
+ * lasts. Other errors pass unchanged, for the caller to map (e.g. `ConditionalCheckFailedException`).
  */
 export async function retryTransactionConflicts<T>(send: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await send();
-    } catch (error) {
-      if ((error as { name?: string } | null)?.name !== 'TransactionConflictException') throw error;
-      if (attempt >= CONFLICT_ATTEMPTS) throw busy();
-      await backoff(attempt);
-    }
-  }
+  return withRetries(send, {
+    retryable: (error) =>
+      (error as { name?: string } | null)?.name === 'TransactionConflictException',
+    exhausted: () => new StoreUnavailableError('contended'),
+  });
 }

@@ -40,7 +40,7 @@ Object.assign(process.env, {
 });
 const { startLocalServer } = await import('../../infra/local/server.js');
 const { batchWrite } = await import('../../shared/store/batch.js');
-const { newStoreStats, withStoreStats } = await import('../../shared/store/client.js');
+const { newStoreStats, withStoreStats } = await import('../../shared/common/request-context.js');
 const { membershipItem } = await import('../../shared/store/memberships.js');
 const { DELETE_SWEEP_BUDGET_MS } = await import('../../shared/service/groups.js');
 const { sweepCleanups } = await import('../../shared/service/cleanups.js');

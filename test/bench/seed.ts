@@ -36,9 +36,9 @@ export async function loadSeeder(): Promise<Seeder> {
   type ResourceType = Parameters<typeof keys.resource>[0];
 
   const count = async (type: ResourceType, delta: number) => {
-    await client.documentClient.send(
+    await client.documentClient().send(
       new lib.UpdateCommand({
-        TableName: client.tableName,
+        TableName: client.tableName(),
         Key: keys.counterShard(type, 0),
         UpdateExpression: 'ADD #n :delta',
         ExpressionAttributeNames: { '#n': 'n' },

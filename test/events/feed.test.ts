@@ -251,7 +251,7 @@ describe('change feed on DynamoDB Local', () => {
         cleanupItem({ type: 'User', id: 'x', deletedAt: new Date().toISOString() }),
         { ...keys.credential('c-internal'), kind: 'secretToken' },
       ]) {
-        await documentClient.send(new PutCommand({ TableName: tableName, Item: item }));
+        await documentClient().send(new PutCommand({ TableName: tableName(), Item: item }));
       }
       // A second create of a taken userName: 409, nothing written.
       const conflict = await service.request('POST', '/Users', {
@@ -326,7 +326,7 @@ async function streamRecords() {
   const { localClient } = await import('../../infra/local/dynamodb-local.js');
   const endpoint = process.env.DYNAMODB_ENDPOINT!;
   const tables = localClient(endpoint);
-  const { Table } = await tables.send(new DescribeTableCommand({ TableName: tableName }));
+  const { Table } = await tables.send(new DescribeTableCommand({ TableName: tableName() }));
   tables.destroy();
   const streams = new DynamoDBStreamsClient({
     endpoint,

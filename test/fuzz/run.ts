@@ -41,7 +41,7 @@ const environment = await startFuzzEnvironment();
 try {
   const { documentClient } = await import('../../shared/store/client.js');
   const keyLimitViolations: string[] = [];
-  enforceAwsKeyLimits(documentClient.middlewareStack, keyLimitViolations);
+  enforceAwsKeyLimits(documentClient().middlewareStack, keyLimitViolations);
   const context = { harness: environment.harness, reader: environment.reader };
   const global = await createGlobalFixtures(context);
   const targets = [

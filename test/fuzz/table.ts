@@ -10,7 +10,7 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { foldIdentifier } from '../../shared/store/keys.js';
+import { foldIdentifier } from '../../shared/common/identifier.js';
 
 export interface StoredState {
   readonly version: number | undefined;

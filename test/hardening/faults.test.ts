@@ -9,6 +9,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scimErrorOf } from '../../shared/service/errors.js';
 import { contractViolation, StatusTally } from '../fuzz/checks.js';
 import {
   connectionRefused,
@@ -56,7 +57,7 @@ async function invoke(invocation: Invocation, harness = env.harness): Promise<An
 
 /** Runs `invocation` with DynamoDB failing as `plan` says; the fault is gone afterwards. */
 async function underFault(plan: FaultPlan, invocation: Invocation, harness = env.harness) {
-  const injector = injectFaults(client.documentClient.middlewareStack, plan);
+  const injector = injectFaults(client.documentClient().middlewareStack, plan);
   try {
     const started = performance.now();
     const answer = await invoke(invocation, harness);
@@ -410,7 +411,7 @@ describe('DynamoDB endpoint', () => {
 
   async function failureOf(endpoint: string) {
     const sdk = new DynamoDBClient(
-      client.dynamoDbClientConfig({ ...client.storeConfig, endpoint }),
+      client.dynamoDbClientConfig({ ...client.storeConfig(), endpoint }),
     );
     const started = performance.now();
     try {
@@ -420,7 +421,7 @@ describe('DynamoDB endpoint', () => {
       throw new Error('the call succeeded');
     } catch (error) {
       return {
-        translated: client.translateUnavailable(error),
+        translated: scimErrorOf(client.translateUnavailable(error)),
         millis: performance.now() - started,
       };
     } finally {

@@ -22,7 +22,7 @@ let report: FuzzReport | undefined;
 beforeAll(async () => {
   env = await fuzzEnvironmentFromTestSetup();
   const { documentClient } = await import('../../shared/store/client.js');
-  stopEnforcing = enforceAwsKeyLimits(documentClient.middlewareStack, keyLimitViolations);
+  stopEnforcing = enforceAwsKeyLimits(documentClient().middlewareStack, keyLimitViolations);
   const context = { harness: env.harness, reader: env.reader };
   targets = await createTargets(context, await createGlobalFixtures(context));
 }, 60_000);

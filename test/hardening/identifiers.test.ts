@@ -169,18 +169,18 @@ describe('names stored before the identifier profile', () => {
       lastModified: '2026-01-01T00:00:00.000Z',
       data: { userName },
     };
-    await documentClient.send(
+    await documentClient().send(
       new PutCommand({
-        TableName: tableName,
+        TableName: tableName(),
         Item: {
           ...resourceItem(record),
           [tableDesign.indexes.byType.sortKey]: keys.legacy.typeSort(userName, id),
         },
       }),
     );
-    await documentClient.send(
+    await documentClient().send(
       new PutCommand({
-        TableName: tableName,
+        TableName: tableName(),
         Item: { ...keys.legacy.uniqueName('User', userName), id, name: userName },
       }),
     );

@@ -23,7 +23,7 @@ let stopEnforcing: () => void = () => {};
 beforeAll(async () => {
   service = await startTestService();
   const { documentClient } = await import('../../shared/store/client.js');
-  stopEnforcing = enforceAwsKeyLimits(documentClient.middlewareStack, refusedByAws);
+  stopEnforcing = enforceAwsKeyLimits(documentClient().middlewareStack, refusedByAws);
 });
 afterAll(async () => {
   stopEnforcing();

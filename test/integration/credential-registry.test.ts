@@ -35,8 +35,8 @@ function registryAt(clock: { now: number }, cacheMs = 60_000): CredentialRegistr
 }
 
 async function rawItem(id: string) {
-  const { Item } = await documentClient.send(
-    new GetCommand({ TableName: tableName, Key: keys.credential(id), ConsistentRead: true }),
+  const { Item } = await documentClient().send(
+    new GetCommand({ TableName: tableName(), Key: keys.credential(id), ConsistentRead: true }),
   );
   return Item;
 }

@@ -161,7 +161,7 @@ describeWithShared(CORPUS, 'Entra corpus, group requests', () => {
 
     if (sample.method === 'DELETE') {
       expect((await service.request('GET', path)).status).toBe(404);
-      const { Items = [] } = await documentClient.send(
+      const { Items = [] } = await documentClient().send(
         new QueryCommand({
           TableName: service.tableName,
           KeyConditionExpression: 'pk = :pk',

@@ -31,7 +31,7 @@ afterAll(() => service.close());
 
 /** Runs `act` while the service's DynamoDB calls fail as `plan` says. */
 async function underFault<T>(plan: FaultPlan, act: () => Promise<T>): Promise<T> {
-  const injector = injectFaults(documentClient.middlewareStack, plan);
+  const injector = injectFaults(documentClient().middlewareStack, plan);
   try {
     return await act();
   } finally {

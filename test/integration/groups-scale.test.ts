@@ -257,7 +257,7 @@ describe('membership cleanup sweep', () => {
 });
 
 async function markers(type: 'User' | 'Group'): Promise<string[]> {
-  const { Items = [] } = await documentClient.send(
+  const { Items = [] } = await documentClient().send(
     new QueryCommand({
       TableName: service.tableName,
       KeyConditionExpression: 'pk = :pk',

@@ -70,7 +70,7 @@ function list(resource: 'Groups' | 'Users', filter: string, extra = '') {
 
 /** Every item left in a group's partition other than the group itself, read from the table. */
 async function membershipItems(groupId: string): Promise<Record<string, unknown>[]> {
-  const { Items = [] } = await documentClient.send(
+  const { Items = [] } = await documentClient().send(
     new QueryCommand({
       TableName: service.tableName,
       KeyConditionExpression: 'pk = :pk',

@@ -458,12 +458,12 @@ describe('request metrics (embedded metric format)', () => {
 describe('Bulk operations that fail with an internal error', () => {
   const FAULT = 'loggingTestBulkFault';
   afterEach(() => {
-    documentClient.middlewareStack.remove(FAULT);
+    documentClient().middlewareStack.remove(FAULT);
   });
 
   it('count in the 5xx metric and the log line although the Bulk answer is 200', async () => {
     // Prepare: every DynamoDB call fails with a plain Error (a bug, not an outage).
-    documentClient.middlewareStack.add(
+    documentClient().middlewareStack.add(
       () => async () => {
         throw new Error('injected internal failure');
       },

@@ -79,7 +79,7 @@ export async function membershipCount(
   let count = 0;
   let start: Record<string, unknown> | undefined;
   do {
-    const output = await documentClient.send(
+    const output = await documentClient().send(
       new QueryCommand({
         TableName: service.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',

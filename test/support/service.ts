@@ -94,8 +94,8 @@ let registry: CredentialRegistry | undefined;
  */
 export function testRegistry(): CredentialRegistry {
   registry ??= createCredentialRegistry({
-    documents: documentClient,
-    tableName: storeTableName,
+    documents: documentClient(),
+    tableName: storeTableName(),
     cacheMs: 0,
   });
   return registry;

@@ -1,3 +1,4 @@
+import { scimErrorOf } from '../../service/errors.js';
 import { errorResponse } from '../error-response.js';
 import type { ScimMiddleware } from './request-scope.js';
 
@@ -9,6 +10,8 @@ import type { ScimMiddleware } from './request-scope.js';
 export function errorMapper(): ScimMiddleware {
   return {
     onError: async (request) => {
+      // A store error becomes the SCIM error it stands for, for the answer and the log line.
+      request.error = scimErrorOf(request.error) as Error;
       request.response = errorResponse(request.error);
     },
   };

@@ -4,7 +4,7 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
-import { newStoreStats, type StoreStats } from '../../store/client.js';
+import { newStoreStats, type StoreStats } from '../../common/request-context.js';
 import type { Caller } from '../auth.js';
 import type { LogFields } from '../types.js';
 

@@ -33,8 +33,9 @@
  *   `members: [{ value }]` on the resource it evaluates.
  */
 
+import { foldIdentifier } from '../../common/identifier.js';
+import { foldCase, isObject, isPresent, readKey } from '../../common/values.js';
 import { InvalidFilterError } from '../errors.js';
-import { foldIdentifier } from '../identifier.js';
 import {
   findAttribute,
   type ResolvedAttribute,
@@ -42,7 +43,6 @@ import {
   resolveAttribute,
 } from '../schemas/index.js';
 import type { AttributeDefinition, ScimResource } from '../schemas/types.js';
-import { foldCase, isObject, isPresent, readKey } from '../values.js';
 import type { AttributePath, CompareOperator, FilterNode, FilterValue } from './ast.js';
 
 /** What the evaluator needs to know about an attribute path. */

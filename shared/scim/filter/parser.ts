@@ -34,7 +34,7 @@
  *   schema ends at the first `.` after it.
  */
 
-import { limits } from '../../config.js';
+import { DEFAULT_LIMITS } from '../../common/limits.js';
 import {
   InvalidFilterError,
   InvalidPathError,
@@ -90,11 +90,11 @@ class Parser {
   ) {}
 
   /** Refuses empty and over-long input before any parsing work. */
-  checkSize(): void {
+  checkSize(maxLength: number): void {
     if (this.text.trim() === '') throw this.fail(`The ${this.noun} is empty.`);
-    if (this.text.length > limits.maxFilterLength) {
+    if (this.text.length > maxLength) {
       throw this.fail(
-        `The ${this.noun} is ${this.text.length} characters long; the limit is ${limits.maxFilterLength}.`,
+        `The ${this.noun} is ${this.text.length} characters long; the limit is ${maxLength}.`,
       );
     }
   }
@@ -498,7 +498,7 @@ function quote(text: string): string {
  * Parses a `filter` query parameter (RFC 7644 §3.4.2.2), accepting Entra's dialects.
  *
  * @throws InvalidFilterError (400 invalidFilter) naming the character position and what was
- * expected there; also for a filter longer than `limits.maxFilterLength` or nested deeper than
+ * expected there; also for a filter longer than `maxFilterLength` (`common/limits.ts`) or nested deeper than
  * {@link MAX_FILTER_DEPTH}.
  *
  * @example
@@ -508,9 +508,12 @@ function quote(text: string): string {
  * //   right: { kind: 'valuePath', path: { attribute: 'emails' },
  * //            filter: { kind: 'and', left: <type eq "work">, right: <value co "@example.com"> } } }
  */
-export function parseFilter(text: string): FilterNode {
+export function parseFilter(
+  text: string,
+  maxLength: number = DEFAULT_LIMITS.maxFilterLength,
+): FilterNode {
   const parser = new Parser(text, 'filter', (detail, at) => new InvalidFilterError(detail, at));
-  parser.checkSize();
+  parser.checkSize(maxLength);
   return parser.filter();
 }
 
@@ -530,7 +533,7 @@ export function parseFilter(text: string): FilterNode {
  */
 export function parsePatchPath(text: string): PatchPath {
   const parser = new Parser(text, 'PATCH path', (detail, at) => new InvalidPathError(detail, at));
-  parser.checkSize();
+  parser.checkSize(DEFAULT_LIMITS.maxFilterLength);
   return parser.patchPath();
 }
 
@@ -546,6 +549,8 @@ export interface AttributeListOptions {
    * refusing the list, and accept a list of any length.
    */
   readonly skipMalformed?: boolean;
+  /** Longest list accepted, in characters (default: the default `maxFilterLength`). */
+  readonly maxLength?: number;
 }
 
 /** An entry of an attribute list: an attribute path, or a whole schema named by its URN. */
@@ -562,7 +567,7 @@ export type AttributeListEntry =
  * `emails[type eq "work"].value` → `emails.value`). Names are not resolved against a schema here.
  *
  * @throws InvalidValueError (400 invalidValue) naming the character position, for a malformed
- *   entry (unless `skipMalformed`) or a list longer than `limits.maxFilterLength`.
+ *   entry (unless `skipMalformed`) or a list longer than `maxFilterLength` (`common/limits.ts`).
  *
  * @example
  * parseAttributeList('userName, name.givenName, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager');
@@ -588,6 +593,6 @@ export function parseAttributeList(
     (detail, at) => new InvalidValueError(detail, at),
   );
   if (text.trim() === '') return [];
-  if (!options.skipMalformed) parser.checkSize();
+  if (!options.skipMalformed) parser.checkSize(options.maxLength ?? DEFAULT_LIMITS.maxFilterLength);
   return parser.attributeList(options);
 }

@@ -3,8 +3,9 @@
  * definition. POST/PUT normalization and the PATCH engine both go through here, so a value is
  * accepted or refused the same way whichever operation carries it.
  */
+
+import { isObject } from '../../common/values.js';
 import { InvalidValueError } from '../errors.js';
-import { isObject } from '../values.js';
 import type { AttributeDefinition } from './types.js';
 
 /**

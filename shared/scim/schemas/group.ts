@@ -1,8 +1,10 @@
 /** The core Group schema, RFC 7643 §4.2 with the characteristics of its §8.7.1 representation. */
+
+import { CORE_GROUP_URN } from '../../common/resource-types.js';
 import { attribute, complexAttribute } from './define.js';
 import type { SchemaDefinition } from './types.js';
 
-export const CORE_GROUP_URN = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+export { CORE_GROUP_URN };
 
 export const groupSchema: SchemaDefinition = {
   id: CORE_GROUP_URN,

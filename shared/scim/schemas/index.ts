@@ -6,6 +6,7 @@
  * core and common attributes at the top level under their canonical names, each extension's
  * attributes in an object under the extension's schema URN.
  */
+import type { ResourceTypeName } from '../../common/resource-types.js';
 import type { AttributePath } from '../filter/ast.js';
 import { commonAttributes } from './common.js';
 import { ENTERPRISE_USER_URN, enterpriseUserSchema } from './enterprise-user.js';
@@ -21,6 +22,7 @@ import { CORE_USER_URN, userSchema } from './user.js';
 
 export { coerceAttributeValue, keepSinglePrimary } from './coerce.js';
 export { commonAttributes, externalIdAttribute, idAttribute, metaAttribute } from './common.js';
+export type { ResourceTypeName };
 export {
   CORE_GROUP_URN,
   CORE_USER_URN,
@@ -33,8 +35,6 @@ export {
   grouptalkUserSchema,
   userSchema,
 };
-
-export type ResourceTypeName = ResourceTypeDefinition['name'];
 
 export const userResourceType: ResourceTypeDefinition = {
   name: 'User',

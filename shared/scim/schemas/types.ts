@@ -3,6 +3,8 @@
  * source for validation, serialization (`returned`), the filter allowlist and `/Schemas`.
  */
 
+import type { ResourceTypeName } from '../../common/resource-types.js';
+
 export type AttributeType =
   | 'string'
   | 'boolean'
@@ -42,7 +44,7 @@ export interface SchemaDefinition {
 
 export interface ResourceTypeDefinition {
   /** `User` or `Group`. */
-  readonly name: 'User' | 'Group';
+  readonly name: ResourceTypeName;
   readonly endpoint: '/Users' | '/Groups';
   readonly description: string;
   readonly schema: SchemaDefinition;

@@ -3,6 +3,8 @@
  * Descriptions are the RFC's: `/Schemas` serves them, and clients look for them (Microsoft's
  * Postman suite checks that `/Schemas` contains "User Account").
  */
+
+import { CORE_USER_URN } from '../../common/resource-types.js';
 import {
   attribute,
   complexAttribute,
@@ -12,7 +14,7 @@ import {
 } from './define.js';
 import type { SchemaDefinition } from './types.js';
 
-export const CORE_USER_URN = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export { CORE_USER_URN };
 
 const nameSubAttribute = (name: string, description: string) =>
   attribute(name, 'string', description);

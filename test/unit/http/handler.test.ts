@@ -63,7 +63,7 @@ function context(timeoutMs: number): Context {
 
 const MIDDLEWARE = 'unitSlowFirstCall';
 afterEach(() => {
-  documentClient.middlewareStack.remove(MIDDLEWARE);
+  documentClient().middlewareStack.remove(MIDDLEWARE);
 });
 
 describe('scimHandler time budget', () => {
@@ -78,7 +78,7 @@ describe('scimHandler time budget', () => {
     });
     await tenantRegistry().touch(credential!);
     const started: string[] = [];
-    documentClient.middlewareStack.add(
+    documentClient().middlewareStack.add(
       (next, handlerContext) => async (args) => {
         started.push(handlerContext.commandName ?? 'unknown');
         if (started.length === 1) await sleep(600);
@@ -93,9 +93,9 @@ describe('scimHandler time budget', () => {
       const reads = (async () => {
         for (let read = 0; read < 3; read++) {
           try {
-            await documentClient.send(
+            await documentClient().send(
               new GetCommand({
-                TableName: tableName,
+                TableName: tableName(),
                 Key: { pk: `USER#${randomUUID()}`, sk: 'X' },
               }),
             );
@@ -127,8 +127,8 @@ describe('scimHandler time budget', () => {
     // Prepare
     const handler = scimHandler('quickReads', async () => {
       for (let read = 0; read < 2; read++) {
-        await documentClient.send(
-          new GetCommand({ TableName: tableName, Key: { pk: `USER#${randomUUID()}`, sk: 'X' } }),
+        await documentClient().send(
+          new GetCommand({ TableName: tableName(), Key: { pk: `USER#${randomUUID()}`, sk: 'X' } }),
         );
       }
       return { status: 204 };

@@ -19,7 +19,10 @@ describe('cleanup markers', () => {
 
   it('joins a delete transaction as an unconditional Put', () => {
     expect(cleanupPut({ type: 'Group', id: 'g1', deletedAt: 't' })).toEqual({
-      Put: { TableName: tableName, Item: cleanupItem({ type: 'Group', id: 'g1', deletedAt: 't' }) },
+      Put: {
+        TableName: tableName(),
+        Item: cleanupItem({ type: 'Group', id: 'g1', deletedAt: 't' }),
+      },
     });
   });
 

@@ -7,7 +7,7 @@ describe('touchParams', () => {
     const params = touchParams('g1', '2026-01-01T00:00:00.000Z');
 
     expect(params).toEqual({
-      TableName: tableName,
+      TableName: tableName(),
       Key: { pk: 'GROUP#g1', sk: '#RESOURCE' },
       UpdateExpression: 'ADD #ver :one SET #modified = :modified',
       ConditionExpression: 'attribute_exists(#pk)',
@@ -24,7 +24,7 @@ describe('bumpParams', () => {
     const params = bumpParams('g1', 3, '2026-01-01T00:00:00.000Z');
 
     expect(params).toEqual({
-      TableName: tableName,
+      TableName: tableName(),
       Key: { pk: 'GROUP#g1', sk: '#RESOURCE' },
       UpdateExpression: 'SET #ver = :next, #modified = :modified',
       ConditionExpression: '#ver = :ver',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ScimError, ServiceUnavailableError } from '../../../shared/scim/errors.js';
+import { scimErrorOf } from '../../../shared/service/errors.js';
 import { cancellationError, cancellationReasons } from '../../../shared/store/transactions.js';
 
 const cancelled = (reasons: unknown[]) =>
@@ -36,20 +37,24 @@ describe('cancellationReasons', () => {
 
 describe('cancellationError', () => {
   it('is 429 with Retry-After when DynamoDB throttled one of the items', () => {
-    const error = cancellationError([{ code: 'None' }, { code: 'ThrottlingError' }]);
+    const error = scimErrorOf(cancellationError([{ code: 'None' }, { code: 'ThrottlingError' }]));
 
     expect(error).toBeInstanceOf(ServiceUnavailableError);
     expect(error).toMatchObject({ status: 429, headers: { 'Retry-After': expect.any(String) } });
   });
 
   it('is 503 with Retry-After when other transactions kept holding the items', () => {
-    const error = cancellationError([{ code: 'TransactionConflict' }, { code: 'None' }]);
+    const error = scimErrorOf(
+      cancellationError([{ code: 'TransactionConflict' }, { code: 'None' }]),
+    );
 
     expect(error).toMatchObject({ status: 503, headers: { 'Retry-After': expect.any(String) } });
   });
 
   it('is a plain error (500, not worth a retry) for any other reason, e.g. ValidationError', () => {
-    const error = cancellationError([{ code: 'None' }, { code: 'ValidationError' }]);
+    const error = scimErrorOf(
+      cancellationError([{ code: 'None' }, { code: 'ValidationError' }]),
+    ) as Error;
 
     expect(error).not.toBeInstanceOf(ScimError);
     expect(error.message).toContain('ValidationError');

@@ -1,6 +1,7 @@
+import { coreSchemaUrn, type ResourceTypeName } from '../common/resource-types.js';
 import type { AttributePath, FilterNode, FilterValue } from '../scim/filter/ast.js';
-import { keys, MAX_KEY_VALUE_LENGTH, type ResourceTypeName } from './keys.js';
-import type { LookupIndex } from './resources.js';
+import { keys, MAX_KEY_VALUE_LENGTH } from '../store/keys.js';
+import type { LookupIndex } from '../store/resources.js';
 
 /**
  * How a filter is answered. Key lookups cost the same at any table size; `scan` walks the
@@ -15,11 +16,6 @@ export type FilterPlan =
   | { readonly kind: 'member'; readonly groupId?: string; readonly memberId: string }
   | { readonly kind: 'scan' };
 
-const CORE_URN: Record<ResourceTypeName, string> = {
-  User: 'urn:ietf:params:scim:schemas:core:2.0:user',
-  Group: 'urn:ietf:params:scim:schemas:core:2.0:group',
-};
-
 /** Whether a path names a core attribute (and optional sub-attribute), case-insensitively. */
 function isCore(
   type: ResourceTypeName,
@@ -28,7 +24,8 @@ function isCore(
   subAttribute?: string,
 ): boolean {
   return (
-    (path.schema === undefined || path.schema.toLowerCase() === CORE_URN[type]) &&
+    (path.schema === undefined ||
+      path.schema.toLowerCase() === coreSchemaUrn(type).toLowerCase()) &&
     path.attribute.toLowerCase() === attribute &&
     (path.subAttribute?.toLowerCase() ?? undefined) === subAttribute
   );

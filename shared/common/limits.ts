@@ -1,0 +1,55 @@
+/**
+ * The request limits, as one object every layer may take. The pure SCIM layer gets them as
+ * arguments (defaulting to `DEFAULT_LIMITS`); `shared/config.ts` reads the deployed values from
+ * the environment once, and the service and handlers pass those on.
+ */
+
+/** Request limits, advertised by `/ServiceProviderConfig` where SCIM has a place for them. */
+export interface Limits {
+  /** Largest request body accepted (bytes). */
+  readonly maxBodyBytes: number;
+  /** Largest page a list returns. */
+  readonly maxPageSize: number;
+  /** Page size when the client does not ask for one. */
+  readonly defaultPageSize: number;
+  /** Operations in one PATCH request. */
+  readonly maxPatchOperations: number;
+  /**
+   * Members added or removed by one PATCH request. Membership items of one group share a
+   * partition (about 1,000 writes a second in AWS), so 1,000 fit well inside a function's timeout.
+   */
+  readonly maxPatchMembers: number;
+  /** Resources a non-indexed filter may evaluate before answering 400 tooMany. */
+  readonly maxFilterCandidates: number;
+  /** Characters in a filter expression. */
+  readonly maxFilterLength: number;
+  /**
+   * Operations in one `POST /Bulk` (its payload is bounded by `maxBodyBytes`). Each operation is a
+   * few DynamoDB calls, so 100 stay well inside the functions' 10 s timeout.
+   */
+  readonly maxBulkOperations: number;
+  /**
+   * Levels of JSON nesting in a request body (objects and arrays). SCIM needs 5 (a Bulk operation's
+   * data holding an extension's complex attribute); the limit is checked before parsing, so no
+   * walk over client data ever recurses deeper.
+   */
+  readonly maxJsonDepth: number;
+  /**
+   * Values of one multi-valued attribute of a resource (`emails`, `phoneNumbers`, `addresses`,
+   * …; Group `members` are items of their own, bounded per request by `maxPatchMembers`).
+   */
+  readonly maxMultiValues: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyBytes: 1_048_576,
+  maxPageSize: 200,
+  defaultPageSize: 100,
+  maxPatchOperations: 1_000,
+  maxPatchMembers: 1_000,
+  maxFilterCandidates: 20_000,
+  maxFilterLength: 4_096,
+  maxBulkOperations: 100,
+  maxJsonDepth: 32,
+  maxMultiValues: 100,
+};
