@@ -12,8 +12,8 @@ let registry: CredentialRegistry | undefined;
 export function tenantRegistry(): CredentialRegistry {
   const config = readCredentialConfig();
   registry ??= createCredentialRegistry({
-    documents: documentClient,
-    tableName,
+    documents: documentClient(),
+    tableName: tableName(),
     cacheMs: config.cacheSeconds * 1000,
   });
   return registry;

@@ -7,6 +7,7 @@
 
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { newStoreStats, withStoreStats } from '../../shared/common/request-context.js';
 import {
   type CredentialRegistry,
   createCredentialRegistry,
@@ -14,20 +15,15 @@ import {
   LAST_USED_RESOLUTION_MS,
   matchSecret,
 } from '../../shared/credentials/registry.js';
-import {
-  documentClient,
-  newStoreStats,
-  tableName,
-  withStoreStats,
-} from '../../shared/store/client.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
 
 const T0 = Date.parse('2026-11-29T06:00:00Z');
 
 function registryAt(clock: { now: number }, cacheMs = 60_000): CredentialRegistry {
   return createCredentialRegistry({
-    documents: documentClient,
-    tableName,
+    documents: documentClient(),
+    tableName: tableName(),
     cacheMs,
     missRefreshMs: 1_000,
     now: () => clock.now,
