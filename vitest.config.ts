@@ -1,13 +1,38 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects. `unit`: pure code (parsers, builders, the SCIM layer, the layer rules), no
+ * DynamoDB Local, no global setup: `npm run test:unit` finishes in seconds. `engine`: everything
+ * that runs against real parts (DynamoDB Local over HTTP, the synthesized template, the local
+ * server), each file with its own table. `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // A process per test file: each file sets its own environment (table, tenant key).
-    pool: 'forks',
-    globalSetup: ['test/support/global-setup.ts'],
-    setupFiles: ['test/support/environment.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // Each file sets its own environment; no I/O, so threads are enough.
+          pool: 'threads',
+          setupFiles: ['test/support/unit-environment.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'engine',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/unit/**'],
+          // A process per test file: each file sets its own environment (table, tenant key).
+          pool: 'forks',
+          globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/environment.ts'],
+        },
+      },
+    ],
   },
 });

@@ -8,10 +8,10 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tenantRegistry } from '../../../shared/credentials/tenant-registry.js';
-import { scimHandler } from '../../../shared/http/handler.js';
-import { documentClient, tableName } from '../../../shared/store/client.js';
-import { issueTestToken } from '../../support/service.js';
+import { tenantRegistry } from '../../shared/credentials/tenant-registry.js';
+import { scimHandler } from '../../shared/http/handler.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { issueTestToken } from '../support/service.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
