@@ -2,7 +2,7 @@ import { BULK_RESPONSE_URN } from '../scim/bulk.js';
 import { ScimError } from '../scim/errors.js';
 import { type Projection, parseProjection } from '../scim/resource.js';
 import type { BulkOperationResult } from '../service/bulk.js';
-import type { Presented, PresentOptions } from '../service/resources.js';
+import type { Presented, PresentOptions } from '../service/presentation.js';
 import { matchesIfNoneMatch } from '../service/versions.js';
 import { errorBody } from './error-response.js';
 import { logger } from './logger.js';

@@ -20,7 +20,7 @@ import {
 import { BadRequestError, ScimError, ServiceUnavailableError } from '../scim/errors.js';
 import { scimErrorOf } from './errors.js';
 import { createGroup, deleteGroup, patchGroup, replaceGroup } from './groups.js';
-import type { Presented, PresentOptions } from './resources.js';
+import type { Presented, PresentOptions } from './presentation.js';
 import { createUser, deleteUser, patchUser, replaceUser } from './users.js';
 
 /** The outcome of one operation. */

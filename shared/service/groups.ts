@@ -66,20 +66,18 @@ import {
   type StoredResource,
 } from '../store/resources.js';
 import { MAX_TRANSACTION_ACTIONS, type TransactionPart } from '../store/transactions.js';
+import type { FilterCandidate } from './candidates.js';
 import type { DeleteOutcome } from './cleanups.js';
+import { listResources } from './list.js';
 import { planMembership, resolveMembership } from './membership-plan.js';
+import type { ListQuery } from './paging.js';
 import {
-  type FilterCandidate,
-  type ListQuery,
-  listResources,
   locationOf,
-  newRecord,
-  nextVersion,
   type Presented,
   type PresentOptions,
   presentResource,
-  requireResource,
-} from './resources.js';
+} from './presentation.js';
+import { newRecord, nextVersion, requireResource } from './records.js';
 import { checkIfMatch, pinsVersion, retryOnVersionConflict } from './versions.js';
 
 const TYPE = 'Group' as const;

@@ -6,16 +6,10 @@ import { removeIndexedMemberships } from '../store/memberships.js';
 import { createResource, deleteResource, replaceResource } from '../store/resources.js';
 import type { DeleteOutcome } from './cleanups.js';
 import { groupsOfUser } from './groups.js';
-import {
-  type ListQuery,
-  listResources,
-  newRecord,
-  nextVersion,
-  type Presented,
-  type PresentOptions,
-  presentResource,
-  requireResource,
-} from './resources.js';
+import { listResources } from './list.js';
+import type { ListQuery } from './paging.js';
+import { type Presented, type PresentOptions, presentResource } from './presentation.js';
+import { newRecord, nextVersion, requireResource } from './records.js';
 import { checkIfMatch, retryOnVersionConflict } from './versions.js';
 
 const TYPE = 'User' as const;

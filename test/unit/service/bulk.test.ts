@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseBulkRequest } from '../../../shared/scim/bulk.js';
 import { NotFoundError } from '../../../shared/scim/errors.js';
 import { type ResourceOperations, runBulk } from '../../../shared/service/bulk.js';
-import type { Presented } from '../../../shared/service/resources.js';
+import type { Presented } from '../../../shared/service/presentation.js';
 
 const BASE = 'https://scim.example.com/scim/v2';
 
