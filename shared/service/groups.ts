@@ -48,6 +48,7 @@ import { bumpGroup, deleteGroupRecord, touchGroup } from '../store/groups.js';
 import { MAX_KEY_VALUE_LENGTH } from '../store/keys.js';
 import {
   addMembers,
+  firstMemberPage,
   groupIdsOf,
   isMember,
   MEMBERS_PER_TRANSACTION,
@@ -162,9 +163,16 @@ export interface PresentedGroup extends Presented {
 }
 
 export async function getGroup(id: string, options: PresentOptions): Promise<PresentedGroup> {
-  const record = await requireResource(TYPE, id);
-  const members = wantsMembers(options.projection) ? await memberIdsOf(id) : undefined;
-  return { ...presentGroup(record, options, members), membersIncluded: members !== undefined };
+  if (!wantsMembers(options.projection)) {
+    const record = await requireResource(TYPE, id);
+    return { ...presentGroup(record, options, undefined), membersIncluded: false };
+  }
+  // The group and its first page of members at once; further pages (a group of more than about
+  // 4,500 members) only once the group is known to exist: a deleted group's memberships may
+  // still wait for the sweeper, and a 404 must not read them all.
+  const [record, first] = await Promise.all([requireResource(TYPE, id), firstMemberPage(id)]);
+  const members = await memberIdsOf(id, first);
+  return { ...presentGroup(record, options, members), membersIncluded: true };
 }
 
 /**
@@ -199,14 +207,21 @@ export async function replaceGroup(
   const { resource, members } = normalizeResource(TYPE, body, limits);
   const memberIds = members === undefined ? undefined : memberIdsFrom(members);
   const write = await retryOnVersionConflict(ifMatch, async () => {
-    const current = await requireResource(TYPE, id);
+    // With members in the body, the current members are read alongside the group (first page).
+    const [current, first] = await Promise.all([
+      requireResource(TYPE, id),
+      memberIds === undefined ? undefined : firstMemberPage(id),
+    ]);
     checkIfMatch(ifMatch, current.version);
     // RFC 7644 §3.5.1: readOnly values were dropped by normalizeResource; immutable ones must match.
     checkImmutable(TYPE, current.data, resource);
     const changes =
       memberIds === undefined
         ? { add: [], remove: [] }
-        : resolveMembership({ cleared: true, add: memberIds, remove: [] }, await memberIdsOf(id));
+        : resolveMembership(
+            { cleared: true, add: memberIds, remove: [] },
+            await memberIdsOf(id, first),
+          );
     return writeGroup(current, resource, changes, pinsVersion(ifMatch));
   });
   const { record, skipped } = await writePendingMembers(id, write);

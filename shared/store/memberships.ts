@@ -288,7 +288,8 @@ export async function isMember(groupId: string, userId: string): Promise<boolean
   return Item !== undefined;
 }
 
-interface MemberPage {
+/** One Query page of a group's member ids, and where the next page starts. */
+export interface MemberPage {
   readonly ids: string[];
   readonly next?: Record<string, unknown>;
 }
@@ -307,12 +308,24 @@ async function memberPage(
 }
 
 /**
+ * The first page of a group's member ids (one Query): read alongside the group item, it is all
+ * `memberIdsOf` needs for a group of up to about 4,500 members.
+ */
+export function firstMemberPage(groupId: string): Promise<MemberPage> {
+  return memberPage(groupId);
+}
+
+/**
  * Every member id of a group, in id order. One Query answers a group of up to about 4,500
  * members (a 1 MB page); the rest of a larger group is read as 16 ranges of member ids in
- * parallel, each page by page, instead of one page after another.
+ * parallel, each page by page, instead of one page after another. `first`, when given, is the
+ * first page already read (`firstMemberPage`).
  */
-export async function memberIdsOf(groupId: string): Promise<string[]> {
-  const first = await memberPage(groupId);
+export async function memberIdsOf(groupId: string, first?: MemberPage): Promise<string[]> {
+  return continueMembers(groupId, first ?? (await memberPage(groupId)));
+}
+
+async function continueMembers(groupId: string, first: MemberPage): Promise<string[]> {
   const last = first.ids.at(-1);
   if (!first.next || last === undefined) return first.ids;
   const ranges = await Promise.all(memberRanges(last).map((range) => memberIdsIn(groupId, range)));

@@ -6,6 +6,7 @@ import {
   type QueryCommandInput,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { mapConcurrently } from '../common/concurrency.js';
 import type { ResourceTypeName } from '../common/resource-types.js';
 import { retryUnprocessed } from './batch.js';
 import { documentClient, tableName } from './client.js';
@@ -389,18 +390,25 @@ export async function getByUniqueName(
   return typeof Item?.id === 'string' ? getResource(type, Item.id) : undefined;
 }
 
-/** Reads many resources by key with strongly consistent reads, in request order. */
+/** BatchGetItem calls of one request in flight at once (each reads up to 100 items). */
+const READ_PARALLELISM = 4;
+
+/**
+ * Reads many resources by key with strongly consistent reads, in request order. The
+ * BatchGetItem calls (100 keys each) do not depend on each other and run a few at a time.
+ */
 export async function batchGetResources(
   type: ResourceTypeName,
   ids: readonly string[],
 ): Promise<StoredResource[]> {
   const unique = [...new Set(ids)].filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
   const found = new Map<string, StoredResource>();
+  const chunks: ItemKey[][] = [];
   for (let start = 0; start < unique.length; start += 100) {
-    const pending: ItemKey[] = unique
-      .slice(start, start + 100)
-      .map((id) => keys.resource(type, id));
-    await retryUnprocessed(pending, async (left) => {
+    chunks.push(unique.slice(start, start + 100).map((id) => keys.resource(type, id)));
+  }
+  await mapConcurrently(chunks, READ_PARALLELISM, (pending) =>
+    retryUnprocessed(pending, async (left) => {
       const output = await documentClient().send(
         new BatchGetCommand({
           RequestItems: { [tableName()]: { Keys: left, ConsistentRead: true } },
@@ -412,8 +420,8 @@ export async function batchGetResources(
         found.set(record.id, record);
       }
       return (output.UnprocessedKeys?.[tableName()]?.Keys ?? []) as ItemKey[];
-    });
-  }
+    }),
+  );
   return unique.flatMap((id) => found.get(id) ?? []);
 }
 

@@ -4,6 +4,7 @@ import type { Verification } from '../../infra/simulator/verify.js';
 import type { BundleResult } from './bundles.js';
 import { type FeedReport, renderFeedMarkdown } from './feed.js';
 import type { OperationResult } from './measure.js';
+import { type RawRoundTrips, rawSerialMs } from './raw.js';
 import { renderWorstCases, type WorstCaseReport, worstCaseTarget } from './worst-case.js';
 
 export interface MachineFacts {
@@ -53,6 +54,8 @@ export interface BenchReport {
     readonly memberSizes: readonly number[];
   };
   readonly operations: { readonly users: number; readonly results: readonly OperationResult[] };
+  /** Each DynamoDB command alone, raw, on the same DynamoDB Local in the same run. */
+  readonly rawRoundTrips?: RawRoundTrips;
   readonly growth: {
     readonly users: readonly SizedResults[];
     readonly members: readonly SizedResults[];
@@ -198,11 +201,18 @@ function markdownTable(header: readonly string[], rows: readonly (readonly strin
 const n = (value: number) => value.toLocaleString('en-US');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
 
-function operationsTable(results: readonly OperationResult[]): string {
+function operationsTable(results: readonly OperationResult[], raw?: RawRoundTrips): string {
+  const rawText = (r: OperationResult) => {
+    const serial = raw === undefined ? undefined : rawSerialMs(r.commands, raw);
+    return serial === undefined || serial === 0
+      ? 'n/a'
+      : `${serial} (×${(r.p50Ms / serial).toFixed(1)})`;
+  };
   return markdownTable(
     [
       'operation',
       'p50 ms',
+      'raw round trips ms (p50 ×)',
       'p99 ms',
       'DynamoDB calls',
       'commands',
@@ -212,6 +222,7 @@ function operationsTable(results: readonly OperationResult[]): string {
     results.map((r) => [
       r.operation,
       String(r.p50Ms),
+      rawText(r),
       String(r.p99Ms),
       callsText(r),
       commandsText(r.commands),
@@ -278,7 +289,26 @@ export function renderMarkdown(report: BenchReport): string {
     '',
     `## Per operation (${n(report.operations.users)} users in the table)`,
     '',
-    operationsTable(report.operations.results),
+    'Next to each p50: the raw round trips of its DynamoDB commands, each command sent alone through',
+    'a plain SDK client to the same DynamoDB Local in the same run, summed as if sent one after the',
+    'other (p50 of each × how often the operation sends it), and the p50 as a multiple of that sum.',
+    'An operation that sends independent calls concurrently (GET /Users/{id}: the user item and its',
+    'groups) can come in under its sum.',
+    '',
+    ...(report.rawRoundTrips
+      ? [
+          markdownTable(
+            ['command (raw)', 'p50 ms', 'p99 ms'],
+            Object.entries(report.rawRoundTrips).map(([command, figure]) => [
+              command,
+              String(figure.p50Ms),
+              String(figure.p99Ms),
+            ]),
+          ),
+          '',
+        ]
+      : []),
+    operationsTable(report.operations.results, report.rawRoundTrips),
     '',
     '## Growth: users',
     '',

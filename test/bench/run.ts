@@ -33,6 +33,7 @@ import {
   userWrites,
   WARMUP,
 } from './operations.js';
+import { measureRawRoundTrips, type RawRoundTrips } from './raw.js';
 import {
   type BenchReport,
   type CycleReport,
@@ -219,6 +220,14 @@ try {
       `the warm-up cycle failed, so the service is not working: ${first ? `${first.method} ${first.path} → ${first.status} ${first.detail}` : JSON.stringify(warmup.verification?.samples)}`,
     );
   }
+  log(`raw DynamoDB round trips (${samples} samples each)`);
+  const rawRoundTrips: RawRoundTrips = await measureRawRoundTrips({
+    endpoint: stack.endpoint,
+    tableName: stack.tableName,
+    userId: ids[0] as string,
+    batchIds: ids.slice(0, 10),
+    samples,
+  });
   log(`per-operation measurements (${samples} samples each)`);
   const fresh = buildDataset({
     seed: 43,
@@ -328,6 +337,7 @@ try {
   const measured = {
     worstCases,
     operations: { users: baseSize, results: operations },
+    rawRoundTrips,
     growth: { users: userGrowth, members: memberGrowth },
     ...(cycle ? { cycle } : {}),
     ...(feed ? { feed } : {}),
