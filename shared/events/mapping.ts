@@ -15,7 +15,7 @@
  */
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { presentResource } from '../service/resources.js';
+import { presentResource } from '../service/presentation.js';
 import { keys } from '../store/keys.js';
 import { fromItem } from '../store/resources.js';
 import { changedPaths } from './changes.js';
