@@ -173,7 +173,7 @@ export function translateUnavailable(error: unknown): unknown {
   }
   const shape = error as SdkErrorShape;
   // The SDK's answer to a call cancelled by `withStoreStats`' signal.
-  if (shape.name === 'AbortError') return abandoned();
+  if (shape.name === 'AbortError') return new StoreUnavailableError('abandoned', { cause: error });
   const status = shape.$metadata?.httpStatusCode;
   if (THROTTLING.has(shape.name ?? '') || status === 429) {
     return new StoreUnavailableError('throttled', { cause: error });
