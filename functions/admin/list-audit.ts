@@ -1,5 +1,5 @@
+import { listAdminActions } from '../../shared/admin/audit.js';
 import { adminHandler, json } from '../../shared/admin/http.js';
-import { listAdminActions } from '../../shared/store/admin-items.js';
 
 /** GET /admin/api/audit: the latest admin actions, newest first. */
 export const handler = adminHandler(

@@ -1,5 +1,5 @@
+import { recordAdminAction } from '../../shared/admin/audit.js';
 import { adminHandler, json, setCookie } from '../../shared/admin/http.js';
-import { recordAdminAction } from '../../shared/store/admin-items.js';
 
 /** POST /admin/sign-out: ends the session (the cookie; the session is not stored elsewhere). */
 export const handler = adminHandler(

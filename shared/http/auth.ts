@@ -16,7 +16,7 @@ import {
   KeySetUnavailableError,
 } from '../credentials/verification-keys.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../scim/errors.js';
-import { translateUnavailable } from '../store/client.js';
+import { scimErrorOf } from '../service/errors.js';
 import { logger } from './logger.js';
 
 /** Entra's application id for every custom (non-gallery) SCIM app: the `aud` of its tokens. */
@@ -117,7 +117,7 @@ export function createBearerVerifier(
         credential = await registry.activeCredential(claims.check);
       } catch (error) {
         // DynamoDB throttled or unreachable: the SCIM answer to retry, as for any other read.
-        throw translateUnavailable(error);
+        throw scimErrorOf(error);
       }
       if (!credential) throw new UnauthorizedError();
       await recordUse(registry, credential);
