@@ -1,10 +1,10 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { generateSigningKey, issueToken, publicJwks } from '../../../infra/tokens.js';
-import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../../shared/config.js';
-import { createBearerVerifier } from '../../../shared/http/auth.js';
-import { UnauthorizedError } from '../../../shared/scim/errors.js';
-import { testRegistry } from '../../support/service.js';
+import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
+import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { createBearerVerifier } from '../../shared/http/auth.js';
+import { UnauthorizedError } from '../../shared/scim/errors.js';
+import { testRegistry } from '../support/service.js';
 
 function authConfig(tenant: string, keys: Parameters<typeof publicJwks>[0]): AuthConfig {
   return {
