@@ -17,7 +17,7 @@ import { tenantSigner } from '../../shared/credentials/tenant-signer.js';
 import { createTokenEndpoint } from '../../shared/credentials/token-endpoint.js';
 import { logger } from '../../shared/http/logger.js';
 import { operationMetrics, recordRequest } from '../../shared/http/metrics.js';
-import { translateUnavailable } from '../../shared/store/client.js';
+import { isUnavailable } from '../../shared/service/errors.js';
 
 const OPERATION = 'issueAccessToken';
 const metrics = operationMetrics(OPERATION);
@@ -68,8 +68,7 @@ export const handler = middy<
       };
     } catch (error) {
       // DynamoDB or KMS could not answer: retryable, and never a detail of why.
-      const unavailable = translateUnavailable(error);
-      const retryable = unavailable !== error;
+      const retryable = isUnavailable(error);
       result = {
         statusCode: retryable ? 503 : 500,
         headers: {

@@ -10,6 +10,7 @@ import {
   ServiceUnavailableError,
   UniquenessError,
 } from '../scim/errors.js';
+import { translateUnavailable } from '../store/client.js';
 import {
   ItemTooLargeError,
   NameTakenError,
@@ -65,4 +66,14 @@ export function scimErrorOf(error: unknown): unknown {
     }
   }
   return error;
+}
+
+/**
+ * Whether `error` says a dependency could not answer (DynamoDB as the store reports it, or any
+ * AWS SDK call, e.g. KMS, throttled, failing or unreachable): worth a retry later.
+ *
+ * @example isUnavailable(new StoreUnavailableError('throttled')) // → true
+ */
+export function isUnavailable(error: unknown): boolean {
+  return translateUnavailable(error) instanceof StoreUnavailableError;
 }

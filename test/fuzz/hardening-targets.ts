@@ -10,8 +10,8 @@
  *   fold alike both exist.
  */
 import fc from 'fast-check';
+import { foldIdentifier, identifierProblem } from '../../shared/common/identifier.js';
 import { limits } from '../../shared/config.js';
-import { foldIdentifier, identifierProblem } from '../../shared/scim/identifier.js';
 import { PATCH_OP_URN, USER_URN } from './arbitraries.js';
 import { CaseLog, type FuzzContext, type FuzzTarget } from './targets.js';
 
