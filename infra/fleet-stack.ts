@@ -302,7 +302,12 @@ function fleetDashboard(
         type: VariableType.PATTERN,
         inputType: VariableInputType.SELECT,
         value: t,
-        values: Values.fromValues(...props.tenants.map((name) => ({ value: name }))),
+        // A fleet stack without tenants yet (its place declared first) still needs one value.
+        values: Values.fromValues(
+          ...(props.tenants.length > 0
+            ? props.tenants.map((name) => ({ value: name }))
+            : [{ value: t, label: 'no tenant declared yet' }]),
+        ),
         defaultValue: DefaultValue.FIRST,
         visible: true,
       }),

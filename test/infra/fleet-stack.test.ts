@@ -213,3 +213,17 @@ describe('a fleet of six generated tenants', () => {
     expect(new AwsSolutionsChecks(app).validateScope(app).violations.flatMap(findings)).toEqual([]);
   });
 });
+
+describe('a fleet stack without tenants yet', () => {
+  it('synthesizes, its selector saying no tenant is declared', () => {
+    const app = new App();
+    const stack = new FleetStack(app, FLEET_STACK_NAME, { env, fleet, tenants: [] });
+
+    const [dashboard] = ofType(
+      Template.fromStack(stack).toJSON().Resources as Record<string, Resource>,
+      'AWS::CloudWatch::Dashboard',
+    );
+
+    expect(JSON.stringify(dashboard!.Properties.DashboardBody)).toContain('no tenant declared yet');
+  });
+});
