@@ -12,19 +12,22 @@ import { recordAdminAction } from '../store/admin-items.js';
 import { AdminError, type AdminRequest } from './http.js';
 import { TOKEN_ENDPOINT_PATH } from './integration.js';
 
-/** A credential as the page lists it. */
-export interface CredentialView {
-  readonly id: string;
+/** A credential as the page lists it: no hash, no secret, no throttling state. */
+export type CredentialView = Pick<
+  Credential,
+  | 'id'
+  | 'description'
+  | 'createdAt'
+  | 'createdBy'
+  | 'lastUsedAt'
+  | 'revokedAt'
+  | 'revokedBy'
+  | 'expiresAt'
+> & {
   readonly kind: 'secretToken' | 'oauthClient';
+  /** An OAuth client's client_id (its credential id). */
   readonly clientId?: string;
-  readonly description?: string;
-  readonly createdAt: string;
-  readonly createdBy: string;
-  readonly lastUsedAt?: string;
-  readonly revokedAt?: string;
-  readonly revokedBy?: string;
-  readonly expiresAt?: string;
-}
+};
 
 export function credentialView(credential: Credential): CredentialView {
   const {

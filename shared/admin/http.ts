@@ -147,7 +147,7 @@ export function adminHandler(
   options: { access: Access; kind: Kind },
   fn: AdminHandlerFn,
 ) {
-  return middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
+  const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .handler(async (event) => {
       const started = performance.now();
@@ -177,6 +177,8 @@ export function adminHandler(
       else logger.info('admin request', fields);
       return toResult(response);
     });
+  // As `scimHandler` does: the route table's operation, checked by the route-handler test.
+  return Object.assign(chain, { operation });
 }
 
 async function toRequest(event: APIGatewayProxyEventV2): Promise<AdminRequest> {

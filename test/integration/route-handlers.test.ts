@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fallbackRoute, routes } from '../../shared/routes.js';
+import { adminRoutes, fallbackRoute, routes } from '../../shared/routes.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -21,6 +21,13 @@ async function declaredOperation(entry: string): Promise<unknown> {
 describe('route table and handler modules', () => {
   it.each(routes.map((route) => [route.entry, route.operation] as const))(
     '%s declares the operation %s',
+    async (entry, operation) => {
+      expect(await declaredOperation(entry)).toBe(operation);
+    },
+  );
+
+  it.each(adminRoutes.map((route) => [route.entry, route.operation] as const))(
+    'integration page: %s declares the operation %s',
     async (entry, operation) => {
       expect(await declaredOperation(entry)).toBe(operation);
     },
