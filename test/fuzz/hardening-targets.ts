@@ -13,7 +13,8 @@ import fc from 'fast-check';
 import { foldIdentifier, identifierProblem } from '../../shared/common/identifier.js';
 import { limits } from '../../shared/config.js';
 import { PATCH_OP_URN, USER_URN } from './arbitraries.js';
-import { CaseLog, type FuzzContext, type FuzzTarget } from './targets.js';
+import { CaseLog } from './case-log.js';
+import type { FuzzContext, FuzzTarget } from './target.js';
 
 const BULK_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const MULTI_VALUED = ['emails', 'phoneNumbers', 'addresses', 'ims', 'photos', 'roles'] as const;

