@@ -1,6 +1,9 @@
 /**
  * The single table's physical design. The CDK stack and the local bootstrap build the table from
- * this, and the data layer names keys and indexes only through it.
+ * this, and index names and index key attributes are read from it. The base key attributes `pk`
+ * and `sk` are also spelled in the store's condition expressions (`ExpressionAttributeNames`,
+ * e.g. `attribute_exists(#pk)` in `store/groups.ts`, `store/cleanups.ts`, `store/admin-items.ts`
+ * and `credentials/registry.ts`): renaming them here means changing those too.
  *
  * Items (key strings are built in `keys.ts` only):
  *
@@ -9,7 +12,7 @@
  * | user            | `USER#<id>`     | `#RESOURCE` | byType, byExternalId, byEmail, byPhone              |
  * | group           | `GROUP#<id>`    | `#RESOURCE` | byType, byExternalId                                |
  * | membership      | `GROUP#<gid>`   | `MEMBER#<uid>` | byMember (`USER#<uid>` → `GROUP#<gid>`)          |
- * | uniqueness guard| `UNIQUE#<type>#<attr>#<lower value>` | `#UNIQUE` | none                     |
+ * | uniqueness guard| `UNIQUE#<type>#<folded name>` | `#UNIQUE` | none: userName or displayName folded by the identifier profile |
  * | counter shard   | `COUNT#<type>`  | `#SHARD#<n>`| none                                                |
  * | cleanup marker  | `CLEANUP#<type>`| `USER#<id>` / `GROUP#<id>` | none: read by the membership sweeper    |
  * | credential      | `CREDENTIALS`   | `CREDENTIAL#<id>` | none: the registry (`shared/credentials`), read whole |
