@@ -23,12 +23,7 @@ const OPERATION = 'issueAccessToken';
 const metrics = operationMetrics(OPERATION);
 let endpoint: ReturnType<typeof createTokenEndpoint> | undefined;
 
-export const handler = middy<
-  APIGatewayProxyEventV2,
-  APIGatewayProxyStructuredResultV2,
-  Error,
-  Context
->()
+const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Error, Context>()
   // Never the event: its body holds the client secret.
   .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
   .use(logMetrics(metrics))
@@ -100,3 +95,6 @@ export const handler = middy<
     else logger.info('token request', line);
     return result;
   });
+
+/** Names its route's operation, as `scimHandler` does (test/integration/route-handlers.test.ts). */
+export const handler = Object.assign(chain, { operation: OPERATION });
