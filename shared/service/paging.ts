@@ -12,7 +12,11 @@ import type { SearchParameters } from '../scim/search.js';
  */
 export type ListQuery = SearchParameters;
 
-function positiveInteger(name: string, raw: string | undefined, fallback: number): number {
+/**
+ * Any integer, negative ones included (`parsePaging` clamps them, as RFC 7644 §3.4.2.4 says);
+ * `fallback` when absent or blank; 400 invalidValue when not an integer.
+ */
+function integerParameter(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined || raw.trim() === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value)) {
@@ -23,10 +27,10 @@ function positiveInteger(name: string, raw: string | undefined, fallback: number
 
 /** startIndex below 1 means 1; count below 0 means 0; count above the maximum is capped (§3.4.2.4). */
 export function parsePaging(query: ListQuery): { startIndex: number; count: number } {
-  const startIndex = Math.max(1, positiveInteger('startIndex', query.startIndex, 1));
+  const startIndex = Math.max(1, integerParameter('startIndex', query.startIndex, 1));
   const count = Math.min(
     limits.maxPageSize,
-    Math.max(0, positiveInteger('count', query.count, limits.defaultPageSize)),
+    Math.max(0, integerParameter('count', query.count, limits.defaultPageSize)),
   );
   return { startIndex, count };
 }
