@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { generateSigningKey, publicJwks } from '../../infra/tokens.js';
+import { forgetDeveloperVariables } from './shell-environment.js';
 
 export const TEST_TENANT = 'test-tenant';
 
@@ -27,19 +28,7 @@ Object.assign(process.env, {
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 });
 // Nothing from the developer's shell may change what the tests see.
-for (const name of [
-  'REVOKED_TOKEN_IDS',
-  'TOKEN_ISSUER',
-  'TOKEN_KMS_KEY_IDS',
-  'TOKEN_SIGNING_KMS_KEY_ID',
-  'CREDENTIAL_CACHE_SECONDS',
-  'ENTRA_TENANT_ID',
-  'ENTRA_JWKS_URL',
-  'ENTRA_APP_ID',
-  'ENTRA_OBJECT_ID',
-]) {
-  delete process.env[name];
-}
+forgetDeveloperVariables();
 // One JSON line per request would drown the test report; `LOG_LEVEL=INFO npx vitest` shows them.
 process.env.LOG_LEVEL ??= 'WARN';
 process.env.STORE_STATS_HEADERS = 'true';

@@ -4,6 +4,8 @@
  * only builds parameters never opens a connection; one that sent a call would reach a port
  * where nothing listens and fail at once, never a real AWS account.
  */
+import { forgetDeveloperVariables } from './shell-environment.js';
+
 Object.assign(process.env, {
   TENANT: 'unit-tenant',
   TABLE_NAME: 'grouptalk-scim-unit',
@@ -13,13 +15,5 @@ Object.assign(process.env, {
   POWERTOOLS_METRICS_DISABLED: 'true',
 });
 // Nothing from the developer's shell may change what the tests see.
-for (const name of [
-  'REVOKED_TOKEN_IDS',
-  'TOKEN_ISSUER',
-  'ENTRA_TENANT_ID',
-  'ENTRA_JWKS_URL',
-  'TOKEN_PUBLIC_KEYS',
-]) {
-  delete process.env[name];
-}
+forgetDeveloperVariables(['TOKEN_PUBLIC_KEYS']);
 process.env.LOG_LEVEL ??= 'WARN';
