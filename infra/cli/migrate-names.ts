@@ -35,14 +35,19 @@ if (values.help || values.local === (values.table !== undefined)) {
 const LOCAL_TABLE = 'grouptalk-scim-local';
 let stop: (() => Promise<void>) | undefined;
 if (values.local) {
+  const { ensureTable, startDynamoDbLocal } = await import('../local/dynamodb-local.js');
   let endpoint = process.env.DYNAMODB_ENDPOINT;
   if (!endpoint) {
-    const { startDynamoDbLocal } = await import('../local/dynamodb-local.js');
     const dbPath = join(fileURLToPath(new URL('../../.local/', import.meta.url)), 'dynamodb-data');
     const running = await startDynamoDbLocal({ dbPath });
     endpoint = running.endpoint;
     stop = () => running.stop();
   }
+  // As npm start does: a machine that never ran it gets the empty table (nothing to move).
+  await ensureTable(endpoint, LOCAL_TABLE).catch(async (error) => {
+    await stop?.();
+    throw error;
+  });
   Object.assign(process.env, { TABLE_NAME: LOCAL_TABLE, DYNAMODB_ENDPOINT: endpoint });
 } else {
   process.env.TABLE_NAME = values.table;
