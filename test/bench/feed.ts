@@ -146,7 +146,11 @@ export async function startFeedMeasurement(stack: {
           displayName: `feed bench ${members}`,
         }),
       });
-      const { id } = (await response.json()) as { id: string };
+      const created = (await response.json()) as { id?: string; detail?: string };
+      if (response.status !== 201 || !created.id) {
+        throw new Error(`POST /Groups answered ${response.status}: ${created.detail}`);
+      }
+      const { id } = created;
       await feed.pause();
       await seeder.seedMembers(
         id,
@@ -156,8 +160,9 @@ export async function startFeedMeasurement(stack: {
       await feed.drain();
       const mark = sink.received.length;
       const sent = Date.now();
-      await fetch(`${stack.url}/Groups/${id}`, { method: 'DELETE', headers });
+      const deletion = await fetch(`${stack.url}/Groups/${id}`, { method: 'DELETE', headers });
       const answered = Date.now();
+      if (deletion.status !== 204) throw new Error(`DELETE /Groups answered ${deletion.status}`);
       const { handler: sweep } = await import('../../functions/groups/sweep-memberships.js');
       await sweep({});
       await feed.drain();
