@@ -1,4 +1,12 @@
-import { ArnFormat, CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -20,6 +28,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { QueryDefinition, QueryString } from 'aws-cdk-lib/aws-logs';
 import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -141,6 +150,7 @@ export class FleetStack extends Stack {
   readonly dashboard: Dashboard;
   readonly schedulerRole: Role;
   readonly changeFeed: ChangeFeedBus;
+  readonly tokenSigningKey: Key;
   readonly queries: readonly QueryDefinition[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
@@ -179,6 +189,22 @@ export class FleetStack extends Stack {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:${this.region}:${this.account}:function:${functionName('*', membershipSweep.spec.operation)}]`,
       reason:
         "One role for every tenant's schedule (a role per tenant would cost a thousand IAM roles): it may invoke the sweeper functions only, gts-<tenant>-sweepMemberships, whatever the tenant.",
+    });
+
+    // The fleet's token-signing key: one for every tenant of the account and region ($1 a month
+    // in all, not per tenant; tokens are bound to their tenant by audience, claim and registry).
+    // Its ARN goes into each tenant's `tokenKmsKeyArns`. Rotation: a new key first in that list,
+    // the old one kept until nothing it signed is in use (README, Connect Entra).
+    this.tokenSigningKey = new Key(this, 'TokenSigningKey', {
+      description:
+        'GroupTalk SCIM: signs the Secret Tokens and OAuth access tokens of every tenant',
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'TokenSigningKeyArn', {
+      description: "Put into each tenant's tokenKmsKeyArns (first = signs)",
+      value: this.tokenSigningKey.keyArn,
     });
 
     const alarms = fleetAlarmSpecs.map(

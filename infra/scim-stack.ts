@@ -55,6 +55,9 @@ import {
 } from './fleet-names.js';
 import type { TenantConfig } from './tenants.js';
 
+/** The token endpoint's operation (`shared/routes.ts`). */
+const TOKEN_OPERATION = 'issueAccessToken';
+
 export { scimStackName };
 
 export interface ScimStackProps extends StackProps {
@@ -214,10 +217,16 @@ export class ScimStack extends Stack {
         payloadFormatVersion: PayloadFormatVersion.VERSION_2_0,
       });
 
+    const [signingKey] = tenant.tokenKmsKeyArns;
     for (const route of routes) {
       const path = routePath(route);
+      // The token endpoint signs with KMS: a tenant without a key has none.
+      if (route.operation === TOKEN_OPERATION && !signingKey) continue;
       const scimFunction = this.addFunction(route, {
         description: `SCIM ${route.operation}: ${route.method} ${path}`,
+        ...(route.operation === TOKEN_OPERATION
+          ? { environment: { TOKEN_SIGNING_KMS_KEY_ID: signingKey as string } }
+          : {}),
       });
       this.api.addRoutes({
         path,

@@ -43,6 +43,7 @@ export const FLEET_FILE = fileURLToPath(new URL('./fleet.json', import.meta.url)
 
 const TENANT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 // Deliberately loose: SNS and the mailbox decide; this catches a pasted name or a missing domain.
@@ -267,13 +268,42 @@ export const tenantSchema = z
       .regex(GUID, got('must be a GUID (the Entra directory id)'))
       .transform((id) => id.toLowerCase())
       .optional(),
-    /** Public keys (JWKS) that verify the tenant's Secret Tokens; `kid` allows rotation. */
+    /** Pins the `appid` an Entra-issued token must carry (the provisioning service's). */
+    entraAppId: z
+      .string()
+      .regex(GUID, got('must be a GUID (the appid of the provisioning sign-ins)'))
+      .optional(),
+    /** Pins the `oid` an Entra-issued token must carry (the provisioning service principal). */
+    entraObjectId: z
+      .string()
+      .regex(GUID, got('must be a GUID (the object id of the provisioning service principal)'))
+      .optional(),
+    /**
+     * Public keys (JWKS) that verify Secret Tokens signed outside KMS (before the move to the
+     * registry); `kid` allows rotation. Each such token must also be registered (README, migration).
+     */
     tokenPublicKeys: tokenPublicKeys.default({ keys: [] }),
-    /** Token ids (`jti`) that are refused although their signature is valid. */
+    /**
+     * The fleet's token-signing KMS keys (ARNs, ECC_NIST_P256): the first signs new tokens, all
+     * verify (rotation: prepend the new key; drop an old one once nothing it signed is in use).
+     */
+    tokenKmsKeyArns: z
+      .array(
+        z.string().regex(KMS_KEY_ARN, got('must be a KMS key ARN (arn:aws:kms:…:key/<id>)')),
+        got('must be a list of KMS key ARNs'),
+      )
+      .default([]),
+    /**
+     * Gone: revocation is in the credential registry now (`npm run token -- revoke`). Kept only
+     * to refuse a non-empty list with the migration's pointer.
+     */
     revokedTokenIds: z
       .array(revokedTokenId, got('must be a list of token ids (jti)'))
-      .default([])
-      .transform((ids) => [...new Set(ids)]),
+      .max(0, {
+        error:
+          'is no longer read: tokens are refused unless registered; register the ones that must keep working (npm run token -- import) and delete this list',
+      })
+      .default([]),
     /** Retention of the function and access logs, in days (a CloudWatch Logs value). */
     logRetentionDays: z
       .number()
@@ -311,12 +341,12 @@ export const tenantSchema = z
         message: `(${burstLimit}) must be at least throttling.rateLimit (${rateLimit})`,
       });
     }
-    const settings = JSON.stringify(tenant.tokenPublicKeys) + tenant.revokedTokenIds.join(',');
+    const settings = JSON.stringify(tenant.tokenPublicKeys) + tenant.tokenKmsKeyArns.join(',');
     if (Buffer.byteLength(settings, 'utf8') > MAX_TOKEN_SETTINGS_BYTES) {
       ctx.addIssue({
         code: 'custom',
         path: [],
-        message: `tokenPublicKeys and revokedTokenIds together exceed ${MAX_TOKEN_SETTINGS_BYTES} bytes (Lambda environment limit is 4 KB): drop retired keys and ids of expired tokens`,
+        message: `tokenPublicKeys and tokenKmsKeyArns together exceed ${MAX_TOKEN_SETTINGS_BYTES} bytes (Lambda environment limit is 4 KB): drop retired keys`,
       });
     }
   });

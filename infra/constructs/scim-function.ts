@@ -67,6 +67,9 @@ export class TenantRoles extends Construct {
       logGroup.grantWrite(created);
       for (const statement of tableStatements(table, level))
         created.addToPrincipalPolicy(statement);
+      for (const statement of credentialStatements(tenant, table, level)) {
+        created.addToPrincipalPolicy(statement);
+      }
       return created;
     };
     this.read = role('read');
@@ -126,14 +129,57 @@ export class ScimFunction extends Construct {
         TABLE_NAME: table.tableName,
         TENANT: tenant.name,
         TOKEN_PUBLIC_KEYS: JSON.stringify(tenant.tokenPublicKeys),
-        REVOKED_TOKEN_IDS: tenant.revokedTokenIds.join(','),
+        TOKEN_KMS_KEY_IDS: tenant.tokenKmsKeyArns.join(','),
         ...(tenant.entraTenantId ? { ENTRA_TENANT_ID: tenant.entraTenantId } : {}),
+        ...(tenant.entraAppId ? { ENTRA_APP_ID: tenant.entraAppId } : {}),
+        ...(tenant.entraObjectId ? { ENTRA_OBJECT_ID: tenant.entraObjectId } : {}),
         LOG_LEVEL: tenant.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
     });
   }
+}
+
+/**
+ * What every function needs for the credential registry (`shared/credentials`), beyond its table
+ * access: the public keys of the token-signing KMS keys (verification), and for the read role the
+ * hourly `lastUsedAt` write on the registry's partition only. The write role also signs with the
+ * first key (the token endpoint; the shared role, as issue 12 asks: no role per function).
+ */
+function credentialStatements(
+  tenant: TenantConfig,
+  table: ITable,
+  level: 'read' | 'write',
+): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  if (level === 'read') {
+    statements.push(
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem'],
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringEquals': {
+            'dynamodb:LeadingKeys': ['CREDENTIALS'],
+            'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'],
+          },
+        },
+      }),
+    );
+  }
+  const [signing, ...older] = tenant.tokenKmsKeyArns;
+  if (signing) {
+    statements.push(
+      new PolicyStatement({
+        actions: ['kms:GetPublicKey'],
+        resources: [signing, ...older],
+      }),
+    );
+    if (level === 'write') {
+      statements.push(new PolicyStatement({ actions: ['kms:Sign'], resources: [signing] }));
+    }
+  }
+  return statements;
 }
 
 /**

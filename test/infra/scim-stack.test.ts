@@ -102,9 +102,18 @@ function actionsOfFunction(resources: Record<string, Resource>, functionId: stri
   );
 }
 
+/**
+ * The function's DynamoDB actions on the table as a whole: the statement limited to the credential
+ * registry's partition (the read role's hourly `lastUsedAt` write) is asserted on its own.
+ */
 function dynamodbActions(resources: Record<string, Resource>, functionId: string): string[] {
   return [
-    ...new Set(actionsOfFunction(resources, functionId).filter((a) => a.startsWith('dynamodb:'))),
+    ...new Set(
+      statementsOfFunction(resources, functionId)
+        .filter((statement) => !JSON.stringify(statement).includes('dynamodb:LeadingKeys'))
+        .flatMap((statement) => [statement.Action].flat() as string[])
+        .filter((a) => a.startsWith('dynamodb:')),
+    ),
   ].sort();
 }
 
@@ -206,6 +215,24 @@ describe('GroupTalkScim stack for tenant demo', () => {
     expect(table.DeletionPolicy).toBe('Retain');
     expect(table.UpdateReplacePolicy).toBe('Retain');
     expect(table.Properties.SSESpecification).toEqual({ SSEEnabled: true });
+  });
+
+  it("lets the read role write only lastUsedAt, and only in the credential registry's partition", () => {
+    const functionId = functionOfRoute(resources, '$default');
+    const limited = statementsOfFunction(resources, functionId).filter((statement) =>
+      JSON.stringify(statement).includes('dynamodb:LeadingKeys'),
+    );
+
+    expect(limited).toHaveLength(1);
+    expect(limited[0]).toMatchObject({
+      Action: 'dynamodb:UpdateItem',
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:LeadingKeys': ['CREDENTIALS'],
+          'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'],
+        },
+      },
+    });
   });
 
   it('grants reading routes GetItem, BatchGetItem and Query only: no write, no Scan', () => {
@@ -321,14 +348,14 @@ describe('GroupTalkScim stack for tenant demo', () => {
     template.resourceCountIs('AWS::Events::Rule', 0);
   });
 
-  it('configures every function for the tenant: table, tenant, token keys, revocations, log level, source maps', () => {
+  it('configures every function for the tenant: table, tenant, token keys, KMS keys, log level, source maps', () => {
     const demo = loadTenant('demo');
     for (const [, fn] of scimFunctions(resources)) {
       const variables = fn.Properties.Environment.Variables;
       expect(variables).toMatchObject({
         TENANT: 'demo',
         TOKEN_PUBLIC_KEYS: JSON.stringify(demo.tokenPublicKeys),
-        REVOKED_TOKEN_IDS: demo.revokedTokenIds.join(','),
+        TOKEN_KMS_KEY_IDS: demo.tokenKmsKeyArns.join(','),
         LOG_LEVEL: demo.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
       });
@@ -445,7 +472,8 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
     ...JSON.parse(readFileSync(new URL('../../infra/tenants/demo.json', import.meta.url), 'utf8')),
     name: 'contoso',
     entraTenantId: '3F2C9A4E-8B1D-4C6E-9F0A-7D5B2E1C8A93',
-    revokedTokenIds: ['jti-1', 'jti-2'],
+    entraAppId: '00000014-0000-0000-c000-000000000000',
+    entraObjectId: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e',
     logRetentionDays: 90,
     throttling: { rateLimit: 50, burstLimit: 100 },
     customDomain: {
@@ -465,13 +493,31 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
     }
   });
 
-  it('passes the Entra tenant id and the revoked token ids to every function', () => {
+  it('passes the Entra tenant id and the pinned appid and oid to every function', () => {
     for (const [, fn] of scimFunctions(resources)) {
       expect(fn.Properties.Environment.Variables).toMatchObject({
         ENTRA_TENANT_ID: '3f2c9a4e-8b1d-4c6e-9f0a-7d5b2e1c8a93',
-        REVOKED_TOKEN_IDS: 'jti-1,jti-2',
+        ENTRA_APP_ID: '00000014-0000-0000-c000-000000000000',
+        ENTRA_OBJECT_ID: 'b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e',
       });
+      expect(fn.Properties.Environment.Variables.REVOKED_TOKEN_IDS).toBeUndefined();
     }
+  });
+
+  it('lets only the token endpoint sign, with the first KMS key, and every role read the public keys', () => {
+    const [signing] = tenant.tokenKmsKeyArns;
+    const tokenFunctions = scimFunctions(resources).filter(
+      ([, fn]) => fn.Properties.Environment.Variables.TOKEN_SIGNING_KMS_KEY_ID !== undefined,
+    );
+    const policies = JSON.stringify(ofType(resources, 'AWS::IAM::Policy'));
+
+    expect(tokenFunctions).toHaveLength(1);
+    expect(tokenFunctions[0]![1].Properties.Environment.Variables.TOKEN_SIGNING_KMS_KEY_ID).toBe(
+      signing,
+    );
+    expect(policies.match(/"kms:Sign"/g)).toHaveLength(1);
+    expect(policies.match(/"kms:GetPublicKey"/g)).toHaveLength(2);
+    expect(policies).toContain('"dynamodb:LeadingKeys":["CREDENTIALS"]');
   });
 
   it('applies the tenant log retention and throttling', () => {

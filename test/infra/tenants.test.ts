@@ -72,6 +72,7 @@ describe('tenant configuration', () => {
       canary: false,
       tokenPublicKeys: demo.tokenPublicKeys,
       revokedTokenIds: [],
+      tokenKmsKeyArns: [],
       logRetentionDays: 30,
       logLevel: 'INFO',
       throttling: { rateLimit: 50, burstLimit: 100 },
@@ -138,7 +139,7 @@ describe('tenant configuration', () => {
         entraTenantId: 'not-a-guid',
         logRetentionDays: 31,
         throttling: { rateLimit: 10, burstLimit: 5 },
-        revokedTokenIds: ['a,b'],
+        revokedTokenIds: ['a'],
         customDomain: { domainName: 'https://scim.acme.com', certificateArn: 'arn:aws:iam::1:x' },
         logRetentionDay: 30,
       }),
@@ -151,7 +152,7 @@ describe('tenant configuration', () => {
       '  - entraTenantId must be a GUID',
       '  - logRetentionDays must be one of 1, 3, 5, 7, 14, 30,',
       '  - throttling.rateLimit must be a number of at least 25',
-      '  - revokedTokenIds[0] must be a non-empty token id without commas',
+      '  - revokedTokenIds is no longer read: tokens are refused unless registered',
       '  - customDomain.domainName must be a lower-case DNS name',
       '  - customDomain.certificateArn must be an ACM certificate ARN',
       '  - logRetentionDay is not a known field',
@@ -193,10 +194,14 @@ describe('tenant configuration', () => {
   });
 
   it('rejects token settings that would not fit in the Lambda environment', () => {
-    const ids = Array.from({ length: 200 }, (_, i) => `revoked-token-${i}`);
+    const arns = Array.from(
+      { length: 45 },
+      (_, i) =>
+        `arn:aws:kms:eu-west-1:111111111111:key/0b6c2a1e-7d4f-4c3b-9a8e-5f6d7c8b9a${String(i).padStart(2, '0')}`,
+    );
 
-    expect(problemsOf(config({ revokedTokenIds: ids }))).toContain(
-      'tokenPublicKeys and revokedTokenIds together exceed 3072 bytes',
+    expect(problemsOf(config({ tokenKmsKeyArns: arns }))).toContain(
+      'tokenPublicKeys and tokenKmsKeyArns together exceed 3072 bytes',
     );
   });
 });
