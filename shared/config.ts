@@ -27,6 +27,10 @@ function integer(name: string, fallback: number): number {
   return value;
 }
 
+function optionalInteger(name: string): number | undefined {
+  return optional(name) === undefined ? undefined : integer(name, 0);
+}
+
 export interface AuthConfig {
   /** The GroupTalk tenant this deployment serves; tokens must name it. */
   readonly tenant: string;
@@ -136,6 +140,13 @@ export interface StoreConfig {
   /** Local DynamoDB endpoint; unset in AWS. */
   readonly endpoint?: string;
   readonly region: string;
+  /**
+   * How long the client waits to connect and for an answer before it gives up on an attempt.
+   * Unset in AWS (the client's defaults fit a 10 s function); the test environment sets them
+   * generously, because a DynamoDB Local on a loaded 2-core machine answers slower than AWS.
+   */
+  readonly connectionTimeoutMs?: number;
+  readonly requestTimeoutMs?: number;
 }
 
 export function readStoreConfig(): StoreConfig {
@@ -143,6 +154,8 @@ export function readStoreConfig(): StoreConfig {
     tableName: required('TABLE_NAME'),
     endpoint: optional('DYNAMODB_ENDPOINT'),
     region: optional('AWS_REGION') ?? 'us-east-1',
+    connectionTimeoutMs: optionalInteger('DYNAMODB_CONNECTION_TIMEOUT_MS'),
+    requestTimeoutMs: optionalInteger('DYNAMODB_REQUEST_TIMEOUT_MS'),
   };
 }
 

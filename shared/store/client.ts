@@ -35,8 +35,8 @@ export function dynamoDbClientConfig(config: StoreConfig): DynamoDBClientConfig 
     maxAttempts: 3,
     retryMode: 'standard',
     requestHandler: {
-      connectionTimeout: 1_000,
-      requestTimeout: 2_000,
+      connectionTimeout: config.connectionTimeoutMs ?? 1_000,
+      requestTimeout: config.requestTimeoutMs ?? 2_000,
       throwOnRequestTimeout: true,
     },
   };

@@ -26,6 +26,12 @@ Object.assign(process.env, {
   DYNAMODB_ENDPOINT: endpoint,
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  // A DynamoDB Local on a loaded 2-core machine can take seconds to answer; AWS's 1 s / 2 s
+  // budgets would turn that into 503s and make the suite depend on the machine's load. The
+  // functions' own time budget (10 s, counted by the stand-in's context) still applies, and the
+  // tests of timeouts and outages set their own values.
+  DYNAMODB_CONNECTION_TIMEOUT_MS: '5000',
+  DYNAMODB_REQUEST_TIMEOUT_MS: '8000',
 });
 // Nothing from the developer's shell may change what the tests see.
 forgetDeveloperVariables();
