@@ -10,10 +10,15 @@ const FOLDERS = ALL_FOLDERS;
 
 describeWithShared(PEER_COLLECTION, "Microsoft's SCIM Postman collection with newman", () => {
   let service: TestService;
+  let oauthService: TestService;
   beforeAll(async () => {
     service = await startTestService();
+    oauthService = await startTestService({ credential: 'client-credentials' });
   });
-  afterAll(() => service?.close());
+  afterAll(async () => {
+    await service?.close();
+    await oauthService?.close();
+  });
 
   it('passes every assertion of every folder apart from documented deviations', async () => {
     const result = await runPeerSuite({
@@ -22,6 +27,21 @@ describeWithShared(PEER_COLLECTION, "Microsoft's SCIM Postman collection with ne
       collectionPath: collectionPath as string,
       folders: FOLDERS,
       reportPath: 'newman-report.json',
+      quiet: true,
+    });
+
+    expect(result.requests).toBeGreaterThan(30);
+    expect(result.assertions).toBeGreaterThan(30);
+    expect(result.unexpected).toEqual([]);
+  }, 120_000);
+
+  it('passes the same way with an access token from the token endpoint (client credentials)', async () => {
+    const result = await runPeerSuite({
+      url: oauthService.url,
+      token: oauthService.token,
+      collectionPath: collectionPath as string,
+      folders: FOLDERS,
+      reportPath: 'newman-report-oauth.json',
       quiet: true,
     });
 

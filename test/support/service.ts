@@ -48,11 +48,24 @@ export interface TestService {
  * modules are imported once per file, with the configuration `environment.ts` set for it.
  */
 export async function startTestService(
-  options: { routes?: readonly Route[]; defaultRoute?: DefaultRoute } = {},
+  options: {
+    routes?: readonly Route[];
+    defaultRoute?: DefaultRoute;
+    /**
+     * How the client authenticates: a registered Secret Token (the default), or an access token
+     * from the tenant's token endpoint for a new OAuth client, as Entra's client-credentials
+     * method gets one.
+     */
+    credential?: 'secret-token' | 'client-credentials';
+  } = {},
 ): Promise<TestService> {
+  const { credential = 'secret-token', ...serverOptions } = options;
   const tableName = requiredEnv('TABLE_NAME');
-  const token = await issueTestToken();
-  const server: LocalServer = await startLocalServer({ port: 0, ...options });
+  const server: LocalServer = await startLocalServer({ port: 0, ...serverOptions });
+  const token =
+    credential === 'client-credentials'
+      ? await clientCredentialsToken(server.url)
+      : await issueTestToken();
 
   return {
     url: server.url,
@@ -84,6 +97,28 @@ export async function startTestService(
       };
     },
   };
+}
+
+/**
+ * Registers a new OAuth client and fetches an access token for it from the token endpoint beside
+ * `tenantUrl` (`client_secret_post`, as Entra sends it).
+ */
+export async function clientCredentialsToken(tenantUrl: string): Promise<string> {
+  const { credential, secret } = await testRegistry().createClient({ createdBy: 'test' });
+  const response = await fetch(new URL('/oauth2/token', tenantUrl), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: credential.id,
+      client_secret: secret.secret,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (response.status !== 200 || !body.access_token) {
+    throw new Error(`the token endpoint answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.access_token;
 }
 
 let registry: CredentialRegistry | undefined;
