@@ -57,6 +57,8 @@ import type { TenantConfig } from './tenants.js';
 
 /** The token endpoint's operation (`shared/routes.ts`). */
 const TOKEN_OPERATION = 'issueAccessToken';
+/** The integration page's Generate Secret Token, which signs like the token endpoint. */
+const SECRET_TOKEN_OPERATION = 'generateSecretToken';
 
 export { scimStackName };
 
@@ -340,11 +342,14 @@ export class ScimStack extends Stack {
       TENANT_DISPLAY_NAME: admin.displayName ?? this.tenant.name,
       REQUEST_LOG_GROUPS: this.functionLogs.logGroupName,
     };
+    // Generate Secret Token signs as the token endpoint does: with the tenant's KMS key.
+    const [signingKey] = this.tenant.tokenKmsKeyArns;
     for (const route of adminRoutes) {
       const path = routePath(route);
+      const signs = route.operation === SECRET_TOKEN_OPERATION && signingKey !== undefined;
       const adminFunction = this.addFunction(route, {
         description: `Integration page ${route.operation}: ${route.method} ${path}`,
-        environment,
+        environment: signs ? { ...environment, TOKEN_SIGNING_KMS_KEY_ID: signingKey } : environment,
       });
       this.api.addRoutes({
         path,

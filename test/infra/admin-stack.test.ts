@@ -70,6 +70,20 @@ describe('the integration page in the tenant stack', () => {
     expect(variables.ADMIN_SESSION_KEY).toBeUndefined();
   });
 
+  it('gives Generate Secret Token the signing key the token endpoint signs with, and no other page function', () => {
+    const functions = byType(resources, 'AWS::Lambda::Function').map(
+      ([, fn]) => fn.Properties.Environment?.Variables ?? {},
+    );
+    const signers = functions.filter((variables) => variables.TOKEN_SIGNING_KMS_KEY_ID);
+    const [signing] = demo.tokenKmsKeyArns;
+
+    expect(signing).toBeDefined();
+    // The token endpoint and the page's Generate Secret Token: the same key.
+    expect(signers).toHaveLength(2);
+    for (const variables of signers) expect(variables.TOKEN_SIGNING_KMS_KEY_ID).toBe(signing);
+    expect(signers.filter((variables) => variables.ADMIN_CLIENT_ID !== undefined)).toHaveLength(1);
+  });
+
   it('lets the reports start Logs Insights queries on the function log group only', () => {
     const statements = byType(resources, 'AWS::IAM::Policy').flatMap(
       ([, policy]) => policy.Properties.PolicyDocument.Statement as Json[],
