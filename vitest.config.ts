@@ -10,6 +10,10 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // One file at a time: every engine file shares one DynamoDB Local, and files that each run
+    // 100 concurrent PATCHes or seed thousands of items made one another's requests outlast the
+    // functions' 10 s budget when they ran side by side (a red suite on a quiet 2-core machine).
+    fileParallelism: false,
     projects: [
       {
         extends: true,
