@@ -20,33 +20,30 @@ describeWithShared(PEER_COLLECTION, "Microsoft's SCIM Postman collection with ne
     await oauthService?.close();
   });
 
-  it('passes every assertion of every folder apart from documented deviations', async () => {
-    const result = await runPeerSuite({
-      url: service.url,
-      token: service.token,
-      collectionPath: collectionPath as string,
-      folders: FOLDERS,
-      reportPath: 'newman-report.json',
-      quiet: true,
-    });
+  it.each([
+    ['a Secret Token', () => service, 'newman-report.json'],
+    [
+      'an access token from the token endpoint (client credentials)',
+      () => oauthService,
+      'newman-report-oauth.json',
+    ],
+  ] as const)(
+    'passes every assertion of every folder apart from documented deviations, with %s',
+    async (_credential, serviceOf, reportPath) => {
+      const { url, token } = serviceOf();
+      const result = await runPeerSuite({
+        url,
+        token,
+        collectionPath: collectionPath as string,
+        folders: FOLDERS,
+        reportPath,
+        quiet: true,
+      });
 
-    expect(result.requests).toBeGreaterThan(30);
-    expect(result.assertions).toBeGreaterThan(30);
-    expect(result.unexpected).toEqual([]);
-  }, 120_000);
-
-  it('passes the same way with an access token from the token endpoint (client credentials)', async () => {
-    const result = await runPeerSuite({
-      url: oauthService.url,
-      token: oauthService.token,
-      collectionPath: collectionPath as string,
-      folders: FOLDERS,
-      reportPath: 'newman-report-oauth.json',
-      quiet: true,
-    });
-
-    expect(result.requests).toBeGreaterThan(30);
-    expect(result.assertions).toBeGreaterThan(30);
-    expect(result.unexpected).toEqual([]);
-  }, 120_000);
+      expect(result.requests).toBeGreaterThan(30);
+      expect(result.assertions).toBeGreaterThan(30);
+      expect(result.unexpected).toEqual([]);
+    },
+    120_000,
+  );
 });
