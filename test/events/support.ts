@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { type LocalFeed, startLocalFeed } from '../../infra/local/event-feed.js';
 import { type ChangeEvent, EVENT_NAMES, eventName } from '../../shared/events/envelope.js';
 import type { EventSink } from '../../shared/events/publisher.js';
@@ -43,7 +44,9 @@ export function schemaErrors(event: ChangeEvent): string[] {
 }
 
 /** The local publisher on this test file's table, into `sink`. */
-export function startTestFeed(sink: EventSink, baseUrl: string): Promise<LocalFeed> {
+export async function startTestFeed(sink: EventSink, baseUrl: string): Promise<LocalFeed> {
+  // The test environment creates tables without a stream; the feed needs this one's.
+  await ensureTable(process.env.DYNAMODB_ENDPOINT!, process.env.TABLE_NAME!, { stream: true });
   return startLocalFeed({
     endpoint: process.env.DYNAMODB_ENDPOINT!,
     tableName: process.env.TABLE_NAME!,

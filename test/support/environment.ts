@@ -41,4 +41,5 @@ process.env.STORE_STATS_HEADERS = 'true';
 // Metrics (EMF lines on stdout) are for CloudWatch; test/integration/logging.test.ts turns them on.
 process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 
-await ensureTable(endpoint, tableName);
+// No stream: only the change-feed tests read one, and they turn it on (test/events/support.ts).
+await ensureTable(endpoint, tableName, { stream: false });
