@@ -3,51 +3,27 @@
  * printed: the Secret Token, and the token endpoint with the client id and secret (client
  * credentials). No file it writes holds the client secret; the files that hold a secret are 0600.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { REPO_ROOT, type RunningNpmStart, startNpmStart } from '../support/npm-start.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const KEYS_DIR = join(REPO_ROOT, '.local', 'keys');
 
-let child: ChildProcess;
-const printed = new Map<string, string>();
+let npmStart: RunningNpmStart | undefined;
+let printed: ReadonlyMap<string, string>;
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      PORT: '0',
-      // The test run's DynamoDB Local, not the developer's `.local/dynamodb-data`.
-      DYNAMODB_ENDPOINT: process.env.DYNAMODB_ENDPOINT,
-      // This file's own table: another test's npm start rotates the client of its own table.
-      LOCAL_TABLE_NAME: process.env.TABLE_NAME,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  await new Promise<void>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`npm start exited (${code}):\n${output}`)));
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      for (const line of output.split('\n')) {
-        const match = /^([A-Za-z ]+): (.+)$/.exec(line);
-        if (match) printed.set(match[1]!, match[2]!);
-      }
-      if (printed.has('Client Secret') && printed.has('Secret Token')) resolve();
-    });
-  });
+  // This file's own table: another test's npm start rotates the client of its own table.
+  npmStart = await startNpmStart({ LOCAL_TABLE_NAME: process.env.TABLE_NAME }, [
+    'Client Secret',
+    'Secret Token',
+  ]);
+  printed = npmStart.printed;
 }, 120_000);
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await npmStart?.stop();
 });
 
 function firstUser(tenantUrl: string, bearer: string) {
