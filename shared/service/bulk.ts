@@ -11,6 +11,8 @@
  * have failed and the operations not run are left out of the response (§3.7.3).
  */
 
+import { currentRequestContext } from '../common/request-context.js';
+import { isObject, readKey } from '../common/values.js';
 import {
   type BulkEndpoint,
   type BulkOperation,
@@ -36,6 +38,11 @@ export interface BulkOperationResult {
   readonly status: number;
   /** Why it failed; a ScimError carries its own status, anything else is a 500. */
   readonly error?: unknown;
+  /**
+   * Not run because the request's time or work budget was spent (503 with Retry-After): the
+   * client sends it again; not a server error.
+   */
+  readonly deferred?: boolean;
 }
 
 /** The resource operations of one endpoint, as the single-resource routes call them. */
@@ -79,6 +86,17 @@ export const bulkEndpoints: Readonly<Record<BulkEndpoint, ResourceOperations>> =
 export const BULK_BUDGET_MS = 7_000;
 
 /**
+ * The DynamoDB calls one Bulk request may make: its work budget (issue 10, bounded work per
+ * request). Handler CPU grows with the calls (the AWS SDK costs 1.5–2.5 ms of CPU per call on
+ * the 2-core reference machine, more than the SCIM work of an operation), so this keeps a Bulk
+ * request within the same 100 ms of CPU as any other request. An operation starts only when the
+ * calls it needs at least (`callsNeeded`) fit in what is left; the first one always starts, so a
+ * request always makes progress. Those left are answered 503 with Retry-After, like operations
+ * past the deadline, and the client sends them again.
+ */
+export const BULK_CALL_BUDGET = 40;
+
+/**
  * Runs a parsed BulkRequest. `endpoints` maps each endpoint to its operations; an endpoint
  * without an entry answers its operations with 400. No operation starts after `deadline`
  * (epoch milliseconds).
@@ -88,8 +106,13 @@ export async function runBulk(
   options: PresentOptions,
   endpoints: Partial<Record<BulkEndpoint, ResourceOperations>> = bulkEndpoints,
   deadline: number = Date.now() + BULK_BUDGET_MS,
+  callBudget: number = BULK_CALL_BUDGET,
 ): Promise<BulkOperationResult[]> {
   const results = new Map<number, BulkOperationResult>();
+  const callsAtStart = storeCallsSoFar();
+  let started = 0;
+  const budgetLeft = (operation: BulkOperation) =>
+    started === 0 || storeCallsSoFar() - callsAtStart + callsNeeded(operation) <= callBudget;
   const declared = new Set(
     request.operations.flatMap((operation) => (operation.bulkId ? [operation.bulkId] : [])),
   );
@@ -117,9 +140,16 @@ export async function runBulk(
         record(failure(operation, blocker), operation);
         progressed = true;
       } else if (Date.now() > deadline) {
-        results.set(operation.index, failure(operation, outOfTime()));
+        results.set(operation.index, { ...failure(operation, outOfTime()), deferred: true });
+        progressed = true;
+      } else if (!budgetLeft(operation)) {
+        results.set(operation.index, {
+          ...failure(operation, outOfWork(callBudget)),
+          deferred: true,
+        });
         progressed = true;
       } else if (operation.references.every((bulkId) => created.has(bulkId))) {
+        started += 1;
         const result = await runOperation(operation, created, options, endpoints, deadline);
         record(result, operation);
         if (result.error === undefined && operation.method === 'POST' && operation.bulkId) {
@@ -159,6 +189,55 @@ function outOfTime(): ServiceUnavailableError {
     'Not run: the bulk request ran out of time before this operation; send it again.',
     1,
   );
+}
+
+function outOfWork(callBudget: number): ServiceUnavailableError {
+  return new ServiceUnavailableError(
+    `Not run: the bulk request used its work budget (${callBudget} storage calls) before this ` +
+      'operation; send it again.',
+    1,
+  );
+}
+
+function storeCallsSoFar(): number {
+  return currentRequestContext()?.stats.calls ?? 0;
+}
+
+/** DynamoDB calls by method when nothing goes wrong, group members aside (see `callsNeeded`). */
+const BASE_CALLS: Readonly<Record<string, number>> = { POST: 1, PUT: 2, PATCH: 2, DELETE: 3 };
+
+/**
+ * The fewest DynamoDB calls `operation` can take: its method's (a create is one transaction, a
+ * PATCH a read and a write, a DELETE a read, a transaction and a membership query), plus, for a
+ * group, a BatchGetItem per 100 members it names and a transaction per 50. A DELETE may take a
+ * few more for memberships (at most `IN_REQUEST_MEMBERSHIP_DELETES` of a user's, in 4 calls; at
+ * most `IN_REQUEST_MEMBER_DELETES` of a group's, in 16).
+ */
+export function callsNeeded(operation: BulkOperation): number {
+  const base = BASE_CALLS[operation.method] ?? 1;
+  if (operation.endpoint !== 'Groups') return base;
+  const members = memberValuesIn(operation.data);
+  return base + Math.ceil(members / 100) + Math.ceil(members / 50);
+}
+
+/**
+ * How many member values a group's data names: its `members` (POST, PUT) or its PATCH
+ * operations' member values (`path: "members"`, or `members` inside a path-less value).
+ */
+function memberValuesIn(data: unknown): number {
+  const count = (value: unknown) => (Array.isArray(value) ? value.length : value == null ? 0 : 1);
+  if (!isObject(data)) return 0;
+  const patchOperations = readKey(data, 'Operations');
+  if (!Array.isArray(patchOperations)) return count(readKey(data, 'members'));
+  let members = 0;
+  for (const patch of patchOperations) {
+    if (!isObject(patch)) continue;
+    const path = readKey(patch, 'path');
+    const value = readKey(patch, 'value');
+    if (typeof path === 'string' && /^members\b/i.test(path.trim())) members += count(value);
+    else if (path === undefined && isObject(value)) members += count(readKey(value, 'members'));
+  }
+  return members;
 }
 
 /** Why an operation cannot run at all, before any I/O. */

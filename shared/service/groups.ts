@@ -25,8 +25,8 @@
  * retry gets 201 rather than 409.
  *
  * Deleting a group deletes its item and writes a cleanup marker in one transaction (the group is
- * gone at once), then deletes its membership items for up to `DELETE_SWEEP_BUDGET_MS`; whatever
- * is left, the sweeper (`./cleanups.ts`) finishes.
+ * gone at once), then deletes up to `IN_REQUEST_MEMBER_DELETES` of its membership items (within
+ * `DELETE_SWEEP_BUDGET_MS`); whatever is left, the sweeper (`./cleanups.ts`) finishes.
  */
 import { limits } from '../config.js';
 import {
@@ -98,6 +98,13 @@ export const MAX_MEMBERS_BYTES = 5_500_000;
  * deletes a second, so a group of 100,000 members is always finished by the sweeper.
  */
 export const DELETE_SWEEP_BUDGET_MS = 5_000;
+
+/**
+ * Membership items a group's DELETE deletes itself (one round of 16 BatchWriteItem calls), so that
+ * the request's work stays bounded (issue 10: about 35 ms of handler CPU); the sweeper deletes the
+ * rest of a larger group's within minutes. Until then those members' `groups` may still list it.
+ */
+export const IN_REQUEST_MEMBER_DELETES = 400;
 
 /** Options of a PATCH: whether the response carries a body (the client asked for attributes). */
 export interface PatchOptions extends PresentOptions {
@@ -262,8 +269,8 @@ export async function patchGroup(
 }
 
 /**
- * Deletes a group, then its membership items until `deadline` (epoch ms; at most
- * `DELETE_SWEEP_BUDGET_MS` from now): `POST /Bulk` passes its own deadline. Once the group is
+ * Deletes a group, then up to `IN_REQUEST_MEMBER_DELETES` of its membership items until `deadline`
+ * (epoch ms; at most `DELETE_SWEEP_BUDGET_MS` from now): `POST /Bulk` passes its own deadline. Once the group is
  * deleted the answer is success whatever becomes of that cleanup: the marker written with the
  * delete guarantees it, and an error would only have the client retry into a 404.
  */
@@ -282,6 +289,7 @@ export async function deleteGroup(
     const emptied = await removeAllMembers(
       id,
       Math.min(deadline, Date.now() + DELETE_SWEEP_BUDGET_MS),
+      IN_REQUEST_MEMBER_DELETES,
     );
     return { membershipCleanup: emptied ? 'done' : 'deferred' };
   } catch (error) {

@@ -85,7 +85,14 @@ export async function patchUser(
 }
 
 /**
- * Deletes a user, then its memberships. Once the user is deleted the answer is success whatever
+ * Memberships a user's DELETE removes itself (four BatchWriteItem calls), so that the request's
+ * work stays bounded (issue 10); the sweeper removes those of a user in more groups within
+ * minutes, from the cleanup marker written with the delete.
+ */
+export const IN_REQUEST_MEMBERSHIP_DELETES = 100;
+
+/**
+ * Deletes a user, then up to `IN_REQUEST_MEMBERSHIP_DELETES` of its memberships. Once the user is deleted the answer is success whatever
  * becomes of that cleanup: the marker written with the delete has the sweeper finish it, and an
  * error would only have the client retry into a 404.
  */
@@ -100,8 +107,8 @@ export async function deleteUser(id: string, ifMatch: string | undefined): Promi
     ]);
   });
   try {
-    await removeIndexedMemberships(id);
-    return { membershipCleanup: 'done' };
+    const emptied = await removeIndexedMemberships(id, IN_REQUEST_MEMBERSHIP_DELETES);
+    return { membershipCleanup: emptied ? 'done' : 'deferred' };
   } catch (error) {
     return {
       membershipCleanup: 'failed',

@@ -246,39 +246,52 @@ export function groupsOfParams(
 
 /**
  * The ids of the groups `userId` belongs to, from the byMember index (one Query per 1,000 groups).
- * The index is eventually consistent: a membership written a moment ago may be missing.
+ * The index is eventually consistent: a membership written a moment ago may be missing. With
+ * `atMost`, reading stops once that many are known (more may exist).
  */
-export async function groupIdsOf(userId: string): Promise<string[]> {
+export async function groupIdsOf(
+  userId: string,
+  atMost = Number.POSITIVE_INFINITY,
+): Promise<string[]> {
   // No user has an id too long to be a key (AWS would refuse the Query; DynamoDB Local does not).
   if (userId.length > MAX_KEY_VALUE_LENGTH) return [];
   const groupIds: string[] = [];
   let exclusiveStartKey: Record<string, unknown> | undefined;
   do {
+    const params = groupsOfParams(userId, exclusiveStartKey);
+    const wanted = atMost - groupIds.length;
     const output = await documentClient().send(
-      new QueryCommand(groupsOfParams(userId, exclusiveStartKey)),
+      new QueryCommand(wanted < (params.Limit ?? 0) ? { ...params, Limit: wanted } : params),
     );
     for (const item of output.Items ?? []) {
       groupIds.push(keys.decodeId(item[byMember.sortKey] as string));
     }
     exclusiveStartKey = output.LastEvaluatedKey;
-  } while (exclusiveStartKey);
+  } while (exclusiveStartKey && groupIds.length < atMost);
   return groupIds;
 }
 
 /**
- * Deletes the memberships of `userId` the byMember index shows now. The index is eventually
- * consistent, so a membership written a moment before the user's delete may not show yet: the
- * cleanup marker written with the delete has the sweeper look again later.
+ * Deletes the memberships of `userId` the byMember index shows now, at most `atMost` of them, and
+ * says whether none is left to delete. The index is eventually consistent, so a membership
+ * written a moment before the user's delete may not show yet: the cleanup marker written with the
+ * delete has the sweeper look again later (and delete those beyond `atMost`).
  */
-export async function removeIndexedMemberships(userId: string): Promise<void> {
-  const groupIds = await groupIdsOf(userId);
+export async function removeIndexedMemberships(
+  userId: string,
+  atMost = Number.POSITIVE_INFINITY,
+): Promise<boolean> {
+  // One more than asked for tells whether any is left.
+  const groupIds = await groupIdsOf(userId, atMost + 1);
+  const removed = groupIds.slice(0, atMost);
   await batchWrite(
-    groupIds.map((groupId) => {
+    removed.map((groupId) => {
       const { pk, sk } = keys.membership(groupId, userId);
       return { delete: { pk, sk } };
     }),
     WRITE_PARALLELISM,
   );
+  return removed.length === groupIds.length;
 }
 
 /** Whether `userId` is a member of `groupId` (one consistent GetItem). */
@@ -420,10 +433,16 @@ export async function removeMembers(groupId: string, userIds: readonly string[])
 /**
  * Deletes every membership item of a group, page by page (the next page is read while the
  * current one is deleted), `SWEEP_CHUNK` deletes at a time. Stops at the first chunk boundary
- * after `deadline` (epoch ms), and says whether the partition was emptied.
+ * after `deadline` (epoch ms) or once `atMost` items are deleted, and says whether the partition
+ * was emptied.
  */
-export async function removeAllMembers(groupId: string, deadline?: number): Promise<boolean> {
-  const overdue = () => deadline !== undefined && Date.now() > deadline;
+export async function removeAllMembers(
+  groupId: string,
+  deadline?: number,
+  atMost = Number.POSITIVE_INFINITY,
+): Promise<boolean> {
+  let deleted = 0;
+  const overdue = () => (deadline !== undefined && Date.now() > deadline) || deleted >= atMost;
   let page = await memberPage(groupId);
   for (;;) {
     const following = page.next ? memberPage(groupId, page.next) : undefined;
@@ -431,13 +450,16 @@ export async function removeAllMembers(groupId: string, deadline?: number): Prom
     following?.catch(() => undefined);
     for (let start = 0; start < page.ids.length; start += SWEEP_CHUNK) {
       if (overdue()) return false;
+      const chunk = page.ids.slice(start, start + Math.min(SWEEP_CHUNK, atMost - deleted));
       await batchWrite(
-        page.ids.slice(start, start + SWEEP_CHUNK).map((userId) => {
+        chunk.map((userId) => {
           const { pk, sk } = keys.membership(groupId, userId);
           return { delete: { pk, sk } };
         }),
         SWEEP_PARALLELISM,
       );
+      deleted += chunk.length;
+      if (chunk.length < SWEEP_CHUNK && start + chunk.length < page.ids.length) return false;
     }
     if (!following) return true;
     if (overdue()) return false;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../shared/config.js';
 import { parseBulkRequest } from '../../shared/scim/bulk.js';
-import { bulkEndpoints, runBulk } from '../../shared/service/bulk.js';
+import { BULK_CALL_BUDGET, bulkEndpoints, runBulk } from '../../shared/service/bulk.js';
 import { sweepCleanups } from '../../shared/service/cleanups.js';
 import { batchWrite } from '../../shared/store/batch.js';
 import { membershipItem } from '../../shared/store/memberships.js';
@@ -312,6 +312,104 @@ describe('POST /Bulk', () => {
     expect(response.status).toBe(400);
     expect(response.body.status).toBe('400');
   });
+});
+
+describe('POST /Bulk work budget', () => {
+  it(`runs the operations whose DynamoDB calls fit in ${BULK_CALL_BUDGET} and answers the rest 503 with Retry-After, to send again`, async () => {
+    // Prepare: a user DELETE is 3 calls (read, transaction, membership query).
+    const ids: string[] = [];
+    for (let index = 0; index < limits.maxBulkOperations; index++) {
+      const user = await service.request('POST', '/Users', {
+        schemas: [USER],
+        userName: `bulk.budget.${index}.${randomUUID()}@example.com`,
+      });
+      ids.push(user.body.id);
+    }
+    const fits = Math.floor(BULK_CALL_BUDGET / 3);
+    expect(fits).toBeLessThan(ids.length);
+
+    // Act
+    const response = await bulk(ids.map((id) => ({ method: 'DELETE', path: `/Users/${id}` })));
+
+    // Assess
+    expect(response.status).toBe(200);
+    const statuses = response.body.Operations.map(
+      (operation: { status: string }) => operation.status,
+    );
+    expect(statuses).toEqual([
+      ...Array.from({ length: fits }, () => '204'),
+      ...Array.from({ length: ids.length - fits }, () => '503'),
+    ]);
+    expect(Number(response.headers['x-store-calls'])).toBeLessThanOrEqual(BULK_CALL_BUDGET);
+    const deferred = response.body.Operations[fits];
+    expect(deferred.response).toMatchObject({ status: '503' });
+    expect(deferred.response.detail).toContain('send it again');
+    for (const [index, id] of ids.entries()) {
+      const read = await service.request('GET', `/Users/${id}`);
+      expect(read.status).toBe(index < fits ? 404 : 200);
+    }
+
+    // Act: the client sends the deferred ones again.
+    const again = await bulk(
+      ids.slice(fits).map((id) => ({ method: 'DELETE', path: `/Users/${id}` })),
+    );
+    expect(again.body.Operations.map((operation: { status: string }) => operation.status)).toEqual(
+      Array.from({ length: ids.length - fits }, () => '204'),
+    );
+  });
+
+  it('always starts the first operation, and starts no group operation whose members would not fit', async () => {
+    // Prepare: 2 × 600 members: each PATCH needs 2 + 6 BatchGetItem + 12 transactions = 20 calls.
+    const users: string[] = [];
+    for (let start = 0; start < 1_200; start += limits.maxBulkOperations) {
+      const created = await bulk(
+        Array.from({ length: limits.maxBulkOperations }, (_, index) =>
+          postUser(`u${index}`, `bulk.members.${start + index}.${randomUUID()}@example.com`),
+        ),
+      );
+      users.push(
+        ...created.body.Operations.map((operation: { location: string }) =>
+          operation.location.split('/').pop(),
+        ),
+      );
+    }
+    const groups: string[] = [];
+    for (const name of ['a', 'b', 'c']) {
+      const group = await service.request('POST', '/Groups', {
+        schemas: [GROUP],
+        displayName: `bulk.budget.${name}.${randomUUID()}`,
+      });
+      groups.push(group.body.id);
+    }
+    const addMembers = (groupId: string, members: string[]) => ({
+      method: 'PATCH',
+      path: `/Groups/${groupId}`,
+      data: {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }],
+      },
+    });
+
+    // Act: a small operation first, then two that do not both fit in the budget, then a small one.
+    const response = await bulk([
+      addMembers(groups[0]!, users.slice(0, 1)),
+      addMembers(groups[1]!, users.slice(0, 600)),
+      addMembers(groups[2]!, users.slice(600, 1_200)),
+      addMembers(groups[0]!, users.slice(1, 2)),
+    ]);
+
+    // Assess
+    expect(
+      response.body.Operations.map((operation: { status: string }) => operation.status),
+    ).toEqual(['200', '200', '503', '200']);
+    expect(await membershipCount(service, groups[1]!)).toBe(600);
+    expect(await membershipCount(service, groups[2]!)).toBe(0);
+
+    // Act: alone, an operation over the budget still runs (the first always starts).
+    const alone = await bulk([addMembers(groups[2]!, users.slice(0, 1_000))]);
+    expect(alone.body.Operations[0].status).toBe('200');
+    expect(await membershipCount(service, groups[2]!)).toBe(1_000);
+  }, 60_000);
 });
 
 describe('POST /Bulk time budget', () => {

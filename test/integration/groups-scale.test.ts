@@ -8,6 +8,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { limits } from '../../shared/config.js';
 import { sweepCleanups } from '../../shared/service/cleanups.js';
+import { IN_REQUEST_MEMBER_DELETES } from '../../shared/service/groups.js';
+import { IN_REQUEST_MEMBERSHIP_DELETES } from '../../shared/service/users.js';
 import { batchWrite } from '../../shared/store/batch.js';
 import { cleanupItem } from '../../shared/store/cleanups.js';
 import { documentClient } from '../../shared/store/client.js';
@@ -100,11 +102,16 @@ describe('membership cost does not grow with the group', () => {
     expect(calls(response)).toBe(1 + commands(response).QueryCommand!);
   });
 
-  it(`deletes a group of ${LARGE} members and leaves no membership item`, async () => {
+  it(`deletes a group of ${LARGE} members at once, ${IN_REQUEST_MEMBER_DELETES} of their memberships in the request and the rest by the sweeper`, async () => {
     const response = await service.request('DELETE', `/Groups/${large.id}`);
 
     expect(response.status).toBe(204);
     expect((await service.request('GET', `/Groups/${large.id}`)).status).toBe(404);
+    // Bounded work: one round of BatchWriteItem calls (25 deletes each), then the answer.
+    expect(commands(response).BatchWriteItemCommand).toBe(IN_REQUEST_MEMBER_DELETES / 25);
+    expect(await membershipCount(service, large.id)).toBe(LARGE - IN_REQUEST_MEMBER_DELETES);
+
+    expect((await sweepCleanups(30_000)).pending).toBe(0);
     expect(await membershipCount(service, large.id)).toBe(0);
   });
 });
@@ -237,6 +244,31 @@ describe('membership cleanup sweep', () => {
     const remaining = await markers('Group');
     expect(remaining).not.toContain(old);
     expect(remaining).toContain(recent);
+  });
+
+  it(`deletes a user in ${IN_REQUEST_MEMBERSHIP_DELETES + 50} groups at once, ${IN_REQUEST_MEMBERSHIP_DELETES} of the memberships in the request and the rest by the sweeper`, async () => {
+    const [user] = await seedUsers(1);
+    const groups = Array.from({ length: IN_REQUEST_MEMBERSHIP_DELETES + 50 }, () => randomUUID());
+    const added = new Date().toISOString();
+    await batchWrite(
+      groups.map((groupId) => ({ put: membershipItem(groupId, user!, added) })),
+      8,
+    );
+    const left = async () =>
+      (await Promise.all(groups.map((groupId) => membershipCount(service, groupId)))).reduce(
+        (sum, count) => sum + count,
+        0,
+      );
+
+    const response = await service.request('DELETE', `/Users/${user}`);
+
+    expect(response.status).toBe(204);
+    expect((await service.request('GET', `/Users/${user}`)).status).toBe(404);
+    expect(commands(response).BatchWriteItemCommand).toBe(IN_REQUEST_MEMBERSHIP_DELETES / 25);
+    expect(await left()).toBe(50);
+
+    await sweepCleanups(30_000);
+    expect(await left()).toBe(0);
   });
 
   it("deletes a deleted user's memberships that the index showed late", async () => {

@@ -497,6 +497,48 @@ describe('Bulk operations that fail with an internal error', () => {
     });
   });
 
+  it('leave the 5xx metric at 0 for operations deferred by the work budget (503 to send again)', async () => {
+    // Prepare: a group; each PATCH naming 1,000 members needs at least 32 DynamoDB calls, so
+    // after the first one (which always runs, and fails: those users do not exist) the next two
+    // do not fit in the work budget.
+    const group = await service.request('POST', '/Groups', {
+      displayName: `deferred.${randomUUID()}`,
+    });
+    const addMembers = {
+      method: 'PATCH',
+      path: `/Groups/${group.body.id}`,
+      data: {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [
+          {
+            op: 'add',
+            path: 'members',
+            value: Array.from({ length: 1_000 }, () => ({ value: randomUUID() })),
+          },
+        ],
+      },
+    };
+    captured = [];
+
+    // Act
+    const response = await service.request('POST', '/Bulk', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
+      Operations: [addMembers, addMembers, addMembers],
+    });
+
+    // Assess
+    const statuses = response.body.Operations.map(
+      (operation: { status: string }) => operation.status,
+    );
+    expect(statuses).toEqual(['400', '503', '503']);
+    const bulkMetrics = emfLines().filter((line) => line.operation === 'bulk');
+    expect(bulkMetrics[0]).toMatchObject({ ServerErrors: 0 });
+    expect(onlyRequestLine()).toMatchObject({
+      deferred: statuses.filter((status: string) => status === '503').length,
+    });
+    expect(onlyRequestLine().innerServerErrors).toBeUndefined();
+  });
+
   it('leave the 5xx metric at 0 when every operation succeeds or fails with a 4xx', async () => {
     // Act
     const response = await service.request('POST', '/Bulk', {
