@@ -61,6 +61,7 @@ import {
   batchGetResources,
   createPart,
   createResource,
+  existingResourceIds,
   getResource,
   replacePart,
   replaceResource,
@@ -499,7 +500,7 @@ async function requireUsers(ids: readonly string[]): Promise<void> {
 }
 
 async function unknownUsers(ids: readonly string[]): Promise<string[]> {
-  const found = new Set((await batchGetResources('User', ids)).map((user) => user.id));
+  const found = await existingResourceIds('User', ids);
   return ids.filter((id) => !found.has(id));
 }
 

@@ -66,11 +66,53 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
     body: JSON.stringify({ schemas: [PATCH_OP], Operations: operations }),
   });
   const fullUser = await createUser({ emails: emails(limits.maxMultiValues, 'full') });
-  const group = await send({
+  const createGroup = async (members: readonly string[] = []): Promise<string> => {
+    const answer = await send({
+      method: 'POST',
+      path: '/Groups',
+      body: JSON.stringify({
+        displayName: `Worst ${Date.now()} ${counter++}`,
+        members: members.map((value) => ({ value })),
+      }),
+    });
+    if (answer.status !== 201) throw new Error(`fixture group: ${answer.status} ${answer.text}`);
+    return answer.body.id as string;
+  };
+  const group = await createGroup();
+  const bulk = (operations: unknown[]): Invocation => ({
     method: 'POST',
-    path: '/Groups',
-    body: JSON.stringify({ displayName: `Worst ${Date.now()}` }),
+    path: '/Bulk',
+    body: JSON.stringify({ schemas: [BULK], Operations: operations }),
   });
+  /** Users created 20 to a Bulk request, to be members. */
+  const createUsers = async (count: number): Promise<string[]> => {
+    const ids: string[] = [];
+    while (ids.length < count) {
+      const size = Math.min(limits.maxBulkOperations, count - ids.length);
+      const answer = await send(
+        bulk(
+          Array.from({ length: size }, (_, index) => ({
+            method: 'POST',
+            path: '/Users',
+            bulkId: `u${index}`,
+            data: { schemas: [USER], userName: fresh('member') },
+          })),
+        ),
+      );
+      for (const operation of answer.body.Operations as { status: string; location: string }[]) {
+        if (operation.status !== '201') throw new Error(`fixture member: ${operation.status}`);
+        ids.push(operation.location.slice(operation.location.lastIndexOf('/') + 1));
+      }
+    }
+    return ids;
+  };
+  const members = await createUsers(limits.maxPatchMembers * 2);
+  const addMembers = (groupId: string, ids: readonly string[]) =>
+    patch(
+      groupId,
+      [{ op: 'add', path: 'members', value: ids.map((value) => ({ value })) }],
+      'Groups',
+    );
 
   const cases: CaseDefinition[] = [
     {
@@ -174,7 +216,7 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
       name: `PATCH /Groups, ${limits.maxPatchMembers} members that are not users`,
       build: async () =>
         patch(
-          group.body.id as string,
+          group,
           [
             {
               op: 'add',
@@ -186,6 +228,98 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
           ],
           'Groups',
         ),
+    },
+    {
+      name: `PATCH /Groups adding ${limits.maxPatchMembers} users (valid)`,
+      build: async () => addMembers(await createGroup(), members.slice(0, limits.maxPatchMembers)),
+    },
+    {
+      name: `DELETE /Groups of a group of ${limits.maxPatchMembers * 2} members`,
+      build: async () => {
+        const id = await createGroup();
+        for (let start = 0; start < members.length; start += limits.maxPatchMembers) {
+          const answer = await send(
+            addMembers(id, members.slice(start, start + limits.maxPatchMembers)),
+          );
+          if (answer.status !== 204) throw new Error(`fixture members: ${answer.status}`);
+        }
+        return { method: 'DELETE', path: `/Groups/${id}` };
+      },
+    },
+    {
+      name: 'DELETE /Users of a user in 200 groups',
+      build: async () => {
+        const [user] = await createUsers(1);
+        for (let start = 0; start < 200; start += limits.maxBulkOperations) {
+          await send(
+            bulk(
+              Array.from({ length: limits.maxBulkOperations }, (_, index) => ({
+                method: 'POST',
+                path: '/Groups',
+                bulkId: `g${index}`,
+                data: {
+                  displayName: `Worst ${Date.now()} ${counter++}`,
+                  members: [{ value: user }],
+                },
+              })),
+            ),
+          );
+        }
+        return { method: 'DELETE', path: `/Users/${user}` };
+      },
+    },
+    {
+      name: `POST /Bulk, ${limits.maxBulkOperations} user DELETEs (past the work budget)`,
+      build: async () =>
+        bulk(
+          (await createUsers(limits.maxBulkOperations)).map((id) => ({
+            method: 'DELETE',
+            path: `/Users/${id}`,
+          })),
+        ),
+    },
+    {
+      name: `POST /Bulk, ${limits.maxBulkOperations} PATCHes each adding ${limits.maxPatchMembers / 2} members`,
+      build: async () => {
+        const groups = await Promise.all(
+          Array.from({ length: limits.maxBulkOperations }, () => createGroup()),
+        );
+        return bulk(
+          groups.map((id, index) => ({
+            method: 'PATCH',
+            path: `/Groups/${id}`,
+            data: {
+              schemas: [PATCH_OP],
+              Operations: [
+                {
+                  op: 'add',
+                  path: 'members',
+                  value: members
+                    .slice(index * 50, index * 50 + limits.maxPatchMembers / 2)
+                    .map((value) => ({ value })),
+                },
+              ],
+            },
+          })),
+        );
+      },
+    },
+    {
+      name: `POST /Bulk, ${limits.maxBulkOperations} PUTs of users with ${limits.maxMultiValues} e-mails each`,
+      build: async () => {
+        const ids = await createUsers(limits.maxBulkOperations);
+        return bulk(
+          ids.map((id, index) => ({
+            method: 'PUT',
+            path: `/Users/${id}`,
+            data: {
+              schemas: [USER],
+              userName: fresh(`put${index}`),
+              emails: emails(limits.maxMultiValues, `put${index}`, 20),
+            },
+          })),
+        );
+      },
     },
   ];
 
