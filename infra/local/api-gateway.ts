@@ -163,12 +163,22 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
       const selection = select(request.method, request.path);
       const event = toEvent(request, selection);
       const { route } = selection;
+      let timer: NodeJS.Timeout | undefined;
       try {
         const handler = await loadHandler(route.entry);
-        const result = await handler(
-          event,
-          localLambdaContext(namePrefix + route.operation, timeoutMs),
-        );
+        // As in AWS, a function still running at its timeout is stopped and API Gateway answers
+        // 500: a stalled request fails as it would deployed, whatever the machine's speed.
+        const timedOut = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new FunctionTimeoutError(namePrefix + route.operation, timeoutMs)),
+            timeoutMs,
+          );
+          timer.unref();
+        });
+        const result = await Promise.race([
+          handler(event, localLambdaContext(namePrefix + route.operation, timeoutMs)),
+          timedOut,
+        ]);
         return readResult(result);
       } catch (error) {
         // What API Gateway answers when the function fails rather than returning a response.
@@ -180,9 +190,19 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
           body,
           threw: error,
         };
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
+}
+
+/** What Lambda reports when a function outlasts its timeout ("Task timed out after …"). */
+export class FunctionTimeoutError extends Error {
+  override readonly name = 'FunctionTimeoutError';
+  constructor(functionName: string, timeoutMs: number) {
+    super(`${functionName}: Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`);
+  }
 }
 
 function parameterCount(path: string): number {

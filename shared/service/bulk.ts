@@ -234,8 +234,10 @@ function memberValuesIn(data: unknown): number {
     if (!isObject(patch)) continue;
     const path = readKey(patch, 'path');
     const value = readKey(patch, 'value');
-    if (typeof path === 'string' && /^members\b/i.test(path.trim())) members += count(value);
-    else if (path === undefined && isObject(value)) members += count(readKey(value, 'members'));
+    // A filtered remove (`members[value eq "…"]`) names one member without a value.
+    if (typeof path === 'string' && /^members\b/i.test(path.trim())) {
+      members += value === undefined ? 1 : count(value);
+    } else if (path === undefined && isObject(value)) members += count(readKey(value, 'members'));
   }
   return members;
 }

@@ -52,6 +52,7 @@ import {
   groupIdsOf,
   isMember,
   MEMBERS_PER_TRANSACTION,
+  type MemberPage,
   memberIdsOf,
   membershipPart,
   removeAllMembers,
@@ -71,7 +72,7 @@ import { MAX_TRANSACTION_ACTIONS, type TransactionPart } from '../store/transact
 import type { FilterCandidate } from './candidates.js';
 import type { DeleteOutcome } from './cleanups.js';
 import { listResources } from './list.js';
-import { planMembership, resolveMembership } from './membership-plan.js';
+import { type MembershipPlan, planMembership, resolveMembership } from './membership-plan.js';
 import type { ListQuery } from './paging.js';
 import {
   locationOf,
@@ -226,10 +227,7 @@ export async function replaceGroup(
     const changes =
       memberIds === undefined
         ? { add: [], remove: [] }
-        : resolveMembership(
-            { cleared: true, add: memberIds, remove: [] },
-            await memberIdsOf(id, first),
-          );
+        : await resetMembership(id, { cleared: true, add: memberIds, remove: [] }, first);
     return writeGroup(current, resource, changes, pinsVersion(ifMatch));
   });
   const { record, skipped } = await writePendingMembers(id, write);
@@ -259,7 +257,7 @@ export async function patchGroup(
       if (change.op === 'add' || change.op === 'replace') memberIdsFrom(change.members);
     }
     const plan = planMembership(patch.members);
-    const changes = resolveMembership(plan, plan.cleared ? await memberIdsOf(id) : []);
+    const changes = plan.cleared ? await resetMembership(id, plan) : resolveMembership(plan);
     const data = patch.changed ? patch.resource : undefined;
     return writeGroup(current, data, changes, pinsVersion(ifMatch));
   });
@@ -471,6 +469,32 @@ async function writePendingMembers(
 
 function fitsOneTransaction(...parts: TransactionPart[]): boolean {
   return parts.reduce((actions, part) => actions + part.items.length, 0) <= MAX_TRANSACTION_ACTIONS;
+}
+
+/**
+ * The writes of a plan that starts from an empty group (a PUT with `members`, a PATCH replacing or
+ * removing all members), refused with 413 before anything is written when they would remove more
+ * than `limits.maxPatchMembers` members: the same bound as members named in a request, so that
+ * emptying a group of 100,000 by PUT is not 100,000 deletes in one request (issue 10). Reads the
+ * group's members only as far as needed to know: one Query page unless the group is larger than
+ * a page and might still fit.
+ */
+async function resetMembership(
+  id: string,
+  plan: MembershipPlan,
+  first?: MemberPage,
+): Promise<{ add: string[]; remove: string[] }> {
+  const page = first ?? (await firstMemberPage(id));
+  const tooMany = () =>
+    new PayloadTooLargeError(
+      `This change would remove more than ${limits.maxPatchMembers} members of the group, the ` +
+        'limit per request: remove members by value (path members[value eq "…"]) in several ' +
+        'requests, or delete the group.',
+    );
+  if (page.next && page.ids.length > plan.add.length + limits.maxPatchMembers) throw tooMany();
+  const changes = resolveMembership(plan, page.next ? await memberIdsOf(id, page) : page.ids);
+  if (changes.remove.length > limits.maxPatchMembers) throw tooMany();
+  return changes;
 }
 
 /**

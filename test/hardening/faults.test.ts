@@ -288,7 +288,7 @@ describe('DynamoDB throttling', () => {
     ['ThrottlingException', throttling],
     ['ProvisionedThroughputExceededException', throughputExceeded],
   ])(
-    'answers 429 with Retry-After when %s persists, within 4 s, writing nothing',
+    'answers 429 with Retry-After when %s persists, after a bounded number of attempts, writing nothing',
     async (_name, error) => {
       // Prepare
       const scenario = scenarios[2] as Scenario;
@@ -296,13 +296,15 @@ describe('DynamoDB throttling', () => {
       const before = await state();
 
       // Act
-      const { answer, millis } = await underFault({ error }, invocation);
+      const { answer, injector } = await underFault({ error }, invocation);
 
-      // Assess
+      // Assess: the SDK's three attempts (its backoff after throttling is at most 1 s, then 2 s),
+      // not retries until the function's timeout. Counted, not timed: a loaded machine is slow.
       expect(answer.status).toBe(429);
       expect(contractViolation(answer)).toBeUndefined();
       expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
-      expect(millis).toBeLessThan(4_000);
+      expect(answer.threw).toBeUndefined();
+      expect(injector.injected).toBe(3);
       expect(await state()).toEqual(before);
     },
   );
@@ -425,6 +427,7 @@ describe('DynamoDB endpoint', () => {
     } catch (error) {
       return {
         translated: scimErrorOf(client.translateUnavailable(error)),
+        attempts: (error as { $metadata?: { attempts?: number } }).$metadata?.attempts,
         millis: performance.now() - started,
       };
     } finally {
@@ -440,14 +443,16 @@ describe('DynamoDB endpoint', () => {
     'that %s fails fast, within the time budget, as 503 with Retry-After',
     async (_name, endpoint) => {
       // Act
-      const { translated, millis } = await failureOf(endpoint());
+      const { translated, attempts } = await failureOf(endpoint());
 
-      // Assess
+      // Assess: each attempt ends at the client's timeouts (1 s to connect, 2 s for an answer),
+      // and there are at most three of them; had a timeout not fired, this test would outlast
+      // its own. Counted, not timed: a loaded machine is slow.
       expect(translated).toMatchObject({
         status: 503,
         headers: { 'Retry-After': expect.any(String) },
       });
-      expect(millis).toBeLessThan(8_000);
+      expect(attempts).toBeLessThanOrEqual(3);
     },
   );
 });

@@ -10,6 +10,7 @@ import {
   type ApiGateway,
   createApiGateway,
   DEFAULT_ROUTE_KEY,
+  FunctionTimeoutError,
   type GatewayRequest,
 } from '../../infra/local/api-gateway.js';
 import { fallbackRoute, routePath, routes } from '../../shared/routes.js';
@@ -187,5 +188,44 @@ describe('API Gateway stand-in: unmatched requests answered by the fallback func
     // Assess
     expect(answer.status).toBe(401);
     expect(answer.threw).toBeUndefined();
+  });
+});
+
+describe('API Gateway stand-in: the function timeout', () => {
+  it('stops a function still running at its timeout and answers 500, as AWS does', async () => {
+    // Prepare: a function that never answers, and one that does, with a short timeout.
+    const stalled = createApiGateway({
+      functionTimeoutMs: 300,
+      routes: [
+        {
+          method: 'GET',
+          path: '/Stalled',
+          operation: 'stalled',
+          entry: 'test/support/stalled-handler.ts',
+          table: 'none',
+        },
+        {
+          method: 'GET',
+          path: '/Echo/{id}',
+          operation: 'echoEvent',
+          entry: 'test/support/echo-event-handler.ts',
+          table: 'none',
+        },
+      ],
+    });
+
+    // Act
+    const timedOut = await stalled.invoke(request('GET', '/scim/v2/Stalled'));
+    const answered = await stalled.invoke(request('GET', '/scim/v2/Echo/1'));
+
+    // Assess
+    expect(timedOut.status).toBe(500);
+    expect(JSON.parse(timedOut.body.toString('utf8'))).toEqual({
+      message: 'Internal Server Error',
+    });
+    expect(timedOut.threw).toBeInstanceOf(FunctionTimeoutError);
+    expect(String(timedOut.threw)).toContain('Task timed out after 0.30 seconds');
+    expect(answered.status).toBe(200);
+    expect(answered.threw).toBeUndefined();
   });
 });

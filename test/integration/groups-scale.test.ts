@@ -116,6 +116,59 @@ describe('membership cost does not grow with the group', () => {
   });
 });
 
+describe('emptying a group by PUT or PATCH (bounded work)', () => {
+  const seeded = async (count: number) => {
+    const group = await createGroup(service);
+    const added = new Date().toISOString();
+    await batchWrite(
+      Array.from({ length: count }, () => ({ put: membershipItem(group.id, randomUUID(), added) })),
+      8,
+    );
+    return group.id as string;
+  };
+
+  it(`refuses with 413, writing nothing, a PATCH or PUT that would remove more than ${limits.maxPatchMembers} members`, async () => {
+    // Prepare: larger than the limit, smaller than a Query page; and larger than a page.
+    for (const size of [limits.maxPatchMembers + 1, 6_000]) {
+      const id = await seeded(size);
+
+      // Act
+      const removeAll = await service.request('PATCH', `/Groups/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'remove', path: 'members' }],
+      });
+      const replace = await service.request('PATCH', `/Groups/${id}`, {
+        schemas: [PATCH_OP],
+        Operations: [{ op: 'replace', path: 'members', value: [] }],
+      });
+      const put = await service.request('PUT', `/Groups/${id}`, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `emptied ${randomUUID()}`,
+        members: [],
+      });
+
+      // Assess
+      for (const response of [removeAll, replace, put]) {
+        expect(response.status).toBe(413);
+        expect(response.body.detail).toContain(String(limits.maxPatchMembers));
+      }
+      expect(await membershipCount(service, id)).toBe(size);
+    }
+  }, 60_000);
+
+  it(`empties a group of ${limits.maxPatchMembers} members with one PATCH`, async () => {
+    const id = await seeded(limits.maxPatchMembers);
+
+    const response = await service.request('PATCH', `/Groups/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'remove', path: 'members' }],
+    });
+
+    expect(response.status).toBe(204);
+    expect(await membershipCount(service, id)).toBe(0);
+  });
+});
+
 describe('reading a group larger than one page', () => {
   it('returns every member exactly once, in id order, read as parallel ranges', async () => {
     const group = await createGroup(service);

@@ -1,20 +1,18 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { parseBulkRequest } from '../../../shared/scim/bulk.js';
 import { NotFoundError } from '../../../shared/scim/errors.js';
-import { type ResourceOperations, runBulk } from '../../../shared/service/bulk.js';
+import { callsNeeded, type ResourceOperations, runBulk } from '../../../shared/service/bulk.js';
 import type { Presented } from '../../../shared/service/presentation.js';
 
 const BASE = 'https://scim.example.com/scim/v2';
 
 /** Endpoint operations that record what ran, in order, and create ids r1, r2, … */
-function recordingEndpoint(log: string[], delayMs = 0): ResourceOperations {
+function recordingEndpoint(log: string[]): ResourceOperations {
   let next = 0;
   const presented = (id: string): Presented =>
     ({ location: `${BASE}/Users/${id}`, etag: 'W/"1"' }) as Presented;
-  const pause = () => new Promise((resolve) => setTimeout(resolve, delayMs));
   return {
     create: async (data) => {
-      await pause();
       log.push(`create ${JSON.stringify(data)}`);
       return presented(`r${++next}`);
     },
@@ -84,12 +82,25 @@ describe('runBulk', () => {
       ],
     });
 
+    // The first create takes the request past its deadline: the clock is moved, not waited for,
+    // so a slow machine cannot make the first operation late too.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const deadline = Date.now() + 1_000;
+    const endpoint = recordingEndpoint(log);
     const results = await runBulk(
       request,
       { baseUrl: BASE },
-      { Users: recordingEndpoint(log, 30) },
-      Date.now() + 10,
-    );
+      {
+        Users: {
+          ...endpoint,
+          create: async (data, options) => {
+            vi.setSystemTime(deadline + 1);
+            return endpoint.create(data, options);
+          },
+        },
+      },
+      deadline,
+    ).finally(() => vi.useRealTimers());
 
     expect(log).toEqual(['create {"n":1}']);
     expect(results.map((result) => result.status)).toEqual([201, 503, 503]);
@@ -101,5 +112,43 @@ describe('runBulk', () => {
     const results = await runBulk(request, { baseUrl: BASE }, { Users: recordingEndpoint([]) });
 
     expect(results[0]).toMatchObject({ status: 400, location: `${BASE}/Groups/g` });
+  });
+});
+
+describe('callsNeeded', () => {
+  const members = (count: number) =>
+    Array.from({ length: count }, (_, index) => ({ value: `u${index}` }));
+  const operation = (method: string, path: string, data?: unknown) =>
+    parseBulkRequest({ Operations: [{ method, path, bulkId: 'x', data }] }).operations[0]!;
+
+  it('counts a user operation by its method', () => {
+    expect(callsNeeded(operation('POST', '/Users', { userName: 'a' }))).toBe(1);
+    expect(callsNeeded(operation('PUT', '/Users/u', { userName: 'a' }))).toBe(2);
+    expect(callsNeeded(operation('PATCH', '/Users/u', { Operations: [] }))).toBe(2);
+    expect(callsNeeded(operation('DELETE', '/Users/u'))).toBe(3);
+  });
+
+  it("adds a BatchGetItem per 100 and a transaction per 50 of a group's members, however they are sent", () => {
+    expect(
+      callsNeeded(operation('POST', '/Groups', { displayName: 'g', members: members(120) })),
+    ).toBe(1 + 2 + 3);
+    expect(
+      callsNeeded(
+        operation('PATCH', '/Groups/g', {
+          Operations: [
+            { op: 'add', path: 'members', value: members(600) },
+            { op: 'Remove', path: 'members[value eq "u1"]' },
+            { op: 'replace', value: { members: members(50), displayName: 'h' } },
+          ],
+        }),
+      ),
+    ).toBe(2 + Math.ceil(651 / 100) + Math.ceil(651 / 50));
+    expect(
+      callsNeeded(
+        operation('PATCH', '/Groups/g', {
+          Operations: [{ op: 'replace', path: 'displayName', value: 'h' }],
+        }),
+      ),
+    ).toBe(2);
   });
 });
