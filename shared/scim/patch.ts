@@ -203,6 +203,8 @@ function readOperation(raw: unknown, index: number): Operation {
 class Patcher {
   private readonly memberChanges: MemberChange[] = [];
   private memberCount = 0;
+  /** Case-insensitive values' keys, folded once per PATCH (see {@link ElementIndex}). */
+  private readonly foldedKeys = new Map<string, string>();
 
   constructor(
     private readonly resource: ScimResource,
@@ -419,7 +421,7 @@ class Patcher {
     }
     refuseTooMany(target, incoming.length, this.limits.maxMultiValues);
     const elements = asArray(current);
-    const existing = new ElementIndex(attribute, elements);
+    const existing = new ElementIndex(attribute, elements, this.foldedKeys);
     const written: unknown[] = [];
     for (const element of incoming) {
       const index = existing.find(element);
@@ -529,7 +531,7 @@ class Patcher {
       ? coerceAttributeValue(target.attribute, value, target.text)
       : undefined;
     if (listed === undefined) return;
-    const removed = new ElementIndex(target.attribute, listed as unknown[]);
+    const removed = new ElementIndex(target.attribute, listed as unknown[], this.foldedKeys);
     const remaining = asArray(this.current(target)).filter((element) => !removed.anyNames(element));
     this.write(target, remaining);
   }
@@ -691,13 +693,32 @@ class ElementIndex {
   private readonly others: number[] = [];
   private readonly fold: (value: unknown) => string | undefined;
 
+  /**
+   * `foldedKeys` (a PATCH's own) keeps the key of each case-insensitive value once folded: a PATCH
+   * of 1,000 operations over a full attribute folds each value once, not once per operation.
+   */
   constructor(
     private readonly definition: AttributeDefinition,
     private readonly elements: readonly unknown[],
+    foldedKeys?: Map<string, string>,
   ) {
     const valueDefinition =
       definition.type === 'complex' ? findAttribute(definition.subAttributes, 'value') : definition;
-    this.fold = (value) => scalarKey(valueDefinition, value);
+    this.fold = (value) => {
+      if (
+        foldedKeys === undefined ||
+        typeof value !== 'string' ||
+        valueDefinition?.caseExact !== false
+      ) {
+        return scalarKey(valueDefinition, value);
+      }
+      let key = foldedKeys.get(value);
+      if (key === undefined) {
+        key = scalarKey(valueDefinition, value) as string;
+        foldedKeys.set(value, key);
+      }
+      return key;
+    };
     elements.forEach((element, index) => {
       this.add(element, index);
     });
