@@ -247,6 +247,16 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
       },
     },
     {
+      name: `PATCH /Groups removing all of ${limits.maxPatchMembers * 2} members (refused)`,
+      build: async () => {
+        const id = await createGroup();
+        for (let start = 0; start < members.length; start += limits.maxPatchMembers) {
+          await send(addMembers(id, members.slice(start, start + limits.maxPatchMembers)));
+        }
+        return patch(id, [{ op: 'remove', path: 'members' }], 'Groups');
+      },
+    },
+    {
       name: 'DELETE /Users of a user in 200 groups',
       build: async () => {
         const [user] = await createUsers(1);
