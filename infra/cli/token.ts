@@ -6,6 +6,7 @@
  */
 
 import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +17,7 @@ import { createKmsSigner } from '../../shared/credentials/kms-signer.js';
 import { createCredentialRegistry } from '../../shared/credentials/registry.js';
 import { createLocalSigner, type TokenSigner } from '../../shared/credentials/signer.js';
 import { issueSecretToken } from '../../shared/credentials/tokens.js';
+import { adoptIssuedTokens, type IssuedRecord, readJsonLines } from '../legacy-tokens.js';
 import { localDocumentClient } from '../tokens.js';
 
 const HELP = `Usage: npm run token -- <command> [--local | --tenant <t> --table <name> --kms-key <arn>]
@@ -28,6 +30,11 @@ Commands (against the tenant's credential registry):
                                       prints Client ID and Client Secret (once)
   client rotate --id <client id>      prints an additional secret (the old ones stay active)
   client revoke --id <client id>      the client and its access tokens are refused
+  adopt --issued <.keys/<t>/issued.jsonl> [--revoked <file>] [--dry-run]
+                                      registers the tokens issued before the registry (from a
+                                      key file) that are neither revoked nor expired, with their
+                                      own id: they keep working (revoked.jsonl beside the issue
+                                      log is read unless --revoked names another)
 
   --local           the tenant of npm start (DynamoDB Local of DYNAMODB_ENDPOINT or .local/)
   --tenant, --table, --kms-key, --region   a deployed tenant (the operator's AWS credentials)`;
@@ -50,6 +57,9 @@ async function main(argv: string[]): Promise<void> {
       id: { type: 'string' },
       description: { type: 'string' },
       lifetime: { type: 'string' },
+      issued: { type: 'string' },
+      revoked: { type: 'string' },
+      'dry-run': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -122,6 +132,30 @@ async function main(argv: string[]): Promise<void> {
         console.log(`Client Secret: ${secret.secret}`);
         console.error(
           `Secret ${secret.secretId} added (expires ${secret.expiresAt}); revoke the old one once Entra uses this one.`,
+        );
+        return;
+      }
+      case 'adopt': {
+        const issuedFile = required(values.issued, '--issued');
+        const revokedFile = values.revoked ?? join(dirname(issuedFile), 'revoked.jsonl');
+        const issued = await readJsonLines<IssuedRecord>(issuedFile);
+        if (issued.length === 0) throw new UsageError(`${issuedFile} lists no token`);
+        const revoked = new Set(
+          (await readJsonLines<{ jti: string }>(revokedFile)).map((record) => record.jti),
+        );
+        const adoptions = await adoptIssuedTokens(registry, issued, revoked, {
+          dryRun: values['dry-run'] === true,
+          createdBy: `migration by ${by}`,
+        });
+        for (const { jti, outcome } of adoptions) {
+          console.log(
+            `${jti}  ${values['dry-run'] && outcome === 'registered' ? 'would register' : outcome}`,
+          );
+        }
+        const registered = adoptions.filter((a) => a.outcome === 'registered').length;
+        console.error(
+          `${registered} of ${adoptions.length} token(s) ${values['dry-run'] ? 'would be' : ''} registered; ` +
+            'replace each with a new credential, then revoke it.',
         );
         return;
       }
