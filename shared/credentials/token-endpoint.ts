@@ -150,18 +150,16 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
         addressFailed(request.sourceIp);
         throw new TokenError('invalid_client', 'Client authentication failed.', 'unknown client');
       }
-      if (
+      // Throttled or not, the right secret or assertion gets its token: the secrets carry 256
+      // random bits, so the throttle guards against no guessing, and anyone who knows a client id
+      // could otherwise lock Entra out by sending wrong secrets. Once throttled, a failure costs
+      // no more registry write and answers 429.
+      const throttled = Boolean(
         client.failedWindowStart &&
-        now() - Date.parse(client.failedWindowStart) < FAILURE_WINDOW_MS &&
-        (client.failedAttempts ?? 0) >= MAX_FAILED_ATTEMPTS
-      ) {
-        throw new TokenError(
-          'slow_down',
-          'Too many failed attempts; retry later.',
-          'client throttled',
-        );
-      }
-      const secretId = await authenticate(client, auth);
+          now() - Date.parse(client.failedWindowStart) < FAILURE_WINDOW_MS &&
+          (client.failedAttempts ?? 0) >= MAX_FAILED_ATTEMPTS,
+      );
+      const secretId = await authenticate(client, auth, throttled);
       const { accessToken, expiresIn } = await signAccessToken(options.signer(), {
         tenant: options.tenant,
         clientId: client.id,
@@ -191,23 +189,34 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
   };
 
   /** The secret's id, or `wif`: the client is who it says, or a `TokenError`. */
-  async function authenticate(client: Credential, auth: ClientAuthentication): Promise<string> {
+  async function authenticate(
+    client: Credential,
+    auth: ClientAuthentication,
+    throttled: boolean,
+  ): Promise<string> {
     if (client.revokedAt) {
       throw new TokenError('invalid_client', 'Client authentication failed.', 'revoked client');
     }
     if (auth.method === 'client_assertion') {
       if (!client.workloadIdentity) {
-        await failed(client, 'no workload identity configured');
+        await failed(client, 'no workload identity configured', throttled);
       }
-      await verifyAssertion(auth.assertion, client.workloadIdentity!, client);
+      await verifyAssertion(auth.assertion, client.workloadIdentity!, client, throttled);
       return 'wif';
     }
     const secret = matchSecret(client, auth.secret, now());
-    if (!secret) await failed(client, 'wrong, expired or revoked secret');
+    if (!secret) await failed(client, 'wrong, expired or revoked secret', throttled);
     return secret!.id;
   }
 
-  async function failed(client: Credential, reason: string): Promise<never> {
+  async function failed(client: Credential, reason: string, throttled = false): Promise<never> {
+    if (throttled) {
+      throw new TokenError(
+        'slow_down',
+        'Too many failed attempts; retry later.',
+        `client throttled: ${reason}`,
+      );
+    }
     await options.registry.recordFailure(client.id, FAILURE_WINDOW_MS);
     throw new TokenError('invalid_client', 'Client authentication failed.', reason);
   }
@@ -216,6 +225,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     assertion: string,
     identity: WorkloadIdentity,
     client: Credential,
+    throttled: boolean,
   ): Promise<void> {
     let payload: JWTPayload;
     try {
@@ -235,7 +245,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
           'Entra assertion keys unavailable',
         );
       }
-      return failed(client, `assertion refused: ${(error as Error).name}`);
+      return failed(client, `assertion refused: ${(error as Error).name}`, throttled);
     }
     const nowSeconds = Math.floor(now() / 1000);
     const iat = payload.iat as number;
@@ -244,7 +254,7 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
       iat > nowSeconds + CLOCK_TOLERANCE_SECONDS ||
       (payload.exp as number) - iat > MAX_ASSERTION_LIFETIME_SECONDS
     ) {
-      await failed(client, 'assertion claims refused');
+      await failed(client, 'assertion claims refused', throttled);
     }
   }
 }

@@ -239,18 +239,24 @@ describe('errors exactly as RFC 6749 §5.2', () => {
     }
   });
 
-  it('throttles a client after repeated failures, even for the right secret, with 429 and Retry-After', async () => {
+  it('throttles wrong secrets after repeated failures with 429 and Retry-After, and still gives the right secret its token', async () => {
     const { clientId, secret } = await newClient();
     const grant = { grant_type: 'client_credentials', client_id: clientId };
     for (let i = 0; i < MAX_FAILED_ATTEMPTS; i++) {
       expect((await tokenRequest({ ...grant, client_secret: `wrong-${i}` })).status).toBe(401);
     }
 
-    const answer = await tokenRequest({ ...grant, client_secret: secret });
+    const wrong = await tokenRequest({ ...grant, client_secret: 'wrong-again' });
+    const right = await tokenRequest({ ...grant, client_secret: secret });
 
-    expect(answer.status).toBe(429);
-    expect(answer.body.error).toBe('slow_down');
-    expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
+    // Someone who knows the client id cannot lock Entra out by sending wrong secrets.
+    expect(wrong.status).toBe(429);
+    expect(wrong.body.error).toBe('slow_down');
+    expect(Number(wrong.headers['retry-after'])).toBeGreaterThan(0);
+    expect(right.status).toBe(200);
+    expect(right.body.access_token).toEqual(expect.any(String));
+    // Throttled failures are not written: the count stays where the throttle began.
+    expect((await testRegistry().get(clientId))?.failedAttempts).toBe(MAX_FAILED_ATTEMPTS);
   });
 });
 
