@@ -166,7 +166,7 @@ export function idleTenantCost(input: PlanInput): CostLine[] {
     },
     {
       item: 'custom metrics',
-      arithmetic: '0 while idle (EMF and the 5xx filter emit only with requests)',
+      arithmetic: '0 while idle (EMF and the 5xx filters emit only with requests)',
       usd: 0,
     },
     {

@@ -86,7 +86,7 @@ export const fleetAlarmSpecs: readonly FleetAlarmSpec[] = [
     id: 'ApiServerErrors',
     name: `${ALARM_NAME_PREFIX}fleet-api-5xx`,
     description:
-      'A tenant got a 5xx from API Gateway (function error, crash, timeout or throttling): the contributor is the tenant. Fleet dashboard, select it: "Recent failed requests" and "API Gateway errors".',
+      'A tenant got a 5xx from API Gateway (function error, crash, timeout or throttling, counted from its access log) or a Bulk operation of a tenant failed with an internal error inside a 200 Bulk answer (innerServerErrors, counted from its function log): the contributor is the tenant. Fleet dashboard, select it: "Recent failed requests" and "API Gateway errors".',
     query: `SELECT SUM(${API_SERVER_ERRORS_METRIC}) FROM SCHEMA(${ns}, tenant) GROUP BY tenant ORDER BY SUM() DESC LIMIT 100`,
     period: alarmThresholds.serverErrors.period,
     threshold: alarmThresholds.serverErrors.count,
@@ -443,7 +443,7 @@ function fleetDashboard(
         tenantMetric(t, metrics.latency, Stats.SAMPLE_COUNT).with({ label: 'requests' }),
         tenantMetric(t, metrics.clientErrors, Stats.SUM).with({ label: '4xx' }),
         tenantMetric(t, metrics.serverErrors, Stats.SUM).with({ label: '5xx (function)' }),
-        apiServerErrors(t).with({ label: '5xx (API Gateway)' }),
+        apiServerErrors(t).with({ label: '5xx (API Gateway and Bulk operations)' }),
       ],
       width: 8,
     }),

@@ -52,8 +52,11 @@ export const logQueries: readonly LogQuery[] = [
         'callerTokenId',
         'requestId',
         'function_request_id',
+        'innerServerErrors',
       ],
-      filterStatements: [REQUEST_LINE, 'status >= 400'],
+      // A Bulk answer is a 200 even when operations in it failed with an internal error: those
+      // count in the 5xx alarm, so they are listed here too.
+      filterStatements: [REQUEST_LINE, 'status >= 400 or innerServerErrors > 0'],
       sort: '@timestamp desc',
       limit: 200,
     },

@@ -45,7 +45,11 @@ import {
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import type { FunctionBundles, FunctionEntry } from './bundles.js';
 import { addChangeFeedPublisher, changeFeedPublisher } from './constructs/change-feed.js';
-import { API_SERVER_ERRORS_METRIC, TenantAlarms } from './constructs/monitoring.js';
+import {
+  API_SERVER_ERRORS_METRIC,
+  bulkServerErrorsFilter,
+  TenantAlarms,
+} from './constructs/monitoring.js';
 import { type FunctionSpec, ScimFunction, TenantRoles } from './constructs/scim-function.js';
 import {
   accessLogGroupName,
@@ -173,6 +177,17 @@ export class ScimStack extends Stack {
       metricName: API_SERVER_ERRORS_METRIC,
       metricValue: '1',
       dimensions: { tenant: '$.tenant' },
+    });
+    // A Bulk answer is a 200 even when operations in it failed with an internal error: its
+    // request line counts them (`innerServerErrors`), into the same metric, so the fleet's 5xx
+    // alarm and graphs see them without an alarm or a custom metric of their own.
+    new MetricFilter(this, 'BulkServerErrorsFilter', {
+      logGroup: this.functionLogs,
+      filterPattern: bulkServerErrorsFilter.pattern,
+      metricNamespace: telemetry.metricsNamespace,
+      metricName: API_SERVER_ERRORS_METRIC,
+      metricValue: bulkServerErrorsFilter.metricValue,
+      dimensions: { ...bulkServerErrorsFilter.dimensions },
     });
 
     this.roles = new TenantRoles(this, 'Roles', {

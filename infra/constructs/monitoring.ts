@@ -10,6 +10,7 @@ import {
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern } from 'aws-cdk-lib/aws-logs';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
@@ -29,8 +30,26 @@ export const alarmThresholds = {
   tableThrottles: { count: 1, period: Duration.minutes(5) },
 } as const;
 
-/** The custom metric an access-log filter counts API 5xx answers with (dimension `tenant`). */
+/**
+ * The custom metric of a tenant's 5xx (dimension `tenant`): a filter on its access log counts the
+ * 5xx API Gateway answered, a filter on its function log the Bulk operations that failed with an
+ * internal error inside a Bulk answer that was not itself a 5xx (see `bulkServerErrorsFilter`).
+ */
 export const API_SERVER_ERRORS_METRIC = 'ApiServerErrors';
+
+/**
+ * What the function-log filter reads of a Bulk request line (`shared/http/middleware/request-log.ts`):
+ * `innerServerErrors` (a number, present only when > 0) of an answer below 500, whose own 5xx
+ * the access-log filter counts already; the count is the metric's value, `tenant` its dimension.
+ */
+export const bulkServerErrorsFilter = {
+  pattern: FilterPattern.all(
+    FilterPattern.numberValue('$.innerServerErrors', '>', 0),
+    FilterPattern.numberValue('$.status', '<', 500),
+  ),
+  metricValue: '$.innerServerErrors',
+  dimensions: { tenant: '$.tenant' },
+} as const;
 
 /** A tenant's EMF metric (dimensions `service` and `tenant`, see `shared/http/metrics.ts`). */
 export function tenantMetric(

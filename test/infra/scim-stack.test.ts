@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
-import { alarmThresholds } from '../../infra/constructs/monitoring.js';
+import { alarmThresholds, bulkServerErrorsFilter } from '../../infra/constructs/monitoring.js';
 import { READ_ACTIONS, WRITE_ACTIONS } from '../../infra/constructs/scim-function.js';
 import {
   membershipSweep,
@@ -137,6 +137,16 @@ function findings(violation: PolicyViolation): string[] {
 
 function routeKey(route: (typeof routes)[number]): string {
   return `${route.method} ${routePath(route)}`;
+}
+
+/** The logical id of the tenant's log group whose name ends with `/access` or `/functions`. */
+function logGroupIdNamed(resources: Record<string, Resource>, suffix: string): string {
+  const [id] =
+    ofType(resources, 'AWS::Logs::LogGroup').find(([, group]) =>
+      (group.Properties.LogGroupName as string).endsWith(`/${suffix}`),
+    ) ?? [];
+  if (!id) throw new Error(`no log group */${suffix}`);
+  return id;
 }
 
 const sortByName = <T extends { AttributeName: string }>(list: T[]) =>
@@ -442,8 +452,12 @@ describe('GroupTalkScim stack for tenant demo', () => {
   });
 
   it('counts its API 5xx answers by tenant from the access log, and has no alarm or dashboard of its own', () => {
-    const [[, filter]] = ofType(resources, 'AWS::Logs::MetricFilter') as [[string, Resource]];
+    const filters = ofType(resources, 'AWS::Logs::MetricFilter');
+    const [[, filter]] = filters.filter(
+      ([, f]) => f.Properties.LogGroupName.Ref === logGroupIdNamed(resources, 'access'),
+    ) as [[string, Resource]];
 
+    expect(filters).toHaveLength(2);
     expect(filter.Properties.FilterPattern).toBe('{ $.status = "5*" }');
     expect(filter.Properties.MetricTransformations).toEqual([
       expect.objectContaining({
@@ -456,6 +470,27 @@ describe('GroupTalkScim stack for tenant demo', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     template.resourceCountIs('AWS::SNS::Topic', 0);
+  });
+
+  it('counts Bulk operations that failed internally into the same 5xx metric, from its function log', () => {
+    // A Bulk answer is a 200: API Gateway's access log never sees these (the integration test
+    // test/integration/logging.test.ts runs this pattern against the service's real Bulk line).
+    const [[, filter]] = ofType(resources, 'AWS::Logs::MetricFilter').filter(
+      ([, f]) => f.Properties.LogGroupName.Ref === logGroupIdNamed(resources, 'functions'),
+    ) as [[string, Resource]];
+
+    expect(filter.Properties.FilterPattern).toBe(
+      '{ ($.innerServerErrors > 0) && ($.status < 500) }',
+    );
+    expect(filter.Properties.FilterPattern).toBe(bulkServerErrorsFilter.pattern.logPatternString);
+    expect(filter.Properties.MetricTransformations).toEqual([
+      {
+        MetricNamespace: 'GroupTalkScim',
+        MetricName: 'ApiServerErrors',
+        MetricValue: '$.innerServerErrors',
+        Dimensions: [{ Key: 'tenant', Value: '$.tenant' }],
+      },
+    ]);
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {

@@ -6,12 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { bulkServerErrorsFilter } from '../../infra/constructs/monitoring.js';
 import { logQueries } from '../../infra/log-queries.js';
 import { generateSigningKey, issueToken } from '../../infra/tokens.js';
 import { TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
 import { type Route, routes } from '../../shared/routes.js';
 import { documentClient } from '../../shared/store/client.js';
 import { TEST_TENANT } from '../support/environment.js';
+import { filterField, filterPatternMatches } from '../support/filter-pattern.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // Before the first request imports a handler: the logger and the metrics read these then.
@@ -495,6 +497,12 @@ describe('Bulk operations that fail with an internal error', () => {
       failed: 1,
       innerServerErrors: 1,
     });
+    // The function-log metric filter (infra/scim-stack.ts) selects this line, counts 1 and names
+    // the tenant: the fleet's 5xx alarm sees it although API Gateway answered 200.
+    const line = onlyRequestLine();
+    expect(filterPatternMatches(bulkServerErrorsFilter.pattern.logPatternString, line)).toBe(true);
+    expect(filterField(bulkServerErrorsFilter.metricValue, line)).toBe(1);
+    expect(filterField(bulkServerErrorsFilter.dimensions.tenant, line)).toBe(TEST_TENANT);
   });
 
   it('leave the 5xx metric at 0 for operations deferred by the work budget (503 to send again)', async () => {
@@ -537,6 +545,9 @@ describe('Bulk operations that fail with an internal error', () => {
       deferred: statuses.filter((status: string) => status === '503').length,
     });
     expect(onlyRequestLine().innerServerErrors).toBeUndefined();
+    expect(
+      filterPatternMatches(bulkServerErrorsFilter.pattern.logPatternString, onlyRequestLine()),
+    ).toBe(false);
   });
 
   it('leave the 5xx metric at 0 when every operation succeeds or fails with a 4xx', async () => {
@@ -551,6 +562,9 @@ describe('Bulk operations that fail with an internal error', () => {
     const bulkMetrics = emfLines().filter((line) => line.operation === 'bulk');
     expect(bulkMetrics[0]).toMatchObject({ ServerErrors: 0 });
     expect(onlyRequestLine().innerServerErrors).toBeUndefined();
+    expect(
+      filterPatternMatches(bulkServerErrorsFilter.pattern.logPatternString, onlyRequestLine()),
+    ).toBe(false);
   });
 });
 
@@ -562,6 +576,24 @@ describe('everything the service wrote in this file', () => {
     for (const marker of [...PAYLOAD_MARKERS, service.token]) {
       expect(written).not.toContain(marker);
     }
+  });
+
+  it('has the Bulk 5xx metric filter select only the Bulk line with an internal failure', () => {
+    // Prepare: every JSON line of the file (request lines, the 500's ERROR line, EMF lines).
+    const lines = everything
+      .join('')
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogLine);
+
+    // Act
+    const selected = lines.filter((line) =>
+      filterPatternMatches(bulkServerErrorsFilter.pattern.logPatternString, line),
+    );
+
+    // Assess: the failing route's own 500 is the access log filter's, not this one's.
+    expect(lines.length).toBeGreaterThan(20);
+    expect(selected.map((line) => `${line.operation} ${line.status}`)).toEqual(['bulk 200']);
   });
 });
 
