@@ -2,7 +2,12 @@
  * The integration page's use cases behind its JSON API: the facts Entra needs, the provisioning
  * reports and the history of one user or group.
  */
-import { LOGGED_IDENTIFIERS, readIdentifierLogPolicy } from '../http/log-identifiers.js';
+import {
+  type IdentifierLogPolicySource,
+  LOGGED_IDENTIFIERS,
+  LogHashKeyUnavailableError,
+  tenantIdentifierLogPolicy,
+} from '../http/log-identifiers.js';
 import { SCIM_BASE_PATH } from '../routes.js';
 import { AdminError, type AdminRequest } from './http.js';
 import {
@@ -63,7 +68,7 @@ export async function resourceHistory(
   }
   const records = await reportSource(request).history(
     reportRange(days(request)),
-    searchTerms(term),
+    await searchTerms(term),
     500,
   );
   return { term, records };
@@ -71,10 +76,22 @@ export async function resourceHistory(
 
 /**
  * What the records hold for `term`: the term itself (ids are never hashed) and, where the tenant
- * logs identifiers as keyed hashes, its hash as a userName, displayName and externalId.
+ * logs identifiers as keyed hashes, its hash as a userName, displayName and externalId, under the
+ * key the request log uses (the same source: in AWS derived from the fleet's KMS key). Without
+ * the key the search is refused (503), never run for the clear term alone.
  */
-export function searchTerms(term: string): string[] {
-  const policy = readIdentifierLogPolicy();
+export async function searchTerms(
+  term: string,
+  source: IdentifierLogPolicySource = tenantIdentifierLogPolicy(),
+): Promise<string[]> {
+  const policy = await source().catch((error: unknown) => {
+    if (!(error instanceof LogHashKeyUnavailableError)) throw error;
+    throw new AdminError(
+      503,
+      'logKeyUnavailable',
+      'The history search cannot run right now. Try again in a minute.',
+    );
+  });
   if (policy.mode === 'clear') return [term];
   return [term, ...new Set(LOGGED_IDENTIFIERS.map((attribute) => policy.write(attribute, term)))];
 }

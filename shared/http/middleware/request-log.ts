@@ -1,8 +1,10 @@
 import { ScimError, UniquenessError } from '../../scim/errors.js';
 import {
   type IdentifierLogPolicy,
+  type IdentifierLogPolicySource,
   LOGGED_IDENTIFIERS,
-  readIdentifierLogPolicy,
+  tenantIdentifierLogPolicy,
+  WITHHELD_POLICY,
 } from '../log-identifiers.js';
 import { logger } from '../logger.js';
 import { filterLogFields } from '../request-log.js';
@@ -23,14 +25,21 @@ export interface RouteLogFields {
  * `displayName` and `externalId` are written as the tenant's policy says (`log-identifiers.ts`:
  * as sent, or as a keyed hash). Used after the metrics and before the error mapper, so it reads
  * the mapped status in `onError`.
+ *
+ * A hashing tenant's key is ready before the handler runs (`before`): if it cannot be derived the
+ * request ends there with a 503 (`LogHashKeyUnavailableError`, counted as a 5xx), so no request
+ * runs whose line could not hash its identifiers, and no line falls back to clear values.
  */
 export function requestLog(
   route: RouteLogFields,
   // Read once per cold start; a bad setting fails the function's first request loudly.
-  policy: IdentifierLogPolicy = readIdentifierLogPolicy(),
+  source: IdentifierLogPolicySource = tenantIdentifierLogPolicy(),
 ): ScimMiddleware {
+  const policies = new WeakMap<object, IdentifierLogPolicy>();
   const write = (request: Parameters<NonNullable<ScimMiddleware['after']>>[0]) => {
     const { event, internal, error } = request;
+    // Withheld: the key was not there, and the handler that would name identifiers did not run.
+    const policy = policies.get(event) ?? WITHHELD_POLICY;
     const state = internal.scim;
     const status = request.response?.statusCode ?? 500;
     const scim = error instanceof ScimError ? error : undefined;
@@ -85,6 +94,9 @@ export function requestLog(
     publishRequestRecord(fields);
   };
   return {
+    before: async (request) => {
+      policies.set(request.event, await source());
+    },
     after: async (request) => write(request),
     onError: async (request) => write(request),
   };

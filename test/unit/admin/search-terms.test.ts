@@ -1,25 +1,72 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AdminError } from '../../../shared/admin/http.js';
 import { searchTerms } from '../../../shared/admin/integration.js';
-import { logHash } from '../../../shared/http/log-identifiers.js';
+import {
+  identifierLogPolicySource,
+  logHash,
+  logHashKeyMessage,
+} from '../../../shared/http/log-identifiers.js';
 
 const KEY = 'k'.repeat(40);
+const FLEET_KEY = randomBytes(32);
+const kms = mockClient(KMSClient);
 
 describe('what the history search looks for', () => {
   afterEach(() => {
-    delete process.env.LOG_IDENTIFIERS;
-    delete process.env.LOG_HASH_KEY;
+    kms.reset();
   });
 
-  it('looks for the value itself where identifiers are logged as sent', () => {
-    expect(searchTerms('Alice@Contoso.test')).toEqual(['Alice@Contoso.test']);
+  it('looks for the value itself where identifiers are logged as sent', async () => {
+    expect(await searchTerms('Alice@Contoso.test', identifierLogPolicySource({}))).toEqual([
+      'Alice@Contoso.test',
+    ]);
   });
 
-  it('also looks for its keyed hashes where the tenant logs identifiers hashed', () => {
-    Object.assign(process.env, { LOG_IDENTIFIERS: 'hmac', LOG_HASH_KEY: KEY });
-    const terms = searchTerms('Alice@Contoso.test');
+  it('also looks for its keyed hashes where the tenant logs identifiers hashed', async () => {
+    const source = identifierLogPolicySource({ LOG_IDENTIFIERS: 'hmac', LOG_HASH_KEY: KEY });
+    const terms = await searchTerms('Alice@Contoso.test', source);
     expect(terms[0]).toBe('Alice@Contoso.test');
     // Names fold: any spelling finds the lines Entra's spelling wrote.
     expect(terms).toContain(logHash(KEY, 'userName', 'alice@contoso.test'));
     expect(terms).toContain(logHash(KEY, 'externalId', 'Alice@Contoso.test'));
+  });
+
+  it("hashes with the key the tenant's functions derive from the fleet's KMS key", async () => {
+    // Prepare: KMS answers as it would with FLEET_KEY.
+    kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
+      Mac: new Uint8Array(createHmac('sha256', FLEET_KEY).update(input.Message).digest()),
+    }));
+    const derived = createHmac('sha256', FLEET_KEY)
+      .update(logHashKeyMessage('acme'))
+      .digest('base64url');
+    const env = {
+      LOG_IDENTIFIERS: 'hmac',
+      LOG_HASH_KMS_KEY_ID: 'alias/GroupTalkScim-log-identifiers',
+      TENANT: 'acme',
+    };
+
+    // Act
+    const terms = await searchTerms('Alice@Contoso.test', identifierLogPolicySource(env));
+
+    // Assess
+    expect(terms).toContain(logHash(derived, 'userName', 'alice@contoso.test'));
+    expect(terms).toContain(logHash(derived, 'externalId', 'Alice@Contoso.test'));
+  });
+
+  it('refuses to search (503) rather than search for the clear term alone when KMS fails', async () => {
+    kms.on(GenerateMacCommand).rejects(new Error('AccessDeniedException'));
+    const source = identifierLogPolicySource({
+      LOG_IDENTIFIERS: 'hmac',
+      LOG_HASH_KMS_KEY_ID: 'alias/GroupTalkScim-log-identifiers',
+      TENANT: 'acme',
+    });
+
+    const refused = await searchTerms('Alice@Contoso.test', source).catch((error) => error);
+
+    expect(refused).toBeInstanceOf(AdminError);
+    expect(refused).toMatchObject({ status: 503, code: 'logKeyUnavailable' });
   });
 });
