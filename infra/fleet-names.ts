@@ -62,3 +62,10 @@ export const EVENT_DLQ_NAME = 'GroupTalkScim-events-dlq';
 export function eventPublisherRoleName(region: string): string {
   return `GroupTalkScim-events-${region}`;
 }
+
+/**
+ * The alias of the fleet's KMS HMAC key: a tenant that logs identifiers hashed derives its own
+ * key from it (`kms:GenerateMac` over its name, see `shared/http/log-identifiers.ts`). Tenant
+ * roles are granted it by this alias (`kms:ResourceAliases`), not by the key's ARN.
+ */
+export const LOG_HASH_KEY_ALIAS = 'alias/GroupTalkScim-log-identifiers';

@@ -146,8 +146,11 @@ export function idleTenantCost(input: PlanInput): CostLine[] {
   const runs = tenant.scheduleRatesPerMonth;
   const gbSeconds = runs * (sweeperRun.durationMs / 1000) * (tenant.sweeperMemoryMb / 1024);
   const logGb = (runs * sweeperRun.logBytes) / 1024 ** 3;
+  // The fleet's KMS keys (token signing, log hash key derivation): one each per fleet.
   const fleetFixed =
-    fleet.dashboards * prices.dashboardMonth + fleet.standardAlarmMetrics * prices.alarmMetricMonth;
+    fleet.dashboards * prices.dashboardMonth +
+    fleet.standardAlarmMetrics * prices.alarmMetricMonth +
+    fleet.kmsKeys * prices.kmsKeyMonth;
   const lines: CostLine[] = [
     {
       item: 'tenant alarms',
@@ -206,7 +209,7 @@ export function idleTenantCost(input: PlanInput): CostLine[] {
     },
     {
       item: 'fleet share',
-      arithmetic: `(${fleet.dashboards} dashboard × $${prices.dashboardMonth} + ${fleet.standardAlarmMetrics} alarm metrics × $${prices.alarmMetricMonth}) / ${tenants}`,
+      arithmetic: `(${fleet.dashboards} dashboard × $${prices.dashboardMonth} + ${fleet.standardAlarmMetrics} alarm metrics × $${prices.alarmMetricMonth} + ${fleet.kmsKeys} KMS keys × $${prices.kmsKeyMonth}) / ${tenants}`,
       usd: fleetFixed / tenants,
     },
   ];

@@ -49,6 +49,7 @@ import {
   accessLogGroupName,
   FLEET_DASHBOARD_NAME,
   functionLogGroupName,
+  LOG_HASH_KEY_ALIAS,
   schedulerRoleName,
 } from './fleet-names.js';
 import { HISTORY_PLACEHOLDER, logQueries } from './log-queries.js';
@@ -151,6 +152,7 @@ export class FleetStack extends Stack {
   readonly schedulerRole: Role;
   readonly changeFeed: ChangeFeedBus;
   readonly tokenSigningKey: Key;
+  readonly logHashKey: Key;
   readonly queries: readonly QueryDefinition[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
@@ -205,6 +207,20 @@ export class FleetStack extends Stack {
     new CfnOutput(this, 'TokenSigningKeyArn', {
       description: "Put into each tenant's tokenKmsKeyArns (first = signs)",
       value: this.tokenSigningKey.keyArn,
+    });
+
+    // The root of every tenant's log hash key (tenants with `logIdentifiers: "hmac"`): each
+    // tenant's functions derive theirs with one GenerateMac over their tenant name, so no key is
+    // stored anywhere and one KMS key serves the fleet ($1 a month, not per tenant). Reached by
+    // its alias. HMAC keys do not rotate; replacing this one would change every hash (lines
+    // written before could no longer be found by a value): it is kept when the stack goes.
+    this.logHashKey = new Key(this, 'LogHashKey', {
+      description:
+        "GroupTalk SCIM: derives each tenant's key for hashing identifiers in its log lines",
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      alias: LOG_HASH_KEY_ALIAS,
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const alarms = fleetAlarmSpecs.map(

@@ -54,6 +54,7 @@ import { type FunctionSpec, ScimFunction, TenantRoles } from './constructs/scim-
 import {
   accessLogGroupName,
   functionLogGroupName,
+  LOG_HASH_KEY_ALIAS,
   schedulerRoleName,
   scimStackName,
 } from './fleet-names.js';
@@ -195,6 +196,7 @@ export class ScimStack extends Stack {
       table: this.table,
       logGroup: this.functionLogs,
     });
+    if (tenant.logIdentifiers === 'hmac') this.allowLogHashKeyDerivation();
 
     const domain = tenant.customDomain;
     const domainName = domain
@@ -333,7 +335,15 @@ export class ScimStack extends Stack {
       logGroup: this.functionLogs,
       ...(options.timeout ? { timeout: options.timeout } : {}),
       ...(options.memorySize ? { memorySize: options.memorySize } : {}),
-      environment: { TENANT_URL: this.tenantUrl, ...options.environment },
+      environment: {
+        TENANT_URL: this.tenantUrl,
+        LOG_IDENTIFIERS: this.tenant.logIdentifiers,
+        // The key's alias only: the tenant's key is derived at the first request, never stored.
+        ...(this.tenant.logIdentifiers === 'hmac'
+          ? { LOG_HASH_KMS_KEY_ID: LOG_HASH_KEY_ALIAS }
+          : {}),
+        ...options.environment,
+      },
     });
     this.functions.set(spec.operation, scimFunction);
     return scimFunction;
@@ -403,6 +413,31 @@ export class ScimStack extends Stack {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
           "logs:GetQueryResults and logs:StopQuery support no resource-level permission (a query id is not an ARN); StartQuery, which chooses the log groups, is limited to this tenant's function log group.",
+      });
+    }
+  }
+
+  /**
+   * Lets the tenant's two roles derive its log hash key: `kms:GenerateMac` (HMAC_SHA_256) on the
+   * fleet's HMAC key, named by its alias (`kms:ResourceAliases`): the fleet stack's key ARN is
+   * not known here, and tenant stacks import nothing from it.
+   */
+  private allowLogHashKeyDerivation(): void {
+    const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    for (const role of [this.roles.read, this.roles.write]) {
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateMac'],
+          resources: [anyKey],
+          conditions: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': LOG_HASH_KEY_ALIAS },
+            StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' },
+          },
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+        reason: `GenerateMac only, and only on the key whose alias is ${LOG_HASH_KEY_ALIAS} (kms:ResourceAliases): the fleet's HMAC key, reached by alias because tenant stacks import nothing from the fleet stack.`,
       });
     }
   }

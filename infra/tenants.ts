@@ -13,6 +13,8 @@ import { z } from 'zod';
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** `LOG_IDENTIFIERS` of the tenant's functions (`shared/http/log-identifiers.ts`). */
+export const LOG_IDENTIFIER_MODES = ['clear', 'hmac'] as const;
 
 /** The lowest steady rate that does not throttle Entra (it provisions at up to 25 requests/s). */
 export const MIN_RATE_LIMIT = 25;
@@ -314,6 +316,14 @@ export const tenantSchema = z
       .default(tenantDefaults.logRetentionDays)
       .transform((days) => days as RetentionDays),
     logLevel: z.enum(LOG_LEVELS, got(`must be one of ${LOG_LEVELS.join(', ')}`)).default('INFO'),
+    /**
+     * How log lines write the personal identifiers (userName, displayName, externalId): as sent
+     * (`clear`), or as a keyed hash under the tenant's own key (`hmac`), derived from the fleet's
+     * KMS HMAC key (README, "Personal data in a log line").
+     */
+    logIdentifiers: z
+      .enum(LOG_IDENTIFIER_MODES, got(`must be one of ${LOG_IDENTIFIER_MODES.join(', ')}`))
+      .default('clear'),
     /** API Gateway default-stage throttling. */
     throttling,
     customDomain: customDomain.optional(),

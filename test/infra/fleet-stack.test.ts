@@ -214,6 +214,35 @@ describe('a fleet of six generated tenants', () => {
   });
 });
 
+describe("the fleet's log hash key", () => {
+  const { fleetResources } = synthesizeFleet();
+
+  it('is one KMS HMAC_256 key for GenerateMac, kept, behind the alias tenant functions name', () => {
+    const keys = Object.entries(fleetResources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::KMS::Key' && resource.Properties.KeySpec === 'HMAC_256',
+    );
+    const aliases = ofType(fleetResources, 'AWS::KMS::Alias');
+
+    expect(keys).toHaveLength(1);
+    const [[keyId, key]] = keys as [[string, Resource & { DeletionPolicy?: string }]];
+    expect(key.Properties.KeyUsage).toBe('GENERATE_VERIFY_MAC');
+    // HMAC keys cannot rotate; replacing the key would change every tenant's hashes.
+    expect(key.Properties.EnableKeyRotation).toBeUndefined();
+    expect(key.DeletionPolicy).toBe('Retain');
+    expect(aliases).toEqual([
+      expect.objectContaining({
+        Properties: {
+          AliasName: 'alias/GroupTalkScim-log-identifiers',
+          TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        },
+      }),
+    ]);
+    // One for the fleet, never one per tenant: the token-signing key and this one.
+    expect(ofType(fleetResources, 'AWS::KMS::Key')).toHaveLength(2);
+  });
+});
+
 describe('a fleet stack without tenants yet', () => {
   it('synthesizes, its selector saying no tenant is declared', () => {
     const app = new App();

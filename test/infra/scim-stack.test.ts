@@ -374,7 +374,12 @@ describe('GroupTalkScim stack for tenant demo', () => {
       });
       expect(variables.ENTRA_TENANT_ID).toBeUndefined();
       expect(variables.POWERTOOLS_METRICS_DISABLED).toBeUndefined();
+      expect(variables.LOG_IDENTIFIERS).toBe('clear');
+      expect(variables.LOG_HASH_KMS_KEY_ID).toBeUndefined();
+      expect(variables.LOG_HASH_KEY).toBeUndefined();
     }
+    // Writing identifiers as sent needs no key: no role may derive one.
+    expect(JSON.stringify(ofType(resources, 'AWS::IAM::Policy'))).not.toContain('kms:GenerateMac');
   });
 
   it('writes every function to the tenant log group, and access logs under /aws/vendedlogs/, kept 30 days', () => {
@@ -609,6 +614,62 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
     expect(new AwsSolutionsChecks(app).validateScope(app).violations.flatMap(findings)).toEqual([]);
+  });
+});
+
+describe('GroupTalkScim stack for a tenant that logs identifiers hashed', () => {
+  const tenant = parseTenantConfig({ name: 'hashed', logIdentifiers: 'hmac' });
+  const { app, resources } = synthesize(tenant);
+  const template = JSON.stringify(resources);
+
+  it("tells every function to hash with a key derived from the fleet's KMS key, by its alias", () => {
+    for (const [, fn] of scimFunctions(resources)) {
+      expect(fn.Properties.Environment.Variables).toMatchObject({
+        LOG_IDENTIFIERS: 'hmac',
+        LOG_HASH_KMS_KEY_ID: 'alias/GroupTalkScim-log-identifiers',
+      });
+    }
+    // No key in the template: not as a variable, not as a value.
+    expect(template).not.toContain('LOG_HASH_KEY"');
+  });
+
+  it('lets both tenant roles derive the key: GenerateMac, HMAC_SHA_256, on the aliased key only', () => {
+    const roles = ofType(resources, 'AWS::IAM::Role').map(([id]) => id);
+    const generateMac = ofType(resources, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as (Statement & { Condition?: Json })[])
+        .filter((statement) => [statement.Action].flat().includes('kms:GenerateMac'))
+        .map((statement) => ({
+          roles: (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref),
+          statement,
+        })),
+    );
+
+    expect(roles).toHaveLength(2);
+    expect(generateMac.flatMap((grant) => grant.roles).sort()).toEqual([...roles].sort());
+    for (const { statement } of generateMac) {
+      expect(statement).toEqual({
+        Action: 'kms:GenerateMac',
+        Effect: 'Allow',
+        Resource: {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':kms:eu-west-1:111111111111:key/*'],
+          ],
+        },
+        Condition: {
+          'ForAnyValue:StringEquals': {
+            'kms:ResourceAliases': 'alias/GroupTalkScim-log-identifiers',
+          },
+          StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' },
+        },
+      });
+    }
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const report = new AwsSolutionsChecks(app).validateScope(app);
+
+    expect(report.violations.flatMap(findings)).toEqual([]);
   });
 });
 

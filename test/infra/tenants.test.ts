@@ -75,6 +75,7 @@ describe('tenant configuration', () => {
       tokenKmsKeyArns: [],
       logRetentionDays: 30,
       logLevel: 'INFO',
+      logIdentifiers: 'clear',
       throttling: { rateLimit: 50, burstLimit: 100 },
     });
   });
@@ -184,6 +185,14 @@ describe('tenant configuration', () => {
         'alarms.email must be one e-mail address such as ops@example.com',
       );
     }
+  });
+
+  it('writes log identifiers as sent unless told hmac, and names the choices otherwise', () => {
+    expect(parseTenantConfig(config({})).logIdentifiers).toBe('clear');
+    expect(parseTenantConfig(config({ logIdentifiers: 'hmac' })).logIdentifiers).toBe('hmac');
+    expect(problemsOf(config({ logIdentifiers: 'hashed' }))).toContain(
+      'logIdentifiers must be one of clear, hmac, got "hashed"',
+    );
   });
 
   it('rejects an account or region that is not one', () => {
