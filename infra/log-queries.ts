@@ -16,8 +16,8 @@ export interface LogQuery {
 
 /**
  * What the operator replaces in the history query (any of id, externalId, userName, displayName).
- * Where the tenant logs identifiers as keyed hashes (`LOG_IDENTIFIERS=hmac`), the value is the
- * hash `npm run log-hash -- <value>` prints, which also prints the whole filter line.
+ * Where the tenant logs identifiers as keyed hashes (`logIdentifiers: "hmac"`), the value is the
+ * hash `npm run log-hash -- --tenant <t> <value>` prints, which also prints the whole filter line.
  */
 export const HISTORY_PLACEHOLDER = 'REPLACE-WITH-ID-EXTERNALID-OR-USERNAME';
 
