@@ -7,20 +7,31 @@
  *   `limits.maxMultiValues`, a refused PATCH changes nothing;
  * - `look-alike`: names built from a base name with invisible, control, unpaired, space and
  *   full-width characters: a name the profile refuses is 400 invalidValue, and no two names that
- *   fold alike both exist.
+ *   fold alike both exist;
+ * - `entra-token` (`targets/entra-token.ts`): Entra-issued tokens around every rule of the
+ *   tenant's Entra settings: 200 exactly when the rules hold, else 401 (503 when the key set is
+ *   unreachable, in an environment of its own).
  */
 import fc from 'fast-check';
 import { foldIdentifier, identifierProblem } from '../../shared/common/identifier.js';
 import { limits } from '../../shared/config.js';
 import { PATCH_OP_URN, USER_URN } from './arbitraries.js';
 import { CaseLog } from './case-log.js';
+import type { EntraSettings } from './entra.js';
 import type { FuzzContext, FuzzTarget } from './target.js';
+import { entraTokenTarget } from './targets/entra-token.js';
 
 const BULK_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const MULTI_VALUED = ['emails', 'phoneNumbers', 'addresses', 'ims', 'photos', 'roles'] as const;
 
+/** The names `createHardeningTargets` builds, for runs that must leave none out. */
+export const HARDENING_TARGET_NAMES = ['depth', 'wide-patch', 'look-alike', 'entra-token'] as const;
+
 /** Builds the issue 10 targets, each with fixtures of its own. */
-export async function createHardeningTargets(context: FuzzContext): Promise<FuzzTarget[]> {
+export async function createHardeningTargets(
+  context: FuzzContext,
+  entra: EntraSettings,
+): Promise<FuzzTarget[]> {
   const { harness } = context;
   const stamp = Date.now().toString(36);
   const createUser = async (userName: string): Promise<string> => {
@@ -225,7 +236,7 @@ export async function createHardeningTargets(context: FuzzContext): Promise<Fuzz
     async reset() {},
   };
 
-  return [depth, widePatch, lookAlike];
+  return [depth, widePatch, lookAlike, entraTokenTarget(context, entra)];
 }
 
 /** A character a name may not hold, or one the profile folds into another (no-break spaces). */

@@ -1,11 +1,13 @@
 /**
  * The service in-process for fuzzing: a DynamoDB Local table, the environment the handler
- * modules read at import time, a token, the direct-call harness and a reader of the table.
+ * modules read at import time (Entra-issued tokens turned on, see `entra.ts`), a token, the
+ * direct-call harness and a reader of the table.
  */
 import { randomUUID } from 'node:crypto';
 import type { JWK } from 'jose';
 import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { generateSigningKey, issueRegisteredToken, publicJwks } from '../../infra/tokens.js';
+import { type EntraSettings, startEntraKeySet } from './entra.js';
 import { createHarness, type Harness } from './harness.js';
 import { type TableReader, tableReader } from './table.js';
 
@@ -14,6 +16,8 @@ export interface FuzzEnvironment {
   readonly reader: TableReader;
   readonly endpoint: string;
   readonly tableName: string;
+  /** The tenant's Entra settings and signing keys: Entra tokens are accepted beside its own. */
+  readonly entra: EntraSettings;
   /** A harness whose functions have `timeoutMs` left when called (default 10 s). */
   withTimeout(timeoutMs: number): Harness;
   stop(): Promise<void>;
@@ -30,8 +34,11 @@ function quiet(): void {
  * Inside a vitest file: `test/support/environment.ts` already set the table, endpoint and key;
  * this issues a token with that key and builds the harness.
  */
-export async function fuzzEnvironmentFromTestSetup(): Promise<FuzzEnvironment> {
+export async function fuzzEnvironmentFromTestSetup(
+  entraKeySet: EntraSettings['keySet'] = 'reachable',
+): Promise<FuzzEnvironment> {
   quiet();
+  const entra = await startEntraKeySet(entraKeySet);
   const key = JSON.parse(required('TEST_SIGNING_KEY')) as JWK;
   const endpoint = required('DYNAMODB_ENDPOINT');
   const tableName = required('TABLE_NAME');
@@ -47,8 +54,12 @@ export async function fuzzEnvironmentFromTestSetup(): Promise<FuzzEnvironment> {
     reader,
     endpoint,
     tableName,
+    entra: entra.settings,
     withTimeout: (timeoutMs) => createHarness(token, { timeoutMs }),
-    stop: async () => reader.destroy(),
+    stop: async () => {
+      reader.destroy();
+      await entra.stop();
+    },
   };
 }
 
@@ -56,7 +67,9 @@ export async function fuzzEnvironmentFromTestSetup(): Promise<FuzzEnvironment> {
  * Standalone (`npm run fuzz`): starts an in-memory DynamoDB Local (or uses `DYNAMODB_ENDPOINT`
  * when set), creates a fresh table and sets the environment before any handler is imported.
  */
-export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
+export async function startFuzzEnvironment(
+  entraKeySet: EntraSettings['keySet'] = 'reachable',
+): Promise<FuzzEnvironment> {
   quiet();
   const external = process.env.DYNAMODB_ENDPOINT;
   const dynamodb = external ? undefined : await startDynamoDbLocal();
@@ -72,9 +85,8 @@ export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'us-east-1',
   });
-  for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER', 'ENTRA_TENANT_ID', 'ENTRA_JWKS_URL']) {
-    delete process.env[name];
-  }
+  for (const name of ['REVOKED_TOKEN_IDS', 'TOKEN_ISSUER']) delete process.env[name];
+  const entra = await startEntraKeySet(entraKeySet);
   const { token } = await issueRegisteredToken(key, {
     tenant,
     endpoint,
@@ -87,9 +99,11 @@ export async function startFuzzEnvironment(): Promise<FuzzEnvironment> {
     reader,
     endpoint,
     tableName,
+    entra: entra.settings,
     withTimeout: (timeoutMs) => createHarness(token, { timeoutMs }),
     stop: async () => {
       reader.destroy();
+      await entra.stop();
       await dynamodb?.stop();
     },
   };
