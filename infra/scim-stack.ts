@@ -50,7 +50,12 @@ import {
   bulkServerErrorsFilter,
   TenantAlarms,
 } from './constructs/monitoring.js';
-import { type FunctionSpec, ScimFunction, TenantRoles } from './constructs/scim-function.js';
+import {
+  type FunctionSpec,
+  ScimFunction,
+  SIGNING_OPERATIONS,
+  TenantRoles,
+} from './constructs/scim-function.js';
 import {
   accessLogGroupName,
   functionLogGroupName,
@@ -61,9 +66,9 @@ import {
 import type { TenantConfig } from './tenants.js';
 
 /** The token endpoint's operation (`shared/routes.ts`). */
-const TOKEN_OPERATION = 'issueAccessToken';
+const TOKEN_OPERATION = SIGNING_OPERATIONS[0];
 /** The integration page's Generate Secret Token, which signs like the token endpoint. */
-const SECRET_TOKEN_OPERATION = 'generateSecretToken';
+const SECRET_TOKEN_OPERATION = SIGNING_OPERATIONS[1];
 
 export { scimStackName };
 

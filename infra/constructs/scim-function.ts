@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
@@ -141,11 +141,16 @@ export class ScimFunction extends Construct {
   }
 }
 
+/** The operations whose functions sign tokens: the token endpoint and the page's Generate. */
+export const SIGNING_OPERATIONS = ['issueAccessToken', 'generateSecretToken'] as const;
+
 /**
  * What every function needs for the credential registry (`shared/credentials`), beyond its table
  * access: the public keys of the token-signing KMS keys (verification), and for the read role the
  * hourly `lastUsedAt` write on the registry's partition only. The write role also signs with the
- * first key (the token endpoint; the shared role, as issue 12 asks: no role per function).
+ * first key, but only from the functions that mint tokens (`SIGNING_OPERATIONS`: Lambda puts the
+ * calling function's ARN in its credentials' context, `lambda:SourceFunctionArn`), so the other
+ * write functions sharing the role (issue 12: no role per function) cannot sign.
  */
 function credentialStatements(
   tenant: TenantConfig,
@@ -176,7 +181,25 @@ function credentialStatements(
       }),
     );
     if (level === 'write') {
-      statements.push(new PolicyStatement({ actions: ['kms:Sign'], resources: [signing] }));
+      const stack = Stack.of(table);
+      statements.push(
+        new PolicyStatement({
+          actions: ['kms:Sign'],
+          resources: [signing],
+          conditions: {
+            ArnEquals: {
+              'lambda:SourceFunctionArn': SIGNING_OPERATIONS.map((operation) =>
+                stack.formatArn({
+                  service: 'lambda',
+                  resource: 'function',
+                  resourceName: functionName(tenant.name, operation),
+                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+                }),
+              ),
+            },
+          },
+        }),
+      );
     }
   }
   return statements;

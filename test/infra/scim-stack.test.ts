@@ -556,6 +556,23 @@ describe('GroupTalkScim stack for a tenant with Entra tokens and a custom domain
       signing,
     );
     expect(policies.match(/"kms:Sign"/g)).toHaveLength(1);
+    // The write role is shared: only the token-minting functions' calls may sign.
+    const sign = ofType(resources, 'AWS::IAM::Policy')
+      .flatMap(
+        ([, policy]) =>
+          policy.Properties.PolicyDocument.Statement as {
+            Action: unknown;
+            Resource: unknown;
+            Condition: { ArnEquals: Record<string, unknown> };
+          }[],
+      )
+      .find((statement) => statement.Action === 'kms:Sign')!;
+    expect(sign.Resource).toBe(signing);
+    expect(JSON.stringify(sign.Condition.ArnEquals['lambda:SourceFunctionArn'])).toMatch(
+      /function:gts-[a-z0-9-]+-issueAccessToken".*function:gts-[a-z0-9-]+-generateSecretToken"/,
+    );
+    const tokenFunctionName = tokenFunctions[0]![1].Properties.FunctionName as string;
+    expect(JSON.stringify(sign.Condition)).toContain(`:function:${tokenFunctionName}`);
     expect(policies.match(/"kms:GetPublicKey"/g)).toHaveLength(2);
     expect(policies).toContain('"dynamodb:LeadingKeys":["CREDENTIALS"]');
   });
