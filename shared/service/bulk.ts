@@ -94,7 +94,7 @@ export const BULK_BUDGET_MS = 7_000;
  * request always makes progress. Those left are answered 503 with Retry-After, like operations
  * past the deadline, and the client sends them again.
  */
-export const BULK_CALL_BUDGET = 40;
+export const BULK_CALL_BUDGET = 24;
 
 /**
  * Runs a parsed BulkRequest. `endpoints` maps each endpoint to its operations; an endpoint

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { bulkServerErrorsFilter } from '../../infra/constructs/monitoring.js';
 import { logQueries } from '../../infra/log-queries.js';
 import { generateSigningKey, issueToken } from '../../infra/tokens.js';
-import { TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { limits, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
 import { type Route, routes } from '../../shared/routes.js';
 import { documentClient } from '../../shared/store/client.js';
 import { TEST_TENANT } from '../support/environment.js';
@@ -506,9 +506,9 @@ describe('Bulk operations that fail with an internal error', () => {
   });
 
   it('leave the 5xx metric at 0 for operations deferred by the work budget (503 to send again)', async () => {
-    // Prepare: a group; each PATCH naming 1,000 members needs at least 32 DynamoDB calls, so
-    // after the first one (which always runs, and fails: those users do not exist) the next two
-    // do not fit in the work budget.
+    // Prepare: a group; each PATCH naming 500 members needs at least 17 DynamoDB calls and makes
+    // 6 (the group, then 5 BatchGetItem that find none of those users: 400), so two run and the
+    // next two no longer fit in the work budget of 24.
     const group = await service.request('POST', '/Groups', {
       displayName: `deferred.${randomUUID()}`,
     });
@@ -521,7 +521,7 @@ describe('Bulk operations that fail with an internal error', () => {
           {
             op: 'add',
             path: 'members',
-            value: Array.from({ length: 1_000 }, () => ({ value: randomUUID() })),
+            value: Array.from({ length: limits.maxPatchMembers }, () => ({ value: randomUUID() })),
           },
         ],
       },
@@ -531,14 +531,14 @@ describe('Bulk operations that fail with an internal error', () => {
     // Act
     const response = await service.request('POST', '/Bulk', {
       schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'],
-      Operations: [addMembers, addMembers, addMembers],
+      Operations: [addMembers, addMembers, addMembers, addMembers],
     });
 
     // Assess
     const statuses = response.body.Operations.map(
       (operation: { status: string }) => operation.status,
     );
-    expect(statuses).toEqual(['400', '503', '503']);
+    expect(statuses).toEqual(['400', '400', '503', '503']);
     const bulkMetrics = emfLines().filter((line) => line.operation === 'bulk');
     expect(bulkMetrics[0]).toMatchObject({ ServerErrors: 0 });
     expect(onlyRequestLine()).toMatchObject({

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Context } from 'aws-lambda';
 import { ServiceUnavailableError } from '../../scim/errors.js';
 
@@ -28,6 +29,10 @@ export async function withinTimeBudget<T>(
   work: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
+  // Every DynamoDB call of the request listens on this signal while in flight, and a request may
+  // have more than Node's default of 10 at once (16 parallel BatchWriteItem calls of a sweep):
+  // that is by design, not a leak, so no MaxListenersExceededWarning in the logs.
+  setMaxListeners(64, controller.signal);
   // Outside Lambda (a bare test call) there is no deadline.
   if (typeof context?.getRemainingTimeInMillis !== 'function') return work(controller.signal);
   let timer: NodeJS.Timeout | undefined;
