@@ -122,11 +122,13 @@ async function bundle(entry: string, outDir: string, bundleAwsSdk: boolean): Pro
 }
 
 /** The configuration every function gets from the stack (values need only be well-formed). */
+/** What the stack sets on every function and a module reads at import (the change feed's too). */
 const FUNCTION_ENV = {
   TABLE_NAME: 'grouptalk-scim-bench',
   TENANT: 'bench',
+  TENANT_URL: 'https://bench.example.com/scim/v2',
+  EVENT_BUS_NAME: 'GroupTalkScim-events',
   TOKEN_PUBLIC_KEYS: JSON.stringify({ keys: [] }),
-  REVOKED_TOKEN_IDS: '',
   LOG_LEVEL: 'INFO',
   AWS_REGION: 'us-east-1',
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
