@@ -11,13 +11,22 @@
  * alike; externalId is case-exact.
  *
  * The tenant's key, in AWS: derived at the first request from the fleet's KMS HMAC key
- * (`LOG_HASH_KMS_KEY_ID`) with one `kms:GenerateMac` over `logHashKeyMessage(tenant)`; it exists
- * only in the function's memory and in no template, variable or log. Locally and in tests:
+ * (`LOG_HASH_KMS_KEY_ID`) with one `kms:GenerateMac` over `logHashKeyMessage(tenant)`
+ * (`shared/credentials/tenant-keys.ts`); it exists only in the function's memory and in no
+ * template, variable or log. Locally and in tests:
  * `LOG_HASH_KEY` itself.
  */
 import { createHmac } from 'node:crypto';
-import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { foldIdentifier } from '../common/identifier.js';
+import {
+  deriveTenantKey,
+  KEY_RETRY_SECONDS,
+  TENANT_KEY_VERSIONS,
+  TenantKeyUnavailableError,
+  tenantKeyMessage,
+  tenantKeySource,
+} from '../credentials/tenant-keys.js';
 import { ScimError } from '../scim/errors.js';
 
 /** The identifier attributes a log line may carry. */
@@ -77,7 +86,7 @@ export const WITHHELD_POLICY: IdentifierLogPolicy = {
 };
 
 /** The version of the derivation below: a new one (another message) would change every hash. */
-export const LOG_HASH_KEY_VERSION = 'v1';
+export const LOG_HASH_KEY_VERSION = TENANT_KEY_VERSIONS['log-identifiers'];
 
 /**
  * The fixed message whose MAC under the fleet's KMS HMAC key is the tenant's log hash key.
@@ -85,7 +94,7 @@ export const LOG_HASH_KEY_VERSION = 'v1';
  * @example logHashKeyMessage('acme') === 'grouptalk-scim/log-identifiers/v1/acme'
  */
 export function logHashKeyMessage(tenant: string): string {
-  return `grouptalk-scim/log-identifiers/${LOG_HASH_KEY_VERSION}/${tenant}`;
+  return tenantKeyMessage('log-identifiers', tenant);
 }
 
 /**
@@ -100,19 +109,12 @@ export async function deriveLogHashKey(
   keyId: string,
   tenant: string,
 ): Promise<string> {
-  const { Mac } = await kms.send(
-    new GenerateMacCommand({
-      KeyId: keyId,
-      MacAlgorithm: 'HMAC_SHA_256',
-      Message: Buffer.from(logHashKeyMessage(tenant), 'utf8'),
-    }),
-  );
-  if (Mac?.length !== 32) throw new Error('KMS GenerateMac answered without a 32-byte MAC');
-  return Buffer.from(Mac).toString('base64url');
+  return encodeLogHashKey(await deriveTenantKey(kms, keyId, 'log-identifiers', tenant));
 }
 
-/** How long a failed derivation is answered from memory before KMS is asked again. */
-export const KEY_RETRY_SECONDS = 5;
+function encodeLogHashKey(key: Uint8Array): string {
+  return Buffer.from(key).toString('base64url');
+}
 
 /**
  * The tenant's key could not be derived (KMS unavailable, throttled or denied): the request is
@@ -175,26 +177,31 @@ export function identifierLogPolicySource(
   }
   const tenant = env.TENANT ?? '';
   if (tenant === '') throw new Error('LOG_HASH_KMS_KEY_ID needs TENANT: the key is per tenant');
-  const kms = options.kms ?? (() => new KMSClient({}));
-  const now = options.now ?? (() => Date.now());
-  let client: KMSClient | undefined;
-  let cached: { promise: Promise<IdentifierLogPolicy>; failedAt?: number } | undefined;
+  const source = tenantKeySource({
+    keyId: kmsKeyId,
+    purpose: 'log-identifiers',
+    tenant,
+    ...(options.kms ? { kms: options.kms } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+  // The source answers the same promise while a key or a failure holds: so does this.
+  let last: { derived: Promise<Uint8Array>; policy: Promise<IdentifierLogPolicy> } | undefined;
   return () => {
-    if (
-      cached &&
-      (cached.failedAt === undefined || now() - cached.failedAt < KEY_RETRY_SECONDS * 1000)
-    ) {
-      return cached.promise;
+    const derived = source();
+    if (last?.derived !== derived) {
+      last = {
+        derived,
+        policy: derived.then(
+          (bytes) => hmacPolicy(encodeLogHashKey(bytes)),
+          (error: unknown) => {
+            throw new LogHashKeyUnavailableError(
+              error instanceof TenantKeyUnavailableError ? error.cause : error,
+            );
+          },
+        ),
+      };
     }
-    client ??= kms();
-    const entry: { promise: Promise<IdentifierLogPolicy>; failedAt?: number } = {
-      promise: deriveLogHashKey(client, kmsKeyId, tenant).then(hmacPolicy, (error: unknown) => {
-        entry.failedAt = now();
-        throw new LogHashKeyUnavailableError(error);
-      }),
-    };
-    cached = entry;
-    return entry.promise;
+    return last.policy;
   };
 }
 
