@@ -69,3 +69,13 @@ export function eventPublisherRoleName(region: string): string {
  * roles are granted it by this alias (`kms:ResourceAliases`), not by the key's ARN.
  */
 export const LOG_HASH_KEY_ALIAS = 'alias/GroupTalkScim-log-identifiers';
+
+/**
+ * The alias of the fleet's KMS HMAC key for the integration page: each tenant's page functions
+ * derive the key sealing its cookies from it (`kms:GenerateMac` over
+ * `grouptalk-scim/admin-session/v1/<tenant>`, see `shared/credentials/tenant-keys.ts`). A key of
+ * its own, not the log hash key: GenerateMac cannot be limited to a message, and every function
+ * of a tenant that logs identifiers hashed may call it on the log hash key; on this one only the
+ * page's functions may (`lambda:SourceFunctionArn`).
+ */
+export const ADMIN_SESSION_KEY_ALIAS = 'alias/GroupTalkScim-admin-sessions';

@@ -146,7 +146,8 @@ export function idleTenantCost(input: PlanInput): CostLine[] {
   const runs = tenant.scheduleRatesPerMonth;
   const gbSeconds = runs * (sweeperRun.durationMs / 1000) * (tenant.sweeperMemoryMb / 1024);
   const logGb = (runs * sweeperRun.logBytes) / 1024 ** 3;
-  // The fleet's KMS keys (token signing, log hash key derivation): one each per fleet.
+  // The fleet's KMS keys (token signing, log hash and admin-session key derivation): one each per
+  // fleet.
   const fleetFixed =
     fleet.dashboards * prices.dashboardMonth +
     fleet.standardAlarmMetrics * prices.alarmMetricMonth +

@@ -44,6 +44,7 @@ import {
 } from './constructs/monitoring.js';
 import { functionName } from './constructs/scim-function.js';
 import {
+  ADMIN_SESSION_KEY_ALIAS,
   ALARM_NAME_PREFIX,
   ALARM_TOPIC_NAME,
   accessLogGroupName,
@@ -153,6 +154,7 @@ export class FleetStack extends Stack {
   readonly changeFeed: ChangeFeedBus;
   readonly tokenSigningKey: Key;
   readonly logHashKey: Key;
+  readonly adminSessionKey: Key;
   readonly queries: readonly QueryDefinition[];
 
   constructor(scope: Construct, id: string, props: FleetStackProps) {
@@ -220,6 +222,19 @@ export class FleetStack extends Stack {
       keySpec: KeySpec.HMAC_256,
       keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
       alias: LOG_HASH_KEY_ALIAS,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // The root of every tenant's integration-page sealing key: the page's functions derive it with
+    // one GenerateMac over a message naming the tenant, so no session key is stored in a table
+    // every function of the tenant reads. Its own key: the log hash key is open to every function
+    // of a hashing tenant, and GenerateMac cannot be limited to a message. Replacing it only signs
+    // every administrator out.
+    this.adminSessionKey = new Key(this, 'AdminSessionKey', {
+      description: "GroupTalk SCIM: derives each tenant's integration-page cookie-sealing key",
+      keySpec: KeySpec.HMAC_256,
+      keyUsage: KeyUsage.GENERATE_VERIFY_MAC,
+      alias: ADMIN_SESSION_KEY_ALIAS,
       removalPolicy: RemovalPolicy.RETAIN,
     });
 

@@ -52,11 +52,13 @@ import {
 } from './constructs/monitoring.js';
 import {
   type FunctionSpec,
+  functionName,
   ScimFunction,
   SIGNING_OPERATIONS,
   TenantRoles,
 } from './constructs/scim-function.js';
 import {
+  ADMIN_SESSION_KEY_ALIAS,
   accessLogGroupName,
   functionLogGroupName,
   LOG_HASH_KEY_ALIAS,
@@ -356,9 +358,10 @@ export class ScimStack extends Stack {
 
   /**
    * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
-   * settings, and the reports' read access to the function log group (Logs Insights). The
-   * functions take the shared roles; the read role gains `logs:StartQuery` on this tenant's
-   * function log group only (GetQueryResults and StopQuery name no resource in IAM).
+   * settings, the derivation of its cookie-sealing key and the reports' read access to the
+   * function log group (Logs Insights). The functions take the shared roles; the read role gains
+   * `logs:StartQuery` on this tenant's function log group only (GetQueryResults and StopQuery name
+   * no resource in IAM).
    */
   private addIntegrationPage(
     admin: NonNullable<TenantConfig['admin']>,
@@ -371,6 +374,8 @@ export class ScimStack extends Stack {
       ADMIN_SESSION_MINUTES: String(admin.sessionMinutes),
       TENANT_DISPLAY_NAME: admin.displayName ?? this.tenant.name,
       REQUEST_LOG_GROUPS: this.functionLogs.logGroupName,
+      // The alias only: the sealing key is derived at the first request, never stored.
+      ADMIN_SESSION_KMS_KEY_ID: ADMIN_SESSION_KEY_ALIAS,
     };
     // Generate Secret Token signs as the token endpoint does: with the tenant's KMS key.
     const [signingKey] = this.tenant.tokenKmsKeyArns;
@@ -387,6 +392,7 @@ export class ScimStack extends Stack {
         integration: integration(adminFunction, route.operation),
       });
     }
+    this.allowAdminSessionKeyDerivation();
     const reportRoles = new Set(
       adminRoutes
         .filter((route) => REPORT_OPERATIONS.has(route.operation))
@@ -443,6 +449,45 @@ export class ScimStack extends Stack {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
         reason: `GenerateMac only, and only on the key whose alias is ${LOG_HASH_KEY_ALIAS} (kms:ResourceAliases): the fleet's HMAC key, reached by alias because tenant stacks import nothing from the fleet stack.`,
+      });
+    }
+  }
+
+  /**
+   * Lets the page's functions, and no other function of the tenant, derive its cookie-sealing key:
+   * `kms:GenerateMac` (HMAC_SHA_256) on the fleet's admin-session key, named by its alias, on each
+   * shared role only for calls from the page's functions of that role (`lambda:SourceFunctionArn`,
+   * their ARNs built from their names as for `kms:Sign`: the functions' own ARNs would make the
+   * role's policy and the functions depend on one another).
+   */
+  private allowAdminSessionKeyDerivation(): void {
+    const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
+    for (const role of [this.roles.read, this.roles.write]) {
+      const callers = adminRoutes
+        .filter((route) => this.roles.forAccess(route.table) === role)
+        .map((route) =>
+          this.formatArn({
+            service: 'lambda',
+            resource: 'function',
+            resourceName: functionName(this.tenant.name, route.operation),
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        );
+      if (callers.length === 0) continue;
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateMac'],
+          resources: [anyKey],
+          conditions: {
+            'ForAnyValue:StringEquals': { 'kms:ResourceAliases': ADMIN_SESSION_KEY_ALIAS },
+            StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' },
+            ArnEquals: { 'lambda:SourceFunctionArn': callers },
+          },
+        }),
+      );
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+        reason: `GenerateMac only, only on the key whose alias is ${ADMIN_SESSION_KEY_ALIAS} (kms:ResourceAliases) and only from the integration page's functions (lambda:SourceFunctionArn): the fleet's HMAC key, reached by alias because tenant stacks import nothing from the fleet stack.`,
       });
     }
   }

@@ -72,7 +72,8 @@ export const adminRoutes: readonly Route[] = [
     path: '/sign-in',
     operation: 'adminSignIn',
     entry: 'functions/admin/sign-in.ts',
-    // Creates the cookie-sealing key on first use where none is configured.
+    // Locally, creates the cookie-sealing key on first use where none is configured (in AWS the
+    // key is derived from KMS and nothing is written).
     table: 'write',
   },
   {

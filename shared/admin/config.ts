@@ -29,10 +29,17 @@ export interface AdminConfig {
   /** Session lifetime; the customer signs in again after it. */
   readonly sessionMinutes: number;
   /**
-   * 32 random bytes (base64url) sealing the session cookies. When unset, a key generated into the
-   * tenant's table on first use seals them (see `shared/store/admin-items.ts`).
+   * 32 random bytes (base64url) sealing the session cookies (`ADMIN_SESSION_KEY`: `npm start`,
+   * tests). When neither it nor `sessionKmsKeyId` is set, a key generated into the tenant's table on
+   * first use seals them (see `shared/store/admin-items.ts`; local runs only).
    */
   readonly sessionKey?: Uint8Array;
+  /**
+   * In AWS (`ADMIN_SESSION_KMS_KEY_ID`, set by the stack on the page's functions only): the fleet
+   * KMS HMAC key the sealing key is derived from (`shared/credentials/tenant-keys.ts`, purpose
+   * `admin-session`). Nothing is then read from or written to the table.
+   */
+  readonly sessionKmsKeyId?: string;
   /** Where the reports read the request records: a local JSON-lines file… */
   readonly requestLogFile?: string;
   /** …or, in AWS, the CloudWatch log groups of the tenant's SCIM functions. */
@@ -83,6 +90,11 @@ export function readAdminConfig(): AdminConfig {
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > 720) {
     throw new Error('ADMIN_SESSION_MINUTES must be a whole number of minutes from 1 to 720');
   }
+  const sessionKmsKeyId = optional('ADMIN_SESSION_KMS_KEY_ID');
+  const configuredKey = sessionKey();
+  if (sessionKmsKeyId !== undefined && configuredKey !== undefined) {
+    throw new Error('The page takes ADMIN_SESSION_KMS_KEY_ID or ADMIN_SESSION_KEY, not both');
+  }
   return {
     tenant,
     tenantDisplayName: optional('TENANT_DISPLAY_NAME') ?? tenant,
@@ -92,7 +104,8 @@ export function readAdminConfig(): AdminConfig {
     clientId: required('ADMIN_CLIENT_ID'),
     role: parseAdminRole(required('ADMIN_ROLE')),
     sessionMinutes: minutes,
-    sessionKey: sessionKey(),
+    ...(configuredKey ? { sessionKey: configuredKey } : {}),
+    ...(sessionKmsKeyId ? { sessionKmsKeyId } : {}),
     requestLogFile: optional('REQUEST_LOG_FILE'),
     requestLogGroups: (optional('REQUEST_LOG_GROUPS') ?? '')
       .split(',')

@@ -11,6 +11,11 @@ import type {
   APIGatewayProxyStructuredResultV2,
   Context,
 } from 'aws-lambda';
+import {
+  KEY_RETRY_SECONDS,
+  type TenantKeySource,
+  tenantKeySource,
+} from '../credentials/tenant-keys.js';
 import { logger } from '../http/logger.js';
 import { adminSessionKey } from '../store/admin-items.js';
 import { type AdminConfig, adminConfig } from './config.js';
@@ -32,8 +37,9 @@ export interface AdminRequest {
   readonly origin: string;
   readonly config: AdminConfig;
   /**
-   * The key sealing the cookies (from configuration, or the tenant's table). Routes that only
-   * read a session get undefined while none exists; the sign-in routes create it.
+   * The key sealing the cookies: in AWS derived from the fleet's KMS HMAC key (a 503 `AdminError`
+   * while KMS fails); locally from configuration or the tenant's table, where the sign-in routes
+   * create it on first use.
    */
   sessionKey(): Promise<Uint8Array>;
   /** Set for routes that require a session. */
@@ -70,8 +76,11 @@ export class AdminError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** Headers of the answer (a 503's `retry-after`). */
+    readonly headers?: Readonly<Record<string, string>>,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'AdminError';
   }
 }
@@ -122,9 +131,33 @@ const SECURITY_HEADERS = {
 
 export type AdminHandlerFn = (request: AdminRequest) => Promise<AdminResponse>;
 
+let derivedKey: TenantKeySource | undefined;
 let sealingKey: Promise<Uint8Array | undefined> | undefined;
+/**
+ * The cookie-sealing key. In AWS (`sessionKmsKeyId`) derived once per cold start and never read
+ * from the table, which every function of the tenant can read; a KMS failure is a 503, never a
+ * cookie sealed or opened with another key. Locally: the configured key, or the table's.
+ */
 async function sessionKey(config: AdminConfig, create: boolean): Promise<Uint8Array | undefined> {
   if (config.sessionKey) return config.sessionKey;
+  if (config.sessionKmsKeyId) {
+    derivedKey ??= tenantKeySource({
+      keyId: config.sessionKmsKeyId,
+      purpose: 'admin-session',
+      tenant: config.tenant,
+    });
+    try {
+      return await derivedKey();
+    } catch (error) {
+      throw new AdminError(
+        503,
+        'keyUnavailable',
+        'The integration page is unavailable for a moment. Try again in a minute.',
+        { 'retry-after': String(KEY_RETRY_SECONDS) },
+        { cause: error },
+      );
+    }
+  }
   sealingKey ??= adminSessionKey(create);
   const key = await sealingKey.catch((error: unknown) => {
     sealingKey = undefined;
@@ -267,12 +300,18 @@ function errorResponse(error: unknown, kind: Kind): AdminResponse {
     if (known?.code === 'signInRequired') {
       return { status: 302, headers: { location: '/admin/sign-in' } };
     }
-    return html(
-      status,
-      errorPage(status === 500 ? 'Something went wrong' : 'Not possible', message),
-    );
+    const heading =
+      status === 500
+        ? 'Something went wrong'
+        : status === 503
+          ? 'Temporarily unavailable'
+          : 'Not possible';
+    return { ...html(status, errorPage(heading, message)), headers: known?.headers ?? {} };
   }
-  return json(status, { error: known?.code ?? 'internal', message });
+  return {
+    ...json(status, { error: known?.code ?? 'internal', message }),
+    headers: known?.headers ?? {},
+  };
 }
 
 export function json(status: number, body: unknown, cookies?: readonly string[]): AdminResponse {

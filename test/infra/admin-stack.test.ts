@@ -66,8 +66,69 @@ describe('the integration page in the tenant stack', () => {
     });
     // The reports read the tenant's function log group: the one all its functions write.
     expect(JSON.stringify(variables.REQUEST_LOG_GROUPS)).toContain('FunctionLogs');
-    // No secret in the template: the session key is generated into the table at first sign-in.
+    // No secret in the template: the sealing key is derived from the fleet's KMS key.
     expect(variables.ADMIN_SESSION_KEY).toBeUndefined();
+    expect(variables.ADMIN_SESSION_KMS_KEY_ID).toBe('alias/GroupTalkScim-admin-sessions');
+  });
+
+  it('names the session key only to the page functions, and lets only them derive it', () => {
+    // Prepare: a tenant that also hashes its log identifiers (its own GenerateMac grant).
+    const { resources: both } = synthesize({ ...withPage, logIdentifiers: 'hmac' });
+    const functions = byType(both, 'AWS::Lambda::Function').map(([, fn]) => ({
+      name: fn.Properties.FunctionName as string,
+      role: fn.Properties.Role['Fn::GetAtt']?.[0] as string | undefined,
+      variables: fn.Properties.Environment?.Variables ?? {},
+    }));
+    const pageNames = adminRoutes.map((route) => `gts-demo-${route.operation}`);
+    const grants = byType(both, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as Json[])
+        .filter((s) => JSON.stringify(s.Condition ?? {}).includes('GroupTalkScim-admin-sessions'))
+        .map((statement) => ({ role: policy.Properties.Roles[0].Ref as string, statement })),
+    );
+    const callersOf = (statement: Json) =>
+      [...JSON.stringify(statement.Condition.ArnEquals).matchAll(/:function:(gts-[\w-]+)/g)].map(
+        (match) => match[1],
+      );
+
+    // Assess: the variable on the page's functions only.
+    const named = functions.filter((fn) => fn.variables.ADMIN_SESSION_KMS_KEY_ID !== undefined);
+    expect(named.map((fn) => fn.name).sort()).toEqual([...pageNames].sort());
+    expect(functions.length).toBeGreaterThan(named.length);
+    // One grant per shared role, GenerateMac only, with the alias and algorithm conditions…
+    expect(grants.length).toBeGreaterThan(0);
+    for (const { statement } of grants) {
+      expect(statement).toMatchObject({
+        Effect: 'Allow',
+        Action: 'kms:GenerateMac',
+        Condition: {
+          'ForAnyValue:StringEquals': {
+            'kms:ResourceAliases': 'alias/GroupTalkScim-admin-sessions',
+          },
+          StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' },
+        },
+      });
+    }
+    // …from exactly the page's functions that hold the role.
+    for (const { role, statement } of grants) {
+      const holders = functions.filter((fn) => fn.role === role && pageNames.includes(fn.name));
+      expect(callersOf(statement).sort()).toEqual(holders.map((fn) => fn.name).sort());
+    }
+    expect(grants.flatMap(({ statement }) => callersOf(statement)).sort()).toEqual(
+      [...pageNames].sort(),
+    );
+    // The log hash grant, which every function of the tenant has, names the other key only.
+    const logGrants = byType(both, 'AWS::IAM::Policy').flatMap(([, policy]) =>
+      (policy.Properties.PolicyDocument.Statement as Json[]).filter(
+        (s) =>
+          [s.Action].flat().includes('kms:GenerateMac') && !grants.some((g) => g.statement === s),
+      ),
+    );
+    expect(logGrants.length).toBeGreaterThan(0);
+    for (const statement of logGrants) {
+      expect(statement.Condition['ForAnyValue:StringEquals']).toEqual({
+        'kms:ResourceAliases': 'alias/GroupTalkScim-log-identifiers',
+      });
+    }
   });
 
   it('gives Generate Secret Token the signing key the token endpoint signs with, and no other page function', () => {
@@ -95,18 +156,23 @@ describe('the integration page in the tenant stack', () => {
     expect(JSON.stringify(targets)).toContain('FunctionLogs');
   });
 
-  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
-    const findings = new AwsSolutionsChecks(app)
-      .validateScope(app)
-      .violations.flatMap((violation: PolicyViolation) =>
-        violation.violatingResources.map((r) => `${violation.ruleName} on ${r.constructPath}`),
-      );
-    expect(findings).toEqual([]);
+  it('has no unacknowledged cdk-nag AwsSolutions finding, with identifiers logged hashed or not', () => {
+    const hashing = synthesize({ ...withPage, logIdentifiers: 'hmac' }).app;
+    for (const scope of [app, hashing]) {
+      const findings = new AwsSolutionsChecks(scope)
+        .validateScope(scope)
+        .violations.flatMap((violation: PolicyViolation) =>
+          violation.violatingResources.map((r) => `${violation.ruleName} on ${r.constructPath}`),
+        );
+      expect(findings).toEqual([]);
+    }
   });
 
   it('is absent from a tenant without page settings', () => {
     const plain = synthesize(demo);
     expect(routeKeys(plain.resources).some((key) => key.includes('/admin'))).toBe(false);
+    // Nor the session key's variable or grant.
+    expect(JSON.stringify(plain.resources)).not.toContain('GroupTalkScim-admin-sessions');
     expect(loadTenant('demo').admin).toBeUndefined();
   });
 

@@ -27,8 +27,8 @@ describe('npm run fleet -- plan', () => {
       dashboards: 1,
       insightsAlarms: 5,
       standardAlarmMetrics: 3,
-      // Token signing and log hash key derivation: once for the fleet.
-      kmsKeys: 2,
+      // Token signing, log hash and admin-session key derivation: once for the fleet.
+      kmsKeys: 3,
     });
   });
 
@@ -50,10 +50,10 @@ describe('npm run fleet -- plan', () => {
 
     expect(total).toBeLessThan(1);
     expect(total).toBeGreaterThan(0.1); // the sweeper's Errors metric in the fleet alarm: $0.10
-    // The fleet's two KMS keys ($1 each) are shared: $0.002 of an idle tenant's month.
+    // The fleet's three KMS keys ($1 each) are shared: $0.003 of an idle tenant's month.
     const share = lines.find((line) => line.item === 'fleet share')!;
-    expect(share.arithmetic).toContain('2 KMS keys × $1');
-    expect(share.usd).toBeCloseTo((3 + 3 * 0.1 + 2 * 1) / 1000, 6);
+    expect(share.arithmetic).toContain('3 KMS keys × $1');
+    expect(share.usd).toBeCloseTo((3 + 3 * 0.1 + 3 * 1) / 1000, 6);
     for (const line of lines) expect(line.arithmetic.length).toBeGreaterThan(0);
     expect(formatPlan(input).at(-1)).toMatch(
       /total\s+\$0\.1\d\s+per tenant per month \(under \$1\.00\)/,

@@ -214,32 +214,42 @@ describe('a fleet of six generated tenants', () => {
   });
 });
 
-describe("the fleet's log hash key", () => {
+describe("the fleet's HMAC keys", () => {
   const { fleetResources } = synthesizeFleet();
-
-  it('is one KMS HMAC_256 key for GenerateMac, kept, behind the alias tenant functions name', () => {
-    const keys = Object.entries(fleetResources).filter(
-      ([, resource]) =>
-        resource.Type === 'AWS::KMS::Key' && resource.Properties.KeySpec === 'HMAC_256',
+  const hmacKeys = Object.entries(fleetResources).filter(
+    ([, resource]) =>
+      resource.Type === 'AWS::KMS::Key' && resource.Properties.KeySpec === 'HMAC_256',
+  ) as [string, Resource & { DeletionPolicy?: string }][];
+  const aliases = ofType(fleetResources, 'AWS::KMS::Alias');
+  const keyOf = (alias: string) => {
+    const target = aliases.find((a) => a.Properties.AliasName === alias)?.Properties.TargetKeyId;
+    return hmacKeys.find(
+      ([id]) => JSON.stringify(target) === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }),
     );
-    const aliases = ofType(fleetResources, 'AWS::KMS::Alias');
+  };
 
-    expect(keys).toHaveLength(1);
-    const [[keyId, key]] = keys as [[string, Resource & { DeletionPolicy?: string }]];
-    expect(key.Properties.KeyUsage).toBe('GENERATE_VERIFY_MAC');
-    // HMAC keys cannot rotate; replacing the key would change every tenant's hashes.
-    expect(key.Properties.EnableKeyRotation).toBeUndefined();
-    expect(key.DeletionPolicy).toBe('Retain');
-    expect(aliases).toEqual([
-      expect.objectContaining({
-        Properties: {
-          AliasName: 'alias/GroupTalkScim-log-identifiers',
-          TargetKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        },
-      }),
+  it('are two KMS HMAC_256 keys for GenerateMac, kept, each behind the alias tenant functions name', () => {
+    expect(hmacKeys).toHaveLength(2);
+    expect(aliases.map((alias) => alias.Properties.AliasName).sort()).toEqual([
+      'alias/GroupTalkScim-admin-sessions',
+      'alias/GroupTalkScim-log-identifiers',
     ]);
-    // One for the fleet, never one per tenant: the token-signing key and this one.
-    expect(ofType(fleetResources, 'AWS::KMS::Key')).toHaveLength(2);
+    for (const alias of [
+      'alias/GroupTalkScim-log-identifiers',
+      'alias/GroupTalkScim-admin-sessions',
+    ]) {
+      const [, key] = keyOf(alias) ?? [];
+      expect(key?.Properties.KeyUsage).toBe('GENERATE_VERIFY_MAC');
+      // HMAC keys cannot rotate; replacing the log key would change every tenant's hashes.
+      expect(key?.Properties.EnableKeyRotation).toBeUndefined();
+      expect(key?.DeletionPolicy).toBe('Retain');
+    }
+    // The page's sealing keys come from a key of their own, not the log hash key.
+    expect(keyOf('alias/GroupTalkScim-admin-sessions')?.[0]).not.toBe(
+      keyOf('alias/GroupTalkScim-log-identifiers')?.[0],
+    );
+    // For the fleet, never one per tenant: the token-signing key and these two.
+    expect(ofType(fleetResources, 'AWS::KMS::Key')).toHaveLength(3);
   });
 });
 
