@@ -294,7 +294,9 @@ export function createCredentialRegistry(options: RegistryOptions) {
 
     /**
      * Adds a secret to an active client (rotation: the old ones stay valid until they expire or
-     * are revoked). Optionally revokes the client's other secrets in the same write.
+     * are revoked). Optionally revokes the client's other secrets in the same write. The new
+     * secret is appended in the write itself, so a revocation or rotation running at the same
+     * time is neither lost nor undone.
      */
     async rotateSecret(
       clientId: string,
@@ -306,37 +308,56 @@ export function createCredentialRegistry(options: RegistryOptions) {
       }
       const at = new Date(now()).toISOString();
       const { record, issued } = newSecret(at, options.expiresAt ?? inOneYear(now()));
-      const kept = (client.secrets ?? []).map((secret) =>
-        options.revokeOthers && !secret.revokedAt ? { ...secret, revokedAt: at } : secret,
+      const active = {
+        condition: '#kind = :client AND attribute_not_exists(#revokedAt)',
+        names: { '#kind': 'kind', '#revokedAt': 'revokedAt', '#secrets': 'secrets' },
+        values: { ':client': 'oauth-client' },
+      };
+      if (!options.revokeOthers) {
+        await update(
+          clientId,
+          'SET #secrets = list_append(if_not_exists(#secrets, :none), :new)',
+          active.names,
+          { ...active.values, ':none': [], ':new': [record] },
+          active.condition,
+        );
+        return issued;
+      }
+      // The whole list is written: only if no secret was added meanwhile (revocations made
+      // meanwhile are repeated here: every other secret is revoked).
+      const secrets = client.secrets ?? [];
+      const kept = secrets.map((secret) =>
+        secret.revokedAt ? secret : { ...secret, revokedAt: at },
       );
       await update(
         clientId,
         'SET #secrets = :secrets',
-        { '#secrets': 'secrets' },
-        {
-          ':secrets': [...kept, record],
-        },
+        active.names,
+        { ...active.values, ':secrets': [...kept, record], ':count': secrets.length },
+        `${active.condition} AND size(#secrets) = :count`,
       );
       return issued;
     },
 
-    /** Revokes one secret of a client; its access tokens are refused within the cache window. */
+    /**
+     * Revokes one secret of a client (idempotent); its access tokens are refused within the cache
+     * window. Only that secret's entry is written, so a rotation at the same time is not lost.
+     */
     async revokeSecret(clientId: string, secretId: string): Promise<void> {
       const client = await this.get(clientId);
       const secrets = client?.secrets ?? [];
-      if (!client || !secrets.some((secret) => secret.id === secretId)) {
+      const index = secrets.findIndex((secret) => secret.id === secretId);
+      if (!client || index < 0) {
         throw new CredentialNotFoundError(`${clientId}/${secretId}`);
       }
-      const at = new Date(now()).toISOString();
+      if (secrets[index]?.revokedAt) return;
+      // Entries are only ever appended, so the index read is still this secret's (checked).
       await update(
         clientId,
-        'SET #secrets = :secrets',
-        { '#secrets': 'secrets' },
-        {
-          ':secrets': secrets.map((secret) =>
-            secret.id === secretId && !secret.revokedAt ? { ...secret, revokedAt: at } : secret,
-          ),
-        },
+        `SET #secrets[${index}].#revokedAt = if_not_exists(#secrets[${index}].#revokedAt, :at)`,
+        { '#secrets': 'secrets', '#revokedAt': 'revokedAt', '#id': 'id' },
+        { ':at': new Date(now()).toISOString(), ':secretId': secretId },
+        `#secrets[${index}].#id = :secretId`,
       );
     },
 
@@ -460,11 +481,13 @@ export function createCredentialRegistry(options: RegistryOptions) {
     );
   }
 
+  /** Updates an existing credential, and only if `condition` holds when one is given. */
   async function update(
     id: string,
     expression: string,
     names: Record<string, string>,
     values: Record<string, unknown>,
+    condition?: string,
   ): Promise<Credential> {
     try {
       const { Attributes } = await documents.send(
@@ -472,7 +495,9 @@ export function createCredentialRegistry(options: RegistryOptions) {
           TableName: tableName,
           Key: keys.credential(id),
           UpdateExpression: expression,
-          ConditionExpression: 'attribute_exists(#pk)',
+          ConditionExpression: condition
+            ? `attribute_exists(#pk) AND ${condition}`
+            : 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': 'pk', ...names },
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',

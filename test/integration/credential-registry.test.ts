@@ -210,6 +210,53 @@ describe('credential registry: OAuth clients', () => {
     expect(newToken?.id).toBe(credential.id);
   });
 
+  it('loses no secret and undoes no revocation when rotations and a revocation race', async () => {
+    // Prepare: a client with two secrets; two admins act on it at once.
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential, secret: first } = await registry.createClient({ createdBy: 'test' });
+    const second = await registry.rotateSecret(credential.id);
+
+    // Act
+    const [third, fourth] = await Promise.all([
+      registry.rotateSecret(credential.id),
+      registry.rotateSecret(credential.id),
+      registry.revokeSecret(credential.id, first.secretId),
+    ]);
+    await registry.revokeSecret(credential.id, first.secretId);
+    const client = await registry.get(credential.id);
+
+    // Assess
+    const ids = client?.secrets?.map((secret) => secret.id);
+    expect(ids).toHaveLength(4);
+    expect(ids).toEqual(
+      expect.arrayContaining([first.secretId, second.secretId, third.secretId, fourth.secretId]),
+    );
+    expect(client?.secrets?.find((s) => s.id === first.secretId)?.revokedAt).toBeDefined();
+    for (const issued of [second, third, fourth]) {
+      expect(matchSecret(client!, issued.secret, clock.now)?.id).toBe(issued.secretId);
+    }
+  });
+
+  it('adds no secret to a revoked client, and revokes every other one when asked', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential, secret: first } = await registry.createClient({ createdBy: 'test' });
+
+    const only = await registry.rotateSecret(credential.id, { revokeOthers: true });
+    const afterRotation = await registry.get(credential.id);
+    await registry.revoke(credential.id, 'test');
+
+    expect(matchSecret(afterRotation!, first.secret, clock.now)).toBeUndefined();
+    expect(matchSecret(afterRotation!, only.secret, clock.now)?.id).toBe(only.secretId);
+    await expect(registry.rotateSecret(credential.id)).rejects.toMatchObject({
+      name: 'CredentialNotFoundError',
+    });
+    await expect(registry.revokeSecret(credential.id, 'no-such-secret')).rejects.toMatchObject({
+      name: 'CredentialNotFoundError',
+    });
+  });
+
   it('refuses a secret once it has expired', async () => {
     const clock = { now: T0 };
     const registry = registryAt(clock);
