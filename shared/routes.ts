@@ -156,6 +156,22 @@ export const adminRoutes: readonly Route[] = [
     entry: 'functions/admin/revoke-credential.ts',
     table: 'write',
   },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/api/clients/{id}/secrets',
+    operation: 'addClientSecret',
+    entry: 'functions/admin/add-client-secret.ts',
+    table: 'write',
+  },
+  {
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/api/clients/{id}/secrets/{secretId}/revoke',
+    operation: 'revokeClientSecret',
+    entry: 'functions/admin/revoke-client-secret.ts',
+    table: 'write',
+  },
 ];
 
 /** Routes whose functions read the request records of the SCIM functions (Logs Insights). */

@@ -33,6 +33,9 @@ button[disabled] { opacity: .6; cursor: not-allowed; }
 .secret label { display: block; font-weight: 600; margin-top: 6px; }
 .secret textarea, .secret input { width: 100%; font-family: ui-monospace, Menlo, Consolas, monospace; font-size: .85rem; padding: 6px; }
 .secret .row { display: flex; gap: 8px; align-items: flex-start; } .secret .row > :first-child { flex: 1; }
+tr.secrets-row td { background: #fbfcfd; padding: 4px 8px 10px 24px; }
+.secrets-title { font-weight: 600; color: var(--muted); font-size: .85rem; }
+ul.secrets { margin: 2px 0 6px; padding-left: 18px; } ul.secrets li { margin: 2px 0; }
 table { width: 100%; border-collapse: collapse; font-size: .92rem; margin-bottom: 8px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
@@ -52,7 +55,7 @@ td.empty { color: var(--muted); font-style: italic; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
   table.stack td { display: block; border: 0; padding: 2px 4px; }
   table.stack td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
-  table.stack td.empty::before { content: none; }
+  table.stack td.empty::before, table.stack td.secrets-cell::before { content: none; }
   main { padding: 8px; } .card { padding: 12px; }
 }
 `;
@@ -163,7 +166,65 @@ const script = `'use strict';
         td.appendChild(button);
       }
       row.appendChild(td);
+      if (c.kind === 'oauthClient' && !c.revokedAt) secretsRow(row, c, labels.length);
     });
+  }
+
+  // The row under an active OAuth client: its secrets (id, expiry, status), Add new secret and
+  // Revoke for each valid secret but the last one. No client id in its text: a test finds the
+  // client's own row by it.
+  function secretsRow(clientRow, client, columns) {
+    const row = clientRow.parentNode.insertRow();
+    row.className = 'secrets-row';
+    const td = document.createElement('td'); td.colSpan = columns; td.className = 'secrets-cell';
+    const now = Date.now();
+    const valid = (s) => !s.revokedAt && Date.parse(s.expiresAt) > now;
+    const validCount = client.secrets.filter(valid).length;
+    const title = document.createElement('span'); title.className = 'secrets-title'; title.textContent = 'Client secrets';
+    const list = document.createElement('ul'); list.className = 'secrets';
+    for (const secret of [...client.secrets].reverse()) {
+      const item = document.createElement('li');
+      const id = document.createElement('code'); id.textContent = secret.id;
+      const state = document.createElement('span');
+      if (secret.revokedAt) { state.textContent = 'Revoked ' + when(secret.revokedAt); state.className = 'bad'; }
+      else if (!valid(secret)) { state.textContent = 'Expired ' + when(secret.expiresAt); state.className = 'bad'; }
+      else { state.textContent = 'Valid until ' + when(secret.expiresAt); state.className = 'ok'; }
+      item.append(id, ' added ' + when(secret.createdAt) + ' · ', state);
+      if (valid(secret) && validCount > 1) {
+        const button = document.createElement('button');
+        button.type = 'button'; button.className = 'revoke'; button.textContent = 'Revoke';
+        button.setAttribute('aria-label', 'Revoke secret ' + secret.id + ' of OAuth client ' + client.id);
+        button.addEventListener('click', () => revokeSecret(client, secret));
+        item.append(' ', button);
+      }
+      list.appendChild(item);
+    }
+    const add = document.createElement('button');
+    add.type = 'button'; add.className = 'link'; add.textContent = 'Add new secret';
+    add.setAttribute('aria-label', 'Add new secret to OAuth client ' + client.id);
+    add.addEventListener('click', (event) => addSecret(client, event.target));
+    td.append(title, list, add);
+    row.appendChild(td);
+  }
+
+  async function addSecret(client, button) {
+    button.disabled = true;
+    try {
+      const result = await api('POST', '/admin/api/clients/' + encodeURIComponent(client.id) + '/secrets');
+      showSecret('New secret for OAuth client ' + result.clientId, [['Client ID', result.clientId], ['Client Secret', result.clientSecret],
+        ['Secret expires', when(result.secretExpiresAt)], ['Token endpoint', result.tokenEndpoint]]);
+      status('New secret added. The old one stays valid until you revoke it: switch Entra to the new one first.');
+      await Promise.all([loadCredentials(), loadAudit()]);
+    } catch (error) { status(error.message); button.disabled = false; }
+  }
+
+  async function revokeSecret(client, secret) {
+    if (!window.confirm('Revoke secret ' + secret.id + ' of OAuth client ' + client.id + '? Entra can no longer get tokens with it, and tokens it got stop working within a minute.')) return;
+    try {
+      await api('POST', '/admin/api/clients/' + encodeURIComponent(client.id) + '/secrets/' + encodeURIComponent(secret.id) + '/revoke');
+      status('Secret ' + secret.id + ' revoked. It stops working within a minute.');
+      await Promise.all([loadCredentials(), loadAudit()]);
+    } catch (error) { status(error.message); }
   }
 
   async function revoke(credential) {
@@ -250,7 +311,8 @@ const script = `'use strict';
 
   async function loadAudit() {
     const { actions } = await api('GET', '/admin/api/audit');
-    fill('audit', actions, [(a) => [when(a.at)], (a) => [a.actorName], (a) => [a.action], (a) => [a.target || a.detail]], 'No actions yet.');
+    fill('audit', actions, [(a) => [when(a.at)], (a) => [a.actorName], (a) => [a.action],
+      (a) => [a.target && a.detail ? a.target + ' (' + a.detail + ')' : a.target || a.detail]], 'No actions yet.');
   }
 
   async function start() {
@@ -278,7 +340,8 @@ const script = `'use strict';
       event.target.disabled = true;
       try {
         const result = await api('POST', '/admin/api/clients');
-        showSecret('New OAuth client', [['Client ID', result.clientId], ['Client Secret', result.clientSecret], ['Token endpoint', result.tokenEndpoint]]);
+        showSecret('New OAuth client', [['Client ID', result.clientId], ['Client Secret', result.clientSecret],
+          ['Secret expires', when(result.secretExpiresAt)], ['Token endpoint', result.tokenEndpoint]]);
         status('OAuth client created.');
         await Promise.all([loadCredentials(), loadAudit()]);
       } catch (error) { status(error.message); } finally { event.target.disabled = false; }

@@ -208,6 +208,88 @@ describe.skipIf(!browserFound)(
         .toContain('revokeCredential');
     });
 
+    it('rotates an OAuth client secret: the new one shown once works, the old one is refused once revoked', async () => {
+      // Prepare: a client whose first secret Entra uses.
+      await page.getByRole('button', { name: 'Create OAuth client' }).click();
+      const secretField = page.getByLabel('Client Secret', { exact: true });
+      await expect.poll(() => secretField.inputValue()).toMatch(/^[\w-]{43,}$/);
+      const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
+      const oldSecret = await secretField.inputValue();
+      const exchange = async (secret: string) => {
+        const response = await fetch(`${origin}/oauth2/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'client_credentials',
+            client_id: clientId,
+            client_secret: secret,
+          }),
+        });
+        const body = (await response.json()) as { access_token?: string };
+        return { status: response.status, token: body.access_token };
+      };
+      expect((await exchange(oldSecret)).status).toBe(200);
+
+      // Act: Add new secret, shown once with its expiry.
+      await page
+        .getByRole('button', { name: `Add new secret to OAuth client ${clientId}` })
+        .click();
+      await expect
+        .poll(() => page.locator('#secret-title').textContent())
+        .toBe(`New secret for OAuth client ${clientId}`);
+      const newSecret = await secretField.inputValue();
+      const expires = await page.getByLabel('Secret expires', { exact: true }).inputValue();
+      const secrets = page.locator('#credentials tr.secrets-row', {
+        has: page.getByRole('button', { name: `Add new secret to OAuth client ${clientId}` }),
+      });
+      await expect.poll(() => secrets.locator('li').count()).toBe(2);
+      await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(DOCS, 'secret-rotation.png'), fullPage: false });
+
+      // Assess: both secrets work (Entra is switched without a gap); the new one provisions.
+      expect(newSecret).toMatch(/^[\w-]{43,}$/);
+      expect(newSecret).not.toBe(oldSecret);
+      // A year from now, in the browser's own format.
+      expect(expires).toContain(String(new Date().getUTCFullYear() + 1));
+      const fresh = await exchange(newSecret);
+      expect(fresh.status).toBe(200);
+      const provisioned = await service.request('GET', '/Users?count=1', undefined, {
+        authorization: `Bearer ${fresh.token}`,
+      });
+      expect(provisioned.status).toBe(200);
+      expect((await exchange(oldSecret)).status).toBe(200);
+      // Never listed again.
+      const listed = await page.evaluate(async () =>
+        (await fetch('/admin/api/credentials')).text(),
+      );
+      expect(listed).not.toContain(newSecret);
+
+      // Act: revoke the old secret.
+      const { oldId } = await page.evaluate(async (id) => {
+        const { credentials } = (await (await fetch('/admin/api/credentials')).json()) as {
+          credentials: { id: string; secrets?: { id: string }[] }[];
+        };
+        return { oldId: credentials.find((c) => c.id === id)?.secrets?.[0]?.id ?? '' };
+      }, clientId);
+      page.once('dialog', (dialog) => dialog.accept());
+      await secrets
+        .getByRole('button', { name: `Revoke secret ${oldId} of OAuth client ${clientId}` })
+        .click();
+
+      // Assess: the old secret is refused at once, the new one still works, and the new one,
+      // now the only one, offers no Revoke.
+      await expect
+        .poll(() => secrets.locator('li', { hasText: oldId }).textContent())
+        .toContain('Revoked');
+      expect((await exchange(oldSecret)).status).toBe(401);
+      expect((await exchange(newSecret)).status).toBe(200);
+      expect(await secrets.getByRole('button', { name: /^Revoke secret/ }).count()).toBe(0);
+      await expect
+        .poll(() => page.locator('#audit tbody').textContent())
+        .toContain('revokeClientSecret');
+      expect(await page.locator('#audit tbody').textContent()).toContain('addClientSecret');
+    });
+
     it('refuses a state-changing call without the CSRF token', async () => {
       const refused = await page.evaluate(async () => {
         const response = await fetch('/admin/sign-out', { method: 'POST' });

@@ -25,7 +25,8 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'grouptalk-admin-api-'));
   admin = await startLocalAdmin({ requestLogFile: join(work, 'requests.jsonl') });
   const { ADMIN_SESSION_KEY: _configured, ...environment } = admin.environment;
-  Object.assign(process.env, environment);
+  // A short registry cache, so that a revoked secret's access tokens stop within this test.
+  Object.assign(process.env, environment, { CREDENTIAL_CACHE_SECONDS: '1' });
   delete process.env.ADMIN_SESSION_KEY;
   service = await startTestService({ routes: [...routes, ...adminRoutes] });
   origin = new URL(service.url).origin;
@@ -123,5 +124,177 @@ describe('the integration page API with the session key in the table', () => {
     const actions = await listAdminActions(2);
     expect(actions.map((action) => action.actorName)).toEqual(['second', 'first']);
     expect(actions[0]).not.toHaveProperty('pk');
+  });
+});
+
+/** A signed-in administrator's headers for a state-changing call. */
+async function changeHeaders(): Promise<Record<string, string>> {
+  const { cookie } = await signIn();
+  const { csrfToken } = (await (
+    await fetch(`${origin}/admin/api/session`, { headers: { cookie: cookie! } })
+  ).json()) as { csrfToken: string };
+  return { cookie: cookie!, 'x-csrf-token': csrfToken, origin };
+}
+
+/** Entra's token request (`client_secret_post`): the status and the access token, if any. */
+async function exchange(clientId: string, clientSecret: string) {
+  const response = await fetch(`${origin}/oauth2/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+    }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  return { status: response.status, accessToken: body.access_token };
+}
+
+interface SecretView {
+  id: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt?: string;
+}
+
+describe("rotating an OAuth client's secret on the integration page", () => {
+  it('adds a secret shown once with its expiry while the old one keeps working', async () => {
+    // Prepare
+    const headers = await changeHeaders();
+    const created = (await (
+      await fetch(`${origin}/admin/api/clients`, { method: 'POST', headers })
+    ).json()) as { clientId: string; clientSecret: string; credential: { secrets: SecretView[] } };
+    const path = `${origin}/admin/api/clients/${created.clientId}/secrets`;
+
+    // Act
+    const withoutCsrf = await fetch(path, {
+      method: 'POST',
+      headers: { cookie: headers.cookie! },
+    });
+    const answer = await fetch(path, { method: 'POST', headers });
+    const added = (await answer.json()) as {
+      clientId: string;
+      secretId: string;
+      clientSecret: string;
+      secretExpiresAt: string;
+      tokenEndpoint: string;
+      credential: { secrets: SecretView[] };
+    };
+    const listed = await (
+      await fetch(`${origin}/admin/api/credentials`, { headers: { cookie: headers.cookie! } })
+    ).text();
+
+    // Assess
+    expect(withoutCsrf.status).toBe(403);
+    expect(answer.status).toBe(201);
+    expect(added.clientId).toBe(created.clientId);
+    expect(added.clientSecret).toMatch(/^[\w-]{43}$/);
+    expect(added.clientSecret).not.toBe(created.clientSecret);
+    expect(added.tokenEndpoint).toBe(`${origin}/oauth2/token`);
+    // A year from now, as the client's first secret.
+    const year = Date.parse(added.secretExpiresAt) - Date.now();
+    expect(year).toBeGreaterThan(364 * 86_400_000);
+    expect(year).toBeLessThanOrEqual(365 * 86_400_000);
+    expect(added.credential.secrets.map((secret) => secret.id)).toEqual([
+      created.credential.secrets[0]!.id,
+      added.secretId,
+    ]);
+    // Both work at the token endpoint: Entra can be switched without a gap.
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(200);
+    expect((await exchange(created.clientId, added.clientSecret)).status).toBe(200);
+    // Listed by id and dates only: never a secret or its hash.
+    expect(listed).toContain(added.secretId);
+    expect(listed).not.toContain(added.clientSecret);
+    expect(listed).not.toContain(created.clientSecret);
+    expect(listed).not.toContain('hash');
+  });
+
+  it('revokes the old secret: refused at the token endpoint, its access tokens stop, the last one is kept', async () => {
+    // Prepare: a client whose first secret got an access token, then a second secret.
+    const headers = await changeHeaders();
+    const created = (await (
+      await fetch(`${origin}/admin/api/clients`, { method: 'POST', headers })
+    ).json()) as { clientId: string; clientSecret: string; credential: { secrets: SecretView[] } };
+    const oldId = created.credential.secrets[0]!.id;
+    const oldToken = (await exchange(created.clientId, created.clientSecret)).accessToken;
+    const added = (await (
+      await fetch(`${origin}/admin/api/clients/${created.clientId}/secrets`, {
+        method: 'POST',
+        headers,
+      })
+    ).json()) as { secretId: string; clientSecret: string };
+    const revokePath = (secretId: string) =>
+      `${origin}/admin/api/clients/${created.clientId}/secrets/${secretId}/revoke`;
+
+    // Act
+    const revoked = await fetch(revokePath(oldId), { method: 'POST', headers });
+    const body = (await revoked.json()) as { credential: { secrets: SecretView[] } };
+    const again = await fetch(revokePath(oldId), { method: 'POST', headers });
+    const last = await fetch(revokePath(added.secretId), { method: 'POST', headers });
+    const unknown = await fetch(revokePath('0123456789ab'), { method: 'POST', headers });
+
+    // Assess
+    expect(revoked.status).toBe(200);
+    expect(body.credential.secrets.find((secret) => secret.id === oldId)?.revokedAt).toBeDefined();
+    expect(again.status).toBe(200);
+    expect(last.status).toBe(409);
+    expect(await last.json()).toMatchObject({ error: 'lastSecret' });
+    expect(unknown.status).toBe(404);
+    expect((await exchange(created.clientId, created.clientSecret)).status).toBe(401);
+    expect((await exchange(created.clientId, added.clientSecret)).status).toBe(200);
+    // An access token obtained with the revoked secret stops within the cache window (1 s here).
+    await expect
+      .poll(
+        async () =>
+          (
+            await service.request('GET', '/Users?count=1', undefined, {
+              authorization: `Bearer ${oldToken}`,
+            })
+          ).status,
+        { timeout: 10_000, interval: 250 },
+      )
+      .toBe(401);
+    const actions = await listAdminActions(10);
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'addClientSecret',
+          target: created.clientId,
+          detail: `secret ${added.secretId}`,
+        }),
+        expect.objectContaining({
+          action: 'revokeClientSecret',
+          target: created.clientId,
+          detail: `secret ${oldId}`,
+        }),
+      ]),
+    );
+    // Recorded once: the second revoke changed nothing.
+    expect(
+      actions.filter((a) => a.action === 'revokeClientSecret' && a.target === created.clientId),
+    ).toHaveLength(1);
+  });
+
+  it('answers 404 for an unknown client or a Secret Token, and 409 for a revoked client', async () => {
+    const headers = await changeHeaders();
+    const token = (await (
+      await fetch(`${origin}/admin/api/tokens`, { method: 'POST', headers })
+    ).json()) as { credential: { id: string } };
+    const created = (await (
+      await fetch(`${origin}/admin/api/clients`, { method: 'POST', headers })
+    ).json()) as { clientId: string };
+    await fetch(`${origin}/admin/api/credentials/${created.clientId}/revoke`, {
+      method: 'POST',
+      headers,
+    });
+    const add = (id: string) =>
+      fetch(`${origin}/admin/api/clients/${id}/secrets`, { method: 'POST', headers });
+
+    expect((await add('00000000-0000-4000-8000-000000000000')).status).toBe(404);
+    expect((await add(token.credential.id)).status).toBe(404);
+    const refused = await add(created.clientId);
+    expect(refused.status).toBe(409);
+    expect(await refused.json()).toMatchObject({ error: 'revoked' });
   });
 });
