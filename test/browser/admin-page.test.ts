@@ -209,8 +209,10 @@ describe.skipIf(!browserFound)(
     });
 
     it('rotates an OAuth client secret: the new one shown once works, the old one is refused once revoked', async () => {
-      // Prepare: a client whose first secret Entra uses.
+      // Prepare: a client whose first secret Entra uses (the box still shows the client of the
+      // test before until the new one arrives).
       await page.getByRole('button', { name: 'Create OAuth client' }).click();
+      await expect.poll(() => page.locator('#status').textContent()).toBe('OAuth client created.');
       const secretField = page.getByLabel('Client Secret', { exact: true });
       await expect.poll(() => secretField.inputValue()).toMatch(/^[\w-]{43,}$/);
       const clientId = await page.getByLabel('Client ID', { exact: true }).inputValue();
