@@ -118,6 +118,8 @@ export async function runBulk(
   );
   const created = new Map<string, string>();
   const failed = new Set<string>();
+  /** bulkIds of operations not run (out of time or work): those referring to them wait too. */
+  const deferredIds = new Set<string>();
   let errors = 0;
   const limitReached = () => request.failOnErrors !== undefined && errors >= request.failOnErrors;
 
@@ -127,6 +129,11 @@ export async function runBulk(
       errors += 1;
       if (operation.bulkId !== undefined) failed.add(operation.bulkId);
     }
+  };
+
+  const defer = (operation: BulkOperation, error: ServiceUnavailableError) => {
+    results.set(operation.index, { ...failure(operation, error), deferred: true });
+    if (operation.bulkId !== undefined) deferredIds.add(operation.bulkId);
   };
 
   let pending = [...request.operations];
@@ -139,14 +146,22 @@ export async function runBulk(
       if (blocker !== undefined) {
         record(failure(operation, blocker), operation);
         progressed = true;
+      } else if (operation.references.some((bulkId) => deferredIds.has(bulkId))) {
+        const waitsOn = operation.references.find((bulkId) => deferredIds.has(bulkId));
+        defer(
+          operation,
+          new ServiceUnavailableError(
+            `Not run: it refers to bulkId "${waitsOn}", whose operation was not run in this ` +
+              'request; send both again.',
+            1,
+          ),
+        );
+        progressed = true;
       } else if (Date.now() > deadline) {
-        results.set(operation.index, { ...failure(operation, outOfTime()), deferred: true });
+        defer(operation, outOfTime());
         progressed = true;
       } else if (!budgetLeft(operation)) {
-        results.set(operation.index, {
-          ...failure(operation, outOfWork(callBudget)),
-          deferred: true,
-        });
+        defer(operation, outOfWork(callBudget));
         progressed = true;
       } else if (operation.references.every((bulkId) => created.has(bulkId))) {
         started += 1;

@@ -106,6 +106,40 @@ describe('runBulk', () => {
     expect(results.map((result) => result.status)).toEqual([201, 503, 503]);
   });
 
+  it('defers an operation that refers to a deferred one, rather than calling it circular', async () => {
+    const log: string[] = [];
+    // b (2 calls) fits in the budget of 3 but waits for c, declared later; c (a group with 200
+    // members: at least 7 calls) does not fit, so it is deferred, and b with it.
+    const request = parseBulkRequest({
+      Operations: [
+        post('a', { n: 1 }),
+        { method: 'PATCH', path: '/Groups/bulkId:c', bulkId: 'b', data: {} },
+        {
+          method: 'POST',
+          path: '/Groups',
+          bulkId: 'c',
+          data: {
+            displayName: 'c',
+            members: Array.from({ length: 200 }, (_, index) => ({ value: `u${index}` })),
+          },
+        },
+      ],
+    });
+
+    const results = await runBulk(
+      request,
+      { baseUrl: BASE },
+      { Users: recordingEndpoint(log), Groups: recordingEndpoint(log) },
+      Date.now() + 60_000,
+      3,
+    );
+
+    expect(log).toEqual(['create {"n":1}']);
+    expect(results.map((result) => result.status)).toEqual([201, 503, 503]);
+    expect(results.map((result) => result.deferred)).toEqual([undefined, true, true]);
+    expect(String((results[1]!.error as Error).message)).toContain('bulkId "c"');
+  });
+
   it('answers operations on an endpoint it has no operations for with 400', async () => {
     const request = parseBulkRequest({ Operations: [{ method: 'DELETE', path: '/Groups/g' }] });
 
