@@ -1,7 +1,8 @@
 /**
  * The integration page in a real browser (playwright-core driving Debian's Chromium) against the
  * service over HTTP, DynamoDB Local and the local OpenID provider standing in for Entra. Saves a
- * screenshot of each page in docs/admin/.
+ * screenshot of each page in .local/screenshots/, or with `UPDATE_SCREENSHOTS=1` in docs/admin/
+ * (the README's pictures), so a test run leaves the repository's files as they were.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -20,7 +21,12 @@ const browserFound = existsSync(CHROMIUM);
 if (!browserFound && process.env.CI === 'true') {
   throw new Error(`CI=true and no browser at ${CHROMIUM}: .ci/run installs Debian's chromium`);
 }
-const DOCS = fileURLToPath(new URL('../../docs/admin/', import.meta.url));
+const DOCS = fileURLToPath(
+  new URL(
+    process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/admin/' : '../../.local/screenshots/',
+    import.meta.url,
+  ),
+);
 
 describe.skipIf(!browserFound)(
   `the integration page in Chromium${browserFound ? '' : ` (skipped: no browser at ${CHROMIUM}; apt-get install -y chromium)`}`,
