@@ -401,41 +401,46 @@ export async function batchGetResources(
   type: ResourceTypeName,
   ids: readonly string[],
 ): Promise<StoredResource[]> {
-  const unique = [...new Set(ids)].filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
   const found = new Map<string, StoredResource>();
-  const chunks: ItemKey[][] = [];
-  for (let start = 0; start < unique.length; start += 100) {
-    chunks.push(unique.slice(start, start + 100).map((id) => keys.resource(type, id)));
-  }
-  await mapConcurrently(chunks, READ_PARALLELISM, (pending) =>
-    retryUnprocessed(pending, async (left) => {
-      const output = await documentClient().send(
-        new BatchGetCommand({
-          RequestItems: { [tableName()]: { Keys: left, ConsistentRead: true } },
-          ReturnConsumedCapacity: 'TOTAL',
-        }),
-      );
-      for (const item of output.Responses?.[tableName()] ?? []) {
-        const record = fromItem(item);
-        found.set(record.id, record);
-      }
-      return (output.UnprocessedKeys?.[tableName()]?.Keys ?? []) as ItemKey[];
-    }),
-  );
+  const unique = await batchGetItems(type, ids, {}, (item) => {
+    const record = fromItem(item);
+    found.set(record.id, record);
+  });
   return unique.flatMap((id) => found.get(id) ?? []);
 }
 
 /**
  * Which of `ids` name a stored resource of `type`: the same consistent BatchGetItem calls as
- * `batchGetResources`, but each item read back is its key alone, so checking 1,000 members does
- * not parse 1,000 whole users (CPU the request would pay for, issue 10).
+ * `batchGetResources`, but each item read back is its key alone, so checking 500 members does not
+ * parse 500 whole users (CPU the request would pay for, issue 10).
  */
 export async function existingResourceIds(
   type: ResourceTypeName,
   ids: readonly string[],
 ): Promise<Set<string>> {
-  const unique = [...new Set(ids)].filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
   const found = new Set<string>();
+  const keyOnly = {
+    ProjectionExpression: '#pk',
+    ExpressionAttributeNames: { '#pk': tableDesign.partitionKey },
+  };
+  await batchGetItems(type, ids, keyOnly, (item) => {
+    found.add(keys.decodeId(item[tableDesign.partitionKey] as string));
+  });
+  return found;
+}
+
+/**
+ * Reads the items of `ids` (each once; ids too long to be a key name nothing) in consistent
+ * BatchGetItem calls of 100 keys, a few at a time, unprocessed keys retried, handing each item
+ * read to `onItem`. Answers the ids it looked up.
+ */
+async function batchGetItems(
+  type: ResourceTypeName,
+  ids: readonly string[],
+  projection: { ProjectionExpression?: string; ExpressionAttributeNames?: Record<string, string> },
+  onItem: (item: Record<string, unknown>) => void,
+): Promise<string[]> {
+  const unique = [...new Set(ids)].filter((id) => id.length <= MAX_KEY_VALUE_LENGTH);
   const chunks: ItemKey[][] = [];
   for (let start = 0; start < unique.length; start += 100) {
     chunks.push(unique.slice(start, start + 100).map((id) => keys.resource(type, id)));
@@ -444,24 +449,15 @@ export async function existingResourceIds(
     retryUnprocessed(pending, async (left) => {
       const output = await documentClient().send(
         new BatchGetCommand({
-          RequestItems: {
-            [tableName()]: {
-              Keys: left,
-              ConsistentRead: true,
-              ProjectionExpression: '#pk',
-              ExpressionAttributeNames: { '#pk': tableDesign.partitionKey },
-            },
-          },
+          RequestItems: { [tableName()]: { Keys: left, ConsistentRead: true, ...projection } },
           ReturnConsumedCapacity: 'TOTAL',
         }),
       );
-      for (const item of output.Responses?.[tableName()] ?? []) {
-        found.add(keys.decodeId(item[tableDesign.partitionKey] as string));
-      }
+      for (const item of output.Responses?.[tableName()] ?? []) onItem(item);
       return (output.UnprocessedKeys?.[tableName()]?.Keys ?? []) as ItemKey[];
     }),
   );
-  return found;
+  return unique;
 }
 
 export type LookupIndex = 'byExternalId' | 'byEmail' | 'byPhone';
