@@ -4,7 +4,6 @@
  * function of the tenant can read. KMS answers at its seam (aws-sdk-client-mock) with a real HMAC
  * under a stand-in key; the sign-in, the provider and DynamoDB Local are real.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +16,13 @@ import { KEY_RETRY_SECONDS } from '../../shared/credentials/tenant-keys.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import { adminSessionKey } from '../../shared/store/admin-items.js';
 import { TEST_TENANT } from '../support/environment.js';
+import { kmsHmacStandIn } from '../support/kms-stand-in.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const ALIAS = 'alias/GroupTalkScim-admin-sessions';
 /** Stands for the key material inside KMS. */
-const FLEET_KEY = randomBytes(32);
-const kmsMac = (message: Uint8Array) => createHmac('sha256', FLEET_KEY).update(message).digest();
-const derivedKey = new Uint8Array(
-  kmsMac(Buffer.from(`grouptalk-scim/admin-session/v1/${TEST_TENANT}`)),
-);
+const fleetKey = kmsHmacStandIn();
+const derivedKey = new Uint8Array(fleetKey.mac(`grouptalk-scim/admin-session/v1/${TEST_TENANT}`));
 const kms = mockClient(KMSClient);
 
 let work: string;
@@ -107,10 +104,7 @@ describe('the integration page with its sealing key derived from KMS', () => {
   it('signs in with one GenerateMac over the admin-session message, sealing with its MAC', async () => {
     // Prepare: KMS answers again once the failure's retry delay has passed.
     kms.reset();
-    kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
-      Mac: new Uint8Array(kmsMac(input.Message)),
-      MacAlgorithm: 'HMAC_SHA_256',
-    }));
+    kms.on(GenerateMacCommand).callsFake(fleetKey.generateMac);
     await new Promise((resolve) => setTimeout(resolve, KEY_RETRY_SECONDS * 1000 + 100));
 
     // Act

@@ -5,12 +5,13 @@
  * While KMS fails, requests are refused with a 503 before they run and no line holds a clear
  * identifier; once KMS answers, lines hold the hashes of the derived key.
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { logHash, logHashKeyMessage } from '../../shared/http/log-identifiers.js';
 import { TEST_TENANT } from '../support/environment.js';
+import { kmsHmacStandIn } from '../support/kms-stand-in.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 // Before the first request imports a handler: the log policy is read at cold start.
@@ -21,7 +22,7 @@ delete process.env.LOG_HASH_KEY;
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 /** Stands for the key material inside KMS. */
-const FLEET_KEY = randomBytes(32);
+const fleetKey = kmsHmacStandIn();
 const kms = mockClient(KMSClient);
 const userName = `Kms.Alice.${randomUUID().slice(0, 8)}@example.com`;
 
@@ -61,13 +62,11 @@ afterAll(async () => {
 
 describe('log lines of a tenant whose key comes from the fleet KMS key', () => {
   it('refuses requests with a 503 while KMS fails, then hashes with the derived key', async () => {
-    // Prepare: KMS denies once, then answers as it would with FLEET_KEY.
+    // Prepare: KMS denies once, then answers as it would with the fleet key.
     kms
       .on(GenerateMacCommand)
       .rejectsOnce(Object.assign(new Error('KMS is unavailable'), { name: 'KMSInternalException' }))
-      .callsFake((input: { Message: Uint8Array }) => ({
-        Mac: new Uint8Array(createHmac('sha256', FLEET_KEY).update(input.Message).digest()),
-      }));
+      .callsFake(fleetKey.generateMac);
     const create = () => service.request('POST', '/Users', { schemas: [USER], userName });
 
     // Act: two requests while the failure is remembered, one after the 5 s retry delay.
@@ -97,9 +96,7 @@ describe('log lines of a tenant whose key comes from the fleet KMS key', () => {
     expect(Buffer.from(calls[1]!.args[0].input.Message!).toString('utf8')).toBe(
       logHashKeyMessage(TEST_TENANT),
     );
-    const derived = createHmac('sha256', FLEET_KEY)
-      .update(logHashKeyMessage(TEST_TENANT))
-      .digest('base64url');
+    const derived = fleetKey.mac(logHashKeyMessage(TEST_TENANT)).toString('base64url');
     const createdLine = requestLines().find((line) => line.status === 201);
     expect(createdLine?.userName).toBe(logHash(derived, 'userName', userName));
     // No clear userName anywhere in what the service wrote, refused requests included.

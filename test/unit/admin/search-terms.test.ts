@@ -1,4 +1,3 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,9 +8,10 @@ import {
   logHash,
   logHashKeyMessage,
 } from '../../../shared/http/log-identifiers.js';
+import { kmsHmacStandIn } from '../../support/kms-stand-in.js';
 
 const KEY = 'k'.repeat(40);
-const FLEET_KEY = randomBytes(32);
+const fleetKey = kmsHmacStandIn();
 const kms = mockClient(KMSClient);
 
 describe('what the history search looks for', () => {
@@ -35,13 +35,9 @@ describe('what the history search looks for', () => {
   });
 
   it("hashes with the key the tenant's functions derive from the fleet's KMS key", async () => {
-    // Prepare: KMS answers as it would with FLEET_KEY.
-    kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
-      Mac: new Uint8Array(createHmac('sha256', FLEET_KEY).update(input.Message).digest()),
-    }));
-    const derived = createHmac('sha256', FLEET_KEY)
-      .update(logHashKeyMessage('acme'))
-      .digest('base64url');
+    // Prepare: KMS answers as it would with the fleet key.
+    kms.on(GenerateMacCommand).callsFake(fleetKey.generateMac);
+    const derived = fleetKey.mac(logHashKeyMessage('acme')).toString('base64url');
     const env = {
       LOG_IDENTIFIERS: 'hmac',
       LOG_HASH_KMS_KEY_ID: 'alias/GroupTalkScim-log-identifiers',

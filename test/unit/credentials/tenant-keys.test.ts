@@ -3,7 +3,6 @@
  * has no local engine) answering with a real HMAC-SHA256 computed here under a stand-in for the
  * KMS key, so the bytes are what KMS would compute with that key.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -15,11 +14,10 @@ import {
   tenantKeySource,
 } from '../../../shared/credentials/tenant-keys.js';
 import { logHashKeyMessage } from '../../../shared/http/log-identifiers.js';
+import { kmsHmacStandIn } from '../../support/kms-stand-in.js';
 
 const ALIAS = 'alias/GroupTalkScim-admin-sessions';
-/** Stands for the key material inside KMS. */
-const FLEET_KEY = randomBytes(32);
-const kmsMac = (message: Uint8Array) => createHmac('sha256', FLEET_KEY).update(message).digest();
+const fleetKey = kmsHmacStandIn();
 
 const kms = mockClient(KMSClient);
 afterEach(() => {
@@ -27,10 +25,7 @@ afterEach(() => {
 });
 
 function answerLikeKms() {
-  kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
-    Mac: new Uint8Array(kmsMac(input.Message)),
-    MacAlgorithm: 'HMAC_SHA_256',
-  }));
+  kms.on(GenerateMacCommand).callsFake(fleetKey.generateMac);
 }
 
 describe("the integration page's sealing key derived from the fleet's KMS HMAC key", () => {
@@ -52,7 +47,7 @@ describe("the integration page's sealing key derived from the fleet's KMS HMAC k
     );
     expect(tenantKeyMessage('admin-session', 'acme')).not.toBe(logHashKeyMessage('acme'));
     expect(
-      Buffer.from(key).equals(kmsMac(Buffer.from('grouptalk-scim/admin-session/v1/acme'))),
+      Buffer.from(key).equals(fleetKey.mac(Buffer.from('grouptalk-scim/admin-session/v1/acme'))),
     ).toBe(true);
   });
 
@@ -113,9 +108,7 @@ describe("the integration page's sealing key derived from the fleet's KMS HMAC k
     kms
       .on(GenerateMacCommand)
       .rejectsOnce(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }))
-      .callsFake((input: { Message: Uint8Array }) => ({
-        Mac: new Uint8Array(kmsMac(input.Message)),
-      }));
+      .callsFake(fleetKey.generateMac);
     const source = tenantKeySource({
       keyId: ALIAS,
       purpose: 'admin-session',

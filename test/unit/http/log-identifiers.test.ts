@@ -3,7 +3,6 @@
  * (aws-sdk-client-mock: KMS has no local engine) answering with a real HMAC-SHA256 computed here
  * under a stand-in for the KMS key, so the bytes are what KMS would compute with that key.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,11 +13,10 @@ import {
   logHash,
   logHashKeyMessage,
 } from '../../../shared/http/log-identifiers.js';
+import { kmsHmacStandIn } from '../../support/kms-stand-in.js';
 
 const ALIAS = 'alias/GroupTalkScim-log-identifiers';
-/** Stands for the key material inside KMS. */
-const FLEET_KEY = randomBytes(32);
-const kmsMac = (message: Uint8Array) => createHmac('sha256', FLEET_KEY).update(message).digest();
+const fleetKey = kmsHmacStandIn();
 
 const kms = mockClient(KMSClient);
 afterEach(() => {
@@ -26,11 +24,7 @@ afterEach(() => {
 });
 
 function answerLikeKms() {
-  kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
-    Mac: new Uint8Array(kmsMac(input.Message)),
-    MacAlgorithm: 'HMAC_SHA_256',
-    KeyId: 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  }));
+  kms.on(GenerateMacCommand).callsFake(fleetKey.generateMac);
 }
 
 const kmsEnv = (tenant: string) => ({
@@ -58,14 +52,14 @@ describe("a tenant's log hash key derived from the fleet's KMS HMAC key", () => 
     );
     expect(logHashKeyMessage('acme')).toBe('grouptalk-scim/log-identifiers/v1/acme');
     expect(key).toBe(
-      kmsMac(Buffer.from('grouptalk-scim/log-identifiers/v1/acme')).toString('base64url'),
+      fleetKey.mac(Buffer.from('grouptalk-scim/log-identifiers/v1/acme')).toString('base64url'),
     );
   });
 
   it('hashes as LOG_HASH_KEY does with the same key, and differently for another tenant', async () => {
     // Prepare
     answerLikeKms();
-    const acmeKey = kmsMac(Buffer.from(logHashKeyMessage('acme'))).toString('base64url');
+    const acmeKey = fleetKey.mac(Buffer.from(logHashKeyMessage('acme'))).toString('base64url');
 
     // Act
     const fromKms = await identifierLogPolicySource(kmsEnv('acme'))();
@@ -106,9 +100,7 @@ describe("a tenant's log hash key derived from the fleet's KMS HMAC key", () => 
     kms
       .on(GenerateMacCommand)
       .rejectsOnce(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }))
-      .callsFake((input: { Message: Uint8Array }) => ({
-        Mac: new Uint8Array(kmsMac(input.Message)),
-      }));
+      .callsFake(fleetKey.generateMac);
     const source = identifierLogPolicySource(kmsEnv('acme'), { now: () => clock });
 
     // Act

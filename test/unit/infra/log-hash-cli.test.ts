@@ -3,7 +3,6 @@
  * functions derive (KMS at its seam: aws-sdk-client-mock answering with a real HMAC under a
  * stand-in key), and the key itself is never printed.
  */
-import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +11,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../infra/cli/log-hash.js';
 import { logHash, logHashKeyMessage } from '../../../shared/http/log-identifiers.js';
+import { kmsHmacStandIn } from '../../support/kms-stand-in.js';
 
-const FLEET_KEY = randomBytes(32);
+const fleetKey = kmsHmacStandIn();
 const kms = mockClient(KMSClient);
 const tenantsDir = mkdtempSync(join(tmpdir(), 'log-hash-tenants-'));
 writeFileSync(
@@ -49,12 +49,8 @@ afterAll(() => {
 describe('npm run log-hash -- --tenant', () => {
   it("prints the hashes of the tenant's KMS-derived key, deriving it as its functions do", async () => {
     // Prepare
-    kms.on(GenerateMacCommand).callsFake((input: { Message: Uint8Array }) => ({
-      Mac: new Uint8Array(createHmac('sha256', FLEET_KEY).update(input.Message).digest()),
-    }));
-    const derived = createHmac('sha256', FLEET_KEY)
-      .update(logHashKeyMessage('hashed'))
-      .digest('base64url');
+    kms.on(GenerateMacCommand).callsFake(fleetKey.generateMac);
+    const derived = fleetKey.mac(logHashKeyMessage('hashed')).toString('base64url');
 
     // Act
     const result = await run(['--tenant', 'hashed', '--region', 'eu-west-1', 'Bob@Example.com']);
