@@ -203,8 +203,6 @@ function readOperation(raw: unknown, index: number): Operation {
 class Patcher {
   private readonly memberChanges: MemberChange[] = [];
   private memberCount = 0;
-  /** Case-insensitive values' keys, folded once per PATCH (see {@link ElementIndex}). */
-  private readonly foldedKeys = new Map<string, string>();
 
   constructor(
     private readonly resource: ScimResource,
@@ -421,7 +419,7 @@ class Patcher {
     }
     refuseTooMany(target, incoming.length, this.limits.maxMultiValues);
     const elements = asArray(current);
-    const existing = new ElementIndex(attribute, elements, this.foldedKeys);
+    const existing = new ElementIndex(attribute, elements);
     const written: unknown[] = [];
     for (const element of incoming) {
       const index = existing.find(element);
@@ -531,7 +529,7 @@ class Patcher {
       ? coerceAttributeValue(target.attribute, value, target.text)
       : undefined;
     if (listed === undefined) return;
-    const removed = new ElementIndex(target.attribute, listed as unknown[], this.foldedKeys);
+    const removed = new ElementIndex(target.attribute, listed as unknown[]);
     const remaining = asArray(this.current(target)).filter((element) => !removed.anyNames(element));
     this.write(target, remaining);
   }
@@ -693,32 +691,13 @@ class ElementIndex {
   private readonly others: number[] = [];
   private readonly fold: (value: unknown) => string | undefined;
 
-  /**
-   * `foldedKeys` (a PATCH's own) keeps the key of each case-insensitive value once folded: a PATCH
-   * of 1,000 operations over a full attribute folds each value once, not once per operation.
-   */
   constructor(
     private readonly definition: AttributeDefinition,
     private readonly elements: readonly unknown[],
-    foldedKeys?: Map<string, string>,
   ) {
     const valueDefinition =
       definition.type === 'complex' ? findAttribute(definition.subAttributes, 'value') : definition;
-    this.fold = (value) => {
-      if (
-        foldedKeys === undefined ||
-        typeof value !== 'string' ||
-        valueDefinition?.caseExact !== false
-      ) {
-        return scalarKey(valueDefinition, value);
-      }
-      let key = foldedKeys.get(value);
-      if (key === undefined) {
-        key = scalarKey(valueDefinition, value) as string;
-        foldedKeys.set(value, key);
-      }
-      return key;
-    };
+    this.fold = (value) => scalarKey(valueDefinition, value);
     elements.forEach((element, index) => {
       this.add(element, index);
     });
