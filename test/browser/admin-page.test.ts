@@ -21,6 +21,7 @@ const browserFound = existsSync(CHROMIUM);
 if (!browserFound && process.env.CI === 'true') {
   throw new Error(`CI=true and no browser at ${CHROMIUM}: .ci/run installs Debian's chromium`);
 }
+/** Screenshots mask the shown-once fields: a token or secret never lands in a file, even a test's. */
 const DOCS = fileURLToPath(
   new URL(
     process.env.UPDATE_SCREENSHOTS === '1' ? '../../docs/admin/' : '../../.local/screenshots/',
@@ -128,7 +129,11 @@ describe.skipIf(!browserFound)(
       const row = page.locator('#credentials tbody tr', { hasText: id });
       expect(await row.textContent()).toContain(LOCAL_USERS.admin.username);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(DOCS, 'secret-token-shown-once.png') });
+      await page.screenshot({
+        path: join(DOCS, 'secret-token-shown-once.png'),
+        mask: [page.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
       // The list never carries the token again.
       const listed = await page.evaluate(async () =>
         (await fetch('/admin/api/credentials')).text(),
@@ -184,7 +189,12 @@ describe.skipIf(!browserFound)(
       await page.getByRole('button', { name: 'Show history' }).click();
       await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
       expect(await page.locator('#history tbody').textContent()).toContain('uniqueness');
-      await page.screenshot({ path: join(DOCS, 'integration-page.png'), fullPage: true });
+      await page.screenshot({
+        path: join(DOCS, 'integration-page.png'),
+        fullPage: true,
+        mask: [page.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
     });
 
     it('creates an OAuth client whose secret is shown once, lists it and revokes it', async () => {
@@ -198,7 +208,12 @@ describe.skipIf(!browserFound)(
       const row = page.locator('#credentials tbody tr', { hasText: clientId });
       await expect.poll(() => row.textContent()).toContain(LOCAL_USERS.admin.username);
       expect(await row.textContent()).toContain('Active');
-      await page.screenshot({ path: join(DOCS, 'secret-shown-once.png'), fullPage: false });
+      await page.screenshot({
+        path: join(DOCS, 'secret-shown-once.png'),
+        fullPage: false,
+        mask: [page.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
       // Shown once: the list and the API never carry the secret again.
       const listed = await page.evaluate(async () =>
         (await fetch('/admin/api/credentials')).text(),
@@ -252,7 +267,12 @@ describe.skipIf(!browserFound)(
       });
       await expect.poll(() => secrets.locator('li').count()).toBe(2);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
-      await page.screenshot({ path: join(DOCS, 'secret-rotation.png'), fullPage: false });
+      await page.screenshot({
+        path: join(DOCS, 'secret-rotation.png'),
+        fullPage: false,
+        mask: [page.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
 
       // Assess: both secrets work (Entra is switched without a gap); the new one provisions.
       expect(newSecret).toMatch(/^[\w-]{43,}$/);
@@ -332,7 +352,12 @@ describe.skipIf(!browserFound)(
       expect(answer?.status()).toBe(403);
       expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe('Access refused');
       expect(await visitor.getByRole('alert').textContent()).toContain('GroupTalk.Admin');
-      await visitor.screenshot({ path: join(DOCS, 'access-refused.png'), fullPage: true });
+      await visitor.screenshot({
+        path: join(DOCS, 'access-refused.png'),
+        fullPage: true,
+        mask: [visitor.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
       expect((await other.cookies(origin)).some((c) => c.name === 'grouptalk-admin')).toBe(false);
       const api = await visitor.evaluate(async () => (await fetch('/admin/api/session')).status);
       expect(api).toBe(401);
@@ -371,7 +396,12 @@ describe.skipIf(!browserFound)(
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       );
       expect(overflow).toBeLessThanOrEqual(0);
-      await small.screenshot({ path: join(DOCS, 'integration-page-phone.png'), fullPage: true });
+      await small.screenshot({
+        path: join(DOCS, 'integration-page-phone.png'),
+        fullPage: true,
+        mask: [small.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
       await phone.close();
     });
 
