@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -17,15 +18,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as sessionHandler } from '../../functions/admin/get-session.js';
 import { handler as pageHandler } from '../../functions/admin/page.js';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import { LOCAL_USERS } from '../../infra/local/oidc-provider.js';
 import { openSession } from '../../shared/admin/session.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import {
   adminSessionKey,
   listAdminActions,
+  putAdminSessionParams,
   readAdminSession,
   recordAdminAction,
   renewAdminSession,
 } from '../../shared/store/admin-items.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let work: string;
@@ -391,6 +396,29 @@ describe('the integration page session on the server', () => {
     expect(await status('/admin/api/credentials', other)).toBe(200);
     const actions = await listAdminActions(5);
     expect(actions.some((action) => action.action === 'signOut')).toBe(true);
+  });
+
+  it('sweeps the user’s expired session records at each sign-in (the table has no TTL)', async () => {
+    const userId = LOCAL_USERS.admin.oid;
+    const past = Math.floor(Date.now() / 1000) - 10;
+    const key = keys.adminSession(userId, 'expired-1');
+    await documentClient().send(
+      new PutCommand(
+        putAdminSessionParams({
+          userId,
+          sessionId: 'expired-1',
+          expiresAt: past,
+          roleCheckedAt: past - 3600,
+        }),
+      ),
+    );
+    const read = async () =>
+      (await documentClient().send(new GetCommand({ TableName: tableName(), Key: key }))).Item;
+    expect(await read()).toBeDefined();
+
+    expect((await signIn()).status).toBe(302);
+
+    expect(await read()).toBeUndefined();
   });
 
   it('asks the provider again after an hour (prompt=none) and keeps the session while the role holds', async () => {
