@@ -2,7 +2,10 @@
  * A local OpenID provider standing in for the customer's Entra ID (oauth2-mock-server): it signs
  * ID tokens shaped like Entra's (`oid`, `tid`, `name`, `preferred_username`, `roles`, `wids`) for
  * a few test users, and signs in at once, without a login form. The page passes Entra's
- * `login_hint` through, which picks the user; without one the test administrator signs in.
+ * `login_hint` through, which picks the user; without one the test administrator signs in. Tests
+ * change a user's roles as an Entra administrator would (`setRoles`: the next ID token carries
+ * them) and end the users' sign-in at the provider (`setSignedIn(false)`: a `prompt=none` request
+ * then gets `login_required`, as from Entra).
  */
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -53,6 +56,13 @@ export const LOCAL_USERS = {
 export interface LocalOidcProvider {
   /** The issuer URL, e.g. `http://127.0.0.1:41234`. */
   readonly issuer: string;
+  /** The app roles `username`'s next ID tokens carry (undefined: back to `LOCAL_USERS`). */
+  setRoles(username: string, roles: readonly string[] | undefined): void;
+  /**
+   * Whether the users are signed in at the provider (the default): when not, a `prompt=none`
+   * request is answered `login_required`; an interactive one signs in and restores it.
+   */
+  setSignedIn(signedIn: boolean): void;
   close(): Promise<void>;
 }
 
@@ -62,8 +72,18 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
   await server.issuer.keys.generate('RS256');
   // Which user each authorization code was issued to.
   const users = new Map<string, LocalUser>();
+  // Roles changed by a test, by username.
+  const roles = new Map<string, readonly string[]>();
+  let signedIn = true;
   server.service.on('beforeAuthorizeRedirect', ({ url }, request) => {
-    const hint = new URL(request.url ?? '/', 'http://local').searchParams.get('login_hint');
+    const query = new URL(request.url ?? '/', 'http://local').searchParams;
+    if (query.get('prompt') === 'none' && !signedIn) {
+      url.searchParams.delete('code');
+      url.searchParams.set('error', 'login_required');
+      return;
+    }
+    signedIn = true;
+    const hint = query.get('login_hint');
     const user =
       Object.values(LOCAL_USERS).find((candidate) => candidate.username === hint) ??
       (hint && hint in LOCAL_USERS ? LOCAL_USERS[hint as keyof typeof LOCAL_USERS] : undefined) ??
@@ -81,12 +101,22 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
       tid: user.tid,
       name: user.name,
       preferred_username: user.username,
-      roles: [...user.roles],
+      roles: [...(roles.get(user.username) ?? user.roles)],
       ...(user.wids ? { wids: [...user.wids] } : {}),
     });
   });
   await server.start(port, '127.0.0.1');
   const issuer = server.issuer.url;
   if (!issuer) throw new Error('the local OpenID provider did not start');
-  return { issuer, close: () => server.stop() };
+  return {
+    issuer,
+    setRoles: (username, changed) => {
+      if (changed) roles.set(username, changed);
+      else roles.delete(username);
+    },
+    setSignedIn: (value) => {
+      signedIn = value;
+    },
+    close: () => server.stop(),
+  };
 }

@@ -74,6 +74,7 @@ const script = `'use strict';
       body: method === 'GET' ? undefined : JSON.stringify(body || {}) });
     const data = await response.json().catch(() => ({}));
     if (response.status === 401 && data.error === 'signInRequired') { window.location.assign('/admin/sign-in'); throw new Error('Signed out'); }
+    if (response.status === 401 && data.error === 'roleCheckRequired') { window.location.assign('/admin/sign-in?prompt=none'); throw new Error(data.message); }
     if (!response.ok) throw new Error(data.message || ('Request failed (' + response.status + ')'));
     return data;
   }

@@ -1,8 +1,9 @@
 /**
  * The integration page's request chain (its own, since it is not SCIM): cookies and the session
- * read once, CSRF and origin checks on state-changing calls, security headers on every answer,
- * errors mapped in one place (JSON for the API, an HTML page for the browser's own navigations)
- * and one log line per request.
+ * read once and checked against its record in the tenant's table (signed out, expired, role due
+ * for a re-check), CSRF and origin checks on state-changing calls, security headers on every
+ * answer, errors mapped in one place (JSON for the API, an HTML page for the browser's own
+ * navigations) and one log line per request.
  */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
@@ -17,11 +18,11 @@ import {
   tenantKeySource,
 } from '../credentials/tenant-keys.js';
 import { logger } from '../http/logger.js';
-import { adminSessionKey } from '../store/admin-items.js';
+import { adminSessionKey, readAdminSession } from '../store/admin-items.js';
 import { type AdminConfig, adminConfig } from './config.js';
 import { isLoopback } from './oidc.js';
 import { errorPage } from './page.js';
-import { type AdminSession, csrfMatches, openSession } from './session.js';
+import { type AdminSession, csrfMatches, openSession, roleCheckDue } from './session.js';
 
 /** What an admin handler sees of the request. */
 export interface AdminRequest {
@@ -129,6 +130,27 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 
+/**
+ * HSTS, on answers over https to a name that is not a loopback address (in AWS, every answer:
+ * API Gateway serves only https). A year, the host's subdomains included, no preload (that list
+ * is for a whole registrable domain, which a tenant's API host is not). Not sent over plain http:
+ * browsers ignore it there (RFC 6797 §8.1), so `npm start` gets none; nor to a loopback name,
+ * where it would pin every local port of `localhost` to https in the developer's browser.
+ */
+export const STRICT_TRANSPORT_SECURITY = 'max-age=31536000; includeSubDomains';
+
+function transportHeaders(origin: string): Record<string, string> {
+  const hsts = { 'strict-transport-security': STRICT_TRANSPORT_SECURITY };
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    // A Host header no URL can hold (never from API Gateway): the error page still gets HSTS.
+    return hsts;
+  }
+  return url.protocol === 'https:' && !isLoopback(url.hostname) ? hsts : {};
+}
+
 export type AdminHandlerFn = (request: AdminRequest) => Promise<AdminResponse>;
 
 let derivedKey: TenantKeySource | undefined;
@@ -184,6 +206,7 @@ export function adminHandler(
     .use(injectLambdaContext(logger, { logEvent: false, resetKeys: true }))
     .handler(async (event) => {
       const started = performance.now();
+      const headers = lowerCaseHeaders(event);
       let session: AdminSession | undefined;
       let response: AdminResponse;
       let failure: unknown;
@@ -208,20 +231,32 @@ export function adminHandler(
       if (response.status >= 500)
         logger.error('admin request failed', { ...fields, error: failure as Error });
       else logger.info('admin request', fields);
-      return toResult(response);
+      return toResult(response, originOf(headers, event));
     });
   // As `scimHandler` does: the route table's operation, checked by the route-handler test.
   return Object.assign(chain, { operation });
 }
 
-async function toRequest(event: APIGatewayProxyEventV2): Promise<AdminRequest> {
-  const config = adminConfig();
-  const headers = Object.fromEntries(
+function lowerCaseHeaders(event: APIGatewayProxyEventV2): Record<string, string | undefined> {
+  return Object.fromEntries(
     Object.entries(event.headers ?? {}).map(([name, value]) => [name.toLowerCase(), value]),
   );
+}
+
+/** `https://host` as the browser sees it (API Gateway sets `x-forwarded-proto`). */
+function originOf(
+  headers: Readonly<Record<string, string | undefined>>,
+  event: APIGatewayProxyEventV2,
+): string {
   const proto = headers['x-forwarded-proto'] ?? 'https';
   const host = headers.host ?? event.requestContext?.domainName ?? 'localhost';
-  const origin = `${proto}://${host}`;
+  return `${proto}://${host}`;
+}
+
+async function toRequest(event: APIGatewayProxyEventV2): Promise<AdminRequest> {
+  const config = adminConfig();
+  const headers = lowerCaseHeaders(event);
+  const origin = originOf(headers, event);
   const cookies = new Map<string, string>();
   for (const cookie of event.cookies ?? []) {
     const at = cookie.indexOf('=');
@@ -272,8 +307,19 @@ async function authorize(
   // Without a key nothing was ever sealed: signed out, and nothing to create here.
   const key = value ? await sessionKey(request.config, false) : undefined;
   const session = key ? await openSession(value, key, request.config.tenant) : undefined;
-  if (!session) {
+  // The cookie names a session; its record says whether it is still open (one strongly
+  // consistent GetItem per request, no cache: a sign-out holds at once for every function).
+  const record = session && (await readAdminSession(session.userId, session.sessionId));
+  if (!session || !record) {
     throw new AdminError(401, 'signInRequired', 'Sign in to use the integration page.');
+  }
+  if (roleCheckDue(record.roleCheckedAt)) {
+    // The page then goes through the provider with prompt=none (see `beginSignIn`).
+    throw new AdminError(
+      401,
+      'roleCheckRequired',
+      'Your role is being checked with Entra again: reload the page.',
+    );
   }
   if (options.access === 'change') {
     const origin = request.headers.origin;
@@ -299,6 +345,9 @@ function errorResponse(error: unknown, kind: Kind): AdminResponse {
   if (kind === 'page') {
     if (known?.code === 'signInRequired') {
       return { status: 302, headers: { location: '/admin/sign-in' } };
+    }
+    if (known?.code === 'roleCheckRequired') {
+      return { status: 302, headers: { location: '/admin/sign-in?prompt=none' } };
     }
     const heading =
       status === 500
@@ -326,7 +375,7 @@ export function redirect(location: string, cookies?: readonly string[]): AdminRe
   return { status: 302, headers: { location }, ...(cookies ? { cookies } : {}) };
 }
 
-function toResult(response: AdminResponse): APIGatewayProxyStructuredResultV2 {
+function toResult(response: AdminResponse, origin: string): APIGatewayProxyStructuredResultV2 {
   const body = response.json !== undefined ? JSON.stringify(response.json) : (response.text ?? '');
   const contentType =
     response.json !== undefined
@@ -338,6 +387,7 @@ function toResult(response: AdminResponse): APIGatewayProxyStructuredResultV2 {
     statusCode: response.status,
     headers: {
       ...SECURITY_HEADERS,
+      ...transportHeaders(origin),
       ...(contentType ? { 'content-type': contentType } : {}),
       ...(response.headers ?? {}),
     },

@@ -49,7 +49,9 @@ export function isLoopback(hostname: string): boolean {
 
 /**
  * Starts a sign-in: the provider URL to send the browser to and what the callback must check.
- * `extra` adds Entra's `login_hint` (pre-fills the account) or `prompt`.
+ * `extra` adds Entra's `login_hint` (pre-fills the account) or `prompt` (`none`: the hourly role
+ * re-check, answered without any page when the user is still signed in at the provider, OpenID
+ * Connect Core §3.1.2.1).
  */
 export async function startSignIn(
   config: AdminConfig,
@@ -63,6 +65,7 @@ export async function startSignIn(
     nonce: client.randomNonce(),
     codeVerifier,
     redirectUri,
+    silent: extra.prompt === 'none',
   };
   const url = client.buildAuthorizationUrl(provider, {
     redirect_uri: redirectUri,

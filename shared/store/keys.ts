@@ -187,6 +187,21 @@ export const keys = {
     return { pk: 'SETTING#adminSessionKey', sk: '#SETTING' };
   },
 
+  /**
+   * One signed-in session of the integration page: the partition is the Entra user's, so a
+   * sign-in can sweep that user's expired sessions with one Query. `userId` and `sessionId` come
+   * from a verified ID token and from the server's own random bytes, sealed in the cookie.
+   * @example keys.adminSession('oid-1', 's1') // { pk: 'ADMINSESSION#oid-1', sk: 'SESSION#s1' }
+   */
+  adminSession(userId: string, sessionId: string): ItemKey {
+    return { pk: `ADMINSESSION#${userId}`, sk: `SESSION#${sessionId}` };
+  },
+
+  /** The partition of one Entra user's page sessions (see `adminSession`). */
+  adminSessionPartition(userId: string): string {
+    return `ADMINSESSION#${userId}`;
+  },
+
   /** Reads the id back from a resource or membership key. */
   decodeId(key: string): string {
     const at = key.indexOf('#');

@@ -19,6 +19,7 @@
  * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
  * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
+ * | admin session   | `ADMINSESSION#<oid>` | `SESSION#<id>` | none: read on every page request, deleted at sign-out |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects

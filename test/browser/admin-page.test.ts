@@ -13,7 +13,13 @@ import { type Browser, type BrowserContext, chromium, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
 import { LOCAL_USERS } from '../../infra/local/oidc-provider.js';
+import { openSession } from '../../shared/admin/session.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
+import {
+  listAdminActions,
+  readAdminSession,
+  renewAdminSession,
+} from '../../shared/store/admin-items.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -405,13 +411,102 @@ describe.skipIf(!browserFound)(
       await phone.close();
     });
 
-    it('signs out', async () => {
+    /** The session a browser context holds, opened with the page's key. */
+    async function sessionIn(browserContext: BrowserContext) {
+      const cookie = (await browserContext.cookies(origin)).find(
+        (c) => c.name === 'grouptalk-admin',
+      );
+      const key = new Uint8Array(Buffer.from(process.env.ADMIN_SESSION_KEY!, 'base64url'));
+      const session = await openSession(cookie?.value, key, process.env.TENANT!);
+      if (!cookie || !session) throw new Error('no session in this browser');
+      return { cookie, session };
+    }
+
+    /** As if the provider last confirmed the role 61 minutes ago. */
+    async function ageRoleCheck(browserContext: BrowserContext): Promise<void> {
+      const { session } = await sessionIn(browserContext);
+      const past = Math.floor(Date.now() / 1000) - 61 * 60;
+      expect(await renewAdminSession(session.userId, session.sessionId, past)).toBe(true);
+    }
+
+    it('checks the role with the provider again after an hour: the page stays while it holds, the session ends once it is removed', async () => {
+      // Prepare: a second browser of the same administrator, signed in.
+      const second = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+      const other = await second.newPage();
+      await other.goto(`${origin}/admin`);
+      await expect.poll(() => other.locator('#tenant-url').textContent()).toBe(service.url);
+      const { cookie: before, session } = await sessionIn(second);
+
+      // Act: an hour later, a click on Refresh (an API call) goes through the provider silently.
+      await ageRoleCheck(second);
+      const silent = other.waitForResponse((r) => r.url().startsWith(`${origin}/admin/callback`));
+      await other.getByRole('button', { name: 'Refresh' }).click();
+      const kept = await silent;
+
+      // Assess: back on the page with the same session, its role checked just now.
+      expect(kept.status()).toBe(302);
+      await expect.poll(() => other.locator('#tenant-url').textContent()).toBe(service.url);
+      await expect
+        .poll(() => other.locator('#status').textContent())
+        .toContain('Reports for the last');
+      expect((await sessionIn(second)).cookie.value).toBe(before.value);
+      const record = await readAdminSession(session.userId, session.sessionId);
+      expect(Date.now() / 1000 - record!.roleCheckedAt).toBeLessThan(60);
+
+      // Act: an hour later again, with the role removed in the provider meanwhile.
+      await ageRoleCheck(second);
+      admin.provider.setRoles(LOCAL_USERS.admin.username, []);
+      try {
+        const refused = await other.reload();
+
+        // Assess: refused, signed out in this browser and on the server.
+        expect(refused?.status()).toBe(403);
+        expect(await other.getByRole('heading', { level: 1 }).textContent()).toBe('Access refused');
+        expect(await other.getByRole('alert').textContent()).toContain('GroupTalk.Admin');
+        expect((await second.cookies(origin)).some((c) => c.name === 'grouptalk-admin')).toBe(
+          false,
+        );
+        expect(await readAdminSession(session.userId, session.sessionId)).toBeUndefined();
+        const copy = await fetch(`${origin}/admin/api/session`, {
+          headers: { cookie: `${before.name}=${before.value}` },
+        });
+        expect(copy.status).toBe(401);
+      } finally {
+        admin.provider.setRoles(LOCAL_USERS.admin.username, undefined);
+        await second.close();
+      }
+      // The first browser's session, checked within the hour, is untouched.
+      expect(await page.evaluate(async () => (await fetch('/admin/api/session')).status)).toBe(200);
+    });
+
+    it('signs out, and a copy of the session cookie is refused afterwards', async () => {
+      const { cookie: copied } = await sessionIn(context);
       await page.getByRole('button', { name: 'Sign out' }).click();
       await expect
         .poll(() => page.getByRole('heading', { level: 1 }).textContent())
         .toBe('You are signed out');
       const api = await page.evaluate(async () => (await fetch('/admin/api/session')).status);
       expect(api).toBe(401);
+
+      // The copied cookie, put back into the browser and sent over HTTP: signed out on the server.
+      await context.addCookies([copied]);
+      const replayed = await page.evaluate(async () => {
+        const response = await fetch('/admin/api/credentials');
+        return { status: response.status, body: await response.json() };
+      });
+      expect(replayed).toEqual({
+        status: 401,
+        body: expect.objectContaining({ error: 'signInRequired' }),
+      });
+      const overHttp = await fetch(`${origin}/admin/api/session`, {
+        headers: { cookie: `${copied.name}=${copied.value}` },
+      });
+      expect(overHttp.status).toBe(401);
+      // A plain-http origin: no HSTS (browsers ignore it there; AWS serves https, which gets it).
+      expect(overHttp.headers.has('strict-transport-security')).toBe(false);
+      await expect
+        .poll(async () => (await listAdminActions(5)).map((action) => action.action))
+        .toContain('signOut');
     });
   },
 );

@@ -1,19 +1,36 @@
 /**
  * The integration page's JSON API over HTTP without a browser, as deployed in AWS: no configured
  * session key (the first sign-in generates one into the tenant's table), the sign-in through the
- * local OpenID provider followed by hand, and the page's items in DynamoDB Local.
+ * local OpenID provider followed by hand, and the page's items (audit, sessions) in DynamoDB
+ * Local.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  Context,
+} from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as sessionHandler } from '../../functions/admin/get-session.js';
+import { handler as pageHandler } from '../../functions/admin/page.js';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import { LOCAL_USERS } from '../../infra/local/oidc-provider.js';
+import { openSession } from '../../shared/admin/session.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import {
   adminSessionKey,
   listAdminActions,
+  putAdminSessionParams,
+  readAdminSession,
   recordAdminAction,
+  renewAdminSession,
 } from '../../shared/store/admin-items.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let work: string;
@@ -49,8 +66,14 @@ function cookiesOf(response: Response): Map<string, string> {
   return cookies;
 }
 
-/** Follows the sign-in by hand: the page → the provider → the callback; returns the cookie. */
-async function signIn(loginHint?: string): Promise<{ status: number; cookie?: string }> {
+/**
+ * Follows the sign-in by hand: the page → the provider → the callback (with the browser's
+ * `current` session cookie, if any); returns the new session cookie.
+ */
+async function signIn(
+  loginHint?: string,
+  current?: string,
+): Promise<{ status: number; cookie?: string }> {
   const start = await fetch(
     `${origin}/admin/sign-in${loginHint ? `?login_hint=${encodeURIComponent(loginHint)}` : ''}`,
     { redirect: 'manual' },
@@ -59,7 +82,7 @@ async function signIn(loginHint?: string): Promise<{ status: number; cookie?: st
   const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
   const callback = await fetch(authorize.headers.get('location') ?? '', {
     redirect: 'manual',
-    headers: { cookie: signInCookie },
+    headers: { cookie: current ? `${current}; ${signInCookie}` : signInCookie },
   });
   const session = cookiesOf(callback).get('grouptalk-admin');
   return { status: callback.status, ...(session ? { cookie: `grouptalk-admin=${session}` } : {}) };
@@ -296,5 +319,250 @@ describe("rotating an OAuth client's secret on the integration page", () => {
     const refused = await add(created.clientId);
     expect(refused.status).toBe(409);
     expect(await refused.json()).toMatchObject({ error: 'revoked' });
+  });
+});
+
+/** The session a cookie (`grouptalk-admin=…`) holds, opened with the table's key. */
+async function sessionOf(cookie: string) {
+  const key = await adminSessionKey(false);
+  const session = await openSession(
+    cookie.slice(cookie.indexOf('=') + 1),
+    key!,
+    process.env.TENANT!,
+  );
+  if (!session) throw new Error('not a session cookie');
+  return session;
+}
+
+/** As if the provider last confirmed the role 61 minutes ago. */
+async function ageRoleCheck(cookie: string): Promise<void> {
+  const { userId, sessionId } = await sessionOf(cookie);
+  const past = Math.floor(Date.now() / 1000) - 61 * 60;
+  expect(await renewAdminSession(userId, sessionId, past)).toBe(true);
+}
+
+/**
+ * The page's silent re-check, followed by hand: `/admin/sign-in?prompt=none` with the session
+ * cookie → the provider → the callback with both cookies.
+ */
+async function silentCheck(cookie: string) {
+  const start = await fetch(`${origin}/admin/sign-in?prompt=none`, {
+    redirect: 'manual',
+    headers: { cookie },
+  });
+  const providerUrl = new URL(start.headers.get('location') ?? '');
+  const signInCookie = [...cookiesOf(start)].map(([name, value]) => `${name}=${value}`).join('; ');
+  const authorize = await fetch(providerUrl, { redirect: 'manual' });
+  const callback = await fetch(authorize.headers.get('location') ?? '', {
+    redirect: 'manual',
+    headers: { cookie: `${cookie}; ${signInCookie}` },
+  });
+  return { providerUrl, callback };
+}
+
+async function status(path: string, cookie: string): Promise<number> {
+  return (await fetch(`${origin}${path}`, { redirect: 'manual', headers: { cookie } })).status;
+}
+
+describe('the integration page session on the server', () => {
+  it('ends the session at sign-out: a copy of the cookie gets 401, another session stays', async () => {
+    // Prepare: two sessions of the same administrator; the first one's cookie copied.
+    const first = await changeHeaders();
+    const copied = first.cookie!;
+    const other = (await signIn()).cookie!;
+    const { userId, sessionId } = await sessionOf(copied);
+    expect(await readAdminSession(userId, sessionId)).toBeDefined();
+
+    // Act
+    const signOut = await fetch(`${origin}/admin/sign-out`, { method: 'POST', headers: first });
+
+    // Assess
+    expect(signOut.status).toBe(200);
+    expect(signOut.headers.getSetCookie().join()).toMatch(/grouptalk-admin=;.*Max-Age=0/);
+    expect(await readAdminSession(userId, sessionId)).toBeUndefined();
+    const api = await fetch(`${origin}/admin/api/session`, { headers: { cookie: copied } });
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: 'signInRequired' });
+    const page = await fetch(`${origin}/admin`, {
+      redirect: 'manual',
+      headers: { cookie: copied },
+    });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/admin/sign-in');
+    // A change with the copied cookie and its CSRF token is refused too.
+    expect(
+      (await fetch(`${origin}/admin/api/tokens`, { method: 'POST', headers: first })).status,
+    ).toBe(401);
+    expect(await status('/admin/api/credentials', other)).toBe(200);
+    const actions = await listAdminActions(5);
+    expect(actions.some((action) => action.action === 'signOut')).toBe(true);
+  });
+
+  it('sweeps the user’s expired session records at each sign-in (the table has no TTL)', async () => {
+    const userId = LOCAL_USERS.admin.oid;
+    const past = Math.floor(Date.now() / 1000) - 10;
+    const key = keys.adminSession(userId, 'expired-1');
+    await documentClient().send(
+      new PutCommand(
+        putAdminSessionParams({
+          userId,
+          sessionId: 'expired-1',
+          expiresAt: past,
+          roleCheckedAt: past - 3600,
+        }),
+      ),
+    );
+    const read = async () =>
+      (await documentClient().send(new GetCommand({ TableName: tableName(), Key: key }))).Item;
+    expect(await read()).toBeDefined();
+
+    expect((await signIn()).status).toBe(302);
+
+    expect(await read()).toBeUndefined();
+  });
+
+  it('asks the provider again after an hour (prompt=none) and keeps the session while the role holds', async () => {
+    // Prepare
+    const { cookie, 'x-csrf-token': csrfToken } = await changeHeaders();
+    await ageRoleCheck(cookie!);
+
+    // Act
+    const api = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie: cookie! } });
+    const page = await fetch(`${origin}/admin`, {
+      redirect: 'manual',
+      headers: { cookie: cookie! },
+    });
+    const { providerUrl, callback } = await silentCheck(cookie!);
+
+    // Assess: refused until the provider answers, then the same session again.
+    expect(api.status).toBe(401);
+    expect(await api.json()).toMatchObject({ error: 'roleCheckRequired' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/admin/sign-in?prompt=none');
+    expect(providerUrl.searchParams.get('prompt')).toBe('none');
+    expect(providerUrl.searchParams.get('login_hint')).toBe(admin.testAdministrator);
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/admin');
+    expect(cookiesOf(callback).has('grouptalk-admin')).toBe(false);
+    const { userId, sessionId } = await sessionOf(cookie!);
+    const record = await readAdminSession(userId, sessionId);
+    expect(Date.now() / 1000 - record!.roleCheckedAt).toBeLessThan(60);
+    const session = await fetch(`${origin}/admin/api/session`, { headers: { cookie: cookie! } });
+    expect(session.status).toBe(200);
+    expect(((await session.json()) as { csrfToken: string }).csrfToken).toBe(csrfToken);
+  });
+
+  it('ends a session older than the re-check whose role was removed at the provider', async () => {
+    const { cookie } = await signIn();
+    // A copy taken while the session was fresh.
+    const copy = cookie!;
+    await ageRoleCheck(cookie!);
+    admin.provider.setRoles(admin.testAdministrator, []);
+    try {
+      const { callback } = await silentCheck(cookie!);
+
+      expect(callback.status).toBe(403);
+      expect(await callback.text()).toContain('GroupTalk.Admin');
+      expect(cookiesOf(callback).get('grouptalk-admin')).toBe('');
+      const { userId, sessionId } = await sessionOf(copy);
+      expect(await readAdminSession(userId, sessionId)).toBeUndefined();
+      const api = await fetch(`${origin}/admin/api/session`, { headers: { cookie: copy } });
+      expect(api.status).toBe(401);
+      expect(await api.json()).toMatchObject({ error: 'signInRequired' });
+      expect((await listAdminActions(1))[0]).toMatchObject({ action: 'signInRefused' });
+      // Nor can a new sign-in get in while the role is gone.
+      expect((await signIn()).status).toBe(403);
+    } finally {
+      admin.provider.setRoles(admin.testAdministrator, undefined);
+    }
+  });
+
+  it('falls back to an ordinary sign-in when the provider needs the user, which starts a new session', async () => {
+    const { cookie } = await signIn();
+    const before = await sessionOf(cookie!);
+    await ageRoleCheck(cookie!);
+    admin.provider.setSignedIn(false);
+
+    const { callback } = await silentCheck(cookie!);
+    // The provider needs the user: an ordinary sign-in (which signs in again here).
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe('/admin/sign-in');
+    const again = await signIn(undefined, cookie);
+
+    expect(again.status).toBe(302);
+    const after = await sessionOf(again.cookie!);
+    expect(after.sessionId).not.toBe(before.sessionId);
+    expect(await status('/admin/api/session', again.cookie!)).toBe(200);
+    // The session it replaced in this browser has ended.
+    expect(await readAdminSession(before.userId, before.sessionId)).toBeUndefined();
+    expect(await status('/admin/api/session', cookie!)).toBe(401);
+  });
+});
+
+describe('HSTS on the integration page', () => {
+  const host = 'abc123.execute-api.eu-west-1.amazonaws.com';
+  const context = {
+    functionName: 'admin-page',
+    awsRequestId: randomUUID(),
+    getRemainingTimeInMillis: () => 10_000,
+  } as unknown as Context;
+  function event(rawPath: string, proto: string, hostName = host): APIGatewayProxyEventV2 {
+    return {
+      version: '2.0',
+      routeKey: `GET ${rawPath}`,
+      rawPath,
+      rawQueryString: '',
+      headers: { host: hostName, 'x-forwarded-proto': proto },
+      requestContext: {
+        accountId: '111111111111',
+        apiId: 'abc123',
+        domainName: hostName,
+        domainPrefix: 'abc123',
+        http: {
+          method: 'GET',
+          path: rawPath,
+          protocol: 'HTTP/1.1',
+          sourceIp: '203.0.113.7',
+          userAgent: '',
+        },
+        requestId: randomUUID(),
+        routeKey: `GET ${rawPath}`,
+        stage: '$default',
+        time: '07/Dec/2026:10:00:00 +0000',
+        timeEpoch: Date.now(),
+      },
+      isBase64Encoded: false,
+    };
+  }
+
+  it('is sent on every answer over https (as API Gateway serves it), a redirect and an error too', async () => {
+    const page = (await pageHandler(
+      event('/admin', 'https'),
+      context,
+    )) as APIGatewayProxyStructuredResultV2;
+    const api = (await sessionHandler(
+      event('/admin/api/session', 'https'),
+      context,
+    )) as APIGatewayProxyStructuredResultV2;
+
+    expect(page.statusCode).toBe(302);
+    expect(api.statusCode).toBe(401);
+    for (const answer of [page, api]) {
+      expect(answer.headers?.['strict-transport-security']).toBe(
+        'max-age=31536000; includeSubDomains',
+      );
+    }
+  });
+
+  it('is not sent over plain http (npm start), where browsers ignore it, nor to a loopback name', async () => {
+    const local = await fetch(`${origin}/admin`, { redirect: 'manual' });
+    const loopback = (await pageHandler(
+      event('/admin', 'https', 'localhost:8443'),
+      context,
+    )) as APIGatewayProxyStructuredResultV2;
+
+    expect(local.status).toBe(302);
+    expect(local.headers.has('strict-transport-security')).toBe(false);
+    expect(loopback.headers?.['strict-transport-security']).toBeUndefined();
   });
 });

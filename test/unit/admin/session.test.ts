@@ -6,6 +6,8 @@ import {
   newSession,
   openSession,
   openSignIn,
+  ROLE_CHECK_SECONDS,
+  roleCheckDue,
   sealSession,
   sealSignIn,
 } from '../../../shared/admin/session.js';
@@ -30,6 +32,29 @@ describe('admin session cookies', () => {
     expect(await openSession(undefined, key, 'acme')).toBeUndefined();
   });
 
+  it('refuses a cookie of an earlier version, which names no session record', async () => {
+    const { sessionId: _none, expiresAt, ...claims } = newSession(user, 60);
+    const earlier = await new EncryptJWT(claims)
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+      .setAudience('urn:grouptalk:admin:acme:session')
+      .setExpirationTime(expiresAt)
+      .encrypt(key);
+    expect(await openSession(earlier, key, 'acme')).toBeUndefined();
+  });
+
+  it('gives each session its own id', () => {
+    const ids = new Set([1, 2, 3].map(() => newSession(user, 60).sessionId));
+    expect(ids.size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[\w-]{22}$/);
+  });
+
+  it('asks for a role check an hour after the last one, not before', () => {
+    const checked = 1_800_000_000;
+    expect(roleCheckDue(checked, checked + 3599)).toBe(false);
+    expect(roleCheckDue(checked, checked + 3600)).toBe(true);
+    expect(ROLE_CHECK_SECONDS).toBe(3600);
+  });
+
   it('refuses an expired session', async () => {
     const expired = await new EncryptJWT({ ...user, csrfToken: 'x' })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
@@ -45,6 +70,7 @@ describe('admin session cookies', () => {
       nonce: 'n',
       codeVerifier: 'v',
       redirectUri: 'https://x/admin/callback',
+      silent: true,
     };
     const sealed = await sealSignIn(transaction, key, 'acme');
     expect(await openSignIn(sealed, key, 'acme')).toEqual(transaction);
