@@ -19,6 +19,7 @@
  * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
  * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
+ * | used assertion  | `ASSERTION#<digest>` | `#USED` | none: a workload-identity `jti` remembered until `ttl` (`store/assertions.ts`) |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
@@ -39,6 +40,12 @@ export const tableDesign = {
    * attributes and a deleted resource's last state are in the record.
    */
   streamViewType: 'NEW_AND_OLD_IMAGES',
+  /**
+   * DynamoDB's time-to-live attribute (a Number, seconds since the epoch): only items that must
+   * vanish on their own carry it (used assertions). TTL deletes within days, not at the second,
+   * so readers still compare it themselves.
+   */
+  timeToLiveAttribute: 'ttl',
   indexes: {
     /** Every resource of one type, ordered by its lower-cased name then id: lists and filters. */
     byType: { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
@@ -60,6 +67,7 @@ export const tableDesign = {
   partitionKey: string;
   sortKey: string;
   streamViewType: 'NEW_AND_OLD_IMAGES';
+  timeToLiveAttribute: string;
   indexes: Record<string, IndexDesign>;
 };
 
