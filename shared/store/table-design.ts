@@ -2,8 +2,9 @@
  * The single table's physical design. The CDK stack and the local bootstrap build the table from
  * this, and index names and index key attributes are read from it. The base key attributes `pk`
  * and `sk` are also spelled in the store's condition expressions (`ExpressionAttributeNames`,
- * e.g. `attribute_exists(#pk)` in `store/groups.ts`, `store/cleanups.ts`, `store/admin-items.ts`
- * and `credentials/registry.ts`): renaming them here means changing those too.
+ * e.g. `attribute_exists(#pk)` in `store/groups.ts`, `store/cleanups.ts`, `store/admin-items.ts`,
+ * `store/assertions.ts` and `credentials/registry.ts`): renaming them here means changing those
+ * too.
  *
  * Items (key strings are built in `keys.ts` only):
  *
