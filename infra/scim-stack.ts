@@ -158,6 +158,8 @@ export class ScimStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       // The change feed's source (infra/constructs/change-feed.ts).
       stream: StreamViewType[tableDesign.streamViewType],
+      // Used client assertions forget themselves (shared/store/assertions.ts).
+      timeToLiveAttribute: tableDesign.timeToLiveAttribute,
     });
     for (const index of Object.values(tableDesign.indexes) as IndexDesign[]) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndex(index));

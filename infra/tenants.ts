@@ -335,6 +335,16 @@ export const tenantSchema = z
     admin: adminPage.optional(),
   })
   .superRefine((tenant, ctx) => {
+    if (tenant.entraTenantId && !tenant.entraAppId && !tenant.entraObjectId) {
+      // Entra's tokens for custom apps share one audience: unpinned, any app-only token of the
+      // customer's directory would pass (issue 21).
+      ctx.addIssue({
+        code: 'custom',
+        path: ['entraAppId'],
+        message:
+          "or entraObjectId is needed with entraTenantId (Entra-issued tokens must name their caller): in the customer's Microsoft Entra admin center, Entra ID > Enterprise apps > All applications > the GroupTalk application > Properties: Application ID (entraAppId), Object ID (entraObjectId)",
+      });
+    }
     if (tenant.admin && !tenant.admin.entraTenantId && !tenant.entraTenantId) {
       ctx.addIssue({
         code: 'custom',

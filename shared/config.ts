@@ -67,9 +67,32 @@ function list(name: string): string[] {
     .filter(Boolean);
 }
 
+/**
+ * Where the operator finds the pin of Entra-issued tokens: the customer's enterprise application
+ * (Microsoft Graph calls the service principal's id "the Object ID of the enterprise application"
+ * in the portal; its Properties page shows both).
+ */
+export const ENTRA_PIN_WHERE =
+  "in the customer's Microsoft Entra admin center, Entra ID > Enterprise apps > All applications > the GroupTalk application > Properties: Application ID, Object ID (or the first Entra request's log line: callerTokenId is the oid)";
+
+/**
+ * Refuses Entra-issued tokens without a pinned caller: their audience
+ * (`ENTRA_CUSTOM_APP_AUDIENCE`) is shared by every non-gallery application, so without
+ * `entraAppId` or `entraObjectId` any app-only token of the directory for it would pass.
+ */
+export function assertEntraPinned(
+  config: Pick<AuthConfig, 'entraTenantId' | 'entraAppId' | 'entraObjectId'>,
+): void {
+  if (config.entraTenantId && !config.entraAppId && !config.entraObjectId) {
+    throw new Error(
+      `ENTRA_TENANT_ID is set without ENTRA_APP_ID or ENTRA_OBJECT_ID: Entra-issued tokens must name their caller. Set one (tenant fields entraAppId, entraObjectId), found ${ENTRA_PIN_WHERE}`,
+    );
+  }
+}
+
 export function readAuthConfig(): AuthConfig {
   const tenant = required('TENANT');
-  return {
+  const config = {
     tenant,
     issuer: optional('TOKEN_ISSUER') ?? TOKEN_ISSUER,
     publicKeys: optional('TOKEN_PUBLIC_KEYS') ?? '{"keys":[]}',
@@ -79,6 +102,8 @@ export function readAuthConfig(): AuthConfig {
     entraAppId: optional('ENTRA_APP_ID'),
     entraObjectId: optional('ENTRA_OBJECT_ID'),
   };
+  assertEntraPinned(config);
+  return config;
 }
 
 /** How the token endpoint signs: a KMS key in AWS, a local private JWK for `npm start`. */

@@ -4,13 +4,16 @@
  * and Secret Token persist in `.local/keys/` (mode 0600), and the Tenant URL, Secret Token, token
  * endpoint and an OAuth client are printed last: the client keeps its id, and gets a fresh secret
  * on every start (the previous ones revoked), so no secret of it is ever written to a file.
- * `ENTRA_TENANT_ID` and `ENTRA_JWKS_URL`, when set, let tokens issued by that Entra tenant in.
+ * `ENTRA_TENANT_ID` and `ENTRA_JWKS_URL`, when set, let tokens issued by that Entra tenant in,
+ * only with the caller pinned (`ENTRA_APP_ID` and/or `ENTRA_OBJECT_ID`); without a pin the start
+ * stops before anything runs.
  */
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { assertEntraPinned } from '../../shared/config.js';
 import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import {
@@ -38,6 +41,13 @@ const port = Number(process.env.PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   throw new Error(`PORT must be a TCP port number, got ${process.env.PORT}`);
 }
+
+// Entra-issued tokens need a pinned caller: said now, not at the first request.
+assertEntraPinned({
+  entraTenantId: process.env.ENTRA_TENANT_ID || undefined,
+  entraAppId: process.env.ENTRA_APP_ID || undefined,
+  entraObjectId: process.env.ENTRA_OBJECT_ID || undefined,
+});
 
 const key = await signingKey();
 

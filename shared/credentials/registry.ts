@@ -39,9 +39,18 @@ export interface WorkloadIdentity {
   readonly entraTenantId: string;
   /** The assertion's `sub`: the object id of the provisioning workload identity. */
   readonly subject: string;
-  /** The assertion's `aud` (`api://<app id>`), when pinned. */
+  /**
+   * The assertion's `aud`: `api://<workload identity app id>`, as the assertion carries it, or
+   * `api://<app id>/.default`, as Entra's portal shows it (either is accepted). Required: without
+   * it any Entra token for the subject, issued for any resource, would pass. Optional in the
+   * type only because clients created before it was required may lack it; the token endpoint
+   * refuses their assertions.
+   */
   readonly audience?: string;
 }
+
+/** What `createClient` accepts: the audience is required. */
+export type NewWorkloadIdentity = WorkloadIdentity & { readonly audience: string };
 
 export interface Credential {
   readonly id: string;
@@ -84,6 +93,11 @@ export interface TokenClaims {
   readonly issuedAt: number;
   /** For an access token: the client secret it was obtained with (`wif` for an assertion). */
   readonly secretId?: string;
+  /**
+   * The kind of credential the token's type names (an access token an OAuth client, a Secret
+   * Token a Secret Token credential): a token naming a credential of the other kind is refused.
+   */
+  readonly kind?: CredentialKind;
 }
 
 export interface RegistryOptions {
@@ -123,7 +137,7 @@ export interface CreateClientInput {
   /** Expiry of the first secret; one year by default. */
   readonly secretExpiresAt?: string;
   readonly accessTokenSeconds?: number;
-  readonly workloadIdentity?: WorkloadIdentity;
+  readonly workloadIdentity?: NewWorkloadIdentity;
 }
 
 /** A secret as the caller sees it once: the value is never stored. */
@@ -207,8 +221,11 @@ export function createCredentialRegistry(options: RegistryOptions) {
   function acceptable(snap: Snapshot, claims: TokenClaims): Credential | undefined {
     const credential = snap.credentials.get(claims.credentialId);
     if (!credential || !isActive(credential, now())) return undefined;
+    if (claims.kind !== undefined && credential.kind !== claims.kind) return undefined;
     const notBefore = snap.policy.notBefore ? Date.parse(snap.policy.notBefore) : undefined;
     if (notBefore !== undefined && claims.issuedAt * 1000 < notBefore) return undefined;
+    // `wif`: obtained with a workload-identity assertion, which only a client set up for one gets.
+    if (claims.secretId === 'wif' && !credential.workloadIdentity) return undefined;
     if (claims.secretId !== undefined && claims.secretId !== 'wif') {
       // An access token dies with the secret it was obtained with (a leaked secret revoked).
       const secret = credential.secrets?.find((s) => s.id === claims.secretId);
@@ -276,6 +293,7 @@ export function createCredentialRegistry(options: RegistryOptions) {
     async createClient(
       input: CreateClientInput,
     ): Promise<{ credential: Credential; secret: IssuedSecret }> {
+      if (input.workloadIdentity) checkWorkloadIdentity(input.workloadIdentity);
       const created = new Date(now()).toISOString();
       const { record, issued } = newSecret(created, input.secretExpiresAt ?? inOneYear(now()));
       const credential: Credential = {
@@ -563,6 +581,25 @@ function accessTokenSeconds(requested: number | undefined): number {
     );
   }
   return value;
+}
+
+/** A GUID, as Entra's tenant and object ids are. */
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Refuses a workload identity the token endpoint could never match, or would match too widely:
+ * the audience is required and is `api://…` (with or without `/.default`), the ids are GUIDs.
+ */
+function checkWorkloadIdentity(identity: WorkloadIdentity): void {
+  if (!GUID.test(identity.entraTenantId)) {
+    throw new Error(`workloadIdentity.entraTenantId must be a GUID, got ${identity.entraTenantId}`);
+  }
+  if (!identity.subject) throw new Error('workloadIdentity.subject is required');
+  if (!identity.audience || !/^api:\/\/[^\s/]+(\/\.default)?$/i.test(identity.audience.trim())) {
+    throw new Error(
+      `workloadIdentity.audience is required: api://<workload identity app id>, or api://<app id>/.default as Entra's portal shows it; got ${identity.audience}`,
+    );
+  }
 }
 
 function newSecret(createdAt: string, expiresAt: string) {

@@ -2,12 +2,21 @@
  * The tenant's OAuth 2.0 token endpoint (`POST /oauth2/token`): the client-credentials grant
  * (RFC 6749 §4.4) for Entra's provisioning, with `client_secret_basic` or `client_secret_post`
  * (§2.3.1), or, where the client is configured for it, Entra's workload-identity assertion
- * (RFC 7523 `client_assertion`) instead of a secret. Answers exactly as §5.1 and §5.2.
+ * (RFC 7523 `client_assertion`) instead of a secret. A token is answered as §5.1 says, a refusal
+ * with one of §5.2's codes; two answers are not §5.2's and say "retry later" (see `RetryLater`).
  *
  * `scope` is accepted and ignored: an access token grants the SCIM API of this tenant, nothing
  * more or less, whatever Entra asks for (`scim` for workload identity).
  */
-import { createRemoteJWKSet, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createHash } from 'node:crypto';
+import {
+  base64url,
+  createRemoteJWKSet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import { rememberAssertion, type UsedAssertion } from '../store/assertions.js';
 import type { Credential, CredentialRegistry, WorkloadIdentity } from './registry.js';
 import { matchSecret } from './registry.js';
 import type { TokenSigner } from './signer.js';
@@ -20,11 +29,21 @@ export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type
 /** Failed attempts per client within `FAILURE_WINDOW_MS` before the endpoint answers 429. */
 export const MAX_FAILED_ATTEMPTS = 10;
 export const FAILURE_WINDOW_MS = 5 * 60 * 1000;
-/** Failed attempts per source address (unknown clients) per instance within the window. */
-const MAX_FAILED_PER_ADDRESS = 30;
+/**
+ * Failed attempts for unknown clients per source address per instance within the window, before
+ * that address's further unknown clients answer 429. A known client is never refused by it.
+ */
+export const MAX_FAILED_PER_ADDRESS = 30;
 const CLOCK_TOLERANCE_SECONDS = 30;
-/** An assertion is a one-off: Entra's live minutes. */
-const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 60 * 60;
+/**
+ * Longest assertion accepted (`exp - iat` and `exp - nbf`, seconds). Entra's assertion is one of
+ * its access tokens, whose default lifetime is "a random value ranging between 60-90 minutes"
+ * (learn.microsoft.com/entra/identity-platform/access-tokens#token-lifetime); Microsoft's own
+ * example assertion lives 65 minutes (AzureAD/SCIMReferenceCode,
+ * Workload-Identity-Federation-for-SCIM-Provisioning.md). A one-hour cap would refuse most of
+ * them, so the cap is Entra's longest default: an assertion minted to last is still refused.
+ */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 90 * 60;
 
 export interface TokenRequest {
   readonly method: string;
@@ -56,15 +75,31 @@ export interface TokenEndpointOptions {
   readonly signer: () => TokenSigner;
   /** Entra's login host, where assertion keys are fetched (a local JWKS server in tests). */
   readonly entraAuthority?: string;
+  /**
+   * Remembers an assertion until it expires: `false` when it was already used (the table by
+   * default, `shared/store/assertions.ts`).
+   */
+  readonly rememberAssertion?: (used: UsedAssertion, nowSeconds: number) => Promise<boolean>;
   readonly now?: () => number;
 }
 
-type OAuthError =
-  | 'invalid_request'
-  | 'invalid_client'
-  | 'unsupported_grant_type'
-  | 'slow_down'
-  | 'temporarily_unavailable';
+/** RFC 6749 §5.2's codes this endpoint answers (400, or 401 for `invalid_client`). */
+type RefusalCode = 'invalid_request' | 'invalid_client' | 'unsupported_grant_type';
+
+/**
+ * "Retry later", which §5.2 has no code for. Both are registered OAuth error codes (RFC 6749
+ * §8.5 lets a token endpoint answer registered extension codes) and keep their HTTP status and
+ * `Retry-After`, which is what a client acts on:
+ * - `slow_down` (429): RFC 8628 §3.5's, registered for token endpoint responses; here a client,
+ *   or an address sending unknown clients, failed too often within the window;
+ * - `temporarily_unavailable` (503): RFC 6749 §4.1.2.1's (authorization endpoint), which
+ *   Microsoft's own token endpoint also answers ("The server is temporarily too busy",
+ *   learn.microsoft.com/entra/identity-platform/v2-oauth2-auth-code-flow, token endpoint
+ *   errors); here Entra's assertion keys cannot be fetched.
+ */
+type RetryLater = 'slow_down' | 'temporarily_unavailable';
+
+type OAuthError = RefusalCode | RetryLater;
 
 class TokenError extends Error {
   constructor(
@@ -86,6 +121,7 @@ class TokenError extends Error {
  */
 export function createTokenEndpoint(options: TokenEndpointOptions) {
   const now = options.now ?? Date.now;
+  const remember = options.rememberAssertion ?? ((used, at) => rememberAssertion(used, at));
   const authority = (options.entraAuthority ?? 'https://login.microsoftonline.com').replace(
     /\/$/,
     '',
@@ -138,15 +174,18 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
           'Only the client_credentials grant is supported.',
         );
       }
-      if (addressThrottled(request.sourceIp)) {
-        throw new TokenError(
-          'slow_down',
-          'Too many failed attempts; retry later.',
-          'address throttled',
-        );
-      }
       const client = await options.registry.get(auth.clientId);
       if (client?.kind !== 'oauth-client') {
+        // Only unknown clients count against, and are refused by, the address: Entra's traffic
+        // leaves from addresses shared by every customer, so another tenant's misconfigured app
+        // must not lock a known client out (issue 21). A known client has its own throttle below.
+        if (addressThrottled(request.sourceIp)) {
+          throw new TokenError(
+            'slow_down',
+            'Too many failed attempts; retry later.',
+            'address throttled: unknown client',
+          );
+        }
         addressFailed(request.sourceIp);
         throw new TokenError('invalid_client', 'Client authentication failed.', 'unknown client');
       }
@@ -227,12 +266,17 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     client: Credential,
     throttled: boolean,
   ): Promise<void> {
+    if (!identity.audience) {
+      // Set up before the audience was required: any Entra token for the subject would do.
+      return failed(client, 'workload identity without audience', throttled);
+    }
+    const issuer = `https://login.microsoftonline.com/${identity.entraTenantId}/v2.0`;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(assertion, keysOf(identity.entraTenantId), {
         algorithms: ['RS256'],
-        issuer: `https://login.microsoftonline.com/${identity.entraTenantId}/v2.0`,
-        ...(identity.audience ? { audience: identity.audience } : {}),
+        issuer,
+        audience: assertionAudiences(identity.audience),
         subject: identity.subject,
         requiredClaims: ['exp', 'iat', 'sub', 'aud'],
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
@@ -249,14 +293,59 @@ export function createTokenEndpoint(options: TokenEndpointOptions) {
     }
     const nowSeconds = Math.floor(now() / 1000);
     const iat = payload.iat as number;
-    if (
-      (payload.tid !== undefined && payload.tid !== identity.entraTenantId) ||
-      iat > nowSeconds + CLOCK_TOLERANCE_SECONDS ||
-      (payload.exp as number) - iat > MAX_ASSERTION_LIFETIME_SECONDS
-    ) {
-      await failed(client, 'assertion claims refused', throttled);
+    const exp = payload.exp as number;
+    const nbf = typeof payload.nbf === 'number' ? payload.nbf : iat;
+    if (payload.tid !== undefined && payload.tid !== identity.entraTenantId) {
+      return failed(client, 'assertion claims refused: tid', throttled);
     }
+    if (iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) {
+      return failed(client, 'assertion claims refused: iat in the future', throttled);
+    }
+    if (exp - iat > MAX_ASSERTION_LIFETIME_SECONDS || exp - nbf > MAX_ASSERTION_LIFETIME_SECONDS) {
+      return failed(client, 'assertion claims refused: lifetime', throttled);
+    }
+    // RFC 7523 §3.2: an assertion that fails client authentication, a replay included, is
+    // `invalid_client` (§3.1's `invalid_grant` is for assertions used as authorization grants).
+    const first = await remember(
+      {
+        issuer,
+        identifier: assertionIdentifier(assertion, payload),
+        clientId: client.id,
+        expiresAt: exp + CLOCK_TOLERANCE_SECONDS,
+        usedAt: new Date(now()).toISOString(),
+      },
+      nowSeconds,
+    );
+    if (!first) await failed(client, 'assertion replayed', throttled);
   }
+}
+
+/**
+ * The audiences an assertion may carry for a configured one, whichever of Microsoft's two forms
+ * the operator copied: the portal shows `api://{appid}/.default`, while the assertion Entra issues
+ * carries `api://{appid}` (AzureAD/SCIMReferenceCode, Workload-Identity-Federation-for-SCIM-
+ * Provisioning.md: the portal's table, then the token's claims). Both are accepted in the token.
+ *
+ * @example assertionAudiences('api://b5ba/.default') // ['api://b5ba', 'api://b5ba/.default']
+ */
+export function assertionAudiences(configured: string): string[] {
+  const base = configured.trim().replace(/\/\.default$/i, '');
+  return [base, `${base}/.default`];
+}
+
+/**
+ * What identifies one assertion for the replay guard: its `jti` (RFC 7519), or `uti`, which
+ * Microsoft's tokens carry instead ("Token identifier claim, equivalent to jti in the JWT
+ * specification", learn.microsoft.com/entra/identity-platform/access-tokens), or, when it has
+ * neither, a digest of its signature's bytes (decoded, so no other spelling of the same token
+ * escapes it; RS256 signatures are deterministic, so no other signature covers the same claims).
+ */
+export function assertionIdentifier(assertion: string, payload: JWTPayload): string {
+  if (typeof payload.jti === 'string' && payload.jti !== '') return `jti:${payload.jti}`;
+  const uti = (payload as { uti?: unknown }).uti;
+  if (typeof uti === 'string' && uti !== '') return `uti:${uti}`;
+  const signature = base64url.decode(assertion.split('.')[2] ?? '');
+  return `sig:${createHash('sha256').update(signature).digest('base64url')}`;
 }
 
 interface SecretAuthentication {
@@ -380,7 +469,10 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
   };
 }
 
-/** §5.2: 400 with the error code; `invalid_client` 401 with `WWW-Authenticate`. */
+/**
+ * §5.2: 400 with the error code; `invalid_client` 401 with `WWW-Authenticate`. The two "retry
+ * later" answers (`RetryLater`) keep 429 and 503 with `Retry-After`.
+ */
 function errorResponse(error: TokenError): TokenResponse {
   const body = { error: error.error, error_description: error.description };
   switch (error.error) {

@@ -7,7 +7,7 @@ import {
   type JWTVerifyGetKey,
   jwtVerify,
 } from 'jose';
-import { type AuthConfig, tokenAudience } from '../config.js';
+import { type AuthConfig, assertEntraPinned, tokenAudience } from '../config.js';
 import type { Credential, CredentialRegistry, TokenClaims } from '../credentials/registry.js';
 import { ACCESS_TOKEN_TYP } from '../credentials/tokens.js';
 import {
@@ -80,6 +80,8 @@ export function createBearerVerifier(
   dependencies: VerifierDependencies,
 ): BearerVerifier {
   const { registry } = dependencies;
+  // A configuration built without readAuthConfig is held to the same rule.
+  assertEntraPinned(config);
   const ownKeys =
     dependencies.keys ??
     createVerificationKeys({
@@ -171,20 +173,26 @@ async function verifyOwn(
     ) {
       throw new UnauthorizedError();
     }
+    // Only an OAuth client's: a Secret Token credential's id in `cid` names no client.
     return {
       kind: 'access-token',
-      check: { credentialId: payload.cid, issuedAt, secretId: payload.sid },
+      check: { credentialId: payload.cid, issuedAt, secretId: payload.sid, kind: 'oauth-client' },
     };
   }
   // A token carrying a client id without the access-token type is neither kind.
   if (payload.cid !== undefined) throw new UnauthorizedError();
-  return { kind: 'service-token', check: { credentialId: payload.jti, issuedAt } };
+  // Only a Secret Token credential's: an OAuth client's id as `jti` names no Secret Token.
+  return {
+    kind: 'service-token',
+    check: { credentialId: payload.jti, issuedAt, kind: 'secret-token' },
+  };
 }
 
 /**
  * An Entra-issued token, accepted only when it is the provisioning service's own: the tenant's
  * issuer and `tid`, the custom-app audience, app-only (no `scp`; `idtyp`, when present, `app`),
- * an expiry at most a day after issue, issued in the past, and the pinned `appid`/`oid` if any.
+ * an expiry at most a day after issue, issued in the past, and the pinned `appid` and/or `oid`
+ * (at least one is configured: `assertEntraPinned`).
  */
 async function verifyEntra(
   token: string,

@@ -173,6 +173,16 @@ export const keys = {
   },
 
   /**
+   * A client assertion already exchanged for a token (RFC 7523 replay guard): one partition per
+   * assertion, so remembering them spreads over the table. `hash` is a digest of the assertion's
+   * issuer and identifier, never the assertion itself.
+   * @example keys.usedAssertion('q1w2') // { pk: 'ASSERTION#q1w2', sk: '#USED' }
+   */
+  usedAssertion(hash: string): ItemKey {
+    return { pk: `ASSERTION#${hash}`, sk: '#USED' };
+  },
+
+  /**
    * An action taken on the integration page (who, what, when): one partition, sorted by time.
    * @example keys.auditEntry('2026-11-29T05:00:00.000Z', 'x1') // { pk: 'AUDIT', sk: '2026-11-29T05:00:00.000Z#x1' }
    */

@@ -2,8 +2,9 @@
  * The single table's physical design. The CDK stack and the local bootstrap build the table from
  * this, and index names and index key attributes are read from it. The base key attributes `pk`
  * and `sk` are also spelled in the store's condition expressions (`ExpressionAttributeNames`,
- * e.g. `attribute_exists(#pk)` in `store/groups.ts`, `store/cleanups.ts`, `store/admin-items.ts`
- * and `credentials/registry.ts`): renaming them here means changing those too.
+ * e.g. `attribute_exists(#pk)` in `store/groups.ts`, `store/cleanups.ts`, `store/admin-items.ts`,
+ * `store/assertions.ts` and `credentials/registry.ts`): renaming them here means changing those
+ * too.
  *
  * Items (key strings are built in `keys.ts` only):
  *
@@ -20,6 +21,7 @@
  * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
  * | admin session   | `ADMINSESSION#<oid>` | `SESSION#<id>` | none: read on every page request, deleted at sign-out |
+ * | used assertion  | `ASSERTION#<digest>` | `#USED` | none: a workload-identity `jti` remembered until `ttl` (`store/assertions.ts`) |
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
@@ -40,6 +42,12 @@ export const tableDesign = {
    * attributes and a deleted resource's last state are in the record.
    */
   streamViewType: 'NEW_AND_OLD_IMAGES',
+  /**
+   * DynamoDB's time-to-live attribute (a Number, seconds since the epoch): only items that must
+   * vanish on their own carry it (used assertions). TTL deletes within days, not at the second,
+   * so readers still compare it themselves.
+   */
+  timeToLiveAttribute: 'ttl',
   indexes: {
     /** Every resource of one type, ordered by its lower-cased name then id: lists and filters. */
     byType: { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
@@ -61,6 +69,7 @@ export const tableDesign = {
   partitionKey: string;
   sortKey: string;
   streamViewType: 'NEW_AND_OLD_IMAGES';
+  timeToLiveAttribute: string;
   indexes: Record<string, IndexDesign>;
 };
 

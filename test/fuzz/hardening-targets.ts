@@ -10,7 +10,10 @@
  *   fold alike both exist;
  * - `entra-token` (`targets/entra-token.ts`): Entra-issued tokens around every rule of the
  *   tenant's Entra settings: 200 exactly when the rules hold, else 401 (503 when the key set is
- *   unreachable, in an environment of its own).
+ *   unreachable, in an environment of its own);
+ * - `wif-assertion` and `token-type` (`targets/credentials.ts`, issue 21): workload-identity
+ *   assertions at the token endpoint (audience forms, lifetimes, replays), and the service's own
+ *   tokens whose type must name a credential of its kind.
  */
 import fc from 'fast-check';
 import { foldIdentifier, identifierProblem } from '../../shared/common/identifier.js';
@@ -19,13 +22,21 @@ import { PATCH_OP_URN, USER_URN } from './arbitraries.js';
 import { CaseLog } from './case-log.js';
 import type { EntraSettings } from './entra.js';
 import type { FuzzContext, FuzzTarget } from './target.js';
+import { assertionTarget, tokenTypeTarget } from './targets/credentials.js';
 import { entraTokenTarget } from './targets/entra-token.js';
 
 const BULK_URN = 'urn:ietf:params:scim:api:messages:2.0:BulkRequest';
 const MULTI_VALUED = ['emails', 'phoneNumbers', 'addresses', 'ims', 'photos', 'roles'] as const;
 
 /** The names `createHardeningTargets` builds, for runs that must leave none out. */
-export const HARDENING_TARGET_NAMES = ['depth', 'wide-patch', 'look-alike', 'entra-token'] as const;
+export const HARDENING_TARGET_NAMES = [
+  'depth',
+  'wide-patch',
+  'look-alike',
+  'entra-token',
+  'wif-assertion',
+  'token-type',
+] as const;
 
 /** Builds the issue 10 targets, each with fixtures of its own. */
 export async function createHardeningTargets(
@@ -236,7 +247,14 @@ export async function createHardeningTargets(
     async reset() {},
   };
 
-  return [depth, widePatch, lookAlike, entraTokenTarget(context, entra)];
+  return [
+    depth,
+    widePatch,
+    lookAlike,
+    entraTokenTarget(context, entra),
+    await assertionTarget(context),
+    await tokenTypeTarget(context),
+  ];
 }
 
 /** A character a name may not hold, or one the profile folds into another (no-break spaces). */

@@ -12,6 +12,8 @@ const HOST = 'fuzz.example.com';
 /** One request, path below the SCIM base path (`/Users/abc`), query string as sent. */
 export interface Invocation {
   readonly method: string;
+  /** What `path` is below: the SCIM base path unless given (`''` for `/oauth2/token`). */
+  readonly base?: string;
   readonly path: string;
   readonly query?: string;
   readonly body?: string;
@@ -58,7 +60,7 @@ export function createHarness(token: string, options: { timeoutMs?: number } = {
       }
       const answer = await gateway.invoke({
         method: invocation.method,
-        path: SCIM_BASE_PATH + invocation.path,
+        path: (invocation.base ?? SCIM_BASE_PATH) + invocation.path,
         rawQueryString: invocation.query ?? '',
         headers: Object.entries(headers),
         ...(invocation.body === undefined ? {} : { body: invocation.body }),

@@ -81,6 +81,8 @@ export async function startFuzzEnvironment(
   Object.assign(process.env, {
     TENANT: tenant,
     TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([key])),
+    // The token endpoint signs with it (KMS in AWS); the token-type target too.
+    TOKEN_SIGNING_KEY: JSON.stringify(key),
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'us-east-1',

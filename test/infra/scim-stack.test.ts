@@ -22,7 +22,7 @@ import {
   type TenantConfig,
 } from '../../infra/tenants.js';
 import { fallbackRoute, routePath, routes } from '../../shared/routes.js';
-import { createTableInput } from '../../shared/store/table-design.js';
+import { createTableInput, tableDesign } from '../../shared/store/table-design.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
 type Json = any;
@@ -213,6 +213,11 @@ describe('GroupTalkScim stack for tenant demo', () => {
       ({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }),
     );
     expect(indexes).toEqual(expected.GlobalSecondaryIndexes);
+    // Used client assertions expire on their own (shared/store/assertions.ts).
+    expect(table.Properties.TimeToLiveSpecification).toEqual({
+      AttributeName: tableDesign.timeToLiveAttribute,
+      Enabled: true,
+    });
   });
 
   it('keeps the table: point-in-time recovery, deletion protection, retain and AWS-managed encryption', () => {

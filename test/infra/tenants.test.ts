@@ -162,6 +162,25 @@ describe('tenant configuration', () => {
     }
   });
 
+  it('refuses Entra-issued tokens without a pinned caller, saying where the operator finds one', () => {
+    const directory = '3f2c9a4e-8b1d-4c6e-9f0a-7d5b2e1c8a93';
+    const guid = '5e1d2c3b-4a59-4687-9b0a-1c2d3e4f5a6b';
+
+    const unpinned = problemsOf(config({ entraTenantId: directory }));
+
+    expect(unpinned).toContain(
+      'entraAppId or entraObjectId is needed with entraTenantId (Entra-issued tokens must name their caller)',
+    );
+    expect(unpinned).toContain(
+      'Entra ID > Enterprise apps > All applications > the GroupTalk application > Properties: Application ID (entraAppId), Object ID (entraObjectId)',
+    );
+    for (const pin of [{ entraAppId: guid }, { entraObjectId: guid }]) {
+      expect(parseTenantConfig(config({ entraTenantId: directory, ...pin }), 'demo')).toMatchObject(
+        pin,
+      );
+    }
+  });
+
   it('rejects a burst limit below the rate limit', () => {
     expect(problemsOf(config({ throttling: { rateLimit: 100, burstLimit: 50 } }))).toContain(
       'throttling.burstLimit (50) must be at least throttling.rateLimit (100)',

@@ -4,6 +4,7 @@
  * itself issues to the provisioning service (RS256, keys from a JWKS that a local HTTP server
  * stands in for). Every refusal is the same 401; keys that cannot be fetched are a 503.
  */
+import { randomUUID } from 'node:crypto';
 import {
   decodeJwt,
   exportJWK,
@@ -15,7 +16,12 @@ import {
 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKey, issueToken, publicJwks, type SigningKey } from '../../infra/tokens.js';
-import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import {
+  type AuthConfig,
+  readAuthConfig,
+  TOKEN_ISSUER,
+  tokenAudience,
+} from '../../shared/config.js';
 import { createBearerVerifier, ENTRA_CUSTOM_APP_AUDIENCE } from '../../shared/http/auth.js';
 import { isScimRoute, routes } from '../../shared/routes.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../../shared/scim/errors.js';
@@ -135,6 +141,8 @@ beforeAll(async () => {
   // Read when the handler chain builds its verifier, on the first request.
   process.env.ENTRA_TENANT_ID = ENTRA_TENANT_ID;
   process.env.ENTRA_JWKS_URL = jwks.url;
+  // Entra-issued tokens are accepted only with the caller pinned (issue 21).
+  process.env.ENTRA_OBJECT_ID = ENTRA_PROVISIONING_OID;
   process.env.CREDENTIAL_CACHE_SECONDS = String(CACHE_SECONDS);
   await testRegistry().createSecretToken({ id: REVOKED_JTI, createdBy: 'test' });
   await testRegistry().revoke(REVOKED_JTI, 'test');
@@ -247,6 +255,7 @@ function entraVerifier(extra: Partial<AuthConfig> = {}) {
     config(TEST_TENANT, testKey, {
       entraTenantId: ENTRA_TENANT_ID,
       entraJwksUrl: jwks.url,
+      entraObjectId: ENTRA_PROVISIONING_OID,
       ...extra,
     }),
   );
@@ -339,6 +348,39 @@ describe('tokens issued by Entra', () => {
     await expect(verify(`Bearer ${aDay}`)).resolves.toMatchObject({ kind: 'entra-token' });
   });
 
+  it('refuses a configuration without a pinned caller, saying where the operator finds one', () => {
+    // Prepare
+    const unpinned = config(TEST_TENANT, testKey, { entraTenantId: ENTRA_TENANT_ID });
+    const saved = process.env.ENTRA_OBJECT_ID;
+    delete process.env.ENTRA_OBJECT_ID;
+
+    // Act / Assess: at runtime configuration and when a verifier is built from any other.
+    try {
+      expect(() => readAuthConfig()).toThrow(/ENTRA_APP_ID or ENTRA_OBJECT_ID/);
+    } finally {
+      process.env.ENTRA_OBJECT_ID = saved;
+    }
+    expect(() => verifier(unpinned)).toThrow(
+      /Enterprise apps > All applications > the GroupTalk application > Properties: Application ID, Object ID/,
+    );
+    expect(readAuthConfig().entraObjectId).toBe(ENTRA_PROVISIONING_OID);
+  });
+
+  it('accepts with the appid alone pinned only tokens of that app', async () => {
+    // Prepare
+    const verify = entraVerifier({
+      entraObjectId: undefined,
+      entraAppId: ENTRA_PROVISIONING_APPID,
+    });
+    const otherApp = await entraToken(entra, { claims: { appid: randomUUID() } });
+
+    // Act / Assess
+    await expect(verify(`Bearer ${otherApp}`)).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(verify(`Bearer ${await entraToken(entra)}`)).resolves.toMatchObject({
+      kind: 'entra-token',
+    });
+  });
+
   it('accepts only the pinned appid and oid when the tenant pins them', async () => {
     // Prepare
     const verify = entraVerifier({
@@ -412,6 +454,10 @@ describe('401 for every bad token, with one SCIM body', () => {
     const valid = await issueTestToken();
     const [header, payload] = valid.split('.');
     const publicJwk = JSON.stringify(publicJwks([testKey]).keys[0]);
+    // Active credentials of each kind, to be named by a token of the other type.
+    const secretToken = await testRegistry().createSecretToken({ createdBy: 'test' });
+    const { credential: client } = await testRegistry().createClient({ createdBy: 'test' });
+    const accessTokenClaims = { jti: 'at-1', exp: now + 3600, sid: 'wif' };
     const hs256WithPublicKey = await new SignJWT({ tenant: TEST_TENANT, jti: 'hs' })
       .setProtectedHeader({ alg: 'HS256', kid: testKey.kid })
       .setIssuer(TOKEN_ISSUER)
@@ -440,6 +486,8 @@ describe('401 for every bad token, with one SCIM body', () => {
       'a revoked jti': `Bearer ${await ownToken(testKey, { jti: REVOKED_JTI })}`,
       'an unregistered jti': `Bearer ${await ownToken(testKey, { jti: 'never-registered' })}`,
       'an access-token type without a client': `Bearer ${await ownToken(testKey, { jti: REVOKED_JTI }, { typ: 'at+jwt' })}`,
+      'an access token naming a Secret Token credential': `Bearer ${await ownToken(testKey, { ...accessTokenClaims, cid: secretToken.id }, { typ: 'at+jwt' })}`,
+      "a Secret Token naming an OAuth client's credential": `Bearer ${await ownToken(testKey, { jti: client.id })}`,
       'an Entra token with delegated scopes': `Bearer ${await entraToken(entra, { claims: { scp: 'Directory.Read.All' } })}`,
       'an Entra token of another Entra tenant': `Bearer ${await entraToken(entra, { tid: OTHER_ENTRA_TENANT_ID })}`,
     };

@@ -15,6 +15,7 @@ import {
   LAST_USED_RESOLUTION_MS,
   matchSecret,
 } from '../../shared/credentials/registry.js';
+import { rememberAssertion } from '../../shared/store/assertions.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
 
@@ -338,5 +339,102 @@ describe('credential registry: last used', () => {
 
     expect(ids.indexOf(a.id)).toBeLessThan(ids.indexOf(b.credential.id));
     expect(credentials.find((c) => c.id === a.id)?.revokedAt).toBeDefined();
+  });
+});
+
+describe('credential registry: a token names a credential of its own kind', () => {
+  it('refuses a Secret Token credential for an access token, an OAuth client for a Secret Token', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const token = await registry.createSecretToken({ createdBy: 'test' });
+    const { credential: client, secret } = await registry.createClient({ createdBy: 'test' });
+    const issuedAt = T0 / 1000;
+
+    const found = {
+      tokenAsToken: await registry.activeCredential({
+        credentialId: token.id,
+        issuedAt,
+        kind: 'secret-token',
+      }),
+      tokenAsClient: await registry.activeCredential({
+        credentialId: token.id,
+        issuedAt,
+        secretId: 'wif',
+        kind: 'oauth-client',
+      }),
+      clientAsClient: await registry.activeCredential({
+        credentialId: client.id,
+        issuedAt,
+        secretId: secret.secretId,
+        kind: 'oauth-client',
+      }),
+      clientAsToken: await registry.activeCredential({
+        credentialId: client.id,
+        issuedAt,
+        kind: 'secret-token',
+      }),
+    };
+
+    expect(found.tokenAsToken?.id).toBe(token.id);
+    expect(found.tokenAsClient).toBeUndefined();
+    expect(found.clientAsClient?.id).toBe(client.id);
+    expect(found.clientAsToken).toBeUndefined();
+  });
+
+  it('refuses a workload-identity access token of a client without a workload identity', async () => {
+    const clock = { now: T0 };
+    const registry = registryAt(clock);
+    const { credential: plain } = await registry.createClient({ createdBy: 'test' });
+    const { credential: federated } = await registry.createClient({
+      createdBy: 'test',
+      workloadIdentity: {
+        entraTenantId: '3c8a1f2e-5b6d-4e7f-9a0b-1c2d3e4f5a6b',
+        subject: 'sync-fabric',
+        audience: 'api://4d3c2b1a-0f9e-4d8c-b7a6-5f4e3d2c1b0a',
+      },
+    });
+    const claims = { issuedAt: T0 / 1000, secretId: 'wif', kind: 'oauth-client' } as const;
+
+    expect(await registry.activeCredential({ ...claims, credentialId: plain.id })).toBeUndefined();
+    expect((await registry.activeCredential({ ...claims, credentialId: federated.id }))?.id).toBe(
+      federated.id,
+    );
+  });
+});
+
+describe('used assertions (shared/store/assertions.ts)', () => {
+  const used = (identifier: string, expiresAt: number) => ({
+    issuer: 'https://login.microsoftonline.com/3c8a1f2e-5b6d-4e7f-9a0b-1c2d3e4f5a6b/v2.0',
+    identifier,
+    clientId: 'client-1',
+    expiresAt,
+    usedAt: new Date(T0).toISOString(),
+  });
+  const now = T0 / 1000;
+
+  it('remembers an assertion once: the first put wins, every later one is told it was used', async () => {
+    const first = await rememberAssertion(used('jti:a', now + 600), now);
+    const again = await rememberAssertion(used('jti:a', now + 600), now + 1);
+    const other = await rememberAssertion(used('jti:b', now + 600), now);
+
+    expect([first, again, other]).toEqual([true, false, true]);
+  });
+
+  it('lets only one of many concurrent puts of one assertion win', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => rememberAssertion(used('jti:race', now + 600), now)),
+    );
+
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('writes over an item whose time has passed, which TTL has not deleted yet', async () => {
+    await rememberAssertion(used('jti:late', now + 60), now);
+
+    const afterExpiry = await rememberAssertion(used('jti:late', now + 3_600), now + 61);
+    const atExpiry = await rememberAssertion(used('jti:late', now + 3_600), now + 3_600);
+
+    expect(afterExpiry).toBe(true);
+    expect(atExpiry).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
  * printed: the Secret Token, and the token endpoint with the client id and secret (client
  * credentials). No file it writes holds the client secret; the files that hold a secret are 0600.
  */
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -66,3 +67,30 @@ it('writes no file holding the client secret, and keeps the files holding a secr
     expect(statSync(path).mode & 0o077, file).toBe(0);
   }
 });
+
+it('refuses to start with Entra-issued tokens but no pinned caller, saying where to find one', async () => {
+  // Act: the check comes before anything is started or written.
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--import', 'tsx', 'infra/local/start.ts'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          PORT: '0',
+          ENTRA_TENANT_ID: '3f2c9a4e-8b1d-4c6e-9f0a-7d5b2e1c8a93',
+          ENTRA_APP_ID: '',
+          ENTRA_OBJECT_ID: '',
+        },
+        timeout: 60_000,
+      },
+      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
+    );
+  });
+
+  // Assess
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toContain('ENTRA_TENANT_ID is set without ENTRA_APP_ID or ENTRA_OBJECT_ID');
+  expect(result.stderr).toContain('Enterprise apps > All applications');
+}, 90_000);

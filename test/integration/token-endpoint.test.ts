@@ -1,20 +1,27 @@
 /**
  * The OAuth 2.0 token endpoint over HTTP against DynamoDB Local: Entra's client-credentials flow
  * end to end (token, then `GET /Users?startIndex=1&count=1` as Microsoft's validator does), every
- * RFC 6749 §5.2 error the endpoint produces, secret rotation with two active secrets, expiry,
- * revocation and the tenant's cut-off within the (shortened) cache window, throttling, and Entra's
- * workload-identity assertion (RFC 7523) from a local JWKS, accepted only from the configured
- * Entra tenant and subject.
+ * RFC 6749 §5.2 error the endpoint produces and its two "retry later" answers, secret rotation
+ * with two active secrets, expiry, revocation and the tenant's cut-off within the (shortened)
+ * cache window, throttling per client and per address, and Entra's workload-identity assertion
+ * (RFC 7523) from a local JWKS, accepted only from the configured Entra tenant, subject and
+ * audience, for at most 90 minutes, and once.
  */
 import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalSigner } from '../../shared/credentials/signer.js';
 import {
   JWT_BEARER_ASSERTION,
+  MAX_ASSERTION_LIFETIME_SECONDS,
   MAX_FAILED_ATTEMPTS,
+  MAX_FAILED_PER_ADDRESS,
 } from '../../shared/credentials/token-endpoint.js';
 import { signAccessToken } from '../../shared/credentials/tokens.js';
+import { usedAssertionHash } from '../../shared/store/assertions.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
 import { TEST_TENANT } from '../support/environment.js';
 import { type JwksServer, startJwksServer } from '../support/jwks-server.js';
 import { startTestService, type TestService, testRegistry } from '../support/service.js';
@@ -146,7 +153,7 @@ describe('client credentials (RFC 6749 §4.4), as Entra and its validator use th
   });
 });
 
-describe('errors exactly as RFC 6749 §5.2', () => {
+describe('errors as RFC 6749 §5.2 has them, and its two "retry later" answers', () => {
   it('answers each malformed request with 400 and its error code', async () => {
     const { clientId, secret } = await newClient();
     const post = { client_id: clientId, client_secret: secret };
@@ -338,25 +345,48 @@ describe('rotation, expiry, revocation and the cut-off', () => {
 });
 
 describe("Entra's workload-identity assertion (RFC 7523)", () => {
-  /** An assertion shaped like Entra's (facts file, R-WIF), with any claim changed. */
-  function assertion(claims: { iss?: string; sub?: string; aud?: string; tid?: string } = {}) {
+  interface AssertionClaims {
+    iss?: string;
+    sub?: string;
+    aud?: string;
+    tid?: string;
+    /** Seconds relative to now. */
+    iat?: number;
+    nbf?: number;
+    exp?: number;
+    /** `null`: no such claim. */
+    jti?: string | null;
+    uti?: string;
+  }
+
+  /**
+   * An assertion shaped like Entra's (facts file, R-WIF: `aud` is `api://{appid}`), with any claim
+   * changed; a fresh `jti` each time unless told.
+   */
+  function assertion(claims: AssertionClaims = {}) {
     const tid = claims.tid ?? ENTRA_TENANT;
     const now = Math.floor(Date.now() / 1000);
-    return new SignJWT({ tid })
+    const jti = claims.jti === undefined ? randomUUID() : claims.jti;
+    return new SignJWT({
+      tid,
+      ...(jti === null ? {} : { jti }),
+      ...(claims.uti ? { uti: claims.uti } : {}),
+    })
       .setProtectedHeader({ alg: 'RS256', kid: entraKey.publicJwk.kid!, typ: 'JWT' })
       .setIssuer(claims.iss ?? `https://login.microsoftonline.com/${tid}/v2.0`)
       .setSubject(claims.sub ?? WIF_SUBJECT)
       .setAudience(claims.aud ?? WIF_AUDIENCE)
-      .setIssuedAt(now - 30)
-      .setNotBefore(now - 30)
-      .setExpirationTime(now + 600)
+      .setIssuedAt(now + (claims.iat ?? -30))
+      .setNotBefore(now + (claims.nbf ?? claims.iat ?? -30))
+      .setExpirationTime(now + (claims.exp ?? 600))
       .sign(entraKey.privateKey);
   }
 
+  /** As the operator copies it from Entra's portal: `api://{appid}/.default`. */
   const workloadIdentity = {
     entraTenantId: ENTRA_TENANT,
     subject: WIF_SUBJECT,
-    audience: WIF_AUDIENCE,
+    audience: `${WIF_AUDIENCE}/.default`,
   };
 
   function assertionRequest(clientId: string, jwt: string) {
@@ -379,6 +409,29 @@ describe("Entra's workload-identity assertion (RFC 7523)", () => {
     expect((await usersWith(answer.body.access_token)).status).toBe(200);
   });
 
+  it('accepts both audience forms Microsoft shows, whichever the operator configured', async () => {
+    const portalForm = await newClient({ createdBy: 'test', workloadIdentity });
+    const tokenForm = await newClient({
+      createdBy: 'test',
+      workloadIdentity: { ...workloadIdentity, audience: WIF_AUDIENCE },
+    });
+
+    const answers: [string, TokenAnswer][] = [];
+    for (const [name, client] of [
+      ['configured api://{appid}/.default', portalForm.clientId],
+      ['configured api://{appid}', tokenForm.clientId],
+    ] as const) {
+      for (const aud of [WIF_AUDIENCE, `${WIF_AUDIENCE}/.default`]) {
+        answers.push([
+          `${name}, aud ${aud}`,
+          await assertionRequest(client, await assertion({ aud })),
+        ]);
+      }
+    }
+
+    for (const [name, answer] of answers) expect(answer.status, name).toBe(200);
+  });
+
   it('refuses an assertion of another tenant, subject or audience, and a client without the setting', async () => {
     const { clientId } = await newClient({ createdBy: 'test', workloadIdentity });
     const { clientId: plain } = await newClient();
@@ -394,6 +447,17 @@ describe("Entra's workload-identity assertion (RFC 7523)", () => {
       ],
       ['another subject', clientId, assertion({ sub: randomUUID() })],
       ['another audience', clientId, assertion({ aud: 'api://someone-else' })],
+      [
+        'an audience extending the configured one',
+        clientId,
+        assertion({ aud: `${WIF_AUDIENCE}x` }),
+      ],
+      // The issue's reproduction: another resource's token, valid 20 hours.
+      [
+        'another resource, 20 hours',
+        clientId,
+        assertion({ aud: 'api://some-other-resource', exp: 20 * 3600 }),
+      ],
       ['a client not set up for it', plain, assertion()],
     ];
 
@@ -402,5 +466,141 @@ describe("Entra's workload-identity assertion (RFC 7523)", () => {
       expect(answer.status, name).toBe(401);
       expect(answer.body.error, name).toBe('invalid_client');
     }
+  });
+
+  it("accepts Entra's lifetimes up to 90 minutes, measured from iat and from nbf, and refuses longer ones", async () => {
+    const { clientId } = await newClient({ createdBy: 'test', workloadIdentity });
+    const max = MAX_ASSERTION_LIFETIME_SECONDS;
+    const accepted: [string, Promise<string>][] = [
+      // Microsoft's example assertion: iat 1772175916, exp 1772179816.
+      ["Microsoft's example, 65 minutes", assertion({ iat: -60, exp: 3_900 - 60 })],
+      ['exactly the maximum', assertion({ iat: -60, exp: max - 60 })],
+    ];
+    const refused: [string, Promise<string>][] = [
+      ['a second over, from iat', assertion({ iat: -60, exp: max - 59 })],
+      ['over, from nbf alone', assertion({ iat: -60, nbf: -2 * 3600, exp: 600 })],
+      ['20 hours', assertion({ exp: 20 * 3600 })],
+    ];
+
+    for (const [name, pending] of accepted) {
+      expect((await assertionRequest(clientId, await pending)).status, name).toBe(200);
+    }
+    for (const [name, pending] of refused) {
+      const answer = await assertionRequest(clientId, await pending);
+      expect(answer.status, name).toBe(401);
+      expect(answer.body.error, name).toBe('invalid_client');
+    }
+  });
+
+  it('refuses an assertion used before, by any client, and remembers it in the table until it expires', async () => {
+    const first = await newClient({ createdBy: 'test', workloadIdentity });
+    const second = await newClient({ createdBy: 'test', workloadIdentity });
+    const jti = randomUUID();
+    const jwt = await assertion({ jti, exp: 900 });
+    const exp = Math.floor(Date.now() / 1000) + 900;
+
+    const once = await assertionRequest(first.clientId, jwt);
+    const again = await assertionRequest(first.clientId, jwt);
+    const elsewhere = await assertionRequest(second.clientId, jwt);
+    const fresh = await assertionRequest(first.clientId, await assertion());
+
+    expect(once.status).toBe(200);
+    // RFC 7523 §3.2: a client assertion refused, for any reason, is invalid_client.
+    for (const answer of [again, elsewhere]) {
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe('invalid_client');
+    }
+    expect(fresh.status).toBe(200);
+    const issuer = `https://login.microsoftonline.com/${ENTRA_TENANT}/v2.0`;
+    const { Item } = await documentClient().send(
+      new GetCommand({
+        TableName: tableName(),
+        Key: keys.usedAssertion(usedAssertionHash(issuer, `jti:${jti}`)),
+        ConsistentRead: true,
+      }),
+    );
+    expect(Item).toMatchObject({ clientId: first.clientId, usedAt: expect.any(String) });
+    // Until it expires, with the clock tolerance: then DynamoDB's TTL may delete it.
+    expect(Math.abs((Item?.ttl as number) - (exp + 30))).toBeLessThanOrEqual(2);
+  });
+
+  it("refuses a replay of an assertion without jti, by Entra's uti or by its signature", async () => {
+    const { clientId } = await newClient({ createdBy: 'test', workloadIdentity });
+    const withUti = await assertion({ jti: null, uti: randomUUID() });
+    const bare = await assertion({ jti: null });
+    // The same signature spelled with the last base64url character's spare bits set: a
+    // decoder that ignores them would accept it as the same token.
+    const [head, body, signature] = bare.split('.') as [string, string, string];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const last = alphabet.indexOf(signature.at(-1)!);
+    const respelled = `${head}.${body}.${signature.slice(0, -1)}${alphabet[last | 0b11]}`;
+
+    const answers = [
+      await assertionRequest(clientId, withUti),
+      await assertionRequest(clientId, withUti),
+      await assertionRequest(clientId, bare),
+      await assertionRequest(clientId, bare),
+      await assertionRequest(clientId, respelled),
+    ].map((answer) => answer.status);
+
+    expect(answers).toEqual([200, 401, 200, 401, 401]);
+  });
+
+  it('refuses to set up a workload identity without an audience, or with one Entra never issues', async () => {
+    const { audience: _none, ...withoutAudience } = workloadIdentity;
+
+    await expect(
+      testRegistry().createClient({
+        createdBy: 'test',
+        workloadIdentity: withoutAudience as typeof workloadIdentity,
+      }),
+    ).rejects.toThrow(/workloadIdentity.audience is required/);
+    await expect(
+      testRegistry().createClient({
+        createdBy: 'test',
+        workloadIdentity: { ...workloadIdentity, audience: 'https://example.com' },
+      }),
+    ).rejects.toThrow(/api:\/\/<workload identity app id>/);
+  });
+
+  // Last in the file: it leaves 127.0.0.1 throttled for unknown clients.
+  it(`lets the right secret and assertion through after ${MAX_FAILED_PER_ADDRESS + 5} unknown client ids from one address, and throttles only unknown clients`, async () => {
+    // Prepare: every request of this file comes from 127.0.0.1.
+    const { clientId, secret } = await newClient();
+    const wif = await newClient({ createdBy: 'test', workloadIdentity });
+    const grant = { grant_type: 'client_credentials' };
+    const unknown: number[] = [];
+    for (let i = 0; i < MAX_FAILED_PER_ADDRESS + 5; i++) {
+      const answer = await tokenRequest({ ...grant, client_id: randomUUID(), client_secret: 'x' });
+      unknown.push(answer.status);
+    }
+
+    // Act
+    const right = await tokenRequest({ ...grant, client_id: clientId, client_secret: secret });
+    const rightAssertion = await assertionRequest(wif.clientId, await assertion());
+    const wrong = await tokenRequest({ ...grant, client_id: clientId, client_secret: 'wrong' });
+    const anotherUnknown = await tokenRequest({
+      ...grant,
+      client_id: randomUUID(),
+      client_secret: 'x',
+    });
+
+    // Assess
+    // Earlier tests of this file sent a few unknown clients too: 401s, then only 429s.
+    const firstThrottled = unknown.indexOf(429);
+    expect(firstThrottled).toBeGreaterThan(0);
+    expect(firstThrottled).toBeLessThanOrEqual(MAX_FAILED_PER_ADDRESS);
+    expect(new Set(unknown.slice(0, firstThrottled))).toEqual(new Set([401]));
+    expect(new Set(unknown.slice(firstThrottled))).toEqual(new Set([429]));
+    expect(right.status).toBe(200);
+    expect(rightAssertion.status).toBe(200);
+    expect((await usersWith(right.body.access_token)).status).toBe(200);
+    // A known client's wrong secret is its own throttle's business: 401, counted for the client.
+    expect(wrong.status).toBe(401);
+    expect(wrong.body.error).toBe('invalid_client');
+    expect((await testRegistry().get(clientId))?.failedAttempts).toBe(1);
+    expect(anotherUnknown.status).toBe(429);
+    expect(anotherUnknown.body.error).toBe('slow_down');
+    expect(Number(anotherUnknown.headers['retry-after'])).toBeGreaterThan(0);
   });
 });

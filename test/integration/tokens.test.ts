@@ -2,6 +2,8 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { generateSigningKey, issueToken, publicJwks } from '../../infra/tokens.js';
 import { type AuthConfig, TOKEN_ISSUER, tokenAudience } from '../../shared/config.js';
+import { createLocalSigner } from '../../shared/credentials/signer.js';
+import { signAccessToken } from '../../shared/credentials/tokens.js';
 import { createBearerVerifier } from '../../shared/http/auth.js';
 import { UnauthorizedError } from '../../shared/scim/errors.js';
 import { testRegistry } from '../support/service.js';
@@ -149,6 +151,58 @@ describe('Secret Tokens', () => {
 
     // Assess
     expect(callers.map((caller) => caller.tokenId)).toEqual(['old', 'new']);
+  });
+});
+
+describe("a token's type against its credential's kind", () => {
+  it('accepts each type for a credential of its kind only', async () => {
+    // Prepare: one credential of each kind, and a token of each type naming each.
+    const key = await generateSigningKey();
+    const verify = verifier(authConfig('acme', [key]));
+    const signer = createLocalSigner(key);
+    const secretToken = await testRegistry().createSecretToken({ createdBy: 'test' });
+    const { credential: client, secret } = await testRegistry().createClient({
+      createdBy: 'test',
+    });
+    const accessToken = async (clientId: string, secretId: string) =>
+      (
+        await signAccessToken(signer, {
+          tenant: 'acme',
+          clientId,
+          secretId,
+          lifetimeSeconds: 3_600,
+        })
+      ).accessToken;
+
+    // Act
+    const right = {
+      secretToken: await issueToken(key, { tenant: 'acme', jti: secretToken.id }),
+      accessToken: await accessToken(client.id, secret.secretId),
+    };
+    const crossed = {
+      'a Secret Token naming an OAuth client': await issueToken(key, {
+        tenant: 'acme',
+        jti: client.id,
+      }),
+      'an access token naming a Secret Token credential': await accessToken(secretToken.id, 'wif'),
+      'an access token by assertion for a client without workload identity': await accessToken(
+        client.id,
+        'wif',
+      ),
+    };
+
+    // Assess
+    await expect(verify(`Bearer ${right.secretToken}`)).resolves.toEqual({
+      kind: 'service-token',
+      tokenId: secretToken.id,
+    });
+    await expect(verify(`Bearer ${right.accessToken}`)).resolves.toEqual({
+      kind: 'access-token',
+      tokenId: client.id,
+    });
+    for (const [name, token] of Object.entries(crossed)) {
+      await expect(verify(`Bearer ${token}`), name).rejects.toBeInstanceOf(UnauthorizedError);
+    }
   });
 });
 
