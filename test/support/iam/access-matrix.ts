@@ -47,7 +47,9 @@ export const EVENT_SOURCE = 'grouptalk.scim';
 
 /**
  * A tenant function beyond the route table. `role: 'tenant'` takes the role of its `table` access,
- * as every route does; `role: 'publisher'` the fleet's publisher role.
+ * as every route does; `role: 'publisher'` the fleet's publisher role. A new function is one entry
+ * here (and its operation in `REPORTERS`, `CREDENTIAL_MANAGERS` or `MINTING` when the README says
+ * it reads Logs Insights, manages credentials or signs).
  */
 export interface FunctionBeyondRoutes {
   readonly operation: string;
@@ -296,7 +298,8 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'only API Gateway writes the access log',
       );
       const reports = 'README §7: only the report functions query Logs Insights';
-      const reporter = tenant.page && REPORTERS.includes(fn.operation);
+      // Only modelled functions get here: the page's reports exist where the tenant has the page.
+      const reporter = REPORTERS.includes(fn.operation);
       add('logs:StartQuery', functionLogs, reporter, reports);
       add('logs:GetQueryResults', functionLogs, reporter, reports);
       add('logs:StopQuery', '*', reporter, reports);
