@@ -164,7 +164,10 @@ export const SIGNING_OPERATIONS = ['issueAccessToken', 'generateSecretToken'] as
 /**
  * The ARN of a tenant's function, built from its name: the functions' own ARNs would make the
  * role's policy and the functions depend on one another. For `lambda:SourceFunctionArn`, which
- * Lambda puts in the context of its execution role's credentials.
+ * Lambda injects into the credentials context of every AWS API request made from the function's
+ * execution environment (Lambda Developer Guide, "Using source function ARN to control function
+ * access behavior", https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html;
+ * not for calls Lambda makes on its behalf, such as an event source mapping's).
  */
 export function functionArnOf(stack: Stack, tenant: string, operation: string): string {
   return stack.formatArn({
