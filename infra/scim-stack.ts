@@ -41,6 +41,7 @@ import {
   routePath,
   routes,
   SCIM_BASE_PATH,
+  SESSIONLESS_OPERATIONS,
 } from '../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import type { FunctionBundles, FunctionEntry } from './bundles.js';
@@ -52,7 +53,7 @@ import {
 } from './constructs/monitoring.js';
 import {
   type FunctionSpec,
-  functionName,
+  functionArnOf,
   ScimFunction,
   SIGNING_OPERATIONS,
   TenantRoles,
@@ -361,9 +362,8 @@ export class ScimStack extends Stack {
   /**
    * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
    * settings, the derivation of its cookie-sealing key and the reports' read access to the
-   * function log group (Logs Insights). The functions take the shared roles; the read role gains
-   * `logs:StartQuery` on this tenant's function log group only (GetQueryResults and StopQuery name
-   * no resource in IAM).
+   * function log group (Logs Insights, see `allowReportQueries`). The functions take the shared
+   * roles.
    */
   private addIntegrationPage(
     admin: NonNullable<TenantConfig['admin']>,
@@ -395,37 +395,54 @@ export class ScimStack extends Stack {
       });
     }
     this.allowAdminSessionKeyDerivation();
-    const reportRoles = new Set(
-      adminRoutes
-        .filter((route) => REPORT_OPERATIONS.has(route.operation))
-        .map((route) => this.roles.forAccess(route.table)),
-    );
-    for (const role of reportRoles) {
+    this.allowReportQueries();
+  }
+
+  /**
+   * Lets the report functions (`REPORT_OPERATIONS`), and no other function sharing their role,
+   * query the tenant's function log group with Logs Insights: `StartQuery` and `GetQueryResults`
+   * on that log group (the Service Authorization Reference lists the `log-group` resource type for
+   * both), `StopQuery` on `*` (it takes no resource), each only from the report functions
+   * (`lambda:SourceFunctionArn`, as for `kms:Sign`).
+   */
+  private allowReportQueries(): void {
+    const logGroup = [
+      // The log group's ARN with and without CDK's trailing `:*`.
+      this.functionLogs.logGroupArn,
+      this.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: this.functionLogs.logGroupName,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      }),
+    ];
+    const reports = adminRoutes.filter((route) => REPORT_OPERATIONS.has(route.operation));
+    for (const role of new Set(reports.map((route) => this.roles.forAccess(route.table)))) {
+      const callers = {
+        ArnEquals: {
+          'lambda:SourceFunctionArn': reports
+            .filter((route) => this.roles.forAccess(route.table) === role)
+            .map((route) => functionArnOf(this, this.tenant.name, route.operation)),
+        },
+      };
       role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['logs:StartQuery'],
-          // The log group's ARN with and without CDK's trailing `:*`.
-          resources: [
-            this.functionLogs.logGroupArn,
-            this.formatArn({
-              service: 'logs',
-              resource: 'log-group',
-              resourceName: this.functionLogs.logGroupName,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          ],
+          actions: ['logs:StartQuery', 'logs:GetQueryResults'],
+          resources: logGroup,
+          conditions: callers,
         }),
       );
       role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['logs:GetQueryResults', 'logs:StopQuery'],
+          actions: ['logs:StopQuery'],
           resources: ['*'],
+          conditions: callers,
         }),
       );
       Validations.of(role).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          "logs:GetQueryResults and logs:StopQuery support no resource-level permission (a query id is not an ARN); StartQuery, which chooses the log groups, is limited to this tenant's function log group.",
+          "logs:StopQuery supports no resource-level permission (a query id is not an ARN), and only the report functions may call it (lambda:SourceFunctionArn); StartQuery and GetQueryResults are limited to this tenant's function log group.",
       });
     }
   }
@@ -456,7 +473,8 @@ export class ScimStack extends Stack {
   }
 
   /**
-   * Lets the page's functions, and no other function of the tenant, derive its cookie-sealing key:
+   * Lets the page's functions that open or seal its cookies (not its static files,
+   * `SESSIONLESS_OPERATIONS`), and no other function of the tenant, derive its cookie-sealing key:
    * `kms:GenerateMac` (HMAC_SHA_256) on the fleet's admin-session key, named by its alias, on each
    * shared role only for calls from the page's functions of that role (`lambda:SourceFunctionArn`,
    * their ARNs built from their names as for `kms:Sign`: the functions' own ARNs would make the
@@ -466,15 +484,9 @@ export class ScimStack extends Stack {
     const anyKey = this.formatArn({ service: 'kms', resource: 'key', resourceName: '*' });
     for (const role of [this.roles.read, this.roles.write]) {
       const callers = adminRoutes
+        .filter((route) => !SESSIONLESS_OPERATIONS.has(route.operation))
         .filter((route) => this.roles.forAccess(route.table) === role)
-        .map((route) =>
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: functionName(this.tenant.name, route.operation),
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        );
+        .map((route) => functionArnOf(this, this.tenant.name, route.operation));
       if (callers.length === 0) continue;
       role.addToPrincipalPolicy(
         new PolicyStatement({

@@ -72,9 +72,9 @@ export const adminRoutes: readonly Route[] = [
     path: '/sign-in',
     operation: 'adminSignIn',
     entry: 'functions/admin/sign-in.ts',
-    // Locally, creates the cookie-sealing key on first use where none is configured (in AWS the
-    // key is derived from KMS and nothing is written).
-    table: 'write',
+    // Writes nothing in AWS (the cookie-sealing key is derived from KMS); locally, where no key is
+    // configured, it may create that key in the table on first use, which IAM does not govern.
+    table: 'read',
   },
   {
     method: 'GET',
@@ -179,6 +179,27 @@ export const REPORT_OPERATIONS: ReadonlySet<string> = new Set([
   'getProvisioningReport',
   'getResourceHistory',
 ]);
+
+/**
+ * Routes whose functions manage the credential registry (the `CREDENTIALS` partition): create and
+ * revoke credentials and secrets, count the token endpoint's failed attempts. Every other function
+ * may only stamp a credential's `lastUsedAt` there (IAM: `dynamodb:LeadingKeys` with
+ * `lambda:SourceFunctionArn`).
+ */
+export const CREDENTIAL_OPERATIONS: ReadonlySet<string> = new Set([
+  'issueAccessToken',
+  'generateSecretToken',
+  'createOAuthClient',
+  'revokeCredential',
+  'addClientSecret',
+  'revokeClientSecret',
+]);
+
+/**
+ * Integration-page routes that neither open nor seal a cookie (the page's static files): their
+ * functions are not allowed to derive the page's session key.
+ */
+export const SESSIONLESS_OPERATIONS: ReadonlySet<string> = new Set(['adminAsset']);
 
 export const routes: readonly Route[] = [
   {

@@ -141,10 +141,19 @@ export class ChangeFeedBus extends Construct {
         actions: ['dynamodb:BatchGetItem'],
         resources: [arn('dynamodb', 'table', tables)],
       }),
+      // `events:source` is multivalued (one value per entry of the PutEvents call): AWS's example
+      // policy uses `ForAllValues:StringEquals` (EventBridge User Guide, "Example policy: Send
+      // events to a custom bus in a different account", https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-bus-example-policy-cross-account-custom-bus-source.html).
+      // `ForAllValues` also holds when the key is absent (IAM User Guide, "Single-valued vs.
+      // multivalued context keys", https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html),
+      // hence the `Null` guard.
       new PolicyStatement({
         actions: ['events:PutEvents'],
         resources: [this.bus.eventBusArn],
-        conditions: { StringEquals: { 'events:source': [EVENTBRIDGE_SOURCE] } },
+        conditions: {
+          'ForAllValues:StringEquals': { 'events:source': [EVENTBRIDGE_SOURCE] },
+          Null: { 'events:source': 'false' },
+        },
       }),
       new PolicyStatement({
         actions: ['sqs:SendMessage'],

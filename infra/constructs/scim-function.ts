@@ -4,7 +4,13 @@ import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { Route, TableAccess } from '../../shared/routes.js';
+import {
+  adminRoutes,
+  CREDENTIAL_OPERATIONS,
+  type Route,
+  routes,
+  type TableAccess,
+} from '../../shared/routes.js';
 import { type IndexDesign, tableDesign } from '../../shared/store/table-design.js';
 import { type FunctionBundles, SCIM_ARCHITECTURE, SCIM_RUNTIME } from '../bundles.js';
 import { REQUEST_TIMEOUT_SECONDS, type TenantConfig } from '../tenants.js';
@@ -25,6 +31,17 @@ export const WRITE_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+];
+
+/** The credential registry's partition key (`keys.credentialsPartition` in `shared/store/keys.ts`). */
+export const CREDENTIALS_PARTITION = 'CREDENTIALS';
+
+/** What the credential managers write in the registry: items created, updated, deleted. */
+const CREDENTIAL_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
 ];
 
@@ -145,29 +162,61 @@ export class ScimFunction extends Construct {
 export const SIGNING_OPERATIONS = ['issueAccessToken', 'generateSecretToken'] as const;
 
 /**
+ * The ARN of a tenant's function, built from its name: the functions' own ARNs would make the
+ * role's policy and the functions depend on one another. For `lambda:SourceFunctionArn`, which
+ * Lambda injects into the credentials context of every AWS API request made from the function's
+ * execution environment (Lambda Developer Guide, "Using source function ARN to control function
+ * access behavior", https://docs.aws.amazon.com/lambda/latest/dg/permissions-source-function-arn.html;
+ * not for calls Lambda makes on its behalf, such as an event source mapping's).
+ */
+export function functionArnOf(stack: Stack, tenant: string, operation: string): string {
+  return stack.formatArn({
+    service: 'lambda',
+    resource: 'function',
+    resourceName: functionName(tenant, operation),
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+}
+
+/**
  * What every function needs for the credential registry (`shared/credentials`), beyond its table
- * access: the public keys of the token-signing KMS keys (verification), and for the read role the
- * hourly `lastUsedAt` write on the registry's partition only. The write role also signs with the
- * first key, but only from the functions that mint tokens (`SIGNING_OPERATIONS`: Lambda puts the
- * calling function's ARN in its credentials' context, `lambda:SourceFunctionArn`), so the other
- * write functions sharing the role (issue 12: no role per function) cannot sign.
+ * access: the public keys of the token-signing KMS keys (verification), and the hourly
+ * `lastUsedAt` stamp on the registry's partition only. The write role may also write the rest of
+ * the registry and sign with the first key, but only from the functions that manage credentials
+ * (`CREDENTIAL_OPERATIONS`) and mint tokens (`SIGNING_OPERATIONS`), by `lambda:SourceFunctionArn`,
+ * so the other write functions sharing the role (issue 12: no role per function; Bulk and the
+ * sweeper included) can neither register a credential nor sign.
  */
 function credentialStatements(
   tenant: TenantConfig,
   table: ITable,
   level: 'read' | 'write',
 ): PolicyStatement[] {
-  const statements: PolicyStatement[] = [];
-  if (level === 'read') {
+  const stack = Stack.of(table);
+  const statements: PolicyStatement[] = [
+    new PolicyStatement({
+      actions: ['dynamodb:UpdateItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringEquals': {
+          'dynamodb:LeadingKeys': [CREDENTIALS_PARTITION],
+          'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'],
+        },
+      },
+    }),
+  ];
+  if (level === 'write') {
+    const managers = [...routes, ...(tenant.admin ? adminRoutes : [])]
+      .filter((route) => CREDENTIAL_OPERATIONS.has(route.operation))
+      .map((route) => functionArnOf(stack, tenant.name, route.operation));
     statements.push(
       new PolicyStatement({
-        actions: ['dynamodb:UpdateItem'],
+        actions: CREDENTIAL_WRITE_ACTIONS,
         resources: [table.tableArn],
         conditions: {
-          'ForAllValues:StringEquals': {
-            'dynamodb:LeadingKeys': ['CREDENTIALS'],
-            'dynamodb:Attributes': ['pk', 'sk', 'lastUsedAt'],
-          },
+          'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [CREDENTIALS_PARTITION] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+          ArnEquals: { 'lambda:SourceFunctionArn': managers },
         },
       }),
     );
@@ -181,7 +230,6 @@ function credentialStatements(
       }),
     );
     if (level === 'write') {
-      const stack = Stack.of(table);
       statements.push(
         new PolicyStatement({
           actions: ['kms:Sign'],
@@ -189,12 +237,7 @@ function credentialStatements(
           conditions: {
             ArnEquals: {
               'lambda:SourceFunctionArn': SIGNING_OPERATIONS.map((operation) =>
-                stack.formatArn({
-                  service: 'lambda',
-                  resource: 'function',
-                  resourceName: functionName(tenant.name, operation),
-                  arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-                }),
+                functionArnOf(stack, tenant.name, operation),
               ),
             },
           },
@@ -220,7 +263,19 @@ export function tableStatements(table: ITable, access: TableAccess): PolicyState
     new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }),
   ];
   if (access === 'write') {
-    statements.push(new PolicyStatement({ actions: WRITE_ACTIONS, resources: [table.tableArn] }));
+    // Every partition but the credential registry's (see `credentialStatements`). The guard makes
+    // an absent key refuse: `ForAllValues` holds over no values at all (IAM User Guide,
+    // "Single-valued vs. multivalued context keys").
+    statements.push(
+      new PolicyStatement({
+        actions: WRITE_ACTIONS,
+        resources: [table.tableArn],
+        conditions: {
+          'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': [CREDENTIALS_PARTITION] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
+      }),
+    );
   }
   return statements;
 }

@@ -142,7 +142,10 @@ describe('change feed infrastructure (synthesized templates)', () => {
     expect(putEvents).toEqual([
       expect.objectContaining({
         Resource: { 'Fn::GetAtt': [busId, 'Arn'] },
-        Condition: { StringEquals: { 'events:source': ['grouptalk.scim'] } },
+        Condition: {
+          'ForAllValues:StringEquals': { 'events:source': ['grouptalk.scim'] },
+          Null: { 'events:source': 'false' },
+        },
       }),
     ]);
     const actions = statements.flatMap((s) => [s.Action].flat());

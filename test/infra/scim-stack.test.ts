@@ -82,7 +82,7 @@ function functionOfRoute(resources: Record<string, Resource>, routeKey: string):
   return resources[integrationId]!.Properties.IntegrationUri['Fn::GetAtt'][0] as string;
 }
 
-type Statement = { Action: string | string[]; Resource: Json };
+type Statement = { Action: string | string[]; Resource: Json; Condition?: Json };
 
 function statementsOfFunction(
   resources: Record<string, Resource>,
@@ -103,14 +103,19 @@ function actionsOfFunction(resources: Record<string, Resource>, functionId: stri
 }
 
 /**
- * The function's DynamoDB actions on the table as a whole: the statement limited to the credential
- * registry's partition (the read role's hourly `lastUsedAt` write) is asserted on its own.
+ * The function's DynamoDB actions on the table as a whole: the statements limited to the credential
+ * registry's partition (every role's hourly `lastUsedAt` write, the credential managers' writes)
+ * are asserted on their own.
  */
 function dynamodbActions(resources: Record<string, Resource>, functionId: string): string[] {
   return [
     ...new Set(
       statementsOfFunction(resources, functionId)
-        .filter((statement) => !JSON.stringify(statement).includes('dynamodb:LeadingKeys'))
+        .filter(
+          (statement) =>
+            statement.Condition?.['ForAllValues:StringEquals']?.['dynamodb:LeadingKeys'] ===
+            undefined,
+        )
         .flatMap((statement) => [statement.Action].flat() as string[])
         .filter((a) => a.startsWith('dynamodb:')),
     ),

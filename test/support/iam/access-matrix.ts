@@ -1,0 +1,496 @@
+/**
+ * The access matrix: what each function of a tenant may and may not do, derived from the route table
+ * (`shared/routes.ts`: each route's operation, path and `table` access) and from the README's
+ * statements (quoted by section below), never from the templates. The templates are only asked
+ * for names and ARNs (which function is `gts-beta-createUser`, the table's ARN).
+ *
+ * A function that is not a route (a scheduled job, a stream consumer, a future report aggregator or
+ * verification queue consumer) is one entry of `FUNCTIONS_BEYOND_ROUTES`; the test fails for a
+ * function of a template that no entry describes.
+ */
+import { accessLogGroupName, functionLogGroupName } from '../../../infra/fleet-names.js';
+import {
+  adminRoutes,
+  fallbackRoute,
+  type Route,
+  routePath,
+  routes,
+  type TableAccess,
+} from '../../../shared/routes.js';
+import { tableDesign } from '../../../shared/store/table-design.js';
+import type { ResolvedCell } from './resolve.js';
+import type { Expectation, Principal } from './simulate.js';
+
+// The README's statements, each where the README makes it.
+
+/** README §7: `kms:Sign` "limited ... to this function [Generate Secret Token] and the token endpoint". */
+export const MINTING = ['issueAccessToken', 'generateSecretToken'];
+/**
+ * README "Hardening: IAM": only the functions that manage credentials write the registry (the
+ * token endpoint counting failed attempts, the page's credential changes); every function may
+ * stamp a credential's `lastUsedAt`.
+ */
+export const CREDENTIAL_MANAGERS = [
+  'issueAccessToken',
+  'generateSecretToken',
+  'createOAuthClient',
+  'revokeCredential',
+  'addClientSecret',
+  'revokeClientSecret',
+];
+/** README §7 "Provisioning reports": the reports and a resource's history read Logs Insights. */
+export const REPORTERS = ['getProvisioningReport', 'getResourceHistory'];
+/** README §7: the page's static files open no cookie, so do not derive the sealing key. */
+export const SESSIONLESS = ['adminAsset'];
+/** README "Change feed": events carry this `source`. */
+export const EVENT_SOURCE = 'grouptalk.scim';
+
+/**
+ * A tenant function beyond the route table. `role: 'tenant'` takes the role of its `table` access,
+ * as every route does; `role: 'publisher'` the fleet's publisher role. A new function is one entry
+ * here (and its operation in `REPORTERS`, `CREDENTIAL_MANAGERS` or `MINTING` when the README says
+ * it reads Logs Insights, manages credentials or signs).
+ */
+export interface FunctionBeyondRoutes {
+  readonly operation: string;
+  readonly table: TableAccess;
+  readonly role: 'tenant' | 'publisher';
+  /** Who may invoke it (besides nothing): the fleet's scheduler role, or its event source. */
+  readonly invokedBy: 'scheduler' | 'stream';
+}
+
+export const FUNCTIONS_BEYOND_ROUTES: readonly FunctionBeyondRoutes[] = [
+  // README "Storage": the sweeper deletes memberships left by deletes, run by the scheduler.
+  { operation: 'sweepMemberships', table: 'write', role: 'tenant', invokedBy: 'scheduler' },
+  // README "Change feed": the publisher reads the stream and puts events on the fleet's bus.
+  { operation: 'publishEvents', table: 'read', role: 'publisher', invokedBy: 'stream' },
+];
+
+export interface TenantModel {
+  readonly name: string;
+  readonly stackName: string;
+  readonly page: boolean;
+  readonly hashesLogIdentifiers: boolean;
+}
+
+export interface CellModel {
+  readonly account: string;
+  readonly region: string;
+  readonly fleetStackName: string;
+  readonly tenants: readonly TenantModel[];
+  readonly schedulerRoleArn: string;
+  readonly publisherRoleArn: string;
+  readonly signingKeyArn: string;
+  readonly busArn: string;
+  readonly deadLetterQueueArn: string;
+  readonly logHashAlias: string;
+  readonly adminSessionAlias: string;
+}
+
+interface ModelFunction {
+  readonly operation: string;
+  /** The table access of the route table or the entry above. */
+  readonly table: TableAccess;
+  readonly route?: Pick<Route, 'method' | 'path' | 'base'> | '$default';
+  readonly page: boolean;
+  readonly beyond?: FunctionBeyondRoutes;
+}
+
+/** The functions a tenant has by the route table and the entries beyond it. */
+export function modelFunctions(tenant: TenantModel): ModelFunction[] {
+  return [
+    ...routes.map((route) => ({
+      operation: route.operation,
+      table: route.table,
+      route,
+      page: false,
+    })),
+    ...(tenant.page
+      ? adminRoutes.map((route) => ({
+          operation: route.operation,
+          table: route.table,
+          route,
+          page: true,
+        }))
+      : []),
+    {
+      operation: fallbackRoute.operation,
+      table: fallbackRoute.table,
+      route: '$default',
+      page: false,
+    },
+    ...FUNCTIONS_BEYOND_ROUTES.map((beyond) => ({
+      operation: beyond.operation,
+      table: beyond.table,
+      page: false,
+      beyond,
+    })),
+  ];
+}
+
+const fnName = (tenant: string, operation: string) => `gts-${tenant}-${operation}`;
+
+/**
+ * The path of a route in the `aws:SourceArn` API Gateway sends: HTTP APIs name the matched route,
+ * its path template included (`/scim/v2/Users/{id}`), which is what CDK's permission names too.
+ */
+function samplePath(route: Pick<Route, 'path' | 'base'>): string {
+  return routePath(route);
+}
+
+/** A route of another resource family than `route` (its path's first two segments differ). */
+function otherRoute(route: Pick<Route, 'path' | 'base'>): Route {
+  const family = (r: Pick<Route, 'path' | 'base'>) => routePath(r).split('/').slice(0, 4).join('/');
+  return [...routes, ...adminRoutes].find((candidate) => family(candidate) !== family(route))!;
+}
+
+/**
+ * Every expectation of the matrix for the cell. `cell` gives names and ARNs only; `functionsOf`
+ * checks separately that the templates hold exactly the modelled functions.
+ */
+export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[] {
+  const expectations: Expectation[] = [];
+  const { account, region } = model;
+  const arn = (service: string, rest: string) => `arn:aws:${service}:${region}:${account}:${rest}`;
+  const keyOf = (alias: string) => cell.aliases.get(alias) ?? `missing ${alias}`;
+  const fleetKeys = [
+    model.signingKeyArn,
+    keyOf(model.logHashAlias),
+    keyOf(model.adminSessionAlias),
+  ];
+
+  for (const tenant of model.tenants) {
+    const others = model.tenants.filter((t) => t !== tenant);
+    const table = cell.arnOf(tenant.stackName, 'AWS::DynamoDB::Table');
+    const apiId = cell.refOf(tenant.stackName, 'AWS::ApiGatewayV2::Api');
+    const functionLogs = `arn:aws:logs:${region}:${account}:log-group:${functionLogGroupName(tenant.name)}`;
+    const functions = modelFunctions(tenant);
+    const sweeperArn = arn('lambda', `function:${fnName(tenant.name, 'sweepMemberships')}`);
+
+    for (const fn of functions) {
+      const name = fnName(tenant.name, fn.operation);
+      const resolved = cell.functions.get(name);
+      const who = `${tenant.name}/${fn.operation}`;
+      if (!resolved) continue; // reported by the completeness check
+      const publisher = fn.beyond?.role === 'publisher';
+      const principal: Principal = publisher
+        ? { role: model.publisherRoleArn, functionArn: resolved.arn }
+        : { role: resolved.roleArn, functionArn: resolved.arn };
+      // README "A fleet of tenants": two roles per tenant; table-less functions take the read one.
+      const level: 'read' | 'write' | 'none' = publisher
+        ? 'none'
+        : fn.table === 'write'
+          ? 'write'
+          : 'read';
+      const tenantRole = !publisher;
+      const manager = level === 'write' && CREDENTIAL_MANAGERS.includes(fn.operation);
+      const add = (
+        action: string,
+        resource: string,
+        allowed: boolean,
+        because: string,
+        context?: Record<string, string | string[]>,
+      ) =>
+        expectations.push({
+          who,
+          principal,
+          action,
+          resource,
+          allowed,
+          because,
+          ...(context ? { context } : {}),
+        });
+      const partition = (pk: string, attributes?: string[]) => ({
+        'dynamodb:LeadingKeys': [pk],
+        ...(attributes ? { 'dynamodb:Attributes': attributes } : {}),
+      });
+
+      // The table: reads for every tenant function, writes for write routes, no Scan, no admin.
+      const reads = `route table: ${fn.operation} has table access "${fn.table}"`;
+      add('dynamodb:GetItem', table, tenantRole, reads, partition('USER#u1'));
+      add('dynamodb:BatchGetItem', table, true, `${reads}; the publisher reads groups' versions`);
+      add('dynamodb:Query', table, tenantRole, reads, partition('GROUP#g1'));
+      for (const index of Object.values(tableDesign.indexes)) {
+        add('dynamodb:Query', `${table}/index/${index.name}`, tenantRole, reads);
+      }
+      add('dynamodb:Scan', table, false, 'DESIGN "Storage": a Scan never serves a request');
+      add('dynamodb:DeleteTable', table, false, 'no function manages the table');
+      add('dynamodb:UpdateTable', table, false, 'no function manages the table');
+      const writes = `${reads}: reads never write`;
+      for (const action of [
+        'PutItem',
+        'UpdateItem',
+        'DeleteItem',
+        'BatchWriteItem',
+        'ConditionCheckItem',
+      ]) {
+        add(`dynamodb:${action}`, table, level === 'write', writes, partition('USER#u1'));
+      }
+      add('dynamodb:PutItem', table, false, 'a write names its partition (Null guard)');
+      const registry = 'README "Hardening: IAM": only the credential managers write the registry';
+      add(
+        'dynamodb:PutItem',
+        table,
+        manager,
+        registry,
+        partition('CREDENTIALS', ['pk', 'sk', 'secretHash']),
+      );
+      add('dynamodb:DeleteItem', table, manager, registry, partition('CREDENTIALS'));
+      add(
+        'dynamodb:UpdateItem',
+        table,
+        manager,
+        registry,
+        partition('CREDENTIALS', ['pk', 'sk', 'revokedAt']),
+      );
+      add(
+        'dynamodb:UpdateItem',
+        table,
+        tenantRole,
+        "README §4: every function records a credential's last use (lastUsedAt only)",
+        partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
+      );
+      // The table's stream: the publisher's, of every tenant (one fleet role).
+      const streams = 'README "Change feed": the publisher reads the tables\' streams';
+      for (const t of model.tenants) {
+        const stream = `${cell.arnOf(t.stackName, 'AWS::DynamoDB::Table')}/stream/2026-01-01T00:00:00.000`;
+        add('dynamodb:GetRecords', stream, publisher, streams);
+        add('dynamodb:GetShardIterator', stream, publisher, streams);
+      }
+      // No tenant reaches another's table or logs.
+      for (const other of others) {
+        const otherTable = cell.arnOf(other.stackName, 'AWS::DynamoDB::Table');
+        const isolation = `no tenant reaches another's table (${tenant.name} → ${other.name})`;
+        add('dynamodb:GetItem', otherTable, false, isolation, partition('USER#u1'));
+        add('dynamodb:Query', `${otherTable}/index/byType`, false, isolation);
+        add('dynamodb:PutItem', otherTable, false, isolation, partition('USER#u1'));
+        add(
+          'dynamodb:UpdateItem',
+          otherTable,
+          false,
+          isolation,
+          partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
+        );
+        const otherLogs = `arn:aws:logs:${region}:${account}:log-group:${functionLogGroupName(other.name)}`;
+        const logIsolation = `no tenant reaches another's logs (${tenant.name} → ${other.name})`;
+        // The publisher's role is the fleet's: it writes each tenant's function log group.
+        add('logs:PutLogEvents', `${otherLogs}:log-stream:s1`, publisher, logIsolation);
+        add('logs:StartQuery', otherLogs, false, logIsolation);
+        add('logs:GetQueryResults', otherLogs, false, logIsolation);
+      }
+      // Logs: its own log group; Logs Insights for the reports only.
+      add(
+        'logs:CreateLogStream',
+        `${functionLogs}:log-stream:s1`,
+        true,
+        "every function logs to its tenant's function log group",
+      );
+      add(
+        'logs:PutLogEvents',
+        `${functionLogs}:log-stream:s1`,
+        true,
+        "every function logs to its tenant's function log group",
+      );
+      add(
+        'logs:PutLogEvents',
+        `arn:aws:logs:${region}:${account}:log-group:${accessLogGroupName(tenant.name)}:log-stream:s1`,
+        false,
+        'only API Gateway writes the access log',
+      );
+      const reports = 'README §7: only the report functions query Logs Insights';
+      // Only modelled functions get here: the page's reports exist where the tenant has the page.
+      const reporter = REPORTERS.includes(fn.operation);
+      add('logs:StartQuery', functionLogs, reporter, reports);
+      add('logs:GetQueryResults', functionLogs, reporter, reports);
+      add('logs:StopQuery', '*', reporter, reports);
+      // KMS: only minting functions sign; only the page's cookie functions derive its key.
+      add(
+        'kms:Sign',
+        model.signingKeyArn,
+        MINTING.includes(fn.operation),
+        'README §7: only the token endpoint and Generate Secret Token sign',
+        { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' },
+      );
+      add('kms:GetPublicKey', model.signingKeyArn, tenantRole, 'every function verifies tokens');
+      const mac = (alias: string) => ({
+        'kms:ResourceAliases': [alias],
+        'kms:MacAlgorithm': 'HMAC_SHA_256',
+      });
+      add(
+        'kms:GenerateMac',
+        keyOf(model.adminSessionAlias),
+        fn.page && !SESSIONLESS.includes(fn.operation),
+        "README §7: only the page's functions derive its session key",
+        mac(model.adminSessionAlias),
+      );
+      add(
+        'kms:GenerateMac',
+        keyOf(model.logHashAlias),
+        tenantRole && tenant.hashesLogIdentifiers,
+        "README §6: a hashing tenant's functions derive its log hash key",
+        mac(model.logHashAlias),
+      );
+      for (const key of fleetKeys) {
+        const keyRule =
+          'key policies keep Decrypt, ScheduleKeyDeletion and PutKeyPolicy from functions';
+        add('kms:Decrypt', key, false, keyRule);
+        add('kms:ScheduleKeyDeletion', key, false, keyRule);
+        add('kms:PutKeyPolicy', key, false, keyRule);
+      }
+      // Events: the publisher puts grouptalk.scim events on the fleet's bus, nothing else.
+      const events =
+        'README "Change feed": only the publisher publishes, only grouptalk.scim events';
+      add('events:PutEvents', model.busArn, publisher, events, { 'events:source': [EVENT_SOURCE] });
+      add('events:PutEvents', model.busArn, false, events, {
+        'events:source': [EVENT_SOURCE, 'aws.other'],
+      });
+      add('events:PutEvents', model.busArn, false, `${events} (an absent source is refused)`);
+      add('events:PutEvents', arn('events', 'event-bus/default'), false, events, {
+        'events:source': [EVENT_SOURCE],
+      });
+      add(
+        'sqs:SendMessage',
+        model.deadLetterQueueArn,
+        publisher,
+        'README §8: the publisher parks failed batches',
+        {
+          'aws:SecureTransport': 'true',
+        },
+      );
+      add('lambda:InvokeFunction', sweeperArn, false, 'no function invokes another');
+
+      // Who may invoke it: API Gateway for its own route of its own tenant's API, the scheduler
+      // for the sweepers.
+      const invoke = (
+        principalService: string,
+        sourceArn: string,
+        allowed: boolean,
+        because: string,
+      ) =>
+        expectations.push({
+          who: `${principalService} → ${who}`,
+          principal: { service: principalService },
+          action: 'lambda:InvokeFunction',
+          resource: resolved.arn,
+          context: { 'aws:SourceArn': sourceArn, 'aws:SourceAccount': account },
+          allowed,
+          because,
+        });
+      const execute = (api: string, method: string, path: string) =>
+        arn('execute-api', `${api}/$default/${method}${path}`);
+      const gateway = 'API Gateway invokes only its own routes, of its own tenant';
+      if (fn.route === '$default') {
+        // The `$default` route's key stands where a method and path would.
+        invoke(
+          'apigateway.amazonaws.com',
+          arn('execute-api', `${apiId}/$default/$default`),
+          true,
+          gateway,
+        );
+        for (const t of others) {
+          const otherApi = cell.refOf(t.stackName, 'AWS::ApiGatewayV2::Api');
+          invoke(
+            'apigateway.amazonaws.com',
+            arn('execute-api', `${otherApi}/$default/$default`),
+            false,
+            gateway,
+          );
+        }
+      } else if (fn.route) {
+        const own = execute(apiId, fn.route.method, samplePath(fn.route));
+        invoke('apigateway.amazonaws.com', own, true, gateway);
+        const other = otherRoute(fn.route);
+        invoke(
+          'apigateway.amazonaws.com',
+          execute(apiId, other.method, samplePath(other)),
+          false,
+          gateway,
+        );
+        for (const t of others) {
+          const otherApi = cell.refOf(t.stackName, 'AWS::ApiGatewayV2::Api');
+          invoke(
+            'apigateway.amazonaws.com',
+            execute(otherApi, fn.route.method, samplePath(fn.route)),
+            false,
+            gateway,
+          );
+        }
+      } else {
+        invoke(
+          'apigateway.amazonaws.com',
+          execute(apiId, 'GET', '/scim/v2/Users'),
+          false,
+          `${gateway}: ${fn.operation} has no route`,
+        );
+      }
+      expectations.push({
+        who: `fleet scheduler → ${who}`,
+        principal: { role: model.schedulerRoleArn },
+        action: 'lambda:InvokeFunction',
+        resource: resolved.arn,
+        allowed: fn.beyond?.invokedBy === 'scheduler',
+        because: 'the scheduler invokes only sweepers',
+      });
+    }
+
+    // Trust: the tenant's roles are Lambda's to assume, no one else's.
+    for (const role of new Set(
+      [...cell.functions.values()]
+        .filter((f) => f.stackName === tenant.stackName)
+        .map((f) => f.roleArn),
+    )) {
+      if (role === model.publisherRoleArn) continue;
+      for (const [service, allowed] of [
+        ['lambda.amazonaws.com', true],
+        ['scheduler.amazonaws.com', false],
+      ] as const) {
+        expectations.push({
+          who: `${service} → ${tenant.name} role`,
+          principal: { service },
+          action: 'sts:AssumeRole',
+          resource: role,
+          allowed,
+          because: 'a tenant role is assumed by Lambda only',
+        });
+      }
+    }
+  }
+
+  // The fleet's roles: assumed by their service, from this account only.
+  for (const [role, service] of [
+    [model.schedulerRoleArn, 'scheduler.amazonaws.com'],
+    [model.publisherRoleArn, 'lambda.amazonaws.com'],
+  ] as const) {
+    for (const [sourceAccount, allowed] of [
+      [account, true],
+      ['999999999999', false],
+    ] as const) {
+      expectations.push({
+        who: `${service} (account ${sourceAccount}) → fleet role`,
+        principal: { service },
+        action: 'sts:AssumeRole',
+        resource: role,
+        context: { 'aws:SourceAccount': sourceAccount },
+        allowed,
+        because: 'a fleet role is assumed by its service for this account only',
+      });
+    }
+  }
+  return expectations;
+}
+
+/** The functions of a tenant's template that the model does not describe, and the reverse. */
+export function unmodelledFunctions(tenant: TenantModel, cell: ResolvedCell): string[] {
+  const modelled = new Set(modelFunctions(tenant).map((fn) => fnName(tenant.name, fn.operation)));
+  const deployed = [...cell.functions.values()]
+    .filter((fn) => fn.stackName === tenant.stackName)
+    .map((fn) => fn.name);
+  return [
+    ...deployed
+      .filter((name) => !modelled.has(name))
+      .map((name) => `${name}: in the template, not in the matrix`),
+    ...[...modelled]
+      .filter((name) => !deployed.includes(name))
+      .map((name) => `${name}: in the matrix, not in the template`),
+  ];
+}
