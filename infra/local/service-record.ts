@@ -25,6 +25,11 @@ export interface LocalServiceRecord {
   readonly secretTokenFile: string;
   /** The 0600 file holding the local tenant's signing key (what `token -- issue --local` signs with). */
   readonly signingKeyFile: string;
+  /**
+   * How its log lines write user names and ids: as sent, or as a keyed hash (`LOG_IDENTIFIERS`
+   * of npm start's environment; the key itself is not here).
+   */
+  readonly logIdentifiers: 'clear' | 'hmac';
   /** The `npm start` process; a record whose process is gone is stale. */
   readonly pid: number;
   readonly startedAt: string;

@@ -150,6 +150,7 @@ const serviceRecord = {
   logFile: LOG_FILE,
   secretTokenFile: TOKEN_FILE,
   signingKeyFile: KEY_FILE,
+  logIdentifiers: process.env.LOG_IDENTIFIERS === 'hmac' ? ('hmac' as const) : ('clear' as const),
   pid: process.pid,
   startedAt: new Date().toISOString(),
 };
