@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { terminalProgress } from '../progress.js';
 
 const HELP = `Usage: npm run migrate-names -- --local | --table <name> [--region <region>]
 
@@ -65,7 +66,9 @@ process.env.AWS_REGION = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 try {
   // After the environment is set: the store reads its configuration at import time.
   const { migrateNames } = await import('../../shared/store/migrate-names.js');
-  const report = await migrateNames();
+  const progress = terminalProgress({ label: 'migrate-names' });
+  const report = await migrateNames({ progress });
+  progress.stop();
   console.log(
     `Examined ${report.examined} users and groups; moved ${report.migrated}; changed while running ${report.changed}.`,
   );
