@@ -104,7 +104,12 @@ const server = await startLocalServer({
   await admin.close();
   await dynamodb?.stop();
   // Taken between the check above and now (another npm start starting at the same moment).
-  if (error.code === 'EADDRINUSE') stop(await portProblem(port));
+  if (error.code === 'EADDRINUSE') {
+    stop(
+      (await portProblem(port)) ??
+        `Port ${port} is in use: stop it, or PORT=<another port> npm start`,
+    );
+  }
   throw error;
 });
 
@@ -324,7 +329,7 @@ function tryListen(candidate: number): Promise<string | undefined> {
 }
 
 /** Ends npm start with one line on stderr and no stack trace. */
-function stop(message: string | undefined): never {
+function stop(message: string): never {
   console.error(message);
   process.exit(1);
 }

@@ -3,7 +3,7 @@
  * test run's DynamoDB Local, and collects the `Name: value` lines it prints.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,10 +80,15 @@ export async function startNpmStart(
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const stop = async () => {
-    if (child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    // The folder made for it, not one the test named (it may start another npm start there).
+    if (env.SCIM_LOCAL_DIR === undefined) {
+      rmSync(environment.SCIM_LOCAL_DIR as string, { recursive: true, force: true });
+    }
   };
   let output = '';
   await new Promise<void>((resolve, reject) => {
