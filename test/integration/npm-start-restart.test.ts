@@ -14,6 +14,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialRegistry } from '../../shared/credentials/registry.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
 import {
   REPO_ROOT,
   type RunningNpmStart,
@@ -115,6 +117,27 @@ describe('npm start, restarted', () => {
     expect(after.get('Client Secret')).toBe(before.get('Client Secret'));
     expect(after.get('Secret Token')).toBe(before.get('Secret Token'));
     expect(await clientCredentialsStatus(after, before)).toBe(200);
+  }, 120_000);
+
+  it('replaces, and prints, a client revoked meanwhile; the revoked one is refused', async () => {
+    // Prepare: the operator revokes the printed client (npm run token -- client revoke).
+    const revokedClient = second!.printed;
+    await second!.stop();
+    second = undefined;
+    const registry = createCredentialRegistry({
+      documents: documentClient(),
+      tableName: tableName(),
+    });
+    await registry.revoke(revokedClient.get('Client ID')!, 'operator test');
+
+    // Act
+    second = await startNpmStart(env, PRINTED);
+
+    // Assess
+    const after = second.printed;
+    expect(after.get('Client ID')).not.toBe(revokedClient.get('Client ID'));
+    expect(await clientCredentialsStatus(after)).toBe(200);
+    expect(await clientCredentialsStatus(after, revokedClient)).toBe(401);
   }, 120_000);
 
   it('keeps the client secret only in its own 0600 file', () => {
