@@ -50,12 +50,12 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const port = Number(process.env.PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  stop(`PORT must be a TCP port number (e.g. PORT=8081 npm start), got "${process.env.PORT}"`);
+  exitWith(`PORT must be a TCP port number (e.g. PORT=8081 npm start), got "${process.env.PORT}"`);
 }
 // Before anything is read or written: a second npm start must leave the first one's secrets be.
 if (port !== 0) {
   const taken = await portProblem(port);
-  if (taken) stop(taken);
+  if (taken) exitWith(taken);
 }
 
 const stopLogLines = routeLogLines({
@@ -105,7 +105,7 @@ const server = await startLocalServer({
   await dynamodb?.stop();
   // Taken between the check above and now (another npm start starting at the same moment).
   if (error.code === 'EADDRINUSE') {
-    stop(
+    exitWith(
       (await portProblem(port)) ??
         `Port ${port} is in use: stop it, or PORT=<another port> npm start`,
     );
@@ -329,7 +329,7 @@ function tryListen(candidate: number): Promise<string | undefined> {
 }
 
 /** Ends npm start with one line on stderr and no stack trace. */
-function stop(message: string): never {
+function exitWith(message: string): never {
   console.error(message);
   process.exit(1);
 }
