@@ -32,6 +32,7 @@ import {
 } from '../fleet-plan.js';
 import { FleetStack } from '../fleet-stack.js';
 import { logQueries } from '../log-queries.js';
+import { noProgress, type Progress, terminalProgress } from '../progress.js';
 import { ScimStack, scimStackName, tenantFunctionEntries } from '../scim-stack.js';
 import { loadFleet, parseTenantConfig } from '../tenants.js';
 
@@ -49,7 +50,12 @@ Commands:
 const SAMPLE_TENANT = 'plan-sample';
 
 /** Synthesizes the fleet and one name-only tenant and measures their footprint. */
-export function planInput(tenants: number, options: { bundles: boolean }): PlanInput {
+export function planInput(
+  tenants: number,
+  options: { bundles: boolean; progress?: Progress },
+): PlanInput {
+  const progress = options.progress ?? noProgress;
+  progress.step(`synthesizing the fleet stack for ${tenants} tenants and a sample tenant`);
   const fleet = loadFleet();
   const env = { account: fleet.account, region: fleet.region };
   const app = new App({
@@ -71,6 +77,7 @@ export function planInput(tenants: number, options: { bundles: boolean }): PlanI
   const assembly = app.synth();
   const template = (stack: string) => assembly.getStackByName(stack).template as Template;
   const tenant = footprint(template(scimStackName(SAMPLE_TENANT)));
+  if (options.bundles) progress.step('bundling the functions to measure their code size');
   return {
     tenants,
     tenant,
@@ -179,9 +186,10 @@ function main(argv: string[]): number {
     const tenants = Number(values.tenants ?? '1000');
     if (!Number.isInteger(tenants) || tenants < 1)
       throw new Error('--tenants takes a positive integer');
-    for (const line of formatPlan(planInput(tenants, { bundles: !values['no-bundles'] }))) {
-      console.log(line);
-    }
+    const progress = terminalProgress({ label: 'fleet plan' });
+    const input = planInput(tenants, { bundles: !values['no-bundles'], progress });
+    progress.stop();
+    for (const line of formatPlan(input)) console.log(line);
     return 0;
   }
   if (command === 'query') {

@@ -5,7 +5,8 @@
  * - in AWS, the tenant's key derived from the fleet's KMS HMAC key (`--tenant <t>`, optionally
  *   `--kms-key <alias|arn>`): one `kms:GenerateMac` with the operator's AWS credentials, exactly
  *   as the tenant's functions derive it; the key is never printed;
- * - locally, `LOG_HASH_KEY` from the environment or `--key-file` (a file only its owner may read).
+ * - locally, `LOG_HASH_KEY` from the environment or `--key-file` (a file only its owner may read);
+ *   `--local` first checks that the running `npm start` hashes at all (`.local/service.json`).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +14,11 @@ import { parseArgs } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { deriveLogHashKey, logHash, MIN_KEY_LENGTH } from '../../shared/http/log-identifiers.js';
 import { LOG_HASH_KEY_ALIAS } from '../fleet-names.js';
+import { runningLocalService } from '../local/service-record.js';
 import { loadTenant } from '../tenants.js';
 
 const HELP = `Usage: npm run log-hash -- --tenant <tenant> [--kms-key <alias|arn>] [--region <r>] <value> [<value>…]
-       npm run log-hash -- [--key-file <path>] <value> [<value>…]
+       npm run log-hash -- [--local] [--key-file <path>] <value> [<value>…]
 
 Prints the keyed hashes a tenant with logIdentifiers "hmac" writes for userName,
 displayName and externalId values, and a Logs Insights filter for the saved query
@@ -25,7 +27,8 @@ displayName and externalId values, and a Logs Insights filter for the saved quer
 With --tenant, the tenant's key is derived as its functions derive it: kms:GenerateMac
 on the fleet's HMAC key (default ${LOG_HASH_KEY_ALIAS}, in --region or the AWS
 profile's region) with your AWS credentials. Otherwise the key is LOG_HASH_KEY from the
-environment, or the contents of --key-file (mode 0600), as npm start uses it.`;
+environment, or the contents of --key-file (mode 0600), as npm start uses it; --local
+first checks that the running npm start hashes (LOG_IDENTIFIERS=hmac) at all.`;
 
 export interface LogHashIo {
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -34,6 +37,8 @@ export interface LogHashIo {
   readonly err: (line: string) => void;
   /** Where the tenants are declared (`infra/tenants/` unless a test says otherwise). */
   readonly tenantsDir?: string;
+  /** The running `npm start`'s record (`.local/service.json` unless a test says otherwise). */
+  readonly serviceRecordFile?: string;
 }
 
 /** Runs the command; resolves to its exit code. */
@@ -46,12 +51,29 @@ export async function main(argv: readonly string[], io: LogHashIo): Promise<numb
       'kms-key': { type: 'string' },
       region: { type: 'string' },
       'key-file': { type: 'string' },
+      local: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || positionals.length === 0) {
     io.out(HELP);
     return values.help ? 0 : 2;
+  }
+  if (values.local) {
+    if (values.tenant) {
+      io.err('--local and --tenant name different tenants: use one');
+      return 2;
+    }
+    const service = await runningLocalService(io.serviceRecordFile).catch((error: Error) => {
+      io.err(error.message);
+    });
+    if (!service) return 1;
+    if (service.logIdentifiers !== 'hmac') {
+      io.err(
+        `npm start logs identifiers as sent (LOG_IDENTIFIERS is not hmac): search ${service.logFile} for the value itself`,
+      );
+      return 1;
+    }
   }
   const key = values.tenant
     ? await kmsKey(values.tenant, values['kms-key'], values.region, io)

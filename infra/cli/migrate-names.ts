@@ -4,16 +4,17 @@
  * tenant after deploying the profile; running it again is harmless.
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { terminalProgress } from '../progress.js';
 
 const HELP = `Usage: npm run migrate-names -- --local | --table <name> [--region <region>]
 
 Moves the uniqueness guards and byType sort keys of users and groups whose names fold
 differently under the identifier profile (README, "Names are identifiers").
 
-  --local          the table of npm start (DynamoDB Local in .local/dynamodb-data, or
-                   DYNAMODB_ENDPOINT when set); stop npm start first when it owns the data
+  --local          the table of npm start: the running one's (found through
+                   .local/service.json), else DynamoDB Local in .local/dynamodb-data;
+                   DYNAMODB_ENDPOINT, when set, names another DynamoDB Local
   --table <name>   a tenant's table in AWS (the stack output TableName), with the
                    caller's AWS credentials; --region or AWS_REGION
 Prints what moved, look-alike names that could not move (another resource holds the
@@ -32,23 +33,30 @@ if (values.help || values.local === (values.table !== undefined)) {
   process.exit(values.help ? 0 : 2);
 }
 
-const LOCAL_TABLE = 'grouptalk-scim-local';
+let localTable = process.env.LOCAL_TABLE_NAME ?? 'grouptalk-scim-local';
 let stop: (() => Promise<void>) | undefined;
 if (values.local) {
   const { ensureTable, startDynamoDbLocal } = await import('../local/dynamodb-local.js');
+  const { localStateDir, readServiceRecord } = await import('../local/service-record.js');
   let endpoint = process.env.DYNAMODB_ENDPOINT;
+  // A running npm start holds the data folder: its DynamoDB Local is the one to use.
+  const service = endpoint ? undefined : await readServiceRecord();
+  if (service) {
+    endpoint = service.dynamodbEndpoint;
+    localTable = process.env.LOCAL_TABLE_NAME ?? service.tableName;
+  }
   if (!endpoint) {
-    const dbPath = join(fileURLToPath(new URL('../../.local/', import.meta.url)), 'dynamodb-data');
+    const dbPath = join(localStateDir(), 'dynamodb-data');
     const running = await startDynamoDbLocal({ dbPath });
     endpoint = running.endpoint;
     stop = () => running.stop();
   }
   // As npm start does: a machine that never ran it gets the empty table (nothing to move).
-  await ensureTable(endpoint, LOCAL_TABLE).catch(async (error) => {
+  await ensureTable(endpoint, localTable).catch(async (error) => {
     await stop?.();
     throw error;
   });
-  Object.assign(process.env, { TABLE_NAME: LOCAL_TABLE, DYNAMODB_ENDPOINT: endpoint });
+  Object.assign(process.env, { TABLE_NAME: localTable, DYNAMODB_ENDPOINT: endpoint });
 } else {
   process.env.TABLE_NAME = values.table;
   delete process.env.DYNAMODB_ENDPOINT;
@@ -58,7 +66,9 @@ process.env.AWS_REGION = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 try {
   // After the environment is set: the store reads its configuration at import time.
   const { migrateNames } = await import('../../shared/store/migrate-names.js');
-  const report = await migrateNames();
+  const progress = terminalProgress({ label: 'migrate-names' });
+  const report = await migrateNames({ progress });
+  progress.stop();
   console.log(
     `Examined ${report.examined} users and groups; moved ${report.migrated}; changed while running ${report.changed}.`,
   );

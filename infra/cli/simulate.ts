@@ -1,18 +1,21 @@
 /**
- * `npm run simulate -- --url <Tenant URL> --token <Secret Token> [options]`: plays Microsoft
+ * `SCIM_TOKEN=… npm run simulate -- --url <Tenant URL> [options]`, or `npm run simulate -- --local`
+ * against the running `npm start` (its Tenant URL and Secret Token from `.local/`): plays Microsoft
  * Entra's provisioning service against a SCIM endpoint (ours, local or deployed, or any other),
  * then reads the end state back. Exit code 0 when every request succeeded and the end state is
  * right, 1 otherwise, 2 on a usage error.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { runningLocalService } from '../local/service-record.js';
 import { Recorder } from '../simulator/client.js';
 import { simulate } from '../simulator/cycle.js';
 import { DIALECTS, type Dialect } from '../simulator/entra-requests.js';
 import { silentProgress, stderrProgress } from '../simulator/progress.js';
 import { formatSummary, operationFigures } from '../simulator/summary.js';
 
-const HELP = `Usage: npm run simulate -- --url <Tenant URL> --token <Secret Token> [options]
+const HELP = `Usage: SCIM_TOKEN=<token> npm run simulate -- --url <Tenant URL> [options]
+       npm run simulate -- --local [options]
 
 Plays an Entra provisioning cycle: each user looked up by userName then created
 (or patched), each group looked up without members, created empty, then its
@@ -21,8 +24,11 @@ members added in batches; with --incremental, the following cycles too
 Finally reads every object back and checks it.
 
 Options:
+  --local                the running npm start: its Tenant URL, and its Secret Token
+                         unless SCIM_TOKEN is set (found through .local/service.json)
   --url <url>            Tenant URL, e.g. http://127.0.0.1:8080/scim/v2 (env SCIM_URL)
-  --token <token>        Secret Token (env SCIM_TOKEN)
+  SCIM_TOKEN (env)       the bearer token; --token <token> still works, but puts the
+                         token in your shell history and on the screen
   --users <n>            users (default 100)
   --groups <n>           groups (default 10)
   --memberships <n>      group memberships (default 200)
@@ -59,6 +65,7 @@ function parse() {
   try {
     return parseArgs({
       options: {
+        local: { type: 'boolean', default: false },
         url: { type: 'string' },
         token: { type: 'string' },
         users: { type: 'string' },
@@ -88,10 +95,21 @@ if (values.help) {
   process.exit(0);
 }
 
-const url = values.url ?? process.env.SCIM_URL;
-const token = values.token ?? process.env.SCIM_TOKEN;
-if (!url) fail('--url is required');
-if (!token) fail('--token is required');
+if (values.token !== undefined) {
+  process.stderr.write(
+    'Warning: --token leaves the token in your shell history; set SCIM_TOKEN instead (or --local).\n',
+  );
+}
+const local = values.local
+  ? await runningLocalService().catch((error: Error) => fail(error.message))
+  : undefined;
+const url = values.url ?? process.env.SCIM_URL ?? local?.tenantUrl;
+const token =
+  values.token ??
+  process.env.SCIM_TOKEN ??
+  (local ? (await readFile(local.secretTokenFile, 'utf8')).trim() : undefined);
+if (!url) fail('--url (or --local) is required');
+if (!token) fail('SCIM_TOKEN is required (or --local for the Secret Token of npm start)');
 try {
   new URL(url);
 } catch {

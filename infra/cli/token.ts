@@ -5,9 +5,8 @@
  * on stdout, and never written to a file.
  */
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -18,6 +17,11 @@ import { createCredentialRegistry } from '../../shared/credentials/registry.js';
 import { createLocalSigner, type TokenSigner } from '../../shared/credentials/signer.js';
 import { issueSecretToken } from '../../shared/credentials/tokens.js';
 import { adoptIssuedTokens, type IssuedRecord, readJsonLines } from '../legacy-tokens.js';
+import {
+  type LocalServiceRecord,
+  localStateDir,
+  runningLocalService,
+} from '../local/service-record.js';
 import { localDocumentClient } from '../tokens.js';
 
 const HELP = `Usage: npm run token -- <command> [--local | --tenant <t> --table <name> --kms-key <arn>]
@@ -36,7 +40,7 @@ Commands (against the tenant's credential registry):
                                       own id: they keep working (revoked.jsonl beside the issue
                                       log is read unless --revoked names another)
 
-  --local           the tenant of npm start (DynamoDB Local of DYNAMODB_ENDPOINT or .local/)
+  --local           the tenant of the running npm start (found through .local/service.json)
   --tenant, --table, --kms-key, --region   a deployed tenant (the operator's AWS credentials)`;
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -176,18 +180,17 @@ interface Target {
 
 async function connect(values: Record<string, string | boolean | undefined>): Promise<Target> {
   if (values.local) {
-    const endpoint = (values.endpoint as string | undefined) ?? process.env.DYNAMODB_ENDPOINT;
-    if (!endpoint) {
-      throw new UsageError('--local needs the DynamoDB endpoint npm start printed (--endpoint)');
-    }
-    const keyFile = fileURLToPath(
-      new URL('../../.local/keys/local.private.jwk.json', import.meta.url),
-    );
+    // Where the running npm start is (.local/service.json), unless --endpoint or
+    // DYNAMODB_ENDPOINT names a DynamoDB Local (e.g. the tests').
+    const explicit = (values.endpoint as string | undefined) ?? process.env.DYNAMODB_ENDPOINT;
+    const service = explicit ? undefined : await runningLocalService().catch(usage);
+    const keyFile =
+      service?.signingKeyFile ?? join(localStateDir(), 'keys', 'local.private.jwk.json');
     return {
       tenant: 'local',
-      tableName: process.env.LOCAL_TABLE_NAME ?? 'grouptalk-scim-local',
-      documents: localDocumentClient(endpoint),
-      signer: () => createLocalSigner(JSON.parse(readFileSyncSafe(keyFile)) as JWK),
+      tableName: process.env.LOCAL_TABLE_NAME ?? service?.tableName ?? 'grouptalk-scim-local',
+      documents: localDocumentClient(explicit ?? (service as LocalServiceRecord).dynamodbEndpoint),
+      signer: () => createLocalSigner(JSON.parse(readKey(keyFile)) as JWK),
     };
   }
   const tenant = required(values.tenant as string | undefined, '--tenant');
@@ -208,21 +211,23 @@ async function connect(values: Record<string, string | boolean | undefined>): Pr
   };
 }
 
-let keyText: string | undefined;
-function readFileSyncSafe(path: string): string {
-  if (keyText === undefined) throw new UsageError(`no local key at ${path}: run npm start first`);
-  return keyText;
+function readKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    throw new UsageError(`no local key at ${path}: run npm start first`);
+  }
+}
+
+/** A missing npm start is a usage problem: one line, no stack trace. */
+function usage(error: unknown): never {
+  throw new UsageError((error as Error).message);
 }
 
 function required(value: string | undefined, name: string): string {
   if (!value) throw new UsageError(`${name} is required`);
   return value;
 }
-
-keyText = await readFile(
-  fileURLToPath(new URL('../../.local/keys/local.private.jwk.json', import.meta.url)),
-  'utf8',
-).catch(() => undefined);
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (

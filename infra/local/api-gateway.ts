@@ -24,6 +24,7 @@ import {
   routePath,
   routes as serviceRoutes,
 } from '../../shared/routes.js';
+import { invokeLocally } from './invocations.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -175,8 +176,10 @@ export function createApiGateway(options: ApiGatewayOptions = {}): ApiGateway {
           );
           timer.unref();
         });
+        const context = localLambdaContext(namePrefix + route.operation, timeoutMs);
         const result = await Promise.race([
-          handler(event, localLambdaContext(namePrefix + route.operation, timeoutMs)),
+          // Its own scope: concurrent requests share this process and its logger.
+          invokeLocally(context, () => handler(event, context)),
           timedOut,
         ]);
         return readResult(result);

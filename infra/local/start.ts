@@ -1,20 +1,28 @@
 /**
  * `npm start`: the whole service on this machine for tenant `local`. DynamoDB Local keeps its data
- * in `.local/dynamodb-data/` (or `DYNAMODB_ENDPOINT` names one already running), the signing key
- * and Secret Token persist in `.local/keys/` (mode 0600), and the Tenant URL, Secret Token, token
- * endpoint and an OAuth client are printed last: the client keeps its id, and gets a fresh secret
- * on every start (the previous ones revoked), so no secret of it is ever written to a file.
+ * in `.local/dynamodb-data/` (or `DYNAMODB_ENDPOINT` names one already running), the signing key,
+ * the Secret Token and the OAuth client's secret persist in `.local/keys/` (mode 0600), and the
+ * Tenant URL, Secret Token, token endpoint and the OAuth client are printed: the same ones on
+ * every start while the registry holds them as active. `.local/service.json` then tells the local
+ * commands (`token`, `simulate`, `log-hash`, `migrate-names` with `--local`) where it all is.
+ * The terminal shows one short line per request; the functions' JSON log lines go to
+ * `.local/logs/service.jsonl` (`LOG_FORMAT=json` shows them instead).
  * `ENTRA_TENANT_ID` and `ENTRA_JWKS_URL`, when set, let tokens issued by that Entra tenant in,
  * only with the caller pinned (`ENTRA_APP_ID` and/or `ENTRA_OBJECT_ID`); without a pin the start
  * stops before anything runs.
+ * `SCIM_LOCAL_DIR` puts everything of `.local/` but DynamoDB Local's jar elsewhere (the tests).
  */
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join, relative } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { assertEntraPinned } from '../../shared/config.js';
-import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import {
+  createCredentialRegistry,
+  isActive,
+  matchSecret,
+} from '../../shared/credentials/registry.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import {
   generateSigningKey,
@@ -25,28 +33,48 @@ import {
 } from '../tokens.js';
 import { startLocalAdmin } from './admin.js';
 import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
-import { startLocalServer } from './server.js';
+import { invokeLocally } from './invocations.js';
+import { localLambdaContext, startLocalServer } from './server.js';
+import { localStateDir, readServiceRecord, writeServiceRecord } from './service-record.js';
+import { routeLogLines, terminalLogFormat } from './terminal-log.js';
 
 const TENANT = 'local';
 // LOCAL_TABLE_NAME: a test's own table, so that parallel runs never share the local OAuth client.
 const TABLE_NAME = process.env.LOCAL_TABLE_NAME ?? 'grouptalk-scim-local';
-const LOCAL_DIR = fileURLToPath(new URL('../../.local/', import.meta.url));
+const LOCAL_DIR = localStateDir();
 const KEYS_DIR = join(LOCAL_DIR, 'keys');
 const KEY_FILE = join(KEYS_DIR, `${TENANT}.private.jwk.json`);
 const TOKEN_FILE = join(KEYS_DIR, `${TENANT}.secret-token.txt`);
+const CLIENT_FILE = join(KEYS_DIR, `${TENANT}.oauth-client.json`);
+const LOG_FILE = join(LOCAL_DIR, 'logs', 'service.jsonl');
+const REQUEST_LOG_FILE = join(LOCAL_DIR, 'logs', 'requests.jsonl');
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const port = Number(process.env.PORT ?? 8080);
 if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  throw new Error(`PORT must be a TCP port number, got ${process.env.PORT}`);
+  exitWith(`PORT must be a TCP port number (e.g. PORT=8081 npm start), got "${process.env.PORT}"`);
+}
+// Entra-issued tokens need a pinned caller: said in one line now, not at the first request.
+try {
+  assertEntraPinned({
+    entraTenantId: process.env.ENTRA_TENANT_ID || undefined,
+    entraAppId: process.env.ENTRA_APP_ID || undefined,
+    entraObjectId: process.env.ENTRA_OBJECT_ID || undefined,
+  });
+} catch (error) {
+  exitWith((error as Error).message);
 }
 
-// Entra-issued tokens need a pinned caller: said now, not at the first request.
-assertEntraPinned({
-  entraTenantId: process.env.ENTRA_TENANT_ID || undefined,
-  entraAppId: process.env.ENTRA_APP_ID || undefined,
-  entraObjectId: process.env.ENTRA_OBJECT_ID || undefined,
+// Before anything is read or written: a second npm start must leave the first one's secrets be.
+if (port !== 0) {
+  const taken = await portProblem(port);
+  if (taken) exitWith(taken);
+}
+
+const stopLogLines = routeLogLines({
+  file: LOG_FILE,
+  format: terminalLogFormat(process.env.LOG_FORMAT),
 });
 
 const key = await signingKey();
@@ -57,7 +85,7 @@ if (!endpoint) {
   const dbPath = join(LOCAL_DIR, 'dynamodb-data');
   dynamodb = await startDynamoDbLocal({ dbPath });
   endpoint = dynamodb.endpoint;
-  console.log(`DynamoDB Local: ${endpoint} (data in .local/dynamodb-data/)`);
+  console.log(`DynamoDB Local: ${endpoint} (data in ${shown(dbPath)}/)`);
 }
 await ensureTable(endpoint, TABLE_NAME);
 const token = await secretToken(key, endpoint);
@@ -65,7 +93,7 @@ const oauthClient = await localOAuthClient(endpoint);
 
 // The integration page: a local OpenID provider stands in for the customer's Entra ID.
 const admin = await startLocalAdmin({
-  requestLogFile: join(LOCAL_DIR, 'logs', 'requests.jsonl'),
+  requestLogFile: REQUEST_LOG_FILE,
   sessionKeyFile: join(KEYS_DIR, `${TENANT}.admin-session.key`),
   tenantDisplayName: 'Local tenant',
 });
@@ -86,9 +114,16 @@ const server = await startLocalServer({
   port,
   host: '127.0.0.1',
   routes: [...routes, ...adminRoutes],
-}).catch(async (error) => {
+}).catch(async (error: NodeJS.ErrnoException) => {
   await admin.close();
   await dynamodb?.stop();
+  // Taken between the check above and now (another npm start starting at the same moment).
+  if (error.code === 'EADDRINUSE') {
+    exitWith(
+      (await portProblem(port)) ??
+        `Port ${port} is in use: stop it, or PORT=<another port> npm start`,
+    );
+  }
   throw error;
 });
 
@@ -105,21 +140,50 @@ const feed = await startLocalFeed({
   checkpointFile: `${EVENTS_FILE}.checkpoint.json`,
 });
 
+const tokenEndpoint = new URL('/oauth2/token', server.url).href;
+const adminUrl = new URL('/admin', server.url).href;
 console.log(`Tenant URL: ${server.url}`);
 console.log(`Secret Token: ${token}`);
-console.log(`Token endpoint: ${new URL('/oauth2/token', server.url).href}`);
+console.log(`Token endpoint: ${tokenEndpoint}`);
 console.log(`Client ID: ${oauthClient.clientId}`);
 console.log(`Client Secret: ${oauthClient.secret}`);
 console.log(`Events: ${EVENTS_FILE}`);
 console.log(
-  `Admin URL: ${new URL('/admin', server.url).href} (signs in as the test administrator ${admin.testAdministrator} through the local OpenID provider ${admin.provider.issuer})`,
+  `Admin URL: ${adminUrl} (signs in as the test administrator ${admin.testAdministrator} through the local OpenID provider ${admin.provider.issuer})`,
 );
+console.log(
+  `Logs: ${shown(LOG_FILE)} (here: one line per request; LOG_FORMAT=json npm start for the JSON)`,
+);
+console.log('Local commands: npm run token -- list --local, npm run simulate -- --local, …');
 
-// In AWS an EventBridge schedule runs the membership sweeper; locally it runs every minute.
+// What the local commands read to find this service (no secret: the files holding them are named).
+const serviceRecord = {
+  tenant: TENANT,
+  tenantUrl: server.url,
+  tokenEndpoint,
+  adminUrl,
+  dynamodbEndpoint: endpoint,
+  tableName: TABLE_NAME,
+  eventsFile: EVENTS_FILE,
+  requestLogFile: REQUEST_LOG_FILE,
+  logFile: LOG_FILE,
+  secretTokenFile: TOKEN_FILE,
+  signingKeyFile: KEY_FILE,
+  logIdentifiers: process.env.LOG_IDENTIFIERS === 'hmac' ? ('hmac' as const) : ('clear' as const),
+  pid: process.pid,
+  startedAt: new Date().toISOString(),
+};
+await writeServiceRecord(serviceRecord, join(LOCAL_DIR, 'service.json'));
+
+// In AWS an EventBridge schedule runs the membership sweeper; locally it runs every minute, as an
+// invocation of its own (its log lines name it, not the last request's function).
 const SWEEP_INTERVAL_MS = 60_000;
 const sweeper = setInterval(async () => {
   const { handler: sweep } = await import('../../functions/groups/sweep-memberships.js');
-  await sweep({}).catch((error: unknown) => console.error('membership sweep failed', error));
+  const context = localLambdaContext('grouptalk-scim-local-sweepMemberships', SWEEP_INTERVAL_MS);
+  await invokeLocally(context, () => sweep({}, context)).catch((error: unknown) =>
+    console.error('membership sweep failed', error),
+  );
 }, SWEEP_INTERVAL_MS);
 sweeper.unref();
 
@@ -132,6 +196,10 @@ const shutdown = async () => {
   await feed.stop();
   await admin.close();
   await dynamodb?.stop();
+  // Only this process's record: a later npm start (on another port) may have written its own.
+  const record = await readServiceRecord(join(LOCAL_DIR, 'service.json'), { alive: false });
+  if (record?.pid === process.pid) await rm(join(LOCAL_DIR, 'service.json'), { force: true });
+  stopLogLines();
   process.exit(0);
 };
 process.on('SIGINT', shutdown);
@@ -181,9 +249,10 @@ function signedBy(token: string, key: SigningKey): string | undefined {
 }
 
 /**
- * The OAuth client of `npm start`: the same client id on every start (while the table keeps it),
- * and a fresh secret each time, the previous ones revoked, so that no secret is ever written to
- * a file.
+ * The OAuth client of `npm start`: the same client id and secret on every start, kept like the
+ * Secret Token in a 0600 file, as long as the registry still holds both as active; otherwise the
+ * client gets a fresh secret (its other secrets revoked), or a new client is registered, and the
+ * file is rewritten. So a restart never breaks an Entra job or a script configured with it.
  */
 async function localOAuthClient(
   dynamodbEndpoint: string,
@@ -191,6 +260,12 @@ async function localOAuthClient(
   const documents = localDocumentClient(dynamodbEndpoint);
   try {
     const registry = createCredentialRegistry({ documents, tableName: TABLE_NAME });
+    const saved = await savedClient();
+    if (saved) {
+      const client = await registry.get(saved.clientId);
+      const at = Date.now();
+      if (client && isActive(client, at) && matchSecret(client, saved.secret, at)) return saved;
+    }
     const { credentials } = await registry.list();
     const existing = credentials.find(
       (credential) =>
@@ -198,17 +273,35 @@ async function localOAuthClient(
         credential.createdBy === 'npm start' &&
         isActive(credential, Date.now()),
     );
+    let issued: { clientId: string; secret: string };
     if (existing) {
       const { secret } = await registry.rotateSecret(existing.id, { revokeOthers: true });
-      return { clientId: existing.id, secret };
+      issued = { clientId: existing.id, secret };
+    } else {
+      const { credential, secret } = await registry.createClient({
+        createdBy: 'npm start',
+        description: 'OAuth client printed by npm start',
+      });
+      issued = { clientId: credential.id, secret: secret.secret };
     }
-    const { credential, secret } = await registry.createClient({
-      createdBy: 'npm start',
-      description: 'OAuth client printed by npm start',
-    });
-    return { clientId: credential.id, secret: secret.secret };
+    await mkdir(KEYS_DIR, { recursive: true, mode: 0o700 });
+    await writeFile(CLIENT_FILE, `${JSON.stringify(issued, null, 2)}\n`, { mode: 0o600 });
+    await chmod(CLIENT_FILE, 0o600);
+    return issued;
   } finally {
     documents.destroy();
+  }
+}
+
+/** The client id and secret of the previous start, if its file is there and readable. */
+async function savedClient(): Promise<{ clientId: string; secret: string } | undefined> {
+  try {
+    const saved = JSON.parse(await readFile(CLIENT_FILE, 'utf8')) as Record<string, unknown>;
+    return typeof saved.clientId === 'string' && typeof saved.secret === 'string'
+      ? { clientId: saved.clientId, secret: saved.secret }
+      : undefined;
+  } catch {
+    return undefined; // None yet, or damaged: a new secret replaces it.
   }
 }
 
@@ -221,4 +314,42 @@ async function stillActive(id: string, dynamodbEndpoint: string): Promise<boolea
   } finally {
     documents.destroy();
   }
+}
+
+/**
+ * Why `port` cannot be listened on, as one line that says what to do, or undefined when it is
+ * free. Tried on the same interface the server uses.
+ */
+async function portProblem(wanted: number): Promise<string | undefined> {
+  const code = await tryListen(wanted);
+  if (code === undefined) return undefined;
+  let free: number | undefined;
+  for (let next = wanted + 1; next <= Math.min(wanted + 20, 65_535) && !free; next++) {
+    if ((await tryListen(next)) === undefined) free = next;
+  }
+  const instead = free ? `PORT=${free} npm start` : 'PORT=<another port> npm start';
+  return code === 'EADDRINUSE'
+    ? `Port ${wanted} is in use (another npm start?): stop it, or ${instead}`
+    : `Port ${wanted} cannot be used (${code}): ${instead}`;
+}
+
+/** undefined when `candidate` could be listened on (and was released), else the error code. */
+function tryListen(candidate: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+    probe.listen(candidate, '127.0.0.1', () => probe.close(() => resolve(undefined)));
+  });
+}
+
+/** Ends npm start with one line on stderr and no stack trace. */
+function exitWith(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+/** A path as the developer reads it: relative to the current folder when inside it. */
+function shown(path: string): string {
+  const inside = relative(process.cwd(), path);
+  return inside.startsWith('..') ? path : inside;
 }

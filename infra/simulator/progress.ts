@@ -1,7 +1,8 @@
 /**
- * The progress line on stderr: rewritten in place about once a second on a terminal, a plain line
- * every ten seconds otherwise (CI logs).
+ * The simulator's progress: the shared progress line (`infra/progress.ts`: on a terminal only,
+ * quiet in CI logs) with the request count, rate and errors of the run.
  */
+import { type Progress, terminalProgress } from '../progress.js';
 import type { Recorder } from './client.js';
 
 export interface ProgressReporter {
@@ -14,48 +15,23 @@ export interface ProgressReporter {
 
 export const silentProgress: ProgressReporter = { phase() {}, done() {}, stop() {} };
 
-export function stderrProgress(recorder: Recorder, started = performance.now()): ProgressReporter {
-  const stream = process.stderr;
-  const tty = stream.isTTY === true;
-  let name = '';
-  let total = 0;
-  let completed = 0;
+/** The progress line of a run whose requests `recorder` counts. */
+export function stderrProgress(recorder: Recorder, label = 'simulate'): ProgressReporter {
   let lastRequests = 0;
   let lastAt = performance.now();
-  let lastPrinted = 0;
-
-  const render = () => {
-    const now = performance.now();
-    const rate = ((recorder.requests - lastRequests) * 1000) / Math.max(1, now - lastAt);
-    lastRequests = recorder.requests;
-    lastAt = now;
-    const elapsed = Math.round((now - started) / 1000);
-    const clock = `${Math.floor(elapsed / 60)}:${String(elapsed % 60).padStart(2, '0')}`;
-    return `${name} ${completed}/${total} · ${recorder.requests} requests · ${rate.toFixed(0)} req/s · ${recorder.errors} errors · ${clock}`;
-  };
-  const timer = setInterval(() => {
-    if (tty) {
-      stream.write(`\r\x1b[K${render()}`);
-    } else if (performance.now() - lastPrinted >= 10_000) {
-      lastPrinted = performance.now();
-      stream.write(`${render()}\n`);
-    }
-  }, 1000);
-  timer.unref();
-
+  const line: Progress = terminalProgress({
+    label,
+    detail: () => {
+      const now = performance.now();
+      const rate = ((recorder.requests - lastRequests) * 1000) / Math.max(1, now - lastAt);
+      lastRequests = recorder.requests;
+      lastAt = now;
+      return `${recorder.requests} requests · ${rate.toFixed(0)} req/s · ${recorder.errors} errors`;
+    },
+  });
   return {
-    phase(phaseName, phaseTotal) {
-      if (tty && name) stream.write(`\r\x1b[K${render()}\n`);
-      name = phaseName;
-      total = phaseTotal;
-      completed = 0;
-    },
-    done() {
-      completed += 1;
-    },
-    stop() {
-      clearInterval(timer);
-      if (tty) stream.write(`\r\x1b[K${render()}\n`);
-    },
+    phase: (name, total) => line.step(name, total),
+    done: () => line.advance(),
+    stop: () => line.stop(),
   };
 }

@@ -25,6 +25,8 @@ export function scheduledHandler<T extends object>(
   fn: (budgetMs: number) => Promise<T>,
 ) {
   return async (_event: unknown, context?: Context): Promise<T> => {
+    // Its lines name this function (a route's handler does it through injectLambdaContext).
+    if (context) logger.addContext(context);
     const remaining = context?.getRemainingTimeInMillis() ?? DEFAULT_TIMEOUT_MS;
     const budget = Math.max(1_000, remaining - RESERVE_MS);
     const stats = newStoreStats();

@@ -33,6 +33,14 @@ export interface NameMigrationReport {
   readonly changed: number;
 }
 
+/** Told of the work as it goes (the command's progress line). */
+export interface MigrationProgress {
+  /** `Users` or `Groups` begin: `total` of them. */
+  step(name: string, total: number): void;
+  /** One more examined. */
+  advance(): void;
+}
+
 /**
  * Moves every user's and group's guard and sort key to the identifier profile's keys.
  *
@@ -40,7 +48,9 @@ export interface NameMigrationReport {
  * const report = await migrateNames();
  * // { examined: 1200, migrated: 3, conflicts: [], refused: [], changed: 0 }
  */
-export async function migrateNames(): Promise<NameMigrationReport> {
+export async function migrateNames(
+  options: { progress?: MigrationProgress } = {},
+): Promise<NameMigrationReport> {
   let examined = 0;
   let migrated = 0;
   let changed = 0;
@@ -50,7 +60,9 @@ export async function migrateNames(): Promise<NameMigrationReport> {
     // Read first, then written: the walk's pages do not stay open across the writes.
     const stored: [StoredResource, Record<string, unknown>][] = [];
     await forEachResource(type, (record, item) => stored.push([record, item]) > 0);
+    options.progress?.step(`${type}s`, stored.length);
     for (const [record, item] of stored) {
+      options.progress?.advance();
       examined++;
       let name: string;
       try {

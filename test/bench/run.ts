@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { Recorder } from '../../infra/simulator/client.js';
 import { simulate } from '../../infra/simulator/cycle.js';
 import { buildDataset } from '../../infra/simulator/dataset.js';
-import { silentProgress, stderrProgress } from '../../infra/simulator/progress.js';
+import { stderrProgress } from '../../infra/simulator/progress.js';
 import { operationFigures } from '../../infra/simulator/summary.js';
 import {
   type AdminReportsResult,
@@ -309,7 +309,7 @@ try {
     const result = await simulate({
       ...options,
       recorder,
-      progress: process.stderr.isTTY ? stderrProgress(recorder) : silentProgress,
+      progress: stderrProgress(recorder, 'bench'),
     });
     cycle = {
       ...options,

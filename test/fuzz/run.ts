@@ -19,6 +19,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { terminalProgress } from '../../infra/progress.js';
 import { StatusTally } from './checks.js';
 import { enforceAwsKeyLimits } from './dynamodb-middleware.js';
 import { createHardeningTargets } from './hardening-targets.js';
@@ -92,20 +93,30 @@ try {
   console.log(
     `fuzzing ${names.length} targets, ${names.reduce((sum, name) => sum + (cases[name] ?? 0), 0)} cases, seed ${seed}, ${order}`,
   );
+  // On a terminal only: a CI log gets the summary, not a line per round.
+  let roundLine = '';
+  const progress = terminalProgress({ label: 'fuzz', detail: () => roundLine });
+  progress.step(
+    'cases',
+    names.reduce((sum, name) => sum + (cases[name] ?? 0), 0),
+  );
+  let casesDone = 0;
   const report = await runFuzz(targets, environment.reader, {
     seed,
     cases,
     order,
     keyLimitViolations,
-    onRound: (progress, round) => {
-      const done = totals(progress);
-      console.log(
-        `round ${round + 1}: ${done.cases} cases, ${(progress.millis / 1000).toFixed(0)} s, ` +
-          `5xx ${done.serverErrors}, partial writes ${done.partialWrites}, other problems ${done.contractViolations + done.unexpected}, ` +
-          `audit problems ${progress.audits.at(-1)?.problems.length ?? 0}`,
-      );
+    onRound: (sofar, round) => {
+      const done = totals(sofar);
+      progress.advance(done.cases - casesDone);
+      casesDone = done.cases;
+      roundLine =
+        `round ${round + 1} · 5xx ${done.serverErrors} · partial writes ${done.partialWrites} · ` +
+        `other problems ${done.contractViolations + done.unexpected} · ` +
+        `audit problems ${sofar.audits.at(-1)?.problems.length ?? 0}`;
     },
   });
+  progress.stop();
   if (childReportPath) {
     await writeFile(childReportPath, JSON.stringify(serialize(report)));
     await environment.stop();

@@ -1,15 +1,12 @@
 /**
  * `npm start` prints what an Entra administrator needs for either method, and each works as
  * printed: the Secret Token, and the token endpoint with the client id and secret (client
- * credentials). No file it writes holds the client secret; the files that hold a secret are 0600.
+ * credentials). Only its own file holds the client secret; the files that hold a secret are 0600.
  */
-import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { REPO_ROOT, type RunningNpmStart, startNpmStart } from '../support/npm-start.js';
-
-const KEYS_DIR = join(REPO_ROOT, '.local', 'keys');
+import { type RunningNpmStart, runNpmStartToEnd, startNpmStart } from '../support/npm-start.js';
 
 let npmStart: RunningNpmStart | undefined;
 let printed: ReadonlyMap<string, string>;
@@ -59,34 +56,23 @@ it('prints a token endpoint, client id and secret that Entra exchanges for a tok
   expect((await firstUser(tenantUrl, body.access_token)).status).toBe(200);
 });
 
-it('writes no file holding the client secret, and keeps the files holding a secret at 0600', () => {
+it('keeps the client secret in its own file only, and the files holding a secret at 0600', () => {
   const secret = printed.get('Client Secret')!;
-  for (const file of readdirSync(KEYS_DIR)) {
-    const path = join(KEYS_DIR, file);
-    expect(readFileSync(path, 'utf8'), file).not.toContain(secret);
+  const keys = join(npmStart!.localDir, 'keys');
+  for (const file of readdirSync(keys)) {
+    const path = join(keys, file);
+    if (file !== 'local.oauth-client.json')
+      expect(readFileSync(path, 'utf8'), file).not.toContain(secret);
     expect(statSync(path).mode & 0o077, file).toBe(0);
   }
 });
 
 it('refuses to start with Entra-issued tokens but no pinned caller, saying where to find one', async () => {
   // Act: the check comes before anything is started or written.
-  const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = execFile(
-      process.execPath,
-      ['--import', 'tsx', 'infra/local/start.ts'],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          PORT: '0',
-          ENTRA_TENANT_ID: '3f2c9a4e-8b1d-4c6e-9f0a-7d5b2e1c8a93',
-          ENTRA_APP_ID: '',
-          ENTRA_OBJECT_ID: '',
-        },
-        timeout: 60_000,
-      },
-      (_error, _stdout, stderr) => resolve({ code: child.exitCode, stderr }),
-    );
+  const result = await runNpmStartToEnd({
+    ENTRA_TENANT_ID: '3f2c9a4e-8b1d-4c6e-9f0a-7d5b2e1c8a93',
+    ENTRA_APP_ID: '',
+    ENTRA_OBJECT_ID: '',
   });
 
   // Assess

@@ -1,7 +1,11 @@
 import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeServiceRecord } from '../../infra/local/service-record.js';
 import { Recorder, ScimClient } from '../../infra/simulator/client.js';
 import { simulate } from '../../infra/simulator/cycle.js';
 import { buildDataset, expectedState } from '../../infra/simulator/dataset.js';
@@ -141,37 +145,41 @@ describe('Entra provisioning simulator (infra/simulator)', () => {
     );
   });
 
-  it('exits 1 from the command line when the service refuses the token, and 0 when all is well', async () => {
+  /** The command line, as a developer runs it; the token only ever in the environment. */
+  const runCli = (args: readonly string[], env: Readonly<Record<string, string | undefined>>) => {
+    const { SCIM_TOKEN: _token, SCIM_URL: _url, ...inherited } = process.env;
     // Asynchronous: the service answers from this very process.
-    const run = (token: string) =>
-      execFileAsync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          'infra/cli/simulate.ts',
-          '--url',
-          service.url,
-          '--token',
-          token,
-          '--users',
-          '3',
-          '--groups',
-          '1',
-          '--memberships',
-          '2',
-          '--prefix',
-          'it-cli',
-          '--quiet',
-        ],
-        { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 },
-      ).then(
-        ({ stdout }) => ({ code: 0, stdout }),
-        (error: { code?: number; stdout?: string }) => ({ code: error.code, stdout: error.stdout }),
-      );
+    return execFileAsync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'infra/cli/simulate.ts',
+        ...args,
+        '--users',
+        '3',
+        '--groups',
+        '1',
+        '--memberships',
+        '2',
+        '--prefix',
+        'it-cli',
+        '--quiet',
+      ],
+      { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000, env: { ...inherited, ...env } },
+    ).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
+    );
+  };
 
-    const refused = await run('not-a-token');
-    const accepted = await run(service.token);
+  it('exits 1 from the command line when the service refuses the token, and 0 when all is well', async () => {
+    const refused = await runCli(['--url', service.url], { SCIM_TOKEN: 'not-a-token' });
+    const accepted = await runCli(['--url', service.url], { SCIM_TOKEN: service.token });
 
     expect(refused.code).toBe(1);
     expect(refused.stdout).toContain('lookupUser');
@@ -179,5 +187,54 @@ describe('Entra provisioning simulator (infra/simulator)', () => {
     expect(refused.stdout).toContain('VERIFICATION FAILED');
     expect(accepted.code).toBe(0);
     expect(accepted.stdout).toContain('Verified: 3 users, 1 groups, 2 memberships as expected.');
+  });
+
+  it('with --local, takes the Tenant URL and Secret Token of the running npm start from .local/', async () => {
+    // Prepare: the record npm start writes, naming this (running) process and the token's file.
+    const folder = await mkdtemp(join(tmpdir(), 'simulate-local-'));
+    const secretTokenFile = join(folder, 'keys', 'local.secret-token.txt');
+    await mkdir(dirname(secretTokenFile), { recursive: true });
+    await writeFile(secretTokenFile, `${service.token}\n`, { mode: 0o600 });
+    await writeServiceRecord(
+      {
+        tenant: 'local',
+        tenantUrl: service.url,
+        tokenEndpoint: new URL('/oauth2/token', service.url).href,
+        adminUrl: new URL('/admin', service.url).href,
+        dynamodbEndpoint: process.env.DYNAMODB_ENDPOINT ?? '',
+        tableName: service.tableName,
+        eventsFile: join(folder, 'events.jsonl'),
+        requestLogFile: join(folder, 'logs', 'requests.jsonl'),
+        logFile: join(folder, 'logs', 'service.jsonl'),
+        secretTokenFile,
+        signingKeyFile: join(folder, 'keys', 'local.private.jwk.json'),
+        logIdentifiers: 'clear',
+        pid: process.pid,
+        startedAt: new Date().toISOString(),
+      },
+      join(folder, 'service.json'),
+    );
+
+    try {
+      // Act
+      const local = await runCli(['--local'], { SCIM_LOCAL_DIR: folder });
+      const none = await runCli(['--local'], { SCIM_LOCAL_DIR: join(folder, 'nothing') });
+
+      // Assess
+      expect(local.stderr).not.toContain(service.token);
+      expect(local.code).toBe(0);
+      expect(local.stdout).toContain('Verified: 3 users, 1 groups, 2 memberships as expected.');
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('found no running npm start');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('still takes --token, warning that it lands in the shell history', async () => {
+    const run = await runCli(['--url', service.url, '--token', service.token], {});
+
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('--token leaves the token in your shell history');
   });
 });

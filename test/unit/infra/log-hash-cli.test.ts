@@ -10,6 +10,7 @@ import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../../infra/cli/log-hash.js';
+import type { LocalServiceRecord } from '../../../infra/local/service-record.js';
 import { logHash, logHashKeyMessage } from '../../../shared/http/log-identifiers.js';
 import { kmsHmacStandIn } from '../../support/kms-stand-in.js';
 
@@ -35,6 +36,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
     out: (line) => out.push(line),
     err: (line) => err.push(line),
     tenantsDir,
+    serviceRecordFile: join(tenantsDir, 'service.json'),
   });
   return { code, out: out.join('\n'), err: err.join('\n'), regions };
 }
@@ -105,5 +107,48 @@ describe('npm run log-hash -- --tenant', () => {
     expect(plain.err).toContain('logIdentifiers "clear"');
     expect(both).toMatchObject({ code: 1, out: '' });
     expect(kms.commandCalls(GenerateMacCommand)).toHaveLength(0);
+  });
+});
+
+describe('npm run log-hash -- --local', () => {
+  /** The record a running npm start leaves (this process stands in for it). */
+  function recordNpmStart(logIdentifiers: 'clear' | 'hmac') {
+    const record: Partial<LocalServiceRecord> = {
+      tenant: 'local',
+      logFile: '.local/logs/service.jsonl',
+      logIdentifiers,
+      pid: process.pid,
+    };
+    writeFileSync(join(tenantsDir, 'service.json'), JSON.stringify(record));
+  }
+
+  it('says to search for the value itself when npm start logs identifiers as sent', async () => {
+    recordNpmStart('clear');
+
+    const result = await run(['--local', 'bob@example.com'], { LOG_HASH_KEY: 'k'.repeat(40) });
+
+    expect(result).toMatchObject({ code: 1, out: '' });
+    expect(result.err).toContain('search .local/logs/service.jsonl for the value itself');
+  });
+
+  it('prints the hashes of LOG_HASH_KEY when npm start hashes', async () => {
+    recordNpmStart('hmac');
+    const key = 'k'.repeat(40);
+
+    const result = await run(['--local', 'bob@example.com'], { LOG_HASH_KEY: key });
+
+    expect(result.code).toBe(0);
+    expect(result.out).toContain(
+      `userName / displayName: ${logHash(key, 'userName', 'bob@example.com')}`,
+    );
+  });
+
+  it('says npm start is not running when no record is there', async () => {
+    rmSync(join(tenantsDir, 'service.json'), { force: true });
+
+    const result = await run(['--local', 'bob@example.com'], { LOG_HASH_KEY: 'k'.repeat(40) });
+
+    expect(result).toMatchObject({ code: 1, out: '' });
+    expect(result.err).toContain('found no running npm start');
   });
 });
