@@ -10,12 +10,17 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+  CredentialConditionError,
+  type CredentialTable,
+  type CredentialUpdate,
+  countFailure,
+  getCredentialItem,
+  putCredentialPolicy,
+  putNewCredential,
+  readCredentialItems,
+  updateCredentialItem,
+  writeLastUsed,
+} from '../store/credentials.js';
 import { keys } from '../store/keys.js';
 
 export type CredentialKind = 'secret-token' | 'oauth-client';
@@ -100,9 +105,8 @@ export interface TokenClaims {
   readonly kind?: CredentialKind;
 }
 
-export interface RegistryOptions {
-  readonly documents: DynamoDBDocumentClient;
-  readonly tableName: string;
+/** The table (`documents`, `tableName`) and how the registry reads it. */
+export interface RegistryOptions extends CredentialTable {
   /** How long a read of the registry is reused (ms, at most 60 s). */
   readonly cacheMs?: number;
   /**
@@ -168,7 +172,7 @@ export class CredentialNotFoundError extends Error {
  * const credential = await registry.activeCredential({ credentialId: jti, issuedAt: iat });
  */
 export function createCredentialRegistry(options: RegistryOptions) {
-  const { documents, tableName } = options;
+  const table: CredentialTable = { documents: options.documents, tableName: options.tableName };
   const cacheMs = Math.min(options.cacheMs ?? MAX_CACHE_MS, MAX_CACHE_MS);
   const missRefreshMs = Math.min(options.missRefreshMs ?? 5_000, cacheMs);
   const now = options.now ?? Date.now;
@@ -182,28 +186,14 @@ export function createCredentialRegistry(options: RegistryOptions) {
   async function readAll(): Promise<Snapshot> {
     const credentials = new Map<string, Credential>();
     let policy: CredentialPolicy = {};
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await documents.send(
-        new QueryCommand({
-          TableName: tableName,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': 'pk' },
-          ExpressionAttributeValues: { ':pk': keys.credentialsPartition },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (keys.isCredentialSort(String(item.sk))) {
-          const credential = fromItem(item);
-          credentials.set(credential.id, credential);
-        } else if (item.sk === keys.credentialPolicy().sk) {
-          policy = fromPolicyItem(item);
-        }
+    for (const item of await readCredentialItems(table)) {
+      if (keys.isCredentialSort(String(item.sk))) {
+        const credential = fromItem(item);
+        credentials.set(credential.id, credential);
+      } else if (item.sk === keys.credentialPolicy().sk) {
+        policy = fromPolicyItem(item);
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return { loadedAt: now(), credentials, policy };
   }
 
@@ -268,10 +258,8 @@ export function createCredentialRegistry(options: RegistryOptions) {
 
     /** One credential, read now (strongly consistent); undefined when unknown. */
     async get(id: string): Promise<Credential | undefined> {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: tableName, Key: keys.credential(id), ConsistentRead: true }),
-      );
-      return Item ? fromItem(Item) : undefined;
+      const item = await getCredentialItem(table, id);
+      return item ? fromItem(item) : undefined;
     },
 
     /** Registers a Secret Token; the caller signs a token whose `jti` is the returned id. */
@@ -399,9 +387,7 @@ export function createCredentialRegistry(options: RegistryOptions) {
         updatedAt: new Date(now()).toISOString(),
         updatedBy: by,
       };
-      await documents.send(
-        new PutCommand({ TableName: tableName, Item: { ...keys.credentialPolicy(), ...policy } }),
-      );
+      await putCredentialPolicy(table, { ...policy });
       return policy;
     },
 
@@ -417,25 +403,13 @@ export function createCredentialRegistry(options: RegistryOptions) {
       );
       if (at - last < LAST_USED_RESOLUTION_MS) return;
       touched.set(credential.id, at);
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.credential(credential.id),
-            UpdateExpression: 'SET #lastUsedAt = :at',
-            ConditionExpression:
-              'attribute_exists(#pk) AND (attribute_not_exists(#lastUsedAt) OR #lastUsedAt < :due)',
-            ExpressionAttributeNames: { '#pk': 'pk', '#lastUsedAt': 'lastUsedAt' },
-            ExpressionAttributeValues: {
-              ':at': new Date(at).toISOString(),
-              ':due': new Date(at - LAST_USED_RESOLUTION_MS).toISOString(),
-            },
-          }),
-        );
-      } catch (error) {
-        // Another instance wrote it first: the date is fresh, which is all this is for.
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
+      // Not written when another instance wrote it first: the date is fresh, which is all this is for.
+      await writeLastUsed(
+        table,
+        credential.id,
+        new Date(at).toISOString(),
+        new Date(at - LAST_USED_RESOLUTION_MS).toISOString(),
+      );
     },
 
     /**
@@ -443,89 +417,28 @@ export function createCredentialRegistry(options: RegistryOptions) {
      * holds (the window restarts when it has passed).
      */
     async recordFailure(clientId: string, windowMs: number): Promise<number> {
-      const at = now();
-      const windowStart = new Date(at - windowMs).toISOString();
-      try {
-        const { Attributes } = await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.credential(clientId),
-            UpdateExpression: 'ADD #failed :one',
-            ConditionExpression: 'attribute_exists(#pk) AND #start >= :windowStart',
-            ExpressionAttributeNames: {
-              '#pk': 'pk',
-              '#failed': 'failedAttempts',
-              '#start': 'failedWindowStart',
-            },
-            ExpressionAttributeValues: { ':one': 1, ':windowStart': windowStart },
-            ReturnValues: 'UPDATED_NEW',
-          }),
-        );
-        return Number(Attributes?.failedAttempts ?? 1);
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-      // No window yet, or it has passed: start one (only for a client that exists).
-      try {
-        await documents.send(
-          new UpdateCommand({
-            TableName: tableName,
-            Key: keys.credential(clientId),
-            UpdateExpression: 'SET #failed = :one, #start = :now',
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: {
-              '#pk': 'pk',
-              '#failed': 'failedAttempts',
-              '#start': 'failedWindowStart',
-            },
-            ExpressionAttributeValues: { ':one': 1, ':now': new Date(at).toISOString() },
-          }),
-        );
-      } catch (error) {
-        if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
-      }
-      return 1;
+      return countFailure(table, clientId, now(), windowMs);
     },
   };
 
   async function put(credential: Credential): Promise<void> {
-    await documents.send(
-      new PutCommand({
-        TableName: tableName,
-        Item: { ...keys.credential(credential.id), ...credential },
-        ConditionExpression: 'attribute_not_exists(#pk)',
-        ExpressionAttributeNames: { '#pk': 'pk' },
-      }),
-    );
+    await putNewCredential(table, credential.id, { ...credential });
   }
 
   /** Updates an existing credential, and only if `condition` holds when one is given. */
   async function update(
     id: string,
     expression: string,
-    names: Record<string, string>,
-    values: Record<string, unknown>,
+    names: CredentialUpdate['names'],
+    values: CredentialUpdate['values'],
     condition?: string,
   ): Promise<Credential> {
     try {
-      const { Attributes } = await documents.send(
-        new UpdateCommand({
-          TableName: tableName,
-          Key: keys.credential(id),
-          UpdateExpression: expression,
-          ConditionExpression: condition
-            ? `attribute_exists(#pk) AND ${condition}`
-            : 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': 'pk', ...names },
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
+      return fromItem(
+        await updateCredentialItem(table, id, { expression, names, values, condition }),
       );
-      return fromItem(Attributes ?? {});
     } catch (error) {
-      if ((error as Error).name === 'ConditionalCheckFailedException') {
-        throw new CredentialNotFoundError(id);
-      }
+      if (error instanceof CredentialConditionError) throw new CredentialNotFoundError(id);
       throw error;
     }
   }

@@ -23,6 +23,8 @@ const refused: readonly (readonly [path: string, line: string])[] = [
   ['shared/http/a.ts', "import { getResource as x } from '../store/resources.js';"],
   ['functions/users/a.ts', "import { documentClient as x } from '../../shared/store/client.js';"],
   ['shared/common/a.ts', "import { limits as x } from '../config.js';"],
+  ['shared/credentials/a.ts', "import { QueryCommand as x } from '@aws-sdk/lib-dynamodb';"],
+  ['shared/admin/a.ts', "import { DynamoDBClient as x } from '@aws-sdk/client-dynamodb';"],
 ];
 
 const allowed: readonly (readonly [path: string, line: string])[] = [
@@ -30,6 +32,7 @@ const allowed: readonly (readonly [path: string, line: string])[] = [
   ['shared/service/ok.ts', "import { getResource as x } from '../store/resources.js';"],
   ['shared/http/ok.ts', "import { scimErrorOf as x } from '../service/errors.js';"],
   ['functions/users/ok.ts', "import { getUser as x } from '../../shared/service/users.js';"],
+  ['shared/credentials/ok.ts', "import { getCredentialItem as x } from '../store/credentials.js';"],
 ];
 
 let scratch: string;
