@@ -68,7 +68,11 @@ async function readGroups(ids: readonly string[]): Promise<Map<string, GroupStat
   const states = new Map<string, GroupState>(ids.map((id) => [id, { exists: false }]));
   if (ids.length === 0) return states;
   for (const record of await batchGetResources('Group', ids)) {
-    states.set(record.id, { exists: true, version: record.version });
+    states.set(record.id, {
+      exists: true,
+      version: record.version,
+      externalId: typeof record.data.externalId === 'string' ? record.data.externalId : null,
+    });
   }
   return states;
 }

@@ -103,7 +103,10 @@ function dataSchema(name: EventName): Schema {
     case 'Deleted':
       return { type: 'object', required, properties, additionalProperties: false };
     default:
-      properties.externalId = { type: 'null' };
+      properties.externalId = {
+        type: ['string', 'null'],
+        description: "The group's externalId when the event was published, or null.",
+      };
       properties.members = {
         type: 'array',
         minItems: 1,

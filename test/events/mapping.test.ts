@@ -28,7 +28,7 @@ import { cleanupItem } from '../../shared/store/cleanups.js';
 import { keys } from '../../shared/store/keys.js';
 import { membershipItem } from '../../shared/store/memberships.js';
 import { resourceItem, type StoredResource } from '../../shared/store/resources.js';
-import { schemaErrors } from './support.js';
+import { Consumer, schemaErrors } from './support.js';
 
 const BASE_URL = 'https://scim.example.com/scim/v2';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -272,6 +272,55 @@ describe('change feed mapping (stream records to events)', () => {
     ];
     const groups = { g1: { exists: true, version: 3 } };
     expect(map(records, groups)).toEqual(map(records, groups));
+  });
+
+  it.each(['Group.MembersAdded', 'Group.MembersRemoved'] as const)(
+    'gives a %s retried with more members another id, so a consumer de-duplicating by id ends with every member',
+    (name) => {
+      // Prepare: five member changes of g1; the first attempt's batch ended after the third.
+      const change = name === 'Group.MembersAdded' ? memberAdded : memberRemoved;
+      const members = ['a', 'b', 'c', 'd', 'e'];
+      const records = members.map(change);
+      const groups = { g1: { exists: true, version: 6, externalId: 'gext' } };
+      const consumer = new Consumer();
+      if (name === 'Group.MembersRemoved') {
+        for (const event of map(members.map(memberAdded), groups)) consumer.apply(event);
+      }
+
+      // Act: the first attempt, the same batch again, then the batch retried and extended.
+      const first = map(records.slice(0, 3), groups);
+      const again = map(records.slice(0, 3), groups);
+      const extended = map(records, groups);
+      for (const event of [...first, ...again, ...extended]) consumer.apply(event);
+
+      // Assess
+      expect(names([...first, ...extended])).toEqual([name, name]);
+      expect(extended[0]?.data.members).toEqual(members);
+      expect(again.map((event) => event.id)).toEqual(first.map((event) => event.id));
+      expect(extended[0]?.id).not.toBe(first[0]?.id);
+      expect(consumer.duplicates).toBe(1);
+      const held = [...(consumer.groups.get('g1')?.members ?? [])].sort();
+      expect(held).toEqual(name === 'Group.MembersAdded' ? members : []);
+      // A retry that starts later (Lambda resumes at the first record not published) also differs.
+      expect(map(records.slice(1), groups)[0]?.id).not.toBe(extended[0]?.id);
+    },
+  );
+
+  it("carries the group's externalId on member events: from its next write in the batch, else from the read", () => {
+    // Prepare
+    const renamed = group(2, { externalId: 'gext-2' });
+
+    // Act
+    const inBatch = map([memberAdded('a'), modify(group(1), renamed)]);
+    const read = map([memberAdded('b')], {
+      g1: { exists: true, version: 3, externalId: 'gext-3' },
+    });
+    const none = map([memberRemoved('c')], { g1: { exists: true, version: 3, externalId: null } });
+
+    // Assess
+    expect(inBatch[0]?.data).toMatchObject({ members: ['a'], externalId: 'gext-2', version: 2 });
+    expect(read[0]?.data).toMatchObject({ members: ['b'], externalId: 'gext-3', version: 3 });
+    expect(none[0]?.data).toMatchObject({ members: ['c'], externalId: null });
   });
 
   it('drops the representation of an event too large for EventBridge, and says so', () => {
