@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { changedPaths } from '../../shared/events/changes.js';
 import {
@@ -11,11 +9,6 @@ import {
   eventName,
   MAX_EVENT_BYTES,
 } from '../../shared/events/envelope.js';
-import {
-  eventBridgeSink,
-  putEventsChunks,
-  putEventsEntry,
-} from '../../shared/events/eventbridge.js';
 import {
   type GroupState,
   groupsToRead,
@@ -399,12 +392,16 @@ describe('change feed publisher', () => {
   });
 
   it('asks for a retry from the lowest sequence number not published, after retrying the failed events', async () => {
-    // Prepare: the sink refuses every User.Updated.
+    // Prepare: the sink throttles every User.Updated; the invocation has time for one backoff.
     const accepted: string[] = [];
+    let calls = 0;
     const refusing: EventSink = {
       async put(events) {
+        calls += 1;
         accepted.push(...events.filter((e) => eventName(e) !== 'User.Updated').map((e) => e.id));
-        return events.filter((e) => eventName(e) === 'User.Updated');
+        return events
+          .filter((e) => eventName(e) === 'User.Updated')
+          .map((event) => ({ event, code: 'ThrottlingException', retryable: true }));
       },
     };
     const records = [
@@ -419,68 +416,20 @@ describe('change feed publisher', () => {
       tenant: 'acme',
       baseUrl: BASE_URL,
       sink: refusing,
-      attempts: 2,
+      remainingMs: () => (calls < 3 ? 60_000 : 0),
+      backoff: { baseDelayMs: 1, maxDelayMs: 1, reserveMs: 1_000 },
     });
 
     // Assess: the update and the delete after it are left for the retry, which starts at the update.
-    expect(result).toEqual({ published: 2, retryFrom: records[2]!.dynamodb.SequenceNumber });
+    expect(result).toEqual({
+      published: 2,
+      retries: 1,
+      retryFrom: records[2]!.dynamodb.SequenceNumber,
+    });
+    expect(calls).toBe(3);
     expect(accepted).toEqual([
       `${records[0]!.eventID}:User.Created`,
       `${records[1]!.eventID}:Group.Created`,
     ]);
-  });
-
-  it('sends PutEvents of at most 10 entries and 256 KB, and returns the entries EventBridge refused', async () => {
-    // Prepare
-    const events = Array.from(
-      { length: 23 },
-      (_, k) =>
-        map([
-          insert({
-            ...user(1),
-            id: `u${k}`,
-            data: { userName: `u${k}`, title: 'x'.repeat(k % 2 ? 60_000 : 10) },
-          }),
-        ])[0]!,
-    );
-    const eventBridge = mockClient(EventBridgeClient);
-    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
-      FailedEntryCount: 1,
-      Entries: input.Entries.map((_, index) =>
-        index === 0 ? { ErrorCode: 'ThrottlingException' } : { EventId: 'x' },
-      ),
-    }));
-
-    // Act
-    const failed = await eventBridgeSink('grouptalk-scim-events', new EventBridgeClient({})).put(
-      events,
-    );
-
-    // Assess
-    const calls = eventBridge
-      .commandCalls(PutEventsCommand)
-      .map((call) => call.args[0].input.Entries ?? []);
-    for (const entries of calls) {
-      expect(entries.length).toBeLessThanOrEqual(10);
-      expect(
-        entries.reduce((sum, entry) => sum + Buffer.byteLength(entry.Detail ?? ''), 0),
-      ).toBeLessThan(256 * 1024);
-      expect(
-        entries.every(
-          (entry) =>
-            entry.EventBusName === 'grouptalk-scim-events' && entry.Source === 'grouptalk.scim',
-        ),
-      ).toBe(true);
-    }
-    expect(calls.flat().map((entry) => JSON.parse(entry.Detail ?? '{}').id)).toEqual(
-      events.map((e) => e.id),
-    );
-    expect(failed.map((event) => event.id)).toEqual(
-      calls.map((entries) => JSON.parse(entries[0]!.Detail!).id),
-    );
-    expect(
-      putEventsChunks(events.map((event) => ({ entry: putEventsEntry(event, 'bus') }))).length,
-    ).toBe(calls.length);
-    eventBridge.restore();
   });
 });
