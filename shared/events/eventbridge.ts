@@ -52,10 +52,20 @@ export function isRetryableCallError(error: unknown): boolean {
 
 /**
  * The publisher's client: one attempt per call, since `publisher.ts` retries with a backoff that
- * knows how much of the invocation is left (the SDK's own retries do not).
+ * knows how much of the invocation is left (the SDK's own retries do not), and a call that hangs
+ * ends within the 5 s the publisher keeps (`PUBLISH_BACKOFF.reserveMs`) rather than running the
+ * function into its timeout, which Lambda would answer by bisecting a half-published batch.
  */
 export function eventBridgeClient(config: EventBridgeClientConfig = {}): EventBridgeClient {
-  return new EventBridgeClient({ maxAttempts: 1, ...config });
+  return new EventBridgeClient({
+    maxAttempts: 1,
+    requestHandler: {
+      connectionTimeout: 1_000,
+      requestTimeout: 3_000,
+      throwOnRequestTimeout: true,
+    },
+    ...config,
+  });
 }
 
 const MAX_ENTRIES = 10;

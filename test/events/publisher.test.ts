@@ -200,6 +200,24 @@ describe('change feed publisher against the PutEvents wire protocol', () => {
     expect(offline?.retryable).toBe(true);
   });
 
+  it("gives up on a call EventBridge never answers, within the publisher's reserve, as retryable", async () => {
+    // Prepare
+    const [event] = mapRecords([userCreated(1)], {
+      tenant: 'acme',
+      baseUrl: BASE_URL,
+      groups: new Map(),
+    }).map((mapped) => mapped.event);
+    eventBridge.script('stall');
+
+    // Act: the client as the publisher builds it (its own timeouts).
+    const [stalled] = await sink().put([event!]);
+
+    // Assess
+    expect(eventBridge.calls.map((call) => call.answer)).toEqual(['stall']);
+    expect(stalled).toMatchObject({ retryable: true });
+    expect(stalled?.code).toMatch(/Timeout/i);
+  });
+
   it('waits longer after each throttled attempt, at least half of each step, up to the cap', () => {
     for (let attempt = 1; attempt <= 8; attempt++) {
       const step = Math.min(

@@ -29,6 +29,8 @@ export interface WireEntry {
 export type PutEventsAnswer =
   /** Every valid entry accepted. */
   | 'accept'
+  /** No answer at all (the connection stays open until the client gives up or `close`). */
+  | 'stall'
   /** The whole call refused: `ThrottlingException` (400), `AccessDeniedException` (400), … */
   | { readonly error: string; readonly status?: number; readonly message?: string }
   /**
@@ -139,6 +141,7 @@ export async function startEventBridgeStandIn(
     }
     const answer = scripted.shift() ?? standIn.fallback;
     calls.push({ entries, answer });
+    if (answer === 'stall') return;
     if (typeof answer === 'object' && 'error' in answer) {
       return fail(response, answer.status ?? 400, answer.error, answer.message ?? answer.error);
     }
