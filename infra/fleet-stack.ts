@@ -34,7 +34,11 @@ import type { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { telemetry } from '../shared/config.js';
-import { ChangeFeedBus, changeFeedBehindAlarm } from './constructs/change-feed.js';
+import {
+  ChangeFeedBus,
+  changeFeedBehindAlarm,
+  changeFeedParkingSoonAlarm,
+} from './constructs/change-feed.js';
 import {
   API_SERVER_ERRORS_METRIC,
   alarmThresholds,
@@ -132,6 +136,7 @@ export const fleetAlarmSpecs: readonly FleetAlarmSpec[] = [
     evaluationPeriods: 1,
   },
   changeFeedBehindAlarm,
+  changeFeedParkingSoonAlarm,
 ];
 
 export interface FleetStackProps extends StackProps {

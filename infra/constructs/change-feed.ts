@@ -24,6 +24,28 @@ import type { ScimStack } from '../scim-stack.js';
 import type { FunctionSpec } from './scim-function.js';
 
 /**
+ * How the publisher's event source mapping gives up on a batch (see `addChangeFeedPublisher`).
+ *
+ * By the records' age, not by a count: a throttled batch is retried for as long as its records
+ * are younger than `maxRecordAge` (`retryAttempts` -1 is "infinite": "Lambda retries failed records
+ * until the record expires", AWS Lambda API reference, CreateEventSourceMapping,
+ * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html). A DynamoDB
+ * stream keeps records "for up to 24 hours" (DynamoDB developer guide, "Change data capture for
+ * DynamoDB Streams", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html),
+ * so parking at 12 hours leaves an operator 12 hours to re-read a parked batch (README, operator
+ * guide §8). Each partial failure (`ReportBatchItemFailures`) counts as a retry, so a count of
+ * ten used to park a batch within minutes of sustained throttling.
+ */
+export const changeFeedRetention = {
+  /** What the stream keeps (DynamoDB Streams, fixed). */
+  streamRetention: Duration.hours(24),
+  /** -1: retried until the record is older than `maxRecordAge`. */
+  retryAttempts: -1,
+  /** A batch whose records are older than this is parked in the dead-letter queue. */
+  maxRecordAge: Duration.hours(12),
+} as const;
+
+/**
  * The fleet alarm (a Metrics Insights query, one of `fleetAlarmSpecs`) on publishers falling
  * behind their streams: only stream-triggered functions report IteratorAge, so the contributors
  * are the tenants' publishers.
@@ -32,13 +54,26 @@ export const changeFeedBehindAlarm = {
   id: 'ChangeFeedBehind',
   name: `${ALARM_NAME_PREFIX}fleet-events-behind`,
   description:
-    'A tenant\'s change feed publisher is more than 5 minutes behind its table\'s stream (EventBridge throttling or failing batches): the contributor is the function, gts-<tenant>-publishEvents. README, operator guide "Change feed".',
+    'A tenant\'s change feed publisher is more than 5 minutes behind its table\'s stream (EventBridge throttling, a permanent refusal such as access denied, or failing batches): the contributor is the function, gts-<tenant>-publishEvents. Records older than 12 hours are parked in the dead-letter queue. README, operator guide "Change feed".',
   query:
     'SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY MAX() DESC LIMIT 100',
   period: Duration.minutes(5),
   threshold: Duration.minutes(5).toMilliseconds(),
   comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
   evaluationPeriods: 1,
+} as const;
+
+/**
+ * The second IteratorAge alarm: a publisher half-way to `maxRecordAge`, whose oldest records will
+ * be parked in the dead-letter queue within hours unless the cause is fixed.
+ */
+export const changeFeedParkingSoonAlarm = {
+  ...changeFeedBehindAlarm,
+  id: 'ChangeFeedParkingSoon',
+  name: `${ALARM_NAME_PREFIX}fleet-events-parking-soon`,
+  description:
+    'A tenant\'s change feed publisher is more than 6 hours behind its table\'s stream: at 12 hours its oldest records are parked in the dead-letter queue, and the stream drops them at 24. The contributor is the function, gts-<tenant>-publishEvents. README, operator guide "Change feed".',
+  threshold: changeFeedRetention.maxRecordAge.toMilliseconds() / 2,
 } as const;
 
 /** The publisher on each tenant table's stream. */
@@ -50,15 +85,15 @@ export const changeFeedPublisher = {
     // behind the API may publish, and tenants keep their two roles.
     table: 'read',
   } satisfies FunctionSpec,
+  /** The publisher backs off on throttling within it, keeping 5 s to answer (`PUBLISH_BACKOFF`). */
   timeout: Duration.minutes(1),
   /** Records per invocation: a group's member changes in it become one event per 1,000. */
   batchSize: 1_000,
   /** Waits up to this long to fill a batch: bounds member events to about one a second per group. */
   batchingWindow: Duration.seconds(1),
-  /** Then the batch is bisected and retried, and finally parked in the dead-letter queue. */
-  retryAttempts: 10,
-  /** A record older than this is parked instead of retried (the stream keeps records 24 hours). */
-  maxRecordAge: Duration.hours(6),
+  /** Retried until its records are this old (see `changeFeedRetention`), then parked. */
+  retryAttempts: changeFeedRetention.retryAttempts,
+  maxRecordAge: changeFeedRetention.maxRecordAge,
   /** How long the archive keeps events for replays. */
   archiveRetention: Duration.days(30),
 } as const;
@@ -191,8 +226,9 @@ export class ChangeFeedBus extends Construct {
 
 /**
  * Tenant side: the publisher function on the table's stream (`tableDesign.streamViewType`), with
- * the fleet's publisher role, bisection, retries, partial batch responses and the fleet's
- * dead-letter queue; it puts events on the fleet's bus. Fleet resources are found by name.
+ * the fleet's publisher role, bisection, retries bounded by record age (`changeFeedRetention`),
+ * partial batch responses and the fleet's dead-letter queue; it puts events on the fleet's bus.
+ * Fleet resources are found by name.
  */
 export function addChangeFeedPublisher(stack: ScimStack): void {
   const role = Role.fromRoleArn(

@@ -5,14 +5,18 @@
  *
  * Like Lambda's event source mapping, it reads each shard in order, a shard's children only after
  * the shard itself is done, and retries a batch from the first record not published. Its
- * checkpoint (last published sequence number per shard) lets a restart continue where it stopped.
+ * checkpoint (last published sequence number per shard) lets a restart continue where it stopped;
+ * it is written whole (a temporary file renamed over it), so a crash mid-write leaves the previous
+ * one. A checkpoint the stream no longer reaches (records are trimmed after 24 hours, a shard is
+ * gone, the file is unreadable) does not stop the feed: it resumes at the oldest record still
+ * there and reports, loudly, that the records in between were lost (`onRecordsLost`).
  *
  * The publisher reads the table through the store client: `TABLE_NAME` and `DYNAMODB_ENDPOINT`
  * must name the same table before this module is imported.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { appendFile, chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -41,6 +45,41 @@ export interface LocalFeedOptions {
   readonly pollMs?: number;
   /** Called with the error of a failed poll (the feed retries it); default: console.error. */
   readonly onError?: (error: unknown) => void;
+  /** Called when the checkpoint's position is no longer in the stream; default: console.error. */
+  readonly onRecordsLost?: (loss: RecordsLost) => void;
+}
+
+/** Records the feed could not publish because the stream no longer holds them. */
+export interface RecordsLost {
+  /** The shard, or undefined when the whole checkpoint was unreadable. */
+  readonly shardId?: string;
+  /** The last sequence number published before the loss (the checkpoint's), if known. */
+  readonly after?: string;
+  /**
+   * `trimmed`: older than the stream keeps (24 hours); `shard gone`: the checkpoint's shard is no
+   * longer in the stream; `checkpoint unreadable`: the file is not a checkpoint.
+   */
+  readonly reason: 'trimmed' | 'shard gone' | 'checkpoint unreadable';
+}
+
+/** The default `onRecordsLost`: a message an operator cannot miss in `npm start`'s output. */
+function reportLoss(loss: RecordsLost): void {
+  if (loss.reason === 'checkpoint unreadable') {
+    console.error(
+      'CHANGE FEED CHECKPOINT UNREADABLE: re-reading every shard from its oldest record. Events ' +
+        'already published come again with the same ids; records older than the stream keeps ' +
+        '(24 hours) are lost.',
+    );
+    return;
+  }
+  const what =
+    loss.reason === 'trimmed'
+      ? `the records after sequence number ${loss.after} are older than the stream keeps (24 hours)`
+      : `the shard left the stream (24 hours after it closed) with any records after sequence number ${loss.after}`;
+  console.error(
+    `CHANGE FEED RECORDS LOST: shard ${loss.shardId}: ${what}; resuming at the oldest record ` +
+      'still in the stream. Events of the records in between were never published.',
+  );
 }
 
 export interface LocalFeed {
@@ -69,16 +108,22 @@ interface Checkpoint {
 }
 
 /**
- * A sink appending each event as one JSON line to `path` (created with its folder).
+ * A sink appending each event as one JSON line to `path` (created with its folder), mode 0600 like
+ * the request records: events carry user names, emails and ids.
  * @example const sink = fileSink('.local/events.jsonl');
  */
 export function fileSink(path: string): EventSink {
   let ready: Promise<unknown> | undefined;
   return {
     async put(events: readonly ChangeEvent[]) {
-      ready ??= mkdir(dirname(path), { recursive: true });
+      ready ??= (async () => {
+        await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+        // A file an earlier version created world-readable is narrowed too.
+        if (existsSync(path)) await chmod(path, 0o600);
+      })();
       await ready;
-      await appendFile(path, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      const lines = events.map((event) => `${JSON.stringify(event)}\n`).join('');
+      await appendFile(path, lines, { mode: 0o600 });
       return [];
     },
   };
@@ -115,10 +160,12 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const saved = await readCheckpoint(options.checkpointFile, streamArn);
+  const onRecordsLost = options.onRecordsLost ?? reportLoss;
+  const saved = await readCheckpoint(options.checkpointFile, streamArn, onRecordsLost);
   const shards = new Map<string, ShardState>();
   const pollMs = options.pollMs ?? 100;
   const onError = options.onError ?? ((error) => console.error('change feed poll failed', error));
+  let checkedSavedShards = false;
 
   const refreshShards = async () => {
     let exclusiveStart: string | undefined;
@@ -133,6 +180,12 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
       }
       exclusiveStart = StreamDescription?.LastEvaluatedShardId;
     } while (exclusiveStart);
+    if (!checkedSavedShards) {
+      checkedSavedShards = true;
+      for (const [shardId, after] of Object.entries(saved)) {
+        if (!shards.has(shardId)) onRecordsLost({ shardId, after, reason: 'shard gone' });
+      }
+    }
   };
 
   const iteratorOf = async (state: ShardState, from?: string) => {
@@ -141,10 +194,43 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
       : state.last
         ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.last }
         : { ShardIteratorType: 'TRIM_HORIZON' };
-    const { ShardIterator } = await streams.send(
-      new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: state.shard.ShardId!, ...at }),
-    );
-    return ShardIterator;
+    const shardId = state.shard.ShardId!;
+    try {
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shardId, ...at }),
+      );
+      return ShardIterator;
+    } catch (error) {
+      if (!isTrimmed(error) || at.ShardIteratorType === 'TRIM_HORIZON') throw error;
+      // The position is older than the stream keeps: every poll would fail the same way.
+      onRecordsLost({ shardId, after: at.SequenceNumber, reason: 'trimmed' });
+      // From here on the shard is read from its oldest record, until something is published.
+      state.last = undefined;
+      const { ShardIterator } = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
+      return ShardIterator;
+    }
+  };
+
+  /** A page of a shard's records; an iterator that expired (or was trimmed) is fetched again. */
+  const readPage = async (
+    state: ShardState,
+  ): Promise<{ Records?: SdkRecord[]; NextShardIterator?: string }> => {
+    try {
+      return await streams.send(
+        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1_000 }),
+      );
+    } catch (error) {
+      if (!isTrimmed(error) && (error as Error).name !== 'ExpiredIteratorException') throw error;
+      state.iterator = await iteratorOf(state);
+      if (!state.iterator) return {};
+      return streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1_000 }));
+    }
   };
 
   /** One pass over the readable shards; answers how many records it published. */
@@ -160,9 +246,7 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
         state.done = true;
         continue;
       }
-      const { Records = [], NextShardIterator } = await streams.send(
-        new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1_000 }),
-      );
+      const { Records = [], NextShardIterator } = await readPage(state);
       if (Records.length > 0) {
         const records = Records.map(toStreamRecord);
         const { retryFrom } = await publishRecords(records, options);
@@ -253,12 +337,27 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
   };
 }
 
+function isTrimmed(error: unknown): boolean {
+  return (error as Error).name === 'TrimmedDataAccessException';
+}
+
 async function readCheckpoint(
   file: string | undefined,
   streamArn: string,
+  onRecordsLost: (loss: RecordsLost) => void,
 ): Promise<Record<string, string>> {
   if (!file || !existsSync(file)) return {};
-  const checkpoint = JSON.parse(await readFile(file, 'utf8')) as Checkpoint;
+  let checkpoint: Checkpoint;
+  try {
+    checkpoint = JSON.parse(await readFile(file, 'utf8')) as Checkpoint;
+    if (typeof checkpoint?.streamArn !== 'string' || typeof checkpoint.shards !== 'object') {
+      throw new Error('not a checkpoint');
+    }
+  } catch {
+    // Not written by this version (whose writes are whole): read the stream from its start.
+    onRecordsLost({ reason: 'checkpoint unreadable' });
+    return {};
+  }
   // A new stream (the table was recreated) starts from its beginning.
   return checkpoint.streamArn === streamArn ? checkpoint.shards : {};
 }
@@ -272,5 +371,8 @@ async function writeCheckpoint(
   const positions: Record<string, string> = {};
   for (const [id, state] of shards) if (state.last) positions[id] = state.last;
   const checkpoint: Checkpoint = { streamArn, shards: positions };
-  await writeFile(file, `${JSON.stringify(checkpoint)}\n`);
+  // Whole or not at all: a crash mid-write leaves the previous checkpoint, not half of this one.
+  const temporary = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  await writeFile(temporary, `${JSON.stringify(checkpoint)}\n`, { mode: 0o600 });
+  await rename(temporary, file);
 }

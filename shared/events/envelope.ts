@@ -42,7 +42,10 @@ export interface ChangeData {
   readonly tenant: string;
   readonly resourceType: ResourceTypeName;
   readonly id: string;
-  /** The resource's externalId as written (before a delete: as it was), or null. */
+  /**
+   * The resource's externalId as written (before a delete: as it was), or null. Member events
+   * carry the group's (from its next write in the batch, else as read when publishing).
+   */
   readonly externalId: string | null;
   /**
    * The resource's version after the change (`meta.version` is `W/"<version>"`). A delete has the
@@ -66,7 +69,11 @@ export interface ChangeData {
 /** A CloudEvents 1.0 event of the feed, as published (EventBridge `detail`, one line locally). */
 export interface ChangeEvent {
   readonly specversion: '1.0';
-  /** Derived from the stream record(s): a replayed batch yields the same ids. */
+  /**
+   * Derived from the stream record(s): `<record>:<name>` for a state event, `<first>..<last>:<name>`
+   * for a member event (the run's first and last record). A replayed event has the same id only
+   * when it has the same content; a member run re-cut by a retry gets another id.
+   */
   readonly id: string;
   readonly source: string;
   readonly type: `${typeof EVENT_TYPE_PREFIX}${EventName}`;

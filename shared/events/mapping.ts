@@ -8,7 +8,9 @@
  *   nothing of its own; the member events carry the change.
  * - Member changes are batched: consecutive additions (or removals) of one group's members within
  *   a batch become one event of at most `MAX_MEMBERS_PER_EVENT` ids. Any other event of the group
- *   in between starts a new one, so per-group order is kept.
+ *   in between starts a new one, so per-group order is kept. Where a run starts and ends depends
+ *   on where the batch starts and ends, so its id names both its first and its last record (see
+ *   `runId`): a retried batch that reaches further gives the longer run another id.
  * - Member changes of a group deleted by the time they are published (its REMOVE is in the batch,
  *   or the publisher found it gone) yield nothing: `Group.Deleted` implies them. This is what keeps
  *   the sweep of a 100,000-member group off the bus.
@@ -47,6 +49,8 @@ export interface StreamRecord {
 export interface GroupState {
   readonly exists: boolean;
   readonly version?: number;
+  /** The group's externalId (null when it has none), carried by its member events. */
+  readonly externalId?: string | null;
 }
 
 export interface MappingContext {
@@ -120,18 +124,21 @@ export function mapRecords(
       deletedInBatch.add(key.id);
     }
   }
-  // The version of the next record of each group after position i (the group's version bump
-  // follows its member writes, or is in the same transaction).
-  const nextGroupVersion: (Map<string, number> | undefined)[] = new Array(decoded.length);
-  const following = new Map<string, number>();
+  // The state (version, externalId) of the next record of each group after position i (the
+  // group's version bump follows its member writes, or is in the same transaction).
+  const nextGroupState: (GroupState | undefined)[] = new Array(decoded.length);
+  const following = new Map<string, GroupState>();
   for (let index = decoded.length - 1; index >= 0; index--) {
     const { key, record } = decoded[index]!;
     if (key.kind === 'membership') {
-      nextGroupVersion[index] = new Map(
-        following.has(key.groupId) ? [[key.groupId, following.get(key.groupId)!]] : [],
-      );
+      nextGroupState[index] = following.get(key.groupId);
     } else if (key.type === 'Group' && record.dynamodb.NewImage) {
-      following.set(key.id, Number(unmarshall(record.dynamodb.NewImage).ver));
+      const stored = fromItem(unmarshall(record.dynamodb.NewImage));
+      following.set(key.id, {
+        exists: true,
+        version: stored.version,
+        externalId: externalIdOf(stored.data),
+      });
     }
   }
 
@@ -170,8 +177,8 @@ export function mapRecords(
   return drafts.map((draft) => {
     if ('mapped' in draft) return draft.mapped;
     const { run } = draft;
-    const version =
-      nextGroupVersion[run.lastIndex]?.get(run.groupId) ?? context.groups.get(run.groupId)?.version;
+    const group = nextGroupState[run.lastIndex] ?? context.groups.get(run.groupId);
+    const version = group?.version;
     if (version === undefined) {
       throw new Error(`group ${run.groupId} was not read before mapping its member changes`);
     }
@@ -180,19 +187,14 @@ export function mapRecords(
       : undefined;
     return {
       sequenceNumber: run.first.dynamodb.SequenceNumber,
-      event: changeEvent(
-        run.name,
-        eventId(run.first, run.name),
-        added ?? approximateTime(run.last),
-        {
-          tenant: context.tenant,
-          resourceType: 'Group',
-          id: run.groupId,
-          externalId: null,
-          version,
-          members: [...run.members],
-        },
-      ),
+      event: changeEvent(run.name, runId(run), added ?? approximateTime(run.last), {
+        tenant: context.tenant,
+        resourceType: 'Group',
+        id: run.groupId,
+        externalId: group?.externalId ?? null,
+        version,
+        members: [...run.members],
+      }),
     };
   });
 }
@@ -211,7 +213,7 @@ function resourceEvents(
     tenant: context.tenant,
     resourceType: type,
     id,
-    externalId: typeof stored.data.externalId === 'string' ? stored.data.externalId : null,
+    externalId: externalIdOf(stored.data),
   });
   const event = (name: EventName, time: string, data: ChangeData): MappedEvent => ({
     sequenceNumber: SequenceNumber,
@@ -265,6 +267,22 @@ function resourceEvents(
  */
 function eventId(record: StreamRecord, name: EventName): string {
   return `${record.eventID}:${name}`;
+}
+
+/**
+ * The id of a member event: its first and its last stream record, and the event's name. A run's
+ * members are exactly the group's membership records from the first to the last (a shard keeps a
+ * group's records in order, and what cuts a run is in those records), so two events share an id
+ * only when they carry the same members. A batch retried further (`[a,b,c]`, then `[a,b,c,d,e]`)
+ * or starting later gives another id, and a consumer that de-duplicates by id applies it.
+ */
+function runId(run: MemberRun): string {
+  return `${run.first.eventID}..${run.last.eventID}:${run.name}`;
+}
+
+/** A resource's externalId as stored, or null. */
+function externalIdOf(data: Record<string, unknown>): string | null {
+  return typeof data.externalId === 'string' ? data.externalId : null;
 }
 
 /** The stream's time of a record (second precision in AWS), for deletes and removals. */

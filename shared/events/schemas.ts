@@ -103,7 +103,10 @@ function dataSchema(name: EventName): Schema {
     case 'Deleted':
       return { type: 'object', required, properties, additionalProperties: false };
     default:
-      properties.externalId = { type: 'null' };
+      properties.externalId = {
+        type: ['string', 'null'],
+        description: "The group's externalId when the event was published, or null.",
+      };
       properties.members = {
         type: 'array',
         minItems: 1,
@@ -149,7 +152,8 @@ export function eventSchema(name: EventName): Schema {
       id: {
         type: 'string',
         minLength: 1,
-        description: 'Stable across redeliveries: consumers de-duplicate by it.',
+        description:
+          'Names the content: a redelivered event has the same id only when it has the same content (a member event re-cut by a retry gets another id). Consumers de-duplicate by it.',
       },
       source: { type: 'string', pattern: `^${eventSource('')}[^\\s]+$` },
       type: { const: `${EVENT_TYPE_PREFIX}${name}` },

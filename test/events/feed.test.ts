@@ -320,6 +320,75 @@ describe('change feed on DynamoDB Local', () => {
   });
 });
 
+describe('change feed member events on a retried batch (DynamoDB Local stream)', () => {
+  it.each(['Group.MembersAdded', 'Group.MembersRemoved'] as const)(
+    'gives a %s retried further another id, so a consumer de-duplicating by id ends with every member',
+    async (name) => {
+      // Prepare: a group and five users; the five added (and, for removals, removed) in one PATCH.
+      const group = await service.request('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `Retried ${name}`,
+      });
+      const groupId = group.body.id as string;
+      const userIds: string[] = [];
+      for (let k = 0; k < 5; k++) {
+        const user = await service.request('POST', '/Users', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: `retried.${name}.${k}@example.com`,
+        });
+        userIds.push(user.body.id as string);
+      }
+      const patch = (op: 'add' | 'remove') =>
+        service.request('PATCH', `/Groups/${groupId}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op, path: 'members', value: userIds.map((value) => ({ value })) }],
+        });
+      expect((await patch('add')).status).toBeLessThan(300);
+      if (name === 'Group.MembersRemoved') expect((await patch('remove')).status).toBeLessThan(300);
+      await feed.drain();
+
+      // The run's records: this group's membership changes of the kind, from the first one on.
+      const records = await streamRecords();
+      const wanted = name === 'Group.MembersAdded' ? 'INSERT' : 'REMOVE';
+      const runIndexes = records.flatMap((record, index) => {
+        const { pk, sk } = record.dynamodb.Keys;
+        const key = keys.decodeItem(pk!.S!, sk!.S!);
+        const ours = key?.kind === 'membership' && key.groupId === groupId;
+        return ours && record.eventName === wanted ? [index] : [];
+      });
+      expect(runIndexes).toHaveLength(5);
+      const start = runIndexes[0]!;
+      const first = memorySink();
+      const retried = memorySink();
+      const options = { tenant: TEST_TENANT, baseUrl: service.url };
+
+      // Act: the first attempt's batch ended after the third member; the retry reached the fifth.
+      await publishRecords(records.slice(start, runIndexes[2]! + 1), { ...options, sink: first });
+      await publishRecords(records.slice(start, runIndexes[4]! + 1), { ...options, sink: retried });
+      const consumer = new Consumer();
+      // The consumer held the group (and, for removals, its five members) before the batch.
+      consumer.apply({
+        ...named(sink.events, 'Group.Created').find((event) => event.data.id === groupId)!,
+      });
+      if (name === 'Group.MembersRemoved') {
+        for (const event of named(sink.events, 'Group.MembersAdded')) {
+          if (event.data.id === groupId) consumer.apply(event);
+        }
+      }
+      for (const event of [...first.events, ...retried.events]) consumer.apply(event);
+
+      // Assess
+      const ofRun = (events: ChangeEvent[]) =>
+        named(events, name).filter((event) => event.data.id === groupId);
+      expect(ofRun(first.events).map((event) => event.data.members?.length)).toEqual([3]);
+      expect(ofRun(retried.events).map((event) => event.data.members?.length)).toEqual([5]);
+      expect(ofRun(retried.events)[0]?.id).not.toBe(ofRun(first.events)[0]?.id);
+      const held = [...(consumer.groups.get(groupId)?.members ?? [])].sort();
+      expect(held).toEqual(name === 'Group.MembersAdded' ? [...userIds].sort() : []);
+    },
+  );
+});
+
 /** Every record of this table's stream (all shards, from their start). */
 async function streamRecords() {
   const { DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { mockClient } from 'aws-sdk-client-mock';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { changedPaths } from '../../shared/events/changes.js';
 import {
@@ -12,23 +12,24 @@ import {
   MAX_EVENT_BYTES,
 } from '../../shared/events/envelope.js';
 import {
-  eventBridgeSink,
-  putEventsChunks,
-  putEventsEntry,
-} from '../../shared/events/eventbridge.js';
-import {
   type GroupState,
   groupsToRead,
   mapRecords,
   type StreamRecord,
 } from '../../shared/events/mapping.js';
-import { type EventSink, publishRecords, waves } from '../../shared/events/publisher.js';
+import {
+  type EventSink,
+  publishRecords,
+  type SinkFailure,
+  waves,
+} from '../../shared/events/publisher.js';
 import { eventSchemas, SCHEMA_DIR, schemaFileContent } from '../../shared/events/schemas.js';
 import { cleanupItem } from '../../shared/store/cleanups.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
 import { membershipItem } from '../../shared/store/memberships.js';
 import { resourceItem, type StoredResource } from '../../shared/store/resources.js';
-import { schemaErrors } from './support.js';
+import { Consumer, schemaErrors } from './support.js';
 
 const BASE_URL = 'https://scim.example.com/scim/v2';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -274,6 +275,55 @@ describe('change feed mapping (stream records to events)', () => {
     expect(map(records, groups)).toEqual(map(records, groups));
   });
 
+  it.each(['Group.MembersAdded', 'Group.MembersRemoved'] as const)(
+    'gives a %s retried with more members another id, so a consumer de-duplicating by id ends with every member',
+    (name) => {
+      // Prepare: five member changes of g1; the first attempt's batch ended after the third.
+      const change = name === 'Group.MembersAdded' ? memberAdded : memberRemoved;
+      const members = ['a', 'b', 'c', 'd', 'e'];
+      const records = members.map(change);
+      const groups = { g1: { exists: true, version: 6, externalId: 'gext' } };
+      const consumer = new Consumer();
+      if (name === 'Group.MembersRemoved') {
+        for (const event of map(members.map(memberAdded), groups)) consumer.apply(event);
+      }
+
+      // Act: the first attempt, the same batch again, then the batch retried and extended.
+      const first = map(records.slice(0, 3), groups);
+      const again = map(records.slice(0, 3), groups);
+      const extended = map(records, groups);
+      for (const event of [...first, ...again, ...extended]) consumer.apply(event);
+
+      // Assess
+      expect(names([...first, ...extended])).toEqual([name, name]);
+      expect(extended[0]?.data.members).toEqual(members);
+      expect(again.map((event) => event.id)).toEqual(first.map((event) => event.id));
+      expect(extended[0]?.id).not.toBe(first[0]?.id);
+      expect(consumer.duplicates).toBe(1);
+      const held = [...(consumer.groups.get('g1')?.members ?? [])].sort();
+      expect(held).toEqual(name === 'Group.MembersAdded' ? members : []);
+      // A retry that starts later (Lambda resumes at the first record not published) also differs.
+      expect(map(records.slice(1), groups)[0]?.id).not.toBe(extended[0]?.id);
+    },
+  );
+
+  it("carries the group's externalId on member events: from its next write in the batch, else from the read", () => {
+    // Prepare
+    const renamed = group(2, { externalId: 'gext-2' });
+
+    // Act
+    const inBatch = map([memberAdded('a'), modify(group(1), renamed)]);
+    const read = map([memberAdded('b')], {
+      g1: { exists: true, version: 3, externalId: 'gext-3' },
+    });
+    const none = map([memberRemoved('c')], { g1: { exists: true, version: 3, externalId: null } });
+
+    // Assess
+    expect(inBatch[0]?.data).toMatchObject({ members: ['a'], externalId: 'gext-2', version: 2 });
+    expect(read[0]?.data).toMatchObject({ members: ['b'], externalId: 'gext-3', version: 3 });
+    expect(none[0]?.data).toMatchObject({ members: ['c'], externalId: null });
+  });
+
   it('drops the representation of an event too large for EventBridge, and says so', () => {
     // Prepare
     const huge = user(1, { [ENTERPRISE]: { organization: 'x'.repeat(300_000) } });
@@ -350,12 +400,16 @@ describe('change feed publisher', () => {
   });
 
   it('asks for a retry from the lowest sequence number not published, after retrying the failed events', async () => {
-    // Prepare: the sink refuses every User.Updated.
+    // Prepare: the sink throttles every User.Updated; the invocation has time for one backoff.
     const accepted: string[] = [];
+    let calls = 0;
     const refusing: EventSink = {
       async put(events) {
+        calls += 1;
         accepted.push(...events.filter((e) => eventName(e) !== 'User.Updated').map((e) => e.id));
-        return events.filter((e) => eventName(e) === 'User.Updated');
+        return events
+          .filter((e) => eventName(e) === 'User.Updated')
+          .map((event) => ({ event, code: 'ThrottlingException', retryable: true }));
       },
     };
     const records = [
@@ -370,68 +424,100 @@ describe('change feed publisher', () => {
       tenant: 'acme',
       baseUrl: BASE_URL,
       sink: refusing,
-      attempts: 2,
+      remainingMs: () => (calls < 3 ? 60_000 : 0),
+      backoff: { baseDelayMs: 1, maxDelayMs: 1, reserveMs: 1_000 },
     });
 
     // Assess: the update and the delete after it are left for the retry, which starts at the update.
-    expect(result).toEqual({ published: 2, retryFrom: records[2]!.dynamodb.SequenceNumber });
+    expect(result).toEqual({
+      published: 2,
+      retries: 1,
+      retryFrom: records[2]!.dynamodb.SequenceNumber,
+    });
+    expect(calls).toBe(3);
     expect(accepted).toEqual([
       `${records[0]!.eventID}:User.Created`,
       `${records[1]!.eventID}:Group.Created`,
     ]);
   });
+});
 
-  it('sends PutEvents of at most 10 entries and 256 KB, and returns the entries EventBridge refused', async () => {
-    // Prepare
-    const events = Array.from(
-      { length: 23 },
-      (_, k) =>
-        map([
-          insert({
-            ...user(1),
-            id: `u${k}`,
-            data: { userName: `u${k}`, title: 'x'.repeat(k % 2 ? 60_000 : 10) },
-          }),
-        ])[0]!,
-    );
-    const eventBridge = mockClient(EventBridgeClient);
-    eventBridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
-      FailedEntryCount: 1,
-      Entries: input.Entries.map((_, index) =>
-        index === 0 ? { ErrorCode: 'ThrottlingException' } : { EventId: 'x' },
+describe('change feed under any batch cuts and failures (property)', () => {
+  it("leaves a consumer that de-duplicates by id with the group's members, however Lambda cuts, fails and retries the batches", async () => {
+    const step = fc.record({
+      kind: fc.constantFrom('member', 'member', 'member', 'groupWrite', 'userWrite'),
+      member: fc.integer({ min: 0, max: 5 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(step, { minLength: 3, maxLength: 40 }),
+        fc.array(fc.nat({ max: 1_000 }), { minLength: 16, maxLength: 64 }),
+        async (steps, draws) => {
+          // Prepare: g1's member changes, its version bumps and u1's updates, in stream order.
+          const members = new Set<string>();
+          const records: StreamRecord[] = [];
+          let groupVersion = 1;
+          let userVersion = 1;
+          for (const { kind, member } of steps) {
+            if (kind === 'groupWrite') {
+              records.push(modify(group(groupVersion), group(groupVersion + 1)));
+              groupVersion += 1;
+            } else if (kind === 'userWrite') {
+              const title = { title: `t${userVersion + 1}` };
+              records.push(modify(user(userVersion), user(userVersion + 1, title)));
+              userVersion += 1;
+            } else if (members.delete(`m${member}`)) {
+              records.push(memberRemoved(`m${member}`));
+            } else {
+              members.add(`m${member}`);
+              records.push(memberAdded(`m${member}`));
+            }
+          }
+          const item = resourceItem(group(groupVersion));
+          await documentClient().send(new PutCommand({ TableName: tableName(), Item: item }));
+          let drawn = 0;
+          const draw = () => draws[drawn++ % draws.length]!;
+          const accepted: ChangeEvent[] = [];
+          let stuck = 0;
+          const flaky: EventSink = {
+            async put(events) {
+              const failures: SinkFailure[] = [];
+              for (const event of events) {
+                if (stuck < 3 && draw() % 3 === 0) {
+                  failures.push({ event, code: 'ThrottlingException', retryable: true });
+                } else accepted.push(event);
+              }
+              return failures;
+            },
+          };
+
+          // Act: batches of random length from where the last one stopped; a throttled event ends
+          // the invocation (no time left) and Lambda retries from the first record not published.
+          let position = 0;
+          while (position < records.length) {
+            const end = Math.min(records.length, position + 1 + (draw() % 12));
+            const { retryFrom } = await publishRecords(records.slice(position, end), {
+              tenant: 'acme',
+              baseUrl: BASE_URL,
+              sink: flaky,
+              remainingMs: () => 0,
+            });
+            const next = retryFrom
+              ? records.findIndex((record) => record.dynamodb.SequenceNumber === retryFrom)
+              : end;
+            stuck = next === position ? stuck + 1 : 0;
+            position = next;
+          }
+          const consumer = new Consumer();
+          for (const event of accepted) consumer.apply(event);
+
+          // Assess
+          const held = [...(consumer.groups.get('g1')?.members ?? [])].sort();
+          expect(held).toEqual([...members].sort());
+        },
       ),
-    }));
-
-    // Act
-    const failed = await eventBridgeSink('grouptalk-scim-events', new EventBridgeClient({})).put(
-      events,
+      // A counterexample is reported as found: shrinking re-runs batches against DynamoDB Local.
+      { numRuns: 40, endOnFailure: true },
     );
-
-    // Assess
-    const calls = eventBridge
-      .commandCalls(PutEventsCommand)
-      .map((call) => call.args[0].input.Entries ?? []);
-    for (const entries of calls) {
-      expect(entries.length).toBeLessThanOrEqual(10);
-      expect(
-        entries.reduce((sum, entry) => sum + Buffer.byteLength(entry.Detail ?? ''), 0),
-      ).toBeLessThan(256 * 1024);
-      expect(
-        entries.every(
-          (entry) =>
-            entry.EventBusName === 'grouptalk-scim-events' && entry.Source === 'grouptalk.scim',
-        ),
-      ).toBe(true);
-    }
-    expect(calls.flat().map((entry) => JSON.parse(entry.Detail ?? '{}').id)).toEqual(
-      events.map((e) => e.id),
-    );
-    expect(failed.map((event) => event.id)).toEqual(
-      calls.map((entries) => JSON.parse(entries[0]!.Detail!).id),
-    );
-    expect(
-      putEventsChunks(events.map((event) => ({ entry: putEventsEntry(event, 'bus') }))).length,
-    ).toBe(calls.length);
-    eventBridge.restore();
   });
 });

@@ -2,7 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
-import { changeFeedPublisher } from '../../infra/constructs/change-feed.js';
+import { changeFeedPublisher, changeFeedRetention } from '../../infra/constructs/change-feed.js';
 import {
   EVENT_ARCHIVE_NAME,
   EVENT_BUS_NAME,
@@ -51,7 +51,7 @@ describe('change feed infrastructure (synthesized templates)', () => {
     });
   });
 
-  it('runs the publisher on the stream: batches, bisection, retries, partial failures, the fleet DLQ', () => {
+  it('runs the publisher on the stream: batches, bisection, retries by record age, partial failures, the fleet DLQ', () => {
     // Prepare
     const [[tableId]] = ofType(tenant, 'AWS::DynamoDB::Table') as [[string, Resource]];
     const [[, mapping]] = ofType(tenant, 'AWS::Lambda::EventSourceMapping') as [[string, Resource]];
@@ -67,11 +67,17 @@ describe('change feed infrastructure (synthesized templates)', () => {
       BatchSize: changeFeedPublisher.batchSize,
       MaximumBatchingWindowInSeconds: 1,
       BisectBatchOnFunctionError: true,
-      MaximumRetryAttempts: changeFeedPublisher.retryAttempts,
-      MaximumRecordAgeInSeconds: 6 * 3600,
+      // Retried until the records are 12 hours old (not a count that throttling spends in
+      // minutes), within the stream's 24 hours, so an operator can still re-read a parked batch.
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: 12 * 3600,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ParallelizationFactor: 1,
     });
+    expect(mapping.Properties.MaximumRecordAgeInSeconds).toBeLessThanOrEqual(
+      changeFeedRetention.streamRetention.toSeconds() / 2,
+    );
+    expect(publisher.Properties.Timeout).toBe(60);
     expect(JSON.stringify(mapping.Properties.DestinationConfig.OnFailure.Destination)).toContain(
       `:${EVENT_DLQ_NAME}`,
     );
@@ -125,9 +131,30 @@ describe('change feed infrastructure (synthesized templates)', () => {
       AlarmActions: [{ Ref: topicId }],
     });
     expect(JSON.stringify(parked?.Dimensions)).toContain(queueId);
-    const behind = alarms.find((alarm) => alarm.AlarmName === 'GroupTalkScim-fleet-events-behind');
-    expect(behind?.Metrics[0].Expression).toContain('MAX(IteratorAge)');
-    expect(behind?.AlarmActions).toEqual([{ Ref: topicId }]);
+  });
+
+  it("alarms on the publishers' IteratorAge at 5 minutes and at 6 hours, well before records are parked at 12", () => {
+    // Prepare
+    const [[topicId]] = ofType(fleet, 'AWS::SNS::Topic') as [[string, Resource]];
+    const alarms = ofType(fleet, 'AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    const named = (name: string) => alarms.find((alarm) => alarm.AlarmName === name);
+    const parkedAtMs = changeFeedRetention.maxRecordAge.toMilliseconds();
+
+    // Assess
+    for (const [name, threshold] of [
+      ['GroupTalkScim-fleet-events-behind', 5 * 60_000],
+      ['GroupTalkScim-fleet-events-parking-soon', 6 * 3_600_000],
+    ] as const) {
+      const alarm = named(name);
+      expect(alarm?.Metrics[0].Expression, name).toContain('MAX(IteratorAge)');
+      expect(alarm?.Metrics[0].Expression, name).toContain('SCHEMA("AWS/Lambda", FunctionName)');
+      expect(alarm, name).toMatchObject({
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        AlarmActions: [{ Ref: topicId }],
+      });
+      expect(alarm?.Threshold, name).toBeLessThanOrEqual(parkedAtMs / 2);
+    }
   });
 
   it("gives the fleet's publisher role PutEvents on the bus for the feed's source only", () => {
