@@ -136,6 +136,7 @@ export function listTenants(dir: string = TENANTS_DIR, fleetFile?: string): stri
       tenant.customDomain
         ? `${tenant.customDomain.domainName} (execute-api: ${tenant.customDomain.executeApiEndpoint})`
         : '',
+      placed.cell ?? '',
     ];
   });
   const header = [
@@ -146,6 +147,7 @@ export function listTenants(dir: string = TENANTS_DIR, fleetFile?: string): stri
     'throttling',
     'own alarms',
     'custom domain',
+    'cell',
   ];
   const table = [header, ...rows];
   const widths = header.map((_, column) => Math.max(...table.map((row) => row[column]!.length)));
