@@ -527,8 +527,13 @@ export function parseTenantConfig(raw: unknown, expectedName?: string): TenantCo
             `must equal the file name "${expectedName}", got ${show((issue.input as { name?: unknown }).name)}`,
           when: (payload) => (payload.value as { name?: unknown }).name !== undefined,
         });
-  return parseWith(schema, raw, label, Object.keys(tenantSchema.shape));
+  const tenant = parseWith(schema, raw, label, Object.keys(tenantSchema.shape));
+  if (!('throttling' in record)) defaultThrottling.add(tenant);
+  return tenant;
 }
+
+/** Tenants whose file sets no `throttling`: theirs is derived from the fleet's share. */
+const defaultThrottling = new WeakSet<TenantConfig>();
 
 /** Validates the fleet configuration (`infra/fleet.json`). */
 export function parseFleetConfig(raw: unknown): FleetConfig {
@@ -629,7 +634,16 @@ export function cellOf(tenant: TenantConfig, fleet: FleetConfig): CellConfig {
 /** The tenant's account and region: its cell's (its own, where it names them, are the same). */
 export function placeTenant(tenant: TenantConfig, fleet: FleetConfig): PlacedTenant {
   const cell = cellOf(tenant, fleet);
-  return { ...tenant, cell: cell.id, account: cell.account, region: cell.region };
+  return {
+    ...tenant,
+    // No throttling of its own: derived from the share each tenant has of the cell's concurrency.
+    ...(defaultThrottling.has(tenant)
+      ? { throttling: throttlingForShare(fleet.maxTenantConcurrency) }
+      : {}),
+    cell: cell.id,
+    account: cell.account,
+    region: cell.region,
+  };
 }
 
 /**

@@ -125,13 +125,13 @@ export function listTenants(dir: string = TENANTS_DIR, fleetFile?: string): stri
   const rows = declaredTenants(dir).map((name) => {
     const tenant = loadTenant(name, dir);
     const placed = placeTenant(tenant, fleet);
-    const { rateLimit, burstLimit } = tenant.throttling;
+    const { rateLimit, burstLimit } = placed.throttling;
     return [
       name,
       `${placed.account}${tenant.account ? '' : '*'}`,
       `${placed.region}${tenant.region ? '' : '*'}`,
       tenant.canary ? 'yes' : '',
-      `${rateLimit}/s burst ${burstLimit} (≤${tenantConcurrencyBound(tenant.throttling)} concurrent)`,
+      `${rateLimit}/s burst ${burstLimit} (≤${tenantConcurrencyBound(placed.throttling)} concurrent)`,
       tenant.alarms ? (tenant.alarms.email ?? 'fleet topic') : '',
       tenant.customDomain
         ? `${tenant.customDomain.domainName} (execute-api: ${tenant.customDomain.executeApiEndpoint})`

@@ -319,5 +319,15 @@ describe('cells and throttling derived from a tenant concurrency share', () => {
     expect(throttlingForShare(350)).toEqual({ rateLimit: 25, burstLimit: 100 });
     expect(() => throttlingForShare(349)).toThrow('raise maxTenantConcurrency to at least 350');
     expect(parseTenantConfig({ name: 'x' }).throttling).toEqual(throttlingForShare(600));
+    // A tenant without throttling of its own gets the one its share allows; an explicit one stays.
+    const larger = parseFleetConfig({ ...base, maxTenantConcurrency: 1100 });
+    expect(placeTenant(parseTenantConfig({ name: 'x' }), larger).throttling).toEqual({
+      rateLimit: 100,
+      burstLimit: 100,
+    });
+    const own = { rateLimit: 30, burstLimit: 60 };
+    expect(
+      placeTenant(parseTenantConfig({ name: 'y', throttling: own }), larger).throttling,
+    ).toEqual(own);
   });
 });
