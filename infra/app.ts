@@ -11,6 +11,7 @@ import {
 import {
   checkTenantInFleet,
   declaredTenants,
+  fleetCells,
   loadFleet,
   loadTenant,
   type PlacedTenant,
@@ -47,8 +48,12 @@ for (const tenant of placed) {
   place.tenants.push(tenant);
   places.set(key, place);
 }
-if (!places.has(`${fleet.account}/${fleet.region}`)) {
-  places.set(`${fleet.account}/${fleet.region}`, { ...fleet, tenants: [] });
+// Every declared cell gets its fleet stack, tenants or not: it is deployed before its first
+// tenant (`npm run tenant -- add` asks for that when it opens a cell).
+for (const cell of [{ account: fleet.account, region: fleet.region }, ...fleetCells(fleet)]) {
+  const key = `${cell.account}/${cell.region}`;
+  if (!places.has(key))
+    places.set(key, { account: cell.account, region: cell.region, tenants: [] });
 }
 
 for (const place of places.values()) {

@@ -1,6 +1,6 @@
 /**
- * Deploying a fleet in waves (`npm run deploy`): the fleet stack of each account and region
- * first, then the canary tenants one at a time, then the rest in batches. Pure planning here; the
+ * Deploying a fleet in waves (`npm run deploy`), cell by cell: each cell's fleet stack first,
+ * then its canary tenants one at a time, then the rest in batches. Pure planning here; the
  * CLI runs `cdk deploy` per wave and records progress so an interrupted or failed deploy resumes
  * where it stopped.
  */
@@ -32,9 +32,57 @@ export function fleetStackId(
     : `${FLEET_STACK_NAME}-${place.account}-${place.region}`;
 }
 
+/** One cell's part of a deploy: its fleet stack first, its canaries, then its other tenants. */
+export interface CellDeploy {
+  /** The cell id (`infra/fleet.json` `cells`), or `<account>-<region>` without declared cells. */
+  readonly cell: string;
+  readonly account: string;
+  readonly region: string;
+  /** The fleet stack's id in the assembly. */
+  readonly fleetStack: string;
+  /** Tenant names, sorted: the canaries (declared, else the first), then the rest. */
+  readonly canaries: readonly string[];
+  readonly tenants: readonly string[];
+  /** `tenants` in batches of the concurrency. */
+  readonly batches: readonly (readonly string[])[];
+}
+
+/** `tenants` grouped by cell, cells in the order their first tenant sorts. */
+export function planCellDeploys(
+  tenants: readonly PlacedTenant[],
+  options: { readonly concurrency: number; readonly home: { account: string; region: string } },
+): CellDeploy[] {
+  const sorted = [...tenants].sort((a, b) => a.name.localeCompare(b.name));
+  const byCell = new Map<string, PlacedTenant[]>();
+  for (const tenant of sorted) {
+    const id = tenant.cell ?? `${tenant.account}-${tenant.region}`;
+    byCell.set(id, [...(byCell.get(id) ?? []), tenant]);
+  }
+  return [...byCell.entries()].map(([cell, members]) => {
+    const declared = members.filter((tenant) => tenant.canary);
+    const canaries = declared.length > 0 ? declared : members.slice(0, 1);
+    const rest = members.filter((tenant) => !canaries.includes(tenant)).map((t) => t.name);
+    const batches: string[][] = [];
+    for (let start = 0; start < rest.length; start += options.concurrency) {
+      batches.push(rest.slice(start, start + options.concurrency));
+    }
+    return {
+      cell,
+      account: members[0]!.account,
+      region: members[0]!.region,
+      fleetStack: fleetStackId(members[0]!, options.home),
+      canaries: canaries.map((t) => t.name),
+      tenants: rest,
+      batches,
+    };
+  });
+}
+
 /**
- * The waves deploying `tenants`: fleet stacks, canaries (declared `canary: true`, else the first
- * tenant), then batches of `concurrency`. Stacks in `done` are left out (a resumed deploy).
+ * The waves deploying `tenants`, cell by cell: the cell's fleet stack, its canaries (declared
+ * `canary: true`, else its first tenant) one at a time, then batches of `concurrency`; a bad
+ * deploy stops in the first cell it reaches. Stacks in `done` are left out (a resumed deploy).
+ * With one cell the labels are those of a fleet without cells.
  */
 export function planWaves(
   tenants: readonly PlacedTenant[],
@@ -51,28 +99,24 @@ export function planWaves(
     );
   }
   const done = options.done ?? new Set<string>();
-  const sorted = [...tenants].sort((a, b) => a.name.localeCompare(b.name));
-  const fleetStacks = [...new Set(sorted.map((tenant) => fleetStackId(tenant, home)))];
-  const declaredCanaries = sorted.filter((tenant) => tenant.canary);
-  const canaries = declaredCanaries.length > 0 ? declaredCanaries : sorted.slice(0, 1);
-  const rest = sorted.filter((tenant) => !canaries.includes(tenant));
-
+  const cells = planCellDeploys(tenants, { concurrency, home });
   const waves: Wave[] = [];
   const push = (label: string, stacks: string[], waveConcurrency: number) => {
     const left = stacks.filter((stack) => !done.has(stack));
     if (left.length > 0) waves.push({ label, stacks: left, concurrency: waveConcurrency });
   };
-  push('fleet', fleetStacks, fleetStacks.length);
-  for (const canary of canaries) {
-    push(`canary ${canary.name}`, [scimStackName(canary.name)], 1);
-  }
-  for (let start = 0; start < rest.length; start += concurrency) {
-    const batch = rest.slice(start, start + concurrency);
-    push(
-      `batch ${start / concurrency + 1} of ${Math.ceil(rest.length / concurrency)}`,
-      batch.map((tenant) => scimStackName(tenant.name)),
-      concurrency,
-    );
+  for (const cell of cells) {
+    const prefix = cells.length > 1 ? `cell ${cell.cell}: ` : '';
+    push(`${prefix}fleet`, [cell.fleetStack], 1);
+    for (const canary of cell.canaries)
+      push(`${prefix}canary ${canary}`, [scimStackName(canary)], 1);
+    cell.batches.forEach((batch, index) => {
+      push(
+        `${prefix}batch ${index + 1} of ${cell.batches.length}`,
+        batch.map((name) => scimStackName(name)),
+        concurrency,
+      );
+    });
   }
   return waves;
 }

@@ -47,6 +47,7 @@ import { type IndexDesign, tableDesign } from '../shared/store/table-design.js';
 import type { FunctionBundles, FunctionEntry } from './bundles.js';
 import { addChangeFeedPublisher, changeFeedPublisher } from './constructs/change-feed.js';
 import {
+  API_CLIENT_ERRORS_METRIC,
   API_SERVER_ERRORS_METRIC,
   bulkServerErrorsFilter,
   TenantAlarms,
@@ -186,6 +187,16 @@ export class ScimStack extends Stack {
       filterPattern: FilterPattern.stringValue('$.status', '=', '5*'),
       metricNamespace: telemetry.metricsNamespace,
       metricName: API_SERVER_ERRORS_METRIC,
+      metricValue: '1',
+      dimensions: { tenant: '$.tenant' },
+    });
+    // Every 4xx, the same way: the fleet's 4xx alarm names the tenant; nothing is written while
+    // Entra's requests succeed (no custom metric on the token or lookup path of an idle cycle).
+    new MetricFilter(this, 'ApiClientErrorsFilter', {
+      logGroup: this.accessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '4*'),
+      metricNamespace: telemetry.metricsNamespace,
+      metricName: API_CLIENT_ERRORS_METRIC,
       metricValue: '1',
       dimensions: { tenant: '$.tenant' },
     });

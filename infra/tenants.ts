@@ -31,13 +31,40 @@ export const MAX_TOKEN_SETTINGS_BYTES = 3_072;
  */
 export const REQUEST_TIMEOUT_SECONDS = 10;
 
+/**
+ * Requests a cycle may have in flight at once beyond the steady rate: Entra's job sends its
+ * requests in parallel (how many is not documented, entra-scim-facts §3.4), so the burst leaves
+ * room for one such wave on top of the rate before API Gateway answers 429 (which Entra retries
+ * only in a later cycle).
+ */
+export const CYCLE_BURST = 100;
+
+/** The Lambda concurrency one tenant may hold at most, by default (`maxTenantConcurrency`). */
+export const DEFAULT_TENANT_CONCURRENCY = 600;
+
+/**
+ * A tenant's stage throttling derived from its share of the cell's Lambda concurrency: the burst
+ * for a cycle's parallel requests, and the highest steady rate whose worst case (every request
+ * running to its timeout) stays within the share: share = burst + rate × timeout. Refused when
+ * the share cannot give Entra the 25 requests per second Microsoft's gallery requirements ask a
+ * vendor to accept (entra-scim-facts §3.4, S-GALREQ).
+ */
+export function throttlingForShare(share: number): { rateLimit: number; burstLimit: number } {
+  const rateLimit = Math.floor((share - CYCLE_BURST) / REQUEST_TIMEOUT_SECONDS);
+  if (rateLimit < MIN_RATE_LIMIT) {
+    throw new Error(
+      `a tenant's share of ${share} concurrent functions allows ${Math.max(rateLimit, 0)} requests/s after a burst of ${CYCLE_BURST} (${REQUEST_TIMEOUT_SECONDS} s timeout), below the ${MIN_RATE_LIMIT}/s Entra must get: raise maxTenantConcurrency to at least ${CYCLE_BURST + MIN_RATE_LIMIT * REQUEST_TIMEOUT_SECONDS}`,
+    );
+  }
+  return { rateLimit, burstLimit: CYCLE_BURST };
+}
+
 export const tenantDefaults = {
   logRetentionDays: RetentionDays.ONE_MONTH,
   logLevel: 'INFO',
-  // Entra sends up to 25 requests per second per tenant and treats repeated 429s as a reason to
-  // quarantine the job: twice that, with a burst of 100, bounds a tenant to 50 × 10 s + 100 = 600
-  // concurrent functions (see `tenantConcurrencyBound`).
-  throttling: { rateLimit: 50, burstLimit: 100 },
+  // Derived from the default share: (600 − 100) / 10 s = 50 requests/s with a burst of 100, twice
+  // the 25/s Entra needs (see `throttlingForShare` and `tenantConcurrencyBound`).
+  throttling: throttlingForShare(DEFAULT_TENANT_CONCURRENCY),
 } as const;
 
 export const TENANTS_DIR = fileURLToPath(new URL('./tenants/', import.meta.url));
@@ -52,6 +79,7 @@ const DOMAIN_NAME = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/;
 const ACCOUNT = /^\d{12}$/;
+const CELL_ID = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
 const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d$/;
 /** Private members of EC, RSA and symmetric JWKs (RFC 7518 §6). */
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
@@ -259,7 +287,15 @@ export const tenantSchema = z
         TENANT_NAME,
         got('must be 1-32 characters of lower-case letters, digits and inner hyphens'),
       ),
-    /** Where the tenant's stack goes; each defaults to the fleet's (`infra/fleet.json`). */
+    /**
+     * The cell (`infra/fleet.json` `cells[].id`) the tenant lives in: its account and region.
+     * `npm run tenant -- add` picks one with room.
+     */
+    cell: z
+      .string(got('must be the id of a cell declared in infra/fleet.json'))
+      .regex(CELL_ID, got('must be the id of a cell declared in infra/fleet.json'))
+      .optional(),
+    /** Where the tenant's stack goes; each defaults to its cell's, else the fleet's. */
     account: account.optional(),
     region: region.optional(),
     /** Canary tenants are deployed first, one at a time, before the rest of the fleet. */
@@ -377,6 +413,30 @@ export type Throttling = TenantConfig['throttling'];
 export type CustomDomain = NonNullable<TenantConfig['customDomain']>;
 export type PublicJwks = TenantConfig['tokenPublicKeys'];
 
+/**
+ * A cell: one AWS account and region with its own fleet stack, holding at most the tenants its
+ * binding quota allows (`npm run fleet -- plan`, `infra/fleet-plan.ts`).
+ */
+const cellSchema = z.strictObject(
+  {
+    id: z
+      .string()
+      .regex(
+        CELL_ID,
+        got('must be 1-32 characters of lower-case letters, digits and inner hyphens'),
+      ),
+    account,
+    region,
+    /**
+     * APIs the account and region hold besides the tenants' (other applications, REST or HTTP):
+     * they share the 600 Regional APIs per region the plan counts as binding.
+     */
+    otherApis: z.number().int().min(0).default(50),
+  },
+  got('must be an object {id, account, region, otherApis?}'),
+);
+export type CellConfig = z.output<typeof cellSchema>;
+
 /** The schema of `infra/fleet.json`: the account and region every tenant inherits, and more. */
 export const fleetSchema = z.strictObject({
   /** Account and region of the fleet stack and of every tenant that names none. */
@@ -392,9 +452,17 @@ export const fleetSchema = z.strictObject({
    * What one tenant may hold of the account's concurrency at worst:
    * burstLimit + rateLimit × REQUEST_TIMEOUT_SECONDS must stay within it.
    */
-  maxTenantConcurrency: z.number().int().min(1).default(600),
+  maxTenantConcurrency: z.number().int().min(1).default(DEFAULT_TENANT_CONCURRENCY),
   /** Stacks deployed at once after the canaries (`npm run deploy -- --concurrency` overrides). */
   deployConcurrency: z.number().int().min(1).max(10).default(4),
+  /**
+   * The declared cells, in the order new tenants fill them. Absent: one cell, `default`, at the
+   * fleet's account and region.
+   */
+  cells: z
+    .array(cellSchema, got('must be a list of cells {id, account, region}'))
+    .min(1, got('must declare at least one cell'))
+    .optional(),
 });
 export type FleetConfig = z.output<typeof fleetSchema>;
 
@@ -469,8 +537,13 @@ export function parseTenantConfig(raw: unknown, expectedName?: string): TenantCo
             `must equal the file name "${expectedName}", got ${show((issue.input as { name?: unknown }).name)}`,
           when: (payload) => (payload.value as { name?: unknown }).name !== undefined,
         });
-  return parseWith(schema, raw, label, Object.keys(tenantSchema.shape));
+  const tenant = parseWith(schema, raw, label, Object.keys(tenantSchema.shape));
+  if (!('throttling' in record)) defaultThrottling.add(tenant);
+  return tenant;
 }
+
+/** Tenants whose file sets no `throttling`: theirs is derived from the fleet's share. */
+const defaultThrottling = new WeakSet<TenantConfig>();
 
 /** Validates the fleet configuration (`infra/fleet.json`). */
 export function parseFleetConfig(raw: unknown): FleetConfig {
@@ -509,12 +582,77 @@ export function loadFleet(file: string = FLEET_FILE): FleetConfig {
   return parseFleetConfig(readJson(file, 'fleet'));
 }
 
-/** The tenant's account and region: its own where it names them, else the fleet's. */
+/** The id of the implicit cell of a fleet that declares none: the fleet's account and region. */
+export const DEFAULT_CELL_ID = 'default';
+
+/** The fleet's cells: those declared, else one at the fleet's account and region. */
+export function fleetCells(fleet: FleetConfig): CellConfig[] {
+  const cells = fleet.cells ?? [
+    { id: DEFAULT_CELL_ID, account: fleet.account, region: fleet.region, otherApis: 50 },
+  ];
+  const seen = new Map<string, string>();
+  for (const cell of cells) {
+    const place = `${cell.account}/${cell.region}`;
+    if (seen.has(cell.id) || [...seen.values()].includes(place)) {
+      throw new TenantConfigError('fleet', [
+        `cells: "${cell.id}" (${place}) repeats a cell id or an account and region: a cell is one account and region`,
+      ]);
+    }
+    seen.set(cell.id, place);
+  }
+  return cells;
+}
+
+/**
+ * The cell a tenant lives in: the one it names, else the one at its own account and region
+ * (tenants declared before cells keep theirs), else the first cell. Throws when the named cell is
+ * not declared or contradicts the tenant's own account or region.
+ */
+export function cellOf(tenant: TenantConfig, fleet: FleetConfig): CellConfig {
+  const cells = fleetCells(fleet);
+  if (tenant.cell) {
+    const cell = cells.find((c) => c.id === tenant.cell);
+    if (!cell) {
+      throw new TenantConfigError(tenant.name, [
+        `cell "${tenant.cell}" is not declared in infra/fleet.json (cells: ${cells.map((c) => c.id).join(', ')})`,
+      ]);
+    }
+    if (
+      (tenant.account && tenant.account !== cell.account) ||
+      (tenant.region && tenant.region !== cell.region)
+    ) {
+      throw new TenantConfigError(tenant.name, [
+        `account/region ${tenant.account ?? '-'}/${tenant.region ?? '-'} contradict cell "${cell.id}" (${cell.account}/${cell.region})`,
+      ]);
+    }
+    return cell;
+  }
+  const account = tenant.account ?? fleet.account;
+  const region = tenant.region ?? fleet.region;
+  const same = cells.find((c) => c.account === account && c.region === region);
+  if (same) return same;
+  // A fleet without declared cells keeps what it always did: each account and region is a cell.
+  if (!fleet.cells) return { id: `${account}-${region}`, account, region, otherApis: 50 };
+  if (tenant.account || tenant.region) {
+    throw new TenantConfigError(tenant.name, [
+      `${account}/${region} is no declared cell: declare it in infra/fleet.json cells, or name a cell`,
+    ]);
+  }
+  return cells[0]!;
+}
+
+/** The tenant's account and region: its cell's (its own, where it names them, are the same). */
 export function placeTenant(tenant: TenantConfig, fleet: FleetConfig): PlacedTenant {
+  const cell = cellOf(tenant, fleet);
   return {
     ...tenant,
-    account: tenant.account ?? fleet.account,
-    region: tenant.region ?? fleet.region,
+    // No throttling of its own: derived from the share each tenant has of the cell's concurrency.
+    ...(defaultThrottling.has(tenant)
+      ? { throttling: throttlingForShare(fleet.maxTenantConcurrency) }
+      : {}),
+    cell: cell.id,
+    account: cell.account,
+    region: cell.region,
   };
 }
 

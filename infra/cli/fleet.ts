@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { deflateRawSync } from 'node:zlib';
 import { App } from 'aws-cdk-lib';
 import { QueryString } from 'aws-cdk-lib/aws-logs';
+import { telemetry } from '../../shared/config.js';
 import { FunctionBundles } from '../bundles.js';
 import {
   ACCESS_LOG_PREFIX,
@@ -22,19 +23,23 @@ import {
   functionLogGroupName,
 } from '../fleet-names.js';
 import {
-  type CostLine,
+  type CellInput,
   footprint,
-  idleTenantCost,
+  insightsQueries,
   type PlanInput,
-  pricedCounts,
-  quotaUsage,
+  PROFILES,
+  planCells,
+  profileCost,
+  querySpan,
+  rateQuotas,
   type Template,
+  total,
 } from '../fleet-plan.js';
 import { FleetStack } from '../fleet-stack.js';
 import { logQueries } from '../log-queries.js';
 import { noProgress, type Progress, terminalProgress } from '../progress.js';
 import { ScimStack, scimStackName, tenantFunctionEntries } from '../scim-stack.js';
-import { loadFleet, parseTenantConfig } from '../tenants.js';
+import { fleetCells, loadFleet, parseTenantConfig } from '../tenants.js';
 
 const HELP = `Usage: npm run fleet -- <command>
 
@@ -49,20 +54,23 @@ Commands:
 
 const SAMPLE_TENANT = 'plan-sample';
 
-/** Synthesizes the fleet and one name-only tenant and measures their footprint. */
+/**
+ * Synthesizes a full cell's fleet stack and one generated tenant (with the integration page, the
+ * largest a tenant gets) and measures their footprint and every Metrics Insights query's span.
+ */
 export function planInput(
   tenants: number,
   options: { bundles: boolean; progress?: Progress },
 ): PlanInput {
   const progress = options.progress ?? noProgress;
-  progress.step(`synthesizing the fleet stack for ${tenants} tenants and a sample tenant`);
+  progress.step(`synthesizing a cell's fleet stack and a sample tenant`);
   const fleet = loadFleet();
   const env = { account: fleet.account, region: fleet.region };
   const app = new App({
     outdir: mkdtempSync(join(tmpdir(), 'fleet-plan-')),
     context: { 'aws:cdk:bundling-stacks': [] },
   });
-  const names = Array.from({ length: tenants }, (_, i) => `tenant-${i + 1}`);
+  const names = Array.from({ length: Math.min(tenants, 50) }, (_, i) => `tenant-${i + 1}`);
   new FleetStack(app, FLEET_STACK_NAME, { env, fleet, tenants: names });
   new ScimStack(app, scimStackName(SAMPLE_TENANT), {
     env,
@@ -71,20 +79,31 @@ export function planInput(
       name: SAMPLE_TENANT,
       entraTenantId: '00000000-0000-4000-8000-000000000000',
       admin: { clientId: '00000000-0000-4000-8000-000000000001', role: 'appRole:Admin' },
+      alarms: true,
+      tokenKmsKeyArns: [
+        'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000002',
+      ],
     }),
     bundles: new FunctionBundles(tenantFunctionEntries, true),
   });
   const assembly = app.synth();
   const template = (stack: string) => assembly.getStackByName(stack).template as Template;
-  const tenant = footprint(template(scimStackName(SAMPLE_TENANT)));
+  const tenantTemplate = template(scimStackName(SAMPLE_TENANT));
+  // The sample opts into its own alarms (the most a tenant has); a tenant's default has none.
+  const tenant = { ...footprint(tenantTemplate), standardAlarmMetrics: 0 };
+  const fleetTemplate = template(FLEET_STACK_NAME);
+  const spans = [...insightsQueries(fleetTemplate), ...insightsQueries(tenantTemplate)].map((q) =>
+    querySpan(q, tenant, telemetry.metricsNamespace),
+  );
+  const cells: CellInput[] = fleetCells(fleet);
   if (options.bundles) progress.step('bundling the functions to measure their code size');
   return {
     tenants,
     tenant,
-    fleet: footprint(template(FLEET_STACK_NAME)),
+    fleet: footprint(fleetTemplate),
     tenantCodeBytes: options.bundles ? codeBytes() : 0,
-    // An idle tenant's only Lambda metrics are its sweeper's, which the errors alarm analyzes.
-    idleInsightsMetricsPerTenant: tenant.schedules,
+    spans,
+    cells,
   };
 }
 
@@ -100,58 +119,91 @@ function codeBytes(): number {
   return total;
 }
 
-function usd(value: number): string {
-  return `$${value.toFixed(value < 0.01 && value > 0 ? 4 : 2)}`;
+function table(rows: string[][], right: ReadonlySet<number>): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (right.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .join('  ')
+      .trimEnd(),
+  );
 }
 
 export function formatPlan(input: PlanInput): string[] {
-  const lines: string[] = [];
-  const pad = (cells: string[], widths: number[]) =>
-    cells
-      .map((cell, i) => (i === 0 || i === 5 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
-      .join('  ')
-      .trimEnd();
+  const n = (v: number) => Math.round(v).toLocaleString('en-US');
+  const cells = planCells(input);
+  const lines: string[] = [
+    `${n(input.tenants)} tenants need ${cells.length} cell(s) (one AWS account and region each, with its own fleet stack).`,
+    `One generated tenant stack: ${input.tenant.resources} resources; fleet stack: ${input.fleet.resources}.`,
+    '',
+  ];
   lines.push(
-    `Fleet of ${input.tenants} tenants (one generated tenant stack: ${input.tenant.resources} resources; fleet stack: ${input.fleet.resources})`,
+    ...table(
+      [
+        ['cell', 'account/region', 'tenants', 'capacity', 'binding limit'],
+        ...cells.map((c) => [
+          c.cell.id,
+          c.declared ? `${c.cell.account}/${c.cell.region}` : 'a new account or region',
+          n(c.tenants),
+          n(c.capacity.capacity),
+          c.capacity.bindingNote,
+        ]),
+      ],
+      new Set([2, 3]),
+    ),
   );
-  lines.push('');
-  const quotaRows = quotaUsage(input).map((q) => [
-    q.quota,
-    q.perTenant,
-    q.used.toLocaleString('en-US'),
-    q.limit.toLocaleString('en-US'),
-    `${((100 * q.used) / q.limit).toFixed(1)}%`,
-    q.used <= q.limit
-      ? 'ok'
-      : typeof q.raise === 'number' && q.used <= q.raise
-        ? `raise to ${q.raise.toLocaleString('en-US')} (documented)`
-        : q.raise === 'adjustable'
-          ? 'raise (adjustable)'
-          : 'OVER (see README)',
-  ]);
-  const header = ['quota', 'per tenant', 'used', 'default quota', 'share', 'status'];
-  const widths = header.map((_, c) => Math.max(...[header, ...quotaRows].map((r) => r[c]!.length)));
-  lines.push(pad(header, widths), ...quotaRows.map((row) => pad(row, widths)));
-  lines.push('');
-  lines.push('Priced, no count quota:');
-  for (const [item, tenants, fleet] of pricedCounts(input)) {
+  const full = cells[0]!;
+  lines.push('', `Quotas of the fullest cell (${full.cell.id}, ${n(full.tenants)} tenants):`);
+  lines.push(
+    ...table(
+      [
+        ['quota', 'per tenant', 'used', 'quota', 'raisable', 'status'],
+        ...full.quotas.map((q) => [
+          q.quota.name + (q.quota.ambiguous ? ' *' : ''),
+          q.perTenant % 1 === 0 ? String(q.perTenant) : q.perTenant.toFixed(1),
+          n(q.used),
+          n(q.quota.value),
+          q.quota.raise === false
+            ? 'no'
+            : typeof q.quota.raise === 'number'
+              ? `to ${n(q.quota.raise)}`
+              : 'yes',
+          q.status,
+        ]),
+      ],
+      new Set([1, 2, 3]),
+    ),
+  );
+  for (const q of full.quotas.filter((q) => q.quota.ambiguous))
+    lines.push(`  * ${q.quota.name}: ${q.quota.ambiguous}`);
+  lines.push('', 'Sources:');
+  for (const q of full.quotas) lines.push(`  ${q.quota.name}: ${q.quota.source}`);
+  lines.push('', 'Shared rates (no count; what the tenants need of them):');
+  for (const r of rateQuotas) lines.push(`  ${r.name}: ${r.value}; ${r.need} (${r.source})`);
+  lines.push(
+    '',
+    `Metrics Insights queries at a full cell (${n(full.capacity.capacity)} tenants; limits 10,000 metrics, 500 series):`,
+  );
+  for (const span of input.spans) {
     lines.push(
-      `  ${item}: ${tenants.toLocaleString('en-US')} for the tenants + ${fleet} for the fleet`,
+      `  ${n(span.metricsAt(full.capacity.capacity)).padStart(6)} metrics ${String(span.seriesAt(full.capacity.capacity)).padStart(4)} series  ${span.where}: ${span.query}`,
     );
   }
-  lines.push('');
-  lines.push('Fixed monthly cost of an idle tenant (us-east-1 list prices):');
-  const costs: CostLine[] = idleTenantCost(input);
-  const itemWidth = Math.max(...costs.map((c) => c.item.length));
-  for (const cost of costs) {
-    lines.push(
-      `  ${cost.item.padEnd(itemWidth)}  ${usd(cost.usd).padStart(8)}  ${cost.arithmetic}`,
-    );
-  }
-  const total = costs.reduce((sum, cost) => sum + cost.usd, 0);
   lines.push(
-    `  ${'total'.padEnd(itemWidth)}  ${usd(total).padStart(8)}  per tenant per month (${total < 1 ? 'under' : 'OVER'} $1.00)`,
+    '',
+    'Monthly cost per tenant and profile (us-east-1 list prices; cell share at full capacity):',
   );
+  for (const profile of PROFILES) {
+    const costs = profileCost(input, profile, full.capacity.capacity);
+    lines.push(`  ${profile}: $${total(costs).toFixed(2)}`);
+    const width = Math.max(...costs.map((c) => c.item.length));
+    for (const cost of costs) {
+      const usd = cost.usd > 0 && cost.usd < 0.01 ? cost.usd.toFixed(4) : cost.usd.toFixed(2);
+      lines.push(
+        `    ${cost.item.padEnd(width)}  $${usd.padStart(7)}  ${cost.arithmetic}  [${cost.source}]`,
+      );
+    }
+  }
   return lines;
 }
 

@@ -24,6 +24,12 @@ export const alarmThresholds = {
   serverErrors: { count: 1, period: Duration.minutes(5) },
   /** 4xx answers above this share of requests over 15 minutes (revoked token, broken mapping). */
   clientErrorRate: { percent: 20, minRequests: 20, period: Duration.minutes(15) },
+  /**
+   * The fleet's 4xx alarm counts a tenant's 4xx answers (its metric is written only on a 4xx, so
+   * no rate): this many in each of two 15-minute periods. Entra's cycle sends 2 requests when
+   * nothing changed, so a revoked token reaches it within an initial or busy cycle.
+   */
+  clientErrors: { count: 20, period: Duration.minutes(15) },
   /** Any crashed or timed-out invocation of a function in 5 minutes. */
   functionFailures: { count: 1, period: Duration.minutes(5) },
   /** Any DynamoDB request throttled in 5 minutes (the SDK retries; sustained throttling is 429s). */
@@ -51,18 +57,37 @@ export const bulkServerErrorsFilter = {
   dimensions: { tenant: '$.tenant' },
 } as const;
 
-/** A tenant's EMF metric (dimensions `service` and `tenant`, see `shared/http/metrics.ts`). */
-export function tenantMetric(
-  tenant: string,
-  metricName: string,
+/**
+ * The custom metric of a tenant's 4xx answers (dimension `tenant`), from a filter on its access
+ * log: written only when API Gateway answers a 4xx, so a tenant Entra calls without errors (the
+ * token request and lookup of each cycle) has no custom metric. AWS's own `4xx` by `ApiId` counts
+ * the same for free but cannot name the tenant in a fleet alarm.
+ */
+export const API_CLIENT_ERRORS_METRIC = 'ApiClientErrors';
+
+/** AWS's free HTTP API metric (`4xx`, `5xx`, `Count`, `Latency`) of one API, by `ApiId`. */
+export function httpApiMetric(
+  apiId: string,
+  metricName: '4xx' | '5xx' | 'Count' | 'Latency',
   statistic: string,
   period: Duration = Duration.minutes(5),
 ): Metric {
   return new Metric({
-    namespace: telemetry.metricsNamespace,
+    namespace: 'AWS/ApiGateway',
     metricName,
-    dimensionsMap: { service: telemetry.serviceName, tenant },
+    dimensionsMap: { ApiId: apiId },
     statistic,
+    period,
+  });
+}
+
+/** API Gateway 4xx answers of a tenant, from its access log (see `ScimStack`). */
+export function apiClientErrors(tenant: string, period: Duration = Duration.minutes(5)): Metric {
+  return new Metric({
+    namespace: telemetry.metricsNamespace,
+    metricName: API_CLIENT_ERRORS_METRIC,
+    dimensionsMap: { tenant },
+    statistic: Stats.SUM,
     period,
   });
 }
@@ -140,7 +165,7 @@ export interface TenantAlarmsProps {
 /**
  * Alarms of one tenant, for a tenant that opts in (`"alarms": true` or `{"email": …}`): the
  * fleet alarms already name a breaching tenant; these let a tenant's own on-call hear of it. Three
- * alarm metrics ($0.30 a month, see README).
+ * alarm metrics ($0.30 a month, see README), two of them AWS's own metrics of the tenant's API.
  */
 export class TenantAlarms extends Construct {
   readonly alarms: readonly Alarm[];
@@ -171,22 +196,12 @@ export class TenantAlarms extends Construct {
       new Alarm(this, 'ClientErrorRate', {
         alarmName: `${prefix}-api-4xx-rate`,
         alarmDescription: `More than ${clientErrorRate.percent}% of ${tenant.name}'s requests got a 4xx over 15 minutes (a revoked or expired Secret Token, a mapping Entra sends that the service refuses). Fleet dashboard, tenant ${tenant.name}: "Failed requests by scimType".`,
+        // AWS's own metrics of the tenant's API (free): 4xx is 0 or 1 per request, Count counts them.
         metric: new MathExpression({
           expression: `IF(requests >= ${clientErrorRate.minRequests}, 100 * FILL(clientErrors, 0) / requests, 0)`,
           usingMetrics: {
-            // ClientErrors is 0 or 1 per request: its sample count is the number of requests.
-            requests: tenantMetric(
-              tenant.name,
-              telemetry.metrics.clientErrors,
-              Stats.SAMPLE_COUNT,
-              clientErrorRate.period,
-            ),
-            clientErrors: tenantMetric(
-              tenant.name,
-              telemetry.metrics.clientErrors,
-              Stats.SUM,
-              clientErrorRate.period,
-            ),
+            requests: httpApiMetric(props.api.apiId, 'Count', Stats.SUM, clientErrorRate.period),
+            clientErrors: httpApiMetric(props.api.apiId, '4xx', Stats.SUM, clientErrorRate.period),
           },
           label: '4xx share of requests (%)',
           period: clientErrorRate.period,

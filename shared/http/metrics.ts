@@ -1,15 +1,16 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { telemetry } from '../config.js';
 
-/** The tenant and operation each `Metrics` of `operationMetrics` records for. */
-const dimensionsOf = new WeakMap<Metrics, { tenant: string; operation: string }>();
+/** The operation each `Metrics` of `operationMetrics` records for. */
+const dimensionsOf = new WeakMap<Metrics, { operation: string }>();
 
 /**
  * One operation's CloudWatch metrics (embedded metric format, written to stdout with the logs) in
- * two dimension sets: `service`+`tenant` and `service`+`operation`. Never the three together: a
- * tenant then adds 3 custom metrics, not 3 per operation (issue 12's fleet cost; the fleet stack's
- * alarms and dashboard read these sets). Set `POWERTOOLS_METRICS_DISABLED=true` where nobody reads
- * them (tests, `npm start`).
+ * one dimension set, `service`+`operation`: the cell's, whatever its tenants. No `tenant`
+ * dimension: Entra's token request and lookup each cycle would make every connected tenant a
+ * custom metric billed all month (issue 19); a tenant's own counts come from AWS's metrics and
+ * the access-log filters, which write only on errors. Set `POWERTOOLS_METRICS_DISABLED=true`
+ * where nobody reads them (tests, `npm start`).
  *
  * @example
  * const metrics = operationMetrics('getUser');
@@ -20,7 +21,7 @@ export function operationMetrics(operation: string): Metrics {
     namespace: telemetry.metricsNamespace,
     serviceName: telemetry.serviceName,
   });
-  dimensionsOf.set(metrics, { tenant: process.env.TENANT ?? 'unknown', operation });
+  dimensionsOf.set(metrics, { operation });
   return metrics;
 }
 
@@ -38,8 +39,7 @@ export function recordRequest(
 ): void {
   const dimensions = dimensionsOf.get(metrics);
   if (dimensions) {
-    // Each call adds one dimension set (`service` joins both); publishing clears them.
-    metrics.addDimensions({ tenant: dimensions.tenant });
+    // One dimension set (`service` joins it); publishing clears it.
     metrics.addDimensions({ operation: dimensions.operation });
   }
   metrics.addMetric(telemetry.metrics.latency, MetricUnit.Milliseconds, durationMs);

@@ -466,21 +466,36 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('counts its API 5xx answers by tenant from the access log, and has no alarm or dashboard of its own', () => {
+  it('counts its API 5xx and 4xx answers by tenant from the access log (written only on errors), and has no alarm or dashboard of its own', () => {
     const filters = ofType(resources, 'AWS::Logs::MetricFilter');
-    const [[, filter]] = filters.filter(
-      ([, f]) => f.Properties.LogGroupName.Ref === logGroupIdNamed(resources, 'access'),
-    ) as [[string, Resource]];
+    const access = filters
+      .filter(([, f]) => f.Properties.LogGroupName.Ref === logGroupIdNamed(resources, 'access'))
+      .map(([, f]) => f.Properties);
 
-    expect(filters).toHaveLength(2);
-    expect(filter.Properties.FilterPattern).toBe('{ $.status = "5*" }');
-    expect(filter.Properties.MetricTransformations).toEqual([
-      expect.objectContaining({
-        MetricNamespace: 'GroupTalkScim',
-        MetricName: 'ApiServerErrors',
-        MetricValue: '1',
-        Dimensions: [{ Key: 'tenant', Value: '$.tenant' }],
-      }),
+    expect(filters).toHaveLength(3);
+    expect(access.map((f) => [f.FilterPattern, f.MetricTransformations])).toEqual([
+      [
+        '{ $.status = "5*" }',
+        [
+          expect.objectContaining({
+            MetricNamespace: 'GroupTalkScim',
+            MetricName: 'ApiServerErrors',
+            MetricValue: '1',
+            Dimensions: [{ Key: 'tenant', Value: '$.tenant' }],
+          }),
+        ],
+      ],
+      [
+        '{ $.status = "4*" }',
+        [
+          expect.objectContaining({
+            MetricNamespace: 'GroupTalkScim',
+            MetricName: 'ApiClientErrors',
+            MetricValue: '1',
+            Dimensions: [{ Key: 'tenant', Value: '$.tenant' }],
+          }),
+        ],
+      ],
     ]);
     template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);

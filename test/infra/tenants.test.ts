@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
+  CYCLE_BURST,
   checkTenantInFleet,
   declaredTenants,
+  fleetCells,
   loadFleet,
   loadTenant,
   parseFleetConfig,
@@ -10,6 +12,7 @@ import {
   placeTenant,
   TenantConfigError,
   tenantConcurrencyBound,
+  throttlingForShare,
 } from '../../infra/tenants.js';
 
 const demo = JSON.parse(
@@ -272,5 +275,78 @@ describe('fleet configuration', () => {
     expect(() => checkTenantInFleet(greedy, fleet)).toThrow(
       "throttling allows 1200 concurrent functions (burstLimit + rateLimit × 10 s), more than the fleet's maxTenantConcurrency (600)",
     );
+  });
+});
+
+describe('cells and throttling derived from a tenant concurrency share', () => {
+  const base = { account: '111111111111', region: 'eu-west-1' };
+  const withCells = parseFleetConfig({
+    ...base,
+    cells: [
+      { id: 'eu1', ...base },
+      { id: 'eu2', account: '222222222222', region: 'eu-west-1', otherApis: 10 },
+    ],
+  });
+
+  it('places a tenant in the cell it names, its own account and region, or the first cell', () => {
+    expect(placeTenant(parseTenantConfig({ name: 'a', cell: 'eu2' }), withCells)).toMatchObject({
+      cell: 'eu2',
+      account: '222222222222',
+      region: 'eu-west-1',
+    });
+    expect(placeTenant(parseTenantConfig({ name: 'b' }), withCells)).toMatchObject({ cell: 'eu1' });
+    expect(
+      placeTenant(parseTenantConfig({ name: 'c', account: '222222222222' }), withCells).cell,
+    ).toBe('eu2');
+    expect(() => placeTenant(parseTenantConfig({ name: 'd', cell: 'nope' }), withCells)).toThrow(
+      'cell "nope" is not declared in infra/fleet.json (cells: eu1, eu2)',
+    );
+    expect(() =>
+      placeTenant(parseTenantConfig({ name: 'e', cell: 'eu1', region: 'us-east-1' }), withCells),
+    ).toThrow('contradict cell "eu1"');
+    expect(() =>
+      placeTenant(parseTenantConfig({ name: 'f', region: 'us-east-1' }), withCells),
+    ).toThrow('111111111111/us-east-1 is no declared cell');
+  });
+
+  it('keeps the declared tenants in the account and region they had, now as cell eu1', () => {
+    const fleet = loadFleet();
+    for (const name of declaredTenants()) {
+      expect(placeTenant(loadTenant(name), fleet)).toMatchObject({
+        cell: 'eu1',
+        account: '111111111111',
+        region: 'eu-west-1',
+      });
+    }
+  });
+
+  it('refuses two cells in one account and region', () => {
+    const twice = parseFleetConfig({
+      ...base,
+      cells: [
+        { id: 'a', ...base },
+        { id: 'b', ...base },
+      ],
+    });
+    expect(() => fleetCells(twice)).toThrow('a cell is one account and region');
+  });
+
+  it('derives the stage throttle from the share: 25/s sustained at least, a burst for a cycle', () => {
+    // (600 − 100 burst) / 10 s timeout: every request may run to its timeout within the share.
+    expect(throttlingForShare(600)).toEqual({ rateLimit: 50, burstLimit: CYCLE_BURST });
+    expect(tenantConcurrencyBound(throttlingForShare(600))).toBe(600);
+    expect(throttlingForShare(350)).toEqual({ rateLimit: 25, burstLimit: 100 });
+    expect(() => throttlingForShare(349)).toThrow('raise maxTenantConcurrency to at least 350');
+    expect(parseTenantConfig({ name: 'x' }).throttling).toEqual(throttlingForShare(600));
+    // A tenant without throttling of its own gets the one its share allows; an explicit one stays.
+    const larger = parseFleetConfig({ ...base, maxTenantConcurrency: 1100 });
+    expect(placeTenant(parseTenantConfig({ name: 'x' }), larger).throttling).toEqual({
+      rateLimit: 100,
+      burstLimit: 100,
+    });
+    const own = { rateLimit: 30, burstLimit: 60 };
+    expect(
+      placeTenant(parseTenantConfig({ name: 'y', throttling: own }), larger).throttling,
+    ).toEqual(own);
   });
 });

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../../infra/cli/deploy.js';
-import { cdkDeployArgs, planWaves } from '../../../infra/deploy-plan.js';
+import { cdkDeployArgs, planCellDeploys, planWaves } from '../../../infra/deploy-plan.js';
 import { type PlacedTenant, parseTenantConfig, placeTenant } from '../../../infra/tenants.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -51,15 +51,60 @@ describe('deploy waves', () => {
     expect(waves.map((w) => w.label)).toEqual(['fleet', 'canary a', 'batch 1 of 1']);
   });
 
-  it('deploys the fleet stack of every account and region its tenants go to', () => {
-    const waves = planWaves(tenants({ name: 'a' }, { name: 'b', region: 'us-west-2' }), {
-      concurrency: 2,
-      home,
-    });
+  it('deploys cell by cell: each account and region its fleet stack, canary and batches', () => {
+    const waves = planWaves(
+      tenants(
+        { name: 'a' },
+        { name: 'b', region: 'us-west-2' },
+        { name: 'c' },
+        { name: 'd', region: 'us-west-2' },
+      ),
+      { concurrency: 2, home },
+    );
 
-    expect(waves[0]!.stacks).toEqual([
-      'GroupTalkScim-fleet',
-      'GroupTalkScim-fleet-111111111111-us-west-2',
+    expect(waves.map((w) => [w.label, w.stacks])).toEqual([
+      ['cell default: fleet', ['GroupTalkScim-fleet']],
+      ['cell default: canary a', ['GroupTalkScim-a']],
+      ['cell default: batch 1 of 1', ['GroupTalkScim-c']],
+      ['cell 111111111111-us-west-2: fleet', ['GroupTalkScim-fleet-111111111111-us-west-2']],
+      ['cell 111111111111-us-west-2: canary b', ['GroupTalkScim-b']],
+      ['cell 111111111111-us-west-2: batch 1 of 1', ['GroupTalkScim-d']],
+    ]);
+  });
+
+  it('groups declared cells with their fleet stack first', () => {
+    const cellsFleet = {
+      ...fleet,
+      cells: [
+        { id: 'eu1', account: '111111111111', region: 'eu-west-1', otherApis: 50 },
+        { id: 'eu2', account: '222222222222', region: 'eu-west-1', otherApis: 50 },
+      ],
+    };
+    const placed = [
+      { name: 'x', cell: 'eu2' },
+      { name: 'y', cell: 'eu1' },
+      { name: 'z', cell: 'eu2', canary: true },
+    ].map((raw) => placeTenant(parseTenantConfig(raw), cellsFleet));
+
+    expect(planCellDeploys(placed, { concurrency: 4, home })).toEqual([
+      {
+        cell: 'eu2',
+        account: '222222222222',
+        region: 'eu-west-1',
+        fleetStack: 'GroupTalkScim-fleet-222222222222-eu-west-1',
+        canaries: ['z'],
+        tenants: ['x'],
+        batches: [['x']],
+      },
+      {
+        cell: 'eu1',
+        account: '111111111111',
+        region: 'eu-west-1',
+        fleetStack: 'GroupTalkScim-fleet',
+        canaries: ['y'],
+        tenants: [],
+        batches: [],
+      },
     ]);
   });
 
