@@ -33,8 +33,9 @@ describe('npm run fleet -- plan', () => {
     expect(input.fleet).toMatchObject({
       iamRoles: 2,
       dashboards: 1,
-      // 5xx, 4xx, table throttles, change feed behind; Lambda errors is one account metric.
-      insightsAlarms: 4,
+      // 5xx, 4xx, table throttles, change feed behind and about to park a batch; Lambda errors is
+      // one account metric.
+      insightsAlarms: 5,
       kmsKeys: 3,
     });
   });
@@ -85,6 +86,7 @@ describe('npm run fleet -- plan', () => {
       'alarm GroupTalkScim-fleet-api-5xx',
       'alarm GroupTalkScim-fleet-dynamodb-throttles',
       'alarm GroupTalkScim-fleet-events-behind',
+      'alarm GroupTalkScim-fleet-events-parking-soon',
     ]);
     // The fleet's 5xx and 4xx alarms group by tenant: a breaching tenant is named.
     for (const s of alarms.filter((a) => a.where.includes('api-')))

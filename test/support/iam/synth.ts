@@ -49,6 +49,7 @@ export const tenantSettings = {
     tokenPublicKeys: PUBLIC_KEYS,
     tokenKmsKeyArns: [TOKEN_SIGNING_KEY_ARN],
     entraTenantId: '5f0a8c36-1d2b-4c3e-8f4a-0b1c2d3e4f5a',
+    entraAppId: '7b3e1f20-9c4d-4a8e-b6f1-2d5c8e0a9f13',
     logIdentifiers: 'hmac',
     admin: { clientId: '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b', role: 'appRole:GroupTalk.Admin' },
   },
