@@ -19,6 +19,16 @@
  * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
  * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
+ * | report hour     | `REPORT#HOURS`  | `<yyyy-mm-ddThh>` | none: SCIM requests of one hour, counted per operation, status and scimType |
+ * | report request  | `REPORT#REQUESTS` | `<ISO time>#<log event id>` | none: one SCIM request (the latest list; its existence marks the event counted) |
+ * | report probe    | `REPORT#PROBES` | `<ISO time>#<log event id>` | none: Entra's Test Connection lookups        |
+ * | report failure  | `REPORT#FAILURES` | `<ISO time>#<log event id>` | none: status, scimType, the detail Entra was given, resource |
+ * | report history  | `REPORT#HISTORY#<identifier>` | `<ISO time>#<log event id>` | none: a resource's timeline, by id, externalId, name or lookup value as logged |
+ * | report name     | `REPORT#NAME#<identifier>` | `<type>#<id>` | none: the resources a logged userName, externalId or displayName named |
+ *
+ * The report items are written by the report aggregator (`functions/reports/aggregate.ts`, off
+ * the SCIM request path: a subscription on the tenant's function log group) and expire by TTL
+ * (`ttl`, epoch seconds) once the reports no longer reach them; nothing else carries `ttl`.
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
@@ -39,6 +49,8 @@ export const tableDesign = {
    * attributes and a deleted resource's last state are in the record.
    */
   streamViewType: 'NEW_AND_OLD_IMAGES',
+  /** Items carrying this attribute (epoch seconds) expire: only the report items do. */
+  timeToLiveAttribute: 'ttl',
   indexes: {
     /** Every resource of one type, ordered by its lower-cased name then id: lists and filters. */
     byType: { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk', projection: 'ALL' },
@@ -60,6 +72,7 @@ export const tableDesign = {
   partitionKey: string;
   sortKey: string;
   streamViewType: 'NEW_AND_OLD_IMAGES';
+  timeToLiveAttribute: string;
   indexes: Record<string, IndexDesign>;
 };
 
