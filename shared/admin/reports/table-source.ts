@@ -128,8 +128,19 @@ export class TableReportSource implements ReportSource {
     const ids = [
       ...new Set(named.flat().filter((id): id is string => !!id && !terms.includes(id))),
     ].slice(0, 20);
+    const byId = await Promise.all(ids.map((id) => readReportHistory(id, from, to, limit)));
+    for (const events of byId) add(events);
+    // And what names those resources carry led to (a refused create names only the userName).
+    const names = [
+      ...new Set(
+        [...found.values()]
+          .filter(({ record }) => record.resourceId !== undefined)
+          .flatMap(({ record }) => [record.userName, record.externalId, record.displayName])
+          .filter((name): name is string => !!name && !terms.includes(name)),
+      ),
+    ].slice(0, 20);
     for (const events of await Promise.all(
-      ids.map((id) => readReportHistory(id, from, to, limit)),
+      names.map((name) => readReportHistory(name, from, to, limit)),
     )) {
       add(events);
     }
