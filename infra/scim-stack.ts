@@ -50,6 +50,7 @@ import {
   bulkServerErrorsFilter,
   TenantAlarms,
 } from './constructs/monitoring.js';
+import { addReportAggregator, reportAggregator } from './constructs/report-aggregator.js';
 import {
   type FunctionSpec,
   functionName,
@@ -106,6 +107,7 @@ export const tenantFunctionEntries: readonly FunctionEntry[] = [
   fallbackRoute,
   membershipSweep.spec,
   changeFeedPublisher.spec,
+  reportAggregator.spec,
 ];
 
 /** What a function added to a tenant stack declares (see `ScimStack.addFunction`). */
@@ -158,6 +160,8 @@ export class ScimStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       // The change feed's source (infra/constructs/change-feed.ts).
       stream: StreamViewType[tableDesign.streamViewType],
+      // The report items expire once the reports no longer reach them (shared/store/reports.ts).
+      timeToLiveAttribute: tableDesign.timeToLiveAttribute,
     });
     for (const index of Object.values(tableDesign.indexes) as IndexDesign[]) {
       this.table.addGlobalSecondaryIndex(globalSecondaryIndex(index));
@@ -305,6 +309,7 @@ export class ScimStack extends Stack {
     });
 
     addChangeFeedPublisher(this);
+    addReportAggregator(this);
     new CfnOutput(this, 'TenantUrl', {
       description: 'Tenant URL for the Entra provisioning configuration',
       value: this.tenantUrl,

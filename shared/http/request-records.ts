@@ -25,6 +25,13 @@ export const REQUEST_KIND = {
 export type RequestKind = (typeof REQUEST_KIND)[keyof typeof REQUEST_KIND];
 
 /**
+ * The report subscription's filter pattern: SCIM request lines only (JSON lines with `kind`
+ * "scim"). Entra's token requests each cycle and the admins' page loads never invoke the
+ * aggregator.
+ */
+export const SCIM_LINE_FILTER_PATTERN = `{ $.kind = "${REQUEST_KIND.scim}" }`;
+
+/**
  * Whether a request line (or record) is one of Entra's SCIM requests: its `kind` says so, or,
  * for lines written before lines had a `kind`, its path is below `/scim/v2`.
  *

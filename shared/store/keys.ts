@@ -16,13 +16,14 @@ import type { ResourceTypeName } from '../common/resource-types.js';
  * (`shared/common/identifier.ts`).
  */
 import { foldCase } from '../common/values.js';
+import { REPORT_KEY_PREFIX } from './table-design.js';
 
 const RESOURCE_SK = '#RESOURCE';
 /** Between name and id in the byType sort key: below every printable character. */
 const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
 const AUDIT_PK = 'AUDIT';
-const REPORT_PREFIX = 'REPORT#';
+const REPORT_PREFIX = REPORT_KEY_PREFIX;
 
 function reportHistoryPartition(value: string): string {
   return `${REPORT_PREFIX}HISTORY#${value}`;

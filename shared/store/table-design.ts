@@ -34,6 +34,12 @@
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
  * everything because listing and non-indexed filters read whole resources page by page.
  */
+/**
+ * The partition-key prefix of every report item: the aggregator's role may write only those
+ * (`dynamodb:LeadingKeys`, `infra/constructs/report-aggregator.ts`); `keys.ts` builds them.
+ */
+export const REPORT_KEY_PREFIX = 'REPORT#';
+
 export interface IndexDesign {
   readonly name: string;
   readonly partitionKey: string;

@@ -8,14 +8,8 @@
  */
 import { gunzipSync } from 'node:zlib';
 import type { CloudWatchLogsDecodedData, CloudWatchLogsEvent } from 'aws-lambda';
-import { isScimRequestLine, REQUEST_KIND } from '../../http/request-records.js';
+import { isScimRequestLine } from '../../http/request-records.js';
 import { aggregateReportEvents, type ReportEvent, toRecord } from '../../store/reports.js';
-
-/**
- * The subscription's filter pattern: SCIM request lines only (JSON lines with `kind` "scim").
- * Entra's token requests each cycle and the admins' page loads never invoke the aggregator.
- */
-export const SCIM_LINE_FILTER_PATTERN = `{ $.kind = "${REQUEST_KIND.scim}" }`;
 
 /**
  * The report event of one request line (its parsed JSON), or undefined when it is not a SCIM
