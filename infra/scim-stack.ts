@@ -363,8 +363,9 @@ export class ScimStack extends Stack {
 
   /**
    * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
-   * settings, the derivation of its cookie-sealing key and the reports' read access to the
-   * function log group (Logs Insights). The functions take the shared roles; the read role gains
+   * settings, the derivation of its cookie-sealing key and the deep history's read access to the
+   * function log group (Logs Insights, on demand; the reports read the aggregated items in the
+   * table, see `constructs/report-aggregator.ts`). The functions take the shared roles; the read role gains
    * `logs:StartQuery` on this tenant's function log group only (GetQueryResults and StopQuery name
    * no resource in IAM).
    */

@@ -32,6 +32,14 @@ export type RequestKind = (typeof REQUEST_KIND)[keyof typeof REQUEST_KIND];
 export const SCIM_LINE_FILTER_PATTERN = `{ $.kind = "${REQUEST_KIND.scim}" }`;
 
 /**
+ * The same selection in Logs Insights (a `filter` command's condition): SCIM request lines, and
+ * lines written before lines had a `kind` by their path. The page's and the token endpoint's
+ * lines also carry `operation` and `status`, so those alone select too much.
+ */
+export const SCIM_LINE_INSIGHTS_CONDITION =
+  "ispresent(operation) and ispresent(status) and (kind = 'scim' or (not ispresent(kind) and path like /^\\/scim\\/v2\\//))";
+
+/**
  * Whether a request line (or record) is one of Entra's SCIM requests: its `kind` says so, or,
  * for lines written before lines had a `kind`, its path is below `/scim/v2`.
  *

@@ -145,18 +145,6 @@ if (loadAtStart > cpus().length / 2) {
   );
 }
 
-let bundles: BundleResult[] | undefined;
-if (!values['no-bundles']) {
-  // First, while nothing else competes for the CPU.
-  log('bundling each function and timing cold imports');
-  await mkdir(join(REPO_ROOT, '.local'), { recursive: true });
-  bundles = await measureBundles({
-    // Inside the repository: the variant without the SDK resolves it from node_modules.
-    workDir: await mkdtemp(join(REPO_ROOT, '.local', 'bench-bundles-')),
-    runs: quick ? 1 : 3,
-  });
-}
-
 if (values['reports-only']) {
   log('report latency from the aggregated items: a month of a 10,000-user directory');
   const dynamodb = await startDynamoDbLocal();
@@ -178,6 +166,18 @@ if (values['reports-only']) {
     await dynamodb.stop();
   }
   process.exit(0);
+}
+
+let bundles: BundleResult[] | undefined;
+if (!values['no-bundles']) {
+  // First, while nothing else competes for the CPU.
+  log('bundling each function and timing cold imports');
+  await mkdir(join(REPO_ROOT, '.local'), { recursive: true });
+  bundles = await measureBundles({
+    // Inside the repository: the variant without the SDK resolves it from node_modules.
+    workDir: await mkdtemp(join(REPO_ROOT, '.local', 'bench-bundles-')),
+    runs: quick ? 1 : 3,
+  });
 }
 
 let adminReports: AdminReportsResult | undefined;

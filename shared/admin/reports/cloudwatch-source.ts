@@ -17,6 +17,7 @@ import {
   StartQueryCommand,
   StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { SCIM_LINE_INSIGHTS_CONDITION } from '../../http/request-records.js';
 import type {
   ActivityBucket,
   FailureGroup,
@@ -25,12 +26,8 @@ import type {
   RequestRecord,
 } from './source.js';
 
-/**
- * Entra's SCIM requests only: lines say `kind` (page and token lines also carry operation and
- * status); lines written before they did are told by their path.
- */
-export const REQUEST_LINE =
-  "filter ispresent(operation) and ispresent(status) and (kind = 'scim' or (not ispresent(kind) and path like /^\\/scim\\/v2\\//))";
+/** Entra's SCIM requests only (page and token lines also carry operation and status). */
+export const REQUEST_LINE = `filter ${SCIM_LINE_INSIGHTS_CONDITION}`;
 const RECORD_FIELDS =
   'fields @timestamp, operation, method, path, status, scimType, errorDetail, resourceType, resourceId, externalId, userName, displayName, filterAttribute, filterValue, filter, totalResults, probe, callerKind, callerTokenId, requestId';
 const POLL_MS = 250;
