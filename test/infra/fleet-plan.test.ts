@@ -20,10 +20,10 @@ describe('npm run fleet -- plan', () => {
       scheduleRatesPerMonth: 8640,
     });
     expect(input.tenant.resources).toBeLessThan(500);
-    // The scheduler's and the change feed publishers' roles; the feed adds its IteratorAge
-    // (Metrics Insights) and dead-letter alarms.
+    // The scheduler's, the change feed publishers' and the report aggregators' roles; the feed
+    // adds its IteratorAge (Metrics Insights) and dead-letter alarms.
     expect(input.fleet).toMatchObject({
-      iamRoles: 2,
+      iamRoles: 3,
       dashboards: 1,
       insightsAlarms: 5,
       standardAlarmMetrics: 3,
@@ -36,7 +36,7 @@ describe('npm run fleet -- plan', () => {
     const lines = quotaUsage(input);
     const used = Object.fromEntries(lines.map((line) => [line.quota, line]));
 
-    expect(used['IAM roles']).toMatchObject({ used: 2002, limit: 1000, raise: 5000 });
+    expect(used['IAM roles']).toMatchObject({ used: 2003, limit: 1000, raise: 5000 });
     expect(used['log groups']!.used).toBe(2000);
     expect(used['Scheduler schedules']!.used).toBe(1000);
     expect(used['EventBridge rules (default bus)']!.used).toBe(0);
