@@ -79,3 +79,12 @@ export const LOG_HASH_KEY_ALIAS = 'alias/GroupTalkScim-log-identifiers';
  * page's functions may (`lambda:SourceFunctionArn`).
  */
 export const ADMIN_SESSION_KEY_ALIAS = 'alias/GroupTalkScim-admin-sessions';
+
+/**
+ * The role of every tenant's report aggregator (IAM names are global): a fleet role like the
+ * publisher's, so tenants keep two roles. It may write only the report items (`REPORT#…`
+ * partitions) of the tenants' tables.
+ */
+export function reportAggregatorRoleName(region: string): string {
+  return `GroupTalkScim-reports-${region}`;
+}

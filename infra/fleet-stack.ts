@@ -47,6 +47,7 @@ import {
   apiClientErrors,
   apiServerErrors,
 } from './constructs/monitoring.js';
+import { ReportAggregatorRole } from './constructs/report-aggregator.js';
 import { functionName } from './constructs/scim-function.js';
 import {
   ADMIN_SESSION_KEY_ALIAS,
@@ -306,6 +307,8 @@ export class FleetStack extends Stack {
     );
     // The change feed's bus for every tenant, its archive, dead-letter queue and alarms.
     this.changeFeed = new ChangeFeedBus(this, 'ChangeFeed');
+    // The role of every tenant's report aggregator (infra/constructs/report-aggregator.ts).
+    new ReportAggregatorRole(this, 'ReportAggregator');
     alarms.push(...this.changeFeed.alarms);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);

@@ -5,6 +5,7 @@
  * the fields the service writes.
  */
 import type { QueryStringProps } from 'aws-cdk-lib/aws-logs';
+import { SCIM_LINE_INSIGHTS_CONDITION } from '../shared/http/request-records.js';
 
 export interface LogQuery {
   /** Shown after the `GroupTalkScim-<tenant>/` folder. */
@@ -21,8 +22,11 @@ export interface LogQuery {
  */
 export const HISTORY_PLACEHOLDER = 'REPLACE-WITH-ID-EXTERNALID-OR-USERNAME';
 
-/** Every request line carries these; the other fields appear when they apply. */
-const REQUEST_LINE = 'ispresent(operation) and ispresent(status)';
+/**
+ * Entra's SCIM requests: the page's and the token endpoint's lines share the log group and also
+ * carry operation and status; their `kind` tells them apart (`shared/http/request-records.ts`).
+ */
+const REQUEST_LINE = SCIM_LINE_INSIGHTS_CONDITION;
 
 export const logQueries: readonly LogQuery[] = [
   {
@@ -85,6 +89,7 @@ export const logQueries: readonly LogQuery[] = [
       ],
       // Lookups by filter log the value (filterValue); the other lines log the resource's ids.
       filterStatements: [
+        REQUEST_LINE,
         `resourceId = '${HISTORY_PLACEHOLDER}' or externalId = '${HISTORY_PLACEHOLDER}' or userName = '${HISTORY_PLACEHOLDER}' or displayName = '${HISTORY_PLACEHOLDER}' or filterValue = '${HISTORY_PLACEHOLDER}'`,
       ],
       sort: '@timestamp asc',

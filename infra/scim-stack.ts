@@ -52,6 +52,7 @@ import {
   bulkServerErrorsFilter,
   TenantAlarms,
 } from './constructs/monitoring.js';
+import { addReportAggregator, reportAggregator } from './constructs/report-aggregator.js';
 import {
   type FunctionSpec,
   functionArnOf,
@@ -108,6 +109,7 @@ export const tenantFunctionEntries: readonly FunctionEntry[] = [
   fallbackRoute,
   membershipSweep.spec,
   changeFeedPublisher.spec,
+  reportAggregator.spec,
 ];
 
 /** What a function added to a tenant stack declares (see `ScimStack.addFunction`). */
@@ -160,7 +162,8 @@ export class ScimStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
       // The change feed's source (infra/constructs/change-feed.ts).
       stream: StreamViewType[tableDesign.streamViewType],
-      // Used client assertions forget themselves (shared/store/assertions.ts).
+      // Used client assertions and report items forget themselves (shared/store/assertions.ts,
+      // shared/store/reports.ts).
       timeToLiveAttribute: tableDesign.timeToLiveAttribute,
     });
     for (const index of Object.values(tableDesign.indexes) as IndexDesign[]) {
@@ -319,6 +322,7 @@ export class ScimStack extends Stack {
     });
 
     addChangeFeedPublisher(this);
+    addReportAggregator(this);
     new CfnOutput(this, 'TenantUrl', {
       description: 'Tenant URL for the Entra provisioning configuration',
       value: this.tenantUrl,
@@ -372,9 +376,10 @@ export class ScimStack extends Stack {
 
   /**
    * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
-   * settings, the derivation of its cookie-sealing key and the reports' read access to the
-   * function log group (Logs Insights, see `allowReportQueries`). The functions take the shared
-   * roles.
+   * settings, the derivation of its cookie-sealing key and the deep history's read access to the
+   * function log group (Logs Insights, on demand, see `allowReportQueries`; the reports read the
+   * aggregated items in the table, see `constructs/report-aggregator.ts`). The functions take the
+   * shared roles.
    */
   private addIntegrationPage(
     admin: NonNullable<TenantConfig['admin']>,

@@ -174,11 +174,12 @@ export const adminRoutes: readonly Route[] = [
   },
 ];
 
-/** Routes whose functions read the request records of the SCIM functions (Logs Insights). */
-export const REPORT_OPERATIONS: ReadonlySet<string> = new Set([
-  'getProvisioningReport',
-  'getResourceHistory',
-]);
+/**
+ * Routes whose functions read the request records of the SCIM functions with Logs Insights: only
+ * the history's deep search (`source=logs`), on demand. The reports and the ordinary history read
+ * the aggregated report items in the table (`shared/store/reports.ts`).
+ */
+export const REPORT_OPERATIONS: ReadonlySet<string> = new Set(['getResourceHistory']);
 
 /**
  * Routes whose functions manage the credential registry (the `CREDENTIALS` partition): create and

@@ -17,6 +17,8 @@ import { tenantSigner } from '../../shared/credentials/tenant-signer.js';
 import { createTokenEndpoint } from '../../shared/credentials/token-endpoint.js';
 import { logger } from '../../shared/http/logger.js';
 import { operationMetrics, recordRequest } from '../../shared/http/metrics.js';
+import { publishRequestRecord, REQUEST_KIND } from '../../shared/http/request-records.js';
+import type { LogFields } from '../../shared/http/types.js';
 import { isUnavailable } from '../../shared/service/errors.js';
 
 const OPERATION = 'issueAccessToken';
@@ -82,6 +84,7 @@ const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, E
     const status = result.statusCode ?? 500;
     recordRequest(metrics, status, durationMs);
     const line = {
+      kind: REQUEST_KIND.token,
       operation: OPERATION,
       method: event.requestContext?.http?.method,
       route: event.routeKey,
@@ -93,6 +96,8 @@ const chain = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, E
     };
     if (status >= 500) logger.error('token request failed', line);
     else logger.info('token request', line);
+    // Locally the record stream carries every line the log group would (the reports skip these).
+    await publishRequestRecord({ ...(line as LogFields), error: undefined });
     return result;
   });
 

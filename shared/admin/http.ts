@@ -18,6 +18,7 @@ import {
   tenantKeySource,
 } from '../credentials/tenant-keys.js';
 import { logger } from '../http/logger.js';
+import { publishRequestRecord, REQUEST_KIND } from '../http/request-records.js';
 import { adminSessionKey, readAdminSession } from '../store/admin-items.js';
 import { type AdminConfig, adminConfig } from './config.js';
 import { isLoopback } from './oidc.js';
@@ -220,6 +221,7 @@ export function adminHandler(
         response = errorResponse(error, options.kind);
       }
       const fields = {
+        kind: REQUEST_KIND.admin,
         operation,
         method: event.requestContext?.http?.method,
         path: event.rawPath,
@@ -231,6 +233,8 @@ export function adminHandler(
       if (response.status >= 500)
         logger.error('admin request failed', { ...fields, error: failure as Error });
       else logger.info('admin request', fields);
+      // Locally the record stream carries every line the log group would (the reports skip these).
+      await publishRequestRecord(fields);
       return toResult(response, originOf(headers, event));
     });
   // As `scimHandler` does: the route table's operation, checked by the route-handler test.

@@ -9,9 +9,11 @@ import {
   tenantIdentifierLogPolicy,
 } from '../http/log-identifiers.js';
 import { SCIM_BASE_PATH } from '../routes.js';
-import { AdminError, type AdminRequest } from './http.js';
+import { AdminError, type AdminRequest, type AdminResponse, json } from './http.js';
+import { ReportQueryError, ReportQueuedError } from './reports/cloudwatch-source.js';
 import {
   buildReport,
+  deepHistorySourceFor,
   type ProvisioningReport,
   reportRange,
   reportSourceFor,
@@ -43,6 +45,12 @@ function reportSource(request: AdminRequest): ReportSource {
   return source;
 }
 
+let deepSource: ReportSource | undefined;
+function deepHistorySource(request: AdminRequest): ReportSource {
+  deepSource ??= deepHistorySourceFor(request.config);
+  return deepSource;
+}
+
 function days(request: AdminRequest): number {
   const value = Number(request.query.get('days') ?? 30);
   if (!Number.isInteger(value) || value < 1 || value > 30) {
@@ -55,9 +63,16 @@ export function provisioningReport(request: AdminRequest): Promise<ProvisioningR
   return buildReport(reportSource(request), days(request));
 }
 
-export async function resourceHistory(
-  request: AdminRequest,
-): Promise<{ term: string; records: RequestRecord[] }> {
+/** Where a history search reads: the aggregated items, or the logs themselves (`source=logs`). */
+export type HistorySource = 'reports' | 'logs';
+
+/**
+ * The history of one user or group: from the aggregated report items (every search), or with
+ * `source=logs` from the logs themselves (Logs Insights in AWS, on demand). A deep search that
+ * Logs Insights cannot take right now answers 202 with `queued` and `retryAfterSeconds` (and a
+ * `retry-after` header): the page shows it as queued and asks again, never as an error.
+ */
+export async function resourceHistory(request: AdminRequest): Promise<AdminResponse> {
   const term = (request.query.get('term') ?? '').trim();
   if (term === '' || term.length > 256) {
     throw new AdminError(
@@ -66,12 +81,41 @@ export async function resourceHistory(
       'Give a userName, externalId, displayName or id (at most 256 characters).',
     );
   }
-  const records = await reportSource(request).history(
-    reportRange(days(request)),
-    await searchTerms(term),
-    500,
-  );
-  return { term, records };
+  const from = request.query.get('source') ?? 'reports';
+  if (from !== 'reports' && from !== 'logs') {
+    throw new AdminError(400, 'invalidSource', 'source must be reports or logs.');
+  }
+  const range = reportRange(days(request));
+  const terms = await searchTerms(term);
+  const reader = from === 'logs' ? deepHistorySource(request) : reportSource(request);
+  try {
+    const records: RequestRecord[] = await reader.history(range, terms, 500);
+    return json(200, { term, source: from, records });
+  } catch (error) {
+    if (error instanceof ReportQueuedError) {
+      return {
+        status: 202,
+        json: {
+          term,
+          source: from,
+          queued: true,
+          retryAfterSeconds: error.retryAfterSeconds,
+          message: `Other searches are using the log search right now. Yours is queued and runs in about ${error.retryAfterSeconds} seconds.`,
+        },
+        headers: { 'retry-after': String(error.retryAfterSeconds) },
+      };
+    }
+    if (error instanceof ReportQueryError) {
+      throw new AdminError(
+        503,
+        'logSearchUnavailable',
+        'The log search did not finish in time. Try a shorter period, or again in a minute.',
+        { 'retry-after': '30' },
+        { cause: error },
+      );
+    }
+    throw error;
+  }
 }
 
 /**

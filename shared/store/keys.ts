@@ -16,12 +16,22 @@ import type { ResourceTypeName } from '../common/resource-types.js';
  * (`shared/common/identifier.ts`).
  */
 import { foldCase } from '../common/values.js';
+import { REPORT_KEY_PREFIX } from './table-design.js';
 
 const RESOURCE_SK = '#RESOURCE';
 /** Between name and id in the byType sort key: below every printable character. */
 const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
 const AUDIT_PK = 'AUDIT';
+const REPORT_PREFIX = REPORT_KEY_PREFIX;
+
+function reportHistoryPartition(value: string): string {
+  return `${REPORT_PREFIX}HISTORY#${value}`;
+}
+
+function reportNamePartition(value: string): string {
+  return `${REPORT_PREFIX}NAME#${value}`;
+}
 
 /**
  * Client values (names, ids, e-mails) longer than this many UTF-16 units never become part of a
@@ -191,6 +201,81 @@ export const keys = {
   },
 
   auditPartition: AUDIT_PK,
+
+  /**
+   * The reports' aggregated items (`shared/store/reports.ts`): every one lives in a partition
+   * starting with this, so the aggregator's role is limited to them (`dynamodb:LeadingKeys`).
+   */
+  reportPrefix: REPORT_PREFIX,
+
+  /**
+   * One hour's counts of SCIM requests (per operation, status and scimType).
+   * @example keys.reportHour('2026-11-29T05') // { pk: 'REPORT#HOURS', sk: '2026-11-29T05' }
+   */
+  reportHour(hour: string): ItemKey {
+    return { pk: `${REPORT_PREFIX}HOURS`, sk: hour };
+  },
+
+  reportHoursPartition: `${REPORT_PREFIX}HOURS`,
+
+  /**
+   * One SCIM request, by the time and id of its log event: the newest are the report's latest
+   * requests, and the item's existence marks the event as counted (a redelivery counts once).
+   * @example keys.reportRequest('2026-11-29T05:00:00.000Z', '3795…') // { pk: 'REPORT#REQUESTS', sk: '2026-11-29T05:00:00.000Z#3795…' }
+   */
+  reportRequest(at: string, eventId: string): ItemKey {
+    return { pk: `${REPORT_PREFIX}REQUESTS`, sk: `${at}#${eventId}` };
+  },
+
+  reportRequestsPartition: `${REPORT_PREFIX}REQUESTS`,
+
+  /** One of Entra's Test Connection lookups (a probe), by time and event id. */
+  reportProbe(at: string, eventId: string): ItemKey {
+    return { pk: `${REPORT_PREFIX}PROBES`, sk: `${at}#${eventId}` };
+  },
+
+  reportProbesPartition: `${REPORT_PREFIX}PROBES`,
+
+  /** One failed SCIM request (status, scimType, the detail Entra was given), by time and event id. */
+  reportFailure(at: string, eventId: string): ItemKey {
+    return { pk: `${REPORT_PREFIX}FAILURES`, sk: `${at}#${eventId}` };
+  },
+
+  reportFailuresPartition: `${REPORT_PREFIX}FAILURES`,
+
+  /**
+   * One request in the history of an identifier as the request line wrote it (a resource id, an
+   * externalId, a userName or displayName, a lookup's value; hashed where the tenant logs
+   * identifiers hashed): a resource's timeline is the Query of its id's partition.
+   * @example keys.reportHistory('a1b2', '2026-11-29T05:00:00.000Z', 'e1') // { pk: 'REPORT#HISTORY#a1b2', sk: '2026-11-29T05:00:00.000Z#e1' }
+   */
+  reportHistory(value: string, at: string, eventId: string): ItemKey {
+    return { pk: reportHistoryPartition(value), sk: `${at}#${eventId}` };
+  },
+
+  reportHistoryPartition,
+
+  /**
+   * Which resource a userName, externalId or displayName (as logged) named: one item per
+   * resource it named, so a name resolves to its id with one Query.
+   * @example keys.reportName('bjensen', 'User', 'a1b2') // { pk: 'REPORT#NAME#bjensen', sk: 'User#a1b2' }
+   */
+  reportName(value: string, type: string, id: string): ItemKey {
+    return { pk: reportNamePartition(value), sk: `${type}#${id}` };
+  },
+
+  reportNamePartition,
+
+  /** Reads the resource type and id back from a `reportName` sort key. */
+  decodeReportName(sk: string): { type: string; id: string } {
+    const at = sk.indexOf('#');
+    return { type: sk.slice(0, at), id: sk.slice(at + 1) };
+  },
+
+  /** Reads the event id back from a report item's `<time>#<event id>` sort key. */
+  decodeReportEventId(sk: string): string {
+    return sk.slice(sk.indexOf('#') + 1);
+  },
 
   /** The key that seals the integration page's cookies where none is configured. */
   adminSessionKey(): ItemKey {

@@ -22,11 +22,27 @@
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
  * | admin session   | `ADMINSESSION#<oid>` | `SESSION#<id>` | none: read on every page request, deleted at sign-out |
  * | used assertion  | `ASSERTION#<digest>` | `#USED` | none: a workload-identity `jti` remembered until `ttl` (`store/assertions.ts`) |
+ * | report hour     | `REPORT#HOURS`  | `<yyyy-mm-ddThh>` | none: SCIM requests of one hour, counted per operation, status and scimType |
+ * | report request  | `REPORT#REQUESTS` | `<ISO time>#<log event id>` | none: one SCIM request (the latest list; its existence marks the event counted) |
+ * | report probe    | `REPORT#PROBES` | `<ISO time>#<log event id>` | none: Entra's Test Connection lookups        |
+ * | report failure  | `REPORT#FAILURES` | `<ISO time>#<log event id>` | none: status, scimType, the detail Entra was given, resource |
+ * | report history  | `REPORT#HISTORY#<identifier>` | `<ISO time>#<log event id>` | none: a resource's timeline, by id, externalId, name or lookup value as logged |
+ * | report name     | `REPORT#NAME#<identifier>` | `<type>#<id>` | none: the resources a logged userName, externalId or displayName named |
+ *
+ * The report items are written by the report aggregator (`functions/reports/aggregate.ts`, off
+ * the SCIM request path: a subscription on the tenant's function log group) and expire by TTL
+ * (`ttl`, epoch seconds) once the reports no longer reach them (as do used assertions).
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
  * everything because listing and non-indexed filters read whole resources page by page.
  */
+/**
+ * The partition-key prefix of every report item: the aggregator's role may write only those
+ * (`dynamodb:LeadingKeys`, `infra/constructs/report-aggregator.ts`); `keys.ts` builds them.
+ */
+export const REPORT_KEY_PREFIX = 'REPORT#';
+
 export interface IndexDesign {
   readonly name: string;
   readonly partitionKey: string;
@@ -44,8 +60,8 @@ export const tableDesign = {
   streamViewType: 'NEW_AND_OLD_IMAGES',
   /**
    * DynamoDB's time-to-live attribute (a Number, seconds since the epoch): only items that must
-   * vanish on their own carry it (used assertions). TTL deletes within days, not at the second,
-   * so readers still compare it themselves.
+   * vanish on their own carry it (used assertions, report items). TTL deletes within days, not at
+   * the second, so readers still compare it themselves.
    */
   timeToLiveAttribute: 'ttl',
   indexes: {

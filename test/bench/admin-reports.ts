@@ -90,16 +90,22 @@ async function timed(work: () => Promise<unknown>): Promise<number> {
   return Math.round((performance.now() - started) * 10) / 10;
 }
 
-const userName = (n: number) => `user${n}@contoso.example`;
+export const userName = (n: number) => `user${n}@contoso.example`;
 const userId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
 
 /** Deterministic (no randomness): the same month on every run. */
-async function writeMonth(file: string, users: number, days: number, churn: number, now: Date) {
+export async function writeMonth(
+  file: string,
+  users: number,
+  days: number,
+  churn: number,
+  now: Date,
+) {
   const out = createWriteStream(file);
   let count = 0;
   const write = async (time: number, fields: Record<string, unknown>) => {
     count += 1;
-    const line = `${JSON.stringify({ timestamp: new Date(time).toISOString(), tenant: 'bench', service: 'grouptalk-scim', requestId: `r${count}`, durationMs: 12.3, dynamodbCalls: 2, callerKind: 'service-token', callerTokenId: 'bench-token', ...fields })}\n`;
+    const line = `${JSON.stringify({ kind: 'scim', timestamp: new Date(time).toISOString(), tenant: 'bench', service: 'grouptalk-scim', requestId: `r${count}`, durationMs: 12.3, dynamodbCalls: 2, callerKind: 'service-token', callerTokenId: 'bench-token', ...fields })}\n`;
     if (!out.write(line)) await once(out, 'drain');
   };
   const start = now.getTime() - days * 86_400_000 + 60_000;
@@ -183,7 +189,7 @@ async function writeMonth(file: string, users: number, days: number, churn: numb
 async function appendOne(file: string, now: Date): Promise<void> {
   const out = createWriteStream(file, { flags: 'a' });
   out.end(
-    `${JSON.stringify({ timestamp: now.toISOString(), operation: 'getUser', status: 200, resourceId: userId(1) })}\n`,
+    `${JSON.stringify({ kind: 'scim', timestamp: now.toISOString(), operation: 'getUser', status: 200, resourceId: userId(1) })}\n`,
   );
   await once(out, 'finish');
 }

@@ -12,6 +12,7 @@ import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureTable, startDynamoDbLocal } from '../../infra/local/dynamodb-local.js';
 import { Recorder } from '../../infra/simulator/client.js';
 import { simulate } from '../../infra/simulator/cycle.js';
 import { buildDataset } from '../../infra/simulator/dataset.js';
@@ -22,6 +23,7 @@ import {
   measureAdminReports,
   renderAdminReports,
 } from './admin-reports.js';
+import { measureAggregatedReports, renderAggregatedReports } from './aggregated-reports.js';
 import { type BundleResult, measureBundles } from './bundles.js';
 import { type FeedReport, startFeedMeasurement } from './feed.js';
 import { benchClient, type OperationResult } from './measure.js';
@@ -59,6 +61,8 @@ const HELP = `Usage: npm run bench -- [options]
   --no-cycle              skip the cycle
   --no-bundles            skip bundle sizes and cold imports
   --no-admin-reports      skip the integration page's report latency (a month of records)
+  --reports-only          only the report latency from the aggregated items (a month of a
+                          10,000-user directory in DynamoDB Local), then exit
   --out <file>            JSON report, default bench-report.json
   --doc <file>            Markdown report, default docs/benchmark.md for full runs (none for --quick)
   --render <json>         measure nothing: print (and with --doc write) the Markdown of a saved report
@@ -75,6 +79,7 @@ const { values } = parseArgs({
     'no-cycle': { type: 'boolean', default: false },
     'no-bundles': { type: 'boolean', default: false },
     'no-admin-reports': { type: 'boolean', default: false },
+    'reports-only': { type: 'boolean', default: false },
     out: { type: 'string' },
     doc: { type: 'string' },
     render: { type: 'string' },
@@ -140,6 +145,29 @@ if (loadAtStart > cpus().length / 2) {
   );
 }
 
+if (values['reports-only']) {
+  log('report latency from the aggregated items: a month of a 10,000-user directory');
+  const dynamodb = await startDynamoDbLocal();
+  const table = 'grouptalk-scim-bench-reports';
+  await ensureTable(dynamodb.endpoint, table, { stream: false });
+  Object.assign(process.env, {
+    TABLE_NAME: table,
+    DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+  });
+  try {
+    const result = await measureAggregatedReports({
+      workDir: join(REPO_ROOT, '.local'),
+      users: quick ? 1000 : 10_000,
+    });
+    process.stdout.write(renderAggregatedReports(result));
+    await writeFile(outFile, `${JSON.stringify({ aggregatedReports: result }, null, 2)}\n`);
+  } finally {
+    await dynamodb.stop();
+  }
+  process.exit(0);
+}
+
 let bundles: BundleResult[] | undefined;
 if (!values['no-bundles']) {
   // First, while nothing else competes for the CPU.
@@ -166,6 +194,13 @@ if (!values['no-admin-reports']) {
 
 log('starting DynamoDB Local (in memory) and the local server');
 const stack = await startBenchStack();
+// The reports as the page reads them: the aggregated items, in the bench table's own partitions.
+const aggregatedReports = values['no-admin-reports']
+  ? undefined
+  : await measureAggregatedReports({
+      workDir: join(REPO_ROOT, '.local'),
+      users: quick ? 1000 : 10_000,
+    });
 const unmute = muteStdout();
 let report: BenchReport;
 try {
@@ -355,8 +390,14 @@ try {
   await stack.stop();
 }
 
-await writeFile(outFile, `${JSON.stringify({ ...report, adminReports }, null, 2)}\n`);
-const markdown = renderMarkdown(report) + (adminReports ? renderAdminReports(adminReports) : '');
+await writeFile(
+  outFile,
+  `${JSON.stringify({ ...report, adminReports, aggregatedReports }, null, 2)}\n`,
+);
+const markdown =
+  renderMarkdown(report) +
+  (adminReports ? renderAdminReports(adminReports) : '') +
+  (aggregatedReports ? renderAggregatedReports(aggregatedReports) : '');
 process.stdout.write(`${markdown}\n`);
 log(`wrote ${outFile}`);
 if (docFile) {

@@ -30,8 +30,9 @@ describe('npm run fleet -- plan', () => {
       scheduleRatesPerMonth: 8640,
     });
     expect(input.tenant.resources).toBeLessThan(500);
+    // The scheduler's, the change feed publishers' and the report aggregators' roles.
     expect(input.fleet).toMatchObject({
-      iamRoles: 2,
+      iamRoles: 3,
       dashboards: 1,
       // 5xx, 4xx, table throttles, change feed behind and about to park a batch; Lambda errors is
       // one account metric.

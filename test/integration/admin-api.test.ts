@@ -5,7 +5,7 @@
  * Local.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -564,5 +564,96 @@ describe('HSTS on the integration page', () => {
     expect(local.status).toBe(302);
     expect(local.headers.has('strict-transport-security')).toBe(false);
     expect(loopback.headers?.['strict-transport-security']).toBeUndefined();
+  });
+});
+
+describe('the reports of npm start (the record stream, aggregated in-process)', () => {
+  it("count Entra's SCIM requests only: page loads, an expired session and token requests are in the stream but not in the report", async () => {
+    // Prepare: SCIM requests (one refused), page loads with and without a session, a token request.
+    const { cookie } = await signIn();
+    const before = (await (
+      await fetch(`${origin}/admin/api/reports?days=1`, { headers: { cookie: cookie! } })
+    ).json()) as {
+      activity: { requests: number; failures: number }[];
+      failures: { status: number; count: number }[];
+    };
+    // Other tests of this file make real SCIM 401s (a revoked secret): only new ones would count.
+    const unauthorized = (failures: { status: number; count: number }[]) =>
+      failures.find((f) => f.status === 401)?.count ?? 0;
+    const userName = `stream.${Date.now()}@contoso.test`;
+    const created = await service.request('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName,
+    });
+    expect(created.status).toBe(201);
+    const conflict = await service.request('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName,
+    });
+    expect(conflict.status).toBe(409);
+    expect((await service.request('GET', `/Users/${created.body.id}`)).status).toBe(200);
+    for (let load = 0; load < 3; load += 1) {
+      await fetch(`${origin}/admin/api/session`, { headers: { cookie: cookie! } });
+      await fetch(`${origin}/admin/api/audit`, { headers: { cookie: cookie! } });
+    }
+    // An expired (here: absent) session: the page's own 401s.
+    expect((await fetch(`${origin}/admin/api/reports`)).status).toBe(401);
+    const token = await fetch(`${origin}/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=nobody&client_secret=wrong',
+    });
+    expect(token.status).toBe(401);
+
+    // Act
+    const response = await fetch(`${origin}/admin/api/reports?days=1`, {
+      headers: { cookie: cookie! },
+    });
+    const report = (await response.json()) as {
+      activity: { requests: number; failures: number }[];
+      failures: { status: number; scimType: string; count: number; errorDetail: string }[];
+      outcomes: { operation: string; status: number; count: number }[];
+      recent: { operation: string }[];
+    };
+
+    // Assess: the stream holds every kind of line, as the log group does…
+    const lines = (await readFile(join(work, 'requests.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind?: string; operation: string; status: number });
+    expect(new Set(lines.map((line) => line.kind))).toEqual(new Set(['scim', 'admin', 'token']));
+    expect(lines).toContainEqual(expect.objectContaining({ kind: 'admin', status: 401 }));
+    // …and the report counts the three SCIM requests only.
+    const total = (buckets: { requests: number; failures: number }[]) =>
+      buckets.reduce(
+        (sum, b) => ({ requests: sum.requests + b.requests, failures: sum.failures + b.failures }),
+        { requests: 0, failures: 0 },
+      );
+    const was = total(before.activity);
+    expect(total(report.activity)).toEqual({
+      requests: was.requests + 3,
+      failures: was.failures + 1,
+    });
+    expect(unauthorized(report.failures)).toBe(unauthorized(before.failures));
+    expect(report.failures).toContainEqual(
+      expect.objectContaining({ status: 409, scimType: 'uniqueness' }),
+    );
+    expect(report.outcomes.map((o) => o.operation)).not.toContain('getProvisioningReport');
+    expect(report.outcomes.map((o) => o.operation)).not.toContain('issueAccessToken');
+    expect(report.recent.map((r) => r.operation).slice(0, 3)).toEqual([
+      'getUser',
+      'createUser',
+      'createUser',
+    ]);
+    const history = (await (
+      await fetch(`${origin}/admin/api/history?term=${encodeURIComponent(userName)}&days=1`, {
+        headers: { cookie: cookie! },
+      })
+    ).json()) as { records: { operation: string; status: number }[] };
+    expect(history.records.map((r) => [r.operation, r.status])).toEqual([
+      ['createUser', 201],
+      ['createUser', 409],
+      ['getUser', 200],
+    ]);
   });
 });

@@ -1,14 +1,23 @@
 /**
- * The reports' source in AWS: CloudWatch Logs Insights over the tenant's SCIM function log groups
- * (StartQuery, then GetQueryResults until the query completes). Insights aggregates server-side,
- * so a month of a 10,000-user directory's records never crosses the network; only the answer does.
+ * Deep history in AWS, on demand only: CloudWatch Logs Insights over the tenant's function log
+ * group (StartQuery, then GetQueryResults until the query completes). The page's reports read the
+ * aggregated items instead (`table-source.ts`); this source serves a search beyond them.
+ *
+ * An account runs at most 100 Logs Insights queries at once, dashboards included, and StartQuery
+ * refuses the next with LimitExceededException. That refusal is the fleet-wide queue's gate: a
+ * search runs one query at a time, retries StartQuery with jittered backoff for a short
+ * admission budget, and then answers "queued, retry in N s" (`ReportQueuedError`, a 202 the page
+ * retries by itself), never an error page. A query that outlasts its time is stopped, so an
+ * abandoned search does not hold one of the 100 slots.
  */
 import {
   type CloudWatchLogsClient,
   GetQueryResultsCommand,
   type ResultField,
   StartQueryCommand,
+  StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { SCIM_LINE_INSIGHTS_CONDITION } from '../../http/request-records.js';
 import type {
   ActivityBucket,
   FailureGroup,
@@ -17,8 +26,8 @@ import type {
   RequestRecord,
 } from './source.js';
 
-/** Every request line carries these (see `infra/log-queries.ts`). */
-const REQUEST_LINE = 'filter ispresent(operation) and ispresent(status)';
+/** Entra's SCIM requests only (page and token lines also carry operation and status). */
+export const REQUEST_LINE = `filter ${SCIM_LINE_INSIGHTS_CONDITION}`;
 const RECORD_FIELDS =
   'fields @timestamp, operation, method, path, status, scimType, errorDetail, resourceType, resourceId, externalId, userName, displayName, filterAttribute, filterValue, filter, totalResults, probe, callerKind, callerTokenId, requestId';
 const POLL_MS = 250;
@@ -31,11 +40,37 @@ export interface CloudWatchSourceOptions {
   readonly timeoutMs?: number;
   /** How long to wait between polls; tests make it 0. */
   readonly pollMs?: number;
+  /** How long StartQuery is retried while the account's queries are all running. */
+  readonly admissionMs?: number;
 }
 
 /** Thrown when a query fails, is cancelled or outlasts its time. */
 export class ReportQueryError extends Error {
   override name = 'ReportQueryError';
+}
+
+/**
+ * Thrown when Logs Insights kept refusing the query (the account's concurrent queries are all
+ * running): the search is queued; the caller tries again after `retryAfterSeconds`.
+ */
+export class ReportQueuedError extends Error {
+  override name = 'ReportQueuedError';
+  constructor(readonly retryAfterSeconds: number) {
+    super('Logs Insights is running as many queries as the account allows');
+  }
+}
+
+const ADMISSION_MS = 3_000;
+const ADMISSION_BASE_MS = 100;
+const ADMISSION_MAX_MS = 1_000;
+
+/** Full jitter: a random wait up to an exponentially growing cap, so refused searches spread out. */
+function admissionDelay(attempt: number): number {
+  return Math.random() * Math.min(ADMISSION_MAX_MS, ADMISSION_BASE_MS * 2 ** attempt);
+}
+
+function isLimitExceeded(error: unknown): boolean {
+  return (error as { name?: string } | null)?.name === 'LimitExceededException';
 }
 
 /**
@@ -51,17 +86,8 @@ export class CloudWatchReportSource implements ReportSource {
 
   /** Runs one query and returns its rows as field → value maps. */
   async query(range: ReportRange, queryString: string, limit?: number) {
-    const { client, logGroupNames } = this.options;
-    const { queryId } = await client.send(
-      new StartQueryCommand({
-        logGroupNames: [...logGroupNames],
-        startTime: Math.floor(range.from.getTime() / 1000),
-        endTime: Math.ceil(range.to.getTime() / 1000),
-        queryString,
-        ...(limit ? { limit } : {}),
-      }),
-    );
-    if (!queryId) throw new ReportQueryError('CloudWatch Logs returned no query id');
+    const { client } = this.options;
+    const queryId = await this.start(range, queryString, limit);
     const deadline = Date.now() + (this.options.timeoutMs ?? 15_000);
     for (;;) {
       const result = await client.send(new GetQueryResultsCommand({ queryId }));
@@ -70,20 +96,58 @@ export class CloudWatchReportSource implements ReportSource {
       if (status !== 'Running' && status !== 'Scheduled') {
         throw new ReportQueryError(`Logs Insights query ended as ${status}`);
       }
-      if (Date.now() > deadline) throw new ReportQueryError('Logs Insights query timed out');
+      if (Date.now() > deadline) {
+        // Frees its slot among the account's 100 for the next search.
+        try {
+          await client.send(new StopQueryCommand({ queryId }));
+        } catch {
+          // It may have ended meanwhile; the timeout is the answer either way.
+        }
+        throw new ReportQueryError('Logs Insights query timed out');
+      }
       await new Promise((resolve) => setTimeout(resolve, this.options.pollMs ?? POLL_MS));
+    }
+  }
+
+  /** StartQuery, retried while the account's queries are all running; then queued. */
+  private async start(range: ReportRange, queryString: string, limit?: number): Promise<string> {
+    const { client, logGroupNames } = this.options;
+    const admission = Date.now() + (this.options.admissionMs ?? ADMISSION_MS);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const { queryId } = await client.send(
+          new StartQueryCommand({
+            logGroupNames: [...logGroupNames],
+            startTime: Math.floor(range.from.getTime() / 1000),
+            endTime: Math.ceil(range.to.getTime() / 1000),
+            queryString,
+            ...(limit ? { limit } : {}),
+          }),
+        );
+        if (!queryId) throw new ReportQueryError('CloudWatch Logs returned no query id');
+        return queryId;
+      } catch (error) {
+        if (!isLimitExceeded(error)) throw error;
+        const delay = admissionDelay(attempt);
+        if (Date.now() + delay > admission) {
+          throw new ReportQueuedError(2 + Math.floor(Math.random() * 4));
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
   async activity(range: ReportRange, bucketMs: number): Promise<ActivityBucket[]> {
     const bin = `bin(${insightsPeriod(bucketMs)})`;
-    const [all, failed] = await Promise.all([
-      this.query(range, `${REQUEST_LINE} | stats count(*) as requests by ${bin} as start`),
-      this.query(
-        range,
-        `${REQUEST_LINE} | filter status >= 400 | stats count(*) as failures by ${bin} as start`,
-      ),
-    ]);
+    // One query at a time: a search never holds more than one of the account's slots.
+    const all = await this.query(
+      range,
+      `${REQUEST_LINE} | stats count(*) as requests by ${bin} as start`,
+    );
+    const failed = await this.query(
+      range,
+      `${REQUEST_LINE} | filter status >= 400 | stats count(*) as failures by ${bin} as start`,
+    );
     const buckets = new Map<string, { requests: number; failures: number }>();
     for (const row of all) {
       buckets.set(insightsTime(row.start), { requests: Number(row.requests ?? 0), failures: 0 });

@@ -1,9 +1,10 @@
 /**
- * The reports' source under `npm start`: the JSON-lines file the local server appends each
+ * The deep-history source under `npm start` (Logs Insights' stand-in): the JSON-lines file the local server appends each
  * request's record to (`.local/logs/requests.jsonl`). The file only grows, so each call reads what
  * was appended since the last one and keeps the records in memory.
  */
 import { open, stat } from 'node:fs/promises';
+import { isScimRequestLine } from '../../http/request-records.js';
 import {
   type ActivityBucket,
   type FailureGroup,
@@ -148,14 +149,19 @@ function newest(records: readonly Loaded[], limit: number): RequestRecord[] {
     .map(({ record }) => record);
 }
 
-/** A request record from one line; undefined for anything else (a partial or foreign line). */
+/**
+ * A SCIM request's record from one line; undefined for anything else (a page or token request's
+ * line, a partial or foreign line).
+ */
 export function parseRecord(line: string): RequestRecord | undefined {
   if (line.length === 0) return undefined;
   try {
-    const value = JSON.parse(line) as Partial<RequestRecord>;
+    const value = JSON.parse(line) as Partial<RequestRecord> & Record<string, unknown>;
+    // The file holds every line the log group would (page and token requests too): SCIM only.
     return typeof value.timestamp === 'string' &&
       typeof value.operation === 'string' &&
-      typeof value.status === 'number'
+      typeof value.status === 'number' &&
+      isScimRequestLine(value)
       ? (value as RequestRecord)
       : undefined;
   } catch {

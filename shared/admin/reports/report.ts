@@ -1,6 +1,6 @@
 /**
  * The provisioning report of the integration page: what each section needs, asked of one
- * `ReportSource` in parallel.
+ * `ReportSource` in parallel (the aggregated items in the tenant's table: a few Queries).
  */
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { AdminConfig } from '../config.js';
@@ -10,10 +10,12 @@ import { FileReportSource } from './file-source.js';
 import type {
   ActivityBucket,
   FailureGroup,
+  OutcomeCount,
   ReportRange,
   ReportSource,
   RequestRecord,
 } from './source.js';
+import { TableReportSource } from './table-source.js';
 
 /** How far back reports reach (CloudWatch keeps the tenant's logs a month by default). */
 export const MAX_REPORT_DAYS = 30;
@@ -27,6 +29,8 @@ export interface ProvisioningReport {
   /** Every bucket of the period, empty ones included, oldest first. */
   readonly activity: readonly ActivityBucket[];
   readonly failures: readonly (FailureGroup & { advice: string })[];
+  /** SCIM requests of the period per operation and outcome (status, scimType). */
+  readonly outcomes: readonly OutcomeCount[];
   readonly probes: readonly RequestRecord[];
   readonly recent: readonly RequestRecord[];
 }
@@ -50,9 +54,10 @@ export async function buildReport(
   const range = reportRange(days, now);
   const span = Math.round((range.to.getTime() - range.from.getTime()) / DAY_MS);
   const bucketMs = span <= 1 ? HOUR_MS : DAY_MS;
-  const [activity, failures, probes, recent] = await Promise.all([
+  const [activity, failures, outcomes, probes, recent] = await Promise.all([
     source.activity(range, bucketMs),
     source.failures(range),
+    source.outcomes ? source.outcomes(range) : [],
     source.probes(range, 20),
     source.recent(range, 50),
   ]);
@@ -65,6 +70,7 @@ export async function buildReport(
       ...group,
       advice: adviceFor(group.status, group.scimType),
     })),
+    outcomes,
     probes,
     recent,
   };
@@ -87,11 +93,23 @@ function everyBucket(
   return buckets;
 }
 
-/** The source this deployment reads: the local file when configured, CloudWatch otherwise. */
-export function reportSourceFor(config: AdminConfig): ReportSource {
+/**
+ * The source of the page's reports and history: the report items the aggregator keeps in the
+ * tenant's table, in AWS and under `npm start` alike.
+ */
+export function reportSourceFor(_config: AdminConfig): ReportSource {
+  return new TableReportSource();
+}
+
+/**
+ * The source of deep history, on demand only: Logs Insights over the tenant's function log group
+ * in AWS (queued behind the account's concurrency limit, see `cloudwatch-source.ts`), the local
+ * JSON-lines file under `npm start`.
+ */
+export function deepHistorySourceFor(config: AdminConfig): ReportSource {
   if (config.requestLogFile) return new FileReportSource(config.requestLogFile);
   if (config.requestLogGroups.length === 0) {
-    throw new Error('Set REQUEST_LOG_FILE (local) or REQUEST_LOG_GROUPS (AWS) for the reports');
+    throw new Error('Set REQUEST_LOG_FILE (local) or REQUEST_LOG_GROUPS (AWS) for deep history');
   }
   return new CloudWatchReportSource({
     client: new CloudWatchLogsClient({}),

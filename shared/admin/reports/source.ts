@@ -2,33 +2,14 @@
  * Provisioning reports read the one record each SCIM request already logs (see
  * `shared/http/handler.ts` and the README's log fields): no extra DynamoDB call on the request
  * path. A `ReportSource` answers the reports' questions from wherever those records are: the
- * CloudWatch log groups in AWS (Logs Insights), the local JSON-lines file under `npm start`.
+ * report items the aggregator keeps in the tenant's table (every page load), or, for deep history
+ * on demand, the CloudWatch log group (Logs Insights, queued) in AWS and the local JSON-lines file
+ * under `npm start`.
  */
+import type { ReportRecord } from '../../store/reports.js';
 
-/** The fields of a request record the reports read. */
-export interface RequestRecord {
-  /** ISO 8601 (the log line's `timestamp`, CloudWatch's `@timestamp`). */
-  readonly timestamp: string;
-  readonly operation: string;
-  readonly status: number;
-  readonly method?: string;
-  readonly path?: string;
-  readonly scimType?: string;
-  readonly errorDetail?: string;
-  readonly resourceType?: string;
-  readonly resourceId?: string;
-  readonly externalId?: string;
-  readonly userName?: string;
-  readonly displayName?: string;
-  readonly filterAttribute?: string;
-  readonly filterValue?: string;
-  readonly filter?: string;
-  readonly totalResults?: number;
-  readonly probe?: boolean;
-  readonly callerKind?: string;
-  readonly callerTokenId?: string;
-  readonly requestId?: string;
-}
+/** The fields of a request record the reports read (kept by the aggregator, see the store). */
+export type RequestRecord = ReportRecord;
 
 export interface ReportRange {
   readonly from: Date;
@@ -41,6 +22,15 @@ export interface ActivityBucket {
   readonly requests: number;
   /** Answers with status 400 or above. */
   readonly failures: number;
+}
+
+/** Requests of one operation with one outcome. */
+export interface OutcomeCount {
+  readonly operation: string;
+  readonly status: number;
+  /** Empty when the answer has none. */
+  readonly scimType: string;
+  readonly count: number;
 }
 
 export interface FailureGroup {
@@ -60,6 +50,8 @@ export interface ReportSource {
   activity(range: ReportRange, bucketMs: number): Promise<ActivityBucket[]>;
   /** Failed requests grouped by status and scimType, most frequent first. */
   failures(range: ReportRange): Promise<FailureGroup[]>;
+  /** Requests per operation and outcome, where the source counts them (the aggregated one). */
+  outcomes?(range: ReportRange): Promise<OutcomeCount[]>;
   /** Entra's Test Connection lookups (`probe`), newest first. */
   probes(range: ReportRange, limit: number): Promise<RequestRecord[]>;
   /** The latest requests, newest first. */

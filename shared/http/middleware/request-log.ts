@@ -1,3 +1,4 @@
+import { SCIM_BASE_PATH } from '../../routes.js';
 import { ScimError, UniquenessError } from '../../scim/errors.js';
 import {
   type IdentifierLogPolicy,
@@ -8,7 +9,7 @@ import {
 } from '../log-identifiers.js';
 import { logger } from '../logger.js';
 import { filterLogFields } from '../request-log.js';
-import { publishRequestRecord } from '../request-records.js';
+import { publishRequestRecord, REQUEST_KIND } from '../request-records.js';
 import type { LogFields } from '../types.js';
 import { durationOf, type ScimMiddleware } from './request-scope.js';
 
@@ -56,6 +57,9 @@ export function requestLog(
         ? scim.logDetail.split(`"${taken.value}"`).join(`"${takenAs}"`)
         : scim?.logDetail;
     const fields: LogFields = {
+      // What the reports count: Entra's requests below /scim/v2 (the fallback also answers
+      // other paths, such as a browser's /favicon.ico).
+      kind: isScimPath(event.rawPath) ? REQUEST_KIND.scim : REQUEST_KIND.other,
       operation: route.operation,
       method: event.requestContext?.http?.method,
       route: event.routeKey,
@@ -91,7 +95,7 @@ export function requestLog(
     } else {
       logger.info('request', fields);
     }
-    publishRequestRecord(fields);
+    return publishRequestRecord(fields);
   };
   return {
     before: async (request) => {
@@ -100,4 +104,8 @@ export function requestLog(
     after: async (request) => write(request),
     onError: async (request) => write(request),
   };
+}
+
+function isScimPath(path: string | undefined): boolean {
+  return path === SCIM_BASE_PATH || (path?.startsWith(`${SCIM_BASE_PATH}/`) ?? false);
 }

@@ -7,7 +7,8 @@ import { buildReport } from '../../../shared/admin/reports/report.js';
 
 const NOW = new Date('2026-11-29T12:00:00.000Z');
 const range = { from: new Date('2026-11-01T00:00:00.000Z'), to: NOW };
-const line = (fields: Record<string, unknown>) => `${JSON.stringify(fields)}\n`;
+const line = (fields: Record<string, unknown>) =>
+  `${JSON.stringify({ kind: 'scim', ...fields })}\n`;
 
 describe('FileReportSource (the records npm start writes)', () => {
   let dir: string;
@@ -25,7 +26,7 @@ describe('FileReportSource (the records npm start writes)', () => {
       file,
       line({ timestamp: '2026-11-28T10:00:00.000Z', operation: 'getUser', status: 200 }),
     );
-    await appendFile(file, '{"timestamp":"2026-11-28T10:00:01.000Z","operat');
+    await appendFile(file, '{"kind":"scim","timestamp":"2026-11-28T10:00:01.000Z","operat');
     expect((await source.recent(range, 10)).map((r) => r.operation)).toEqual(['getUser']);
     await appendFile(file, 'ion":"patchUser","status":404}\nnot json\n');
     expect((await source.recent(range, 10)).map((r) => r.operation)).toEqual([

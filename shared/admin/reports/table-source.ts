@@ -1,0 +1,154 @@
+/**
+ * The reports' source everywhere (AWS and `npm start`): the report items the aggregator keeps in
+ * the tenant's own table (`shared/store/reports.ts`). A report is a Query of at most 720 hourly
+ * items (30 days) and three short Queries of the newest items, whatever the directory's size and
+ * however many admins of other tenants read theirs at the same time: no Logs Insights query.
+ */
+import {
+  type ReportEvent,
+  type ReportHour,
+  readReportHistory,
+  readReportHours,
+  readReportList,
+  readReportNames,
+  reportHour,
+} from '../../store/reports.js';
+import type {
+  ActivityBucket,
+  FailureGroup,
+  OutcomeCount,
+  ReportRange,
+  ReportSource,
+  RequestRecord,
+} from './source.js';
+
+export class TableReportSource implements ReportSource {
+  /** The hours of one range, read once for the activity, the failures and the outcomes. */
+  private readonly hours = new WeakMap<ReportRange, Promise<ReportHour[]>>();
+
+  private hoursOf(range: ReportRange): Promise<ReportHour[]> {
+    let read = this.hours.get(range);
+    if (!read) {
+      read = readReportHours(
+        reportHour(range.from.toISOString()),
+        reportHour(range.to.toISOString()),
+      );
+      this.hours.set(range, read);
+    }
+    return read;
+  }
+
+  async activity(range: ReportRange, bucketMs: number): Promise<ActivityBucket[]> {
+    const buckets = new Map<number, { requests: number; failures: number }>();
+    for (const hour of await this.hoursOf(range)) {
+      const time = Date.parse(`${hour.hour}:00:00.000Z`);
+      const start = time - (time % bucketMs);
+      const bucket = buckets.get(start) ?? { requests: 0, failures: 0 };
+      bucket.requests += hour.requests;
+      bucket.failures += hour.failures;
+      buckets.set(start, bucket);
+    }
+    return [...buckets]
+      .sort(([a], [b]) => a - b)
+      .map(([start, counts]) => ({ start: new Date(start).toISOString(), ...counts }));
+  }
+
+  async failures(range: ReportRange): Promise<FailureGroup[]> {
+    const groups = new Map<
+      string,
+      { status: number; scimType: string; count: number; last: string; errorDetail: string }
+    >();
+    for (const hour of await this.hoursOf(range)) {
+      for (const outcome of hour.outcomes) {
+        if (outcome.status < 400) continue;
+        const key = `${outcome.status}|${outcome.scimType}`;
+        const group = groups.get(key) ?? {
+          status: outcome.status,
+          scimType: outcome.scimType,
+          count: 0,
+          last: '',
+          errorDetail: '',
+        };
+        group.count += outcome.count;
+        const latest = hour.latest.get(key);
+        if (latest && latest.at >= group.last) {
+          group.last = latest.at;
+          group.errorDetail = latest.detail;
+        }
+        groups.set(key, group);
+      }
+    }
+    return [...groups.values()].sort((a, b) => b.count - a.count || b.last.localeCompare(a.last));
+  }
+
+  async outcomes(range: ReportRange): Promise<OutcomeCount[]> {
+    const counts = new Map<string, OutcomeCount>();
+    for (const hour of await this.hoursOf(range)) {
+      for (const outcome of hour.outcomes) {
+        const key = `${outcome.operation}|${outcome.status}|${outcome.scimType}`;
+        const count = counts.get(key)?.count ?? 0;
+        counts.set(key, { ...outcome, count: count + outcome.count });
+      }
+    }
+    return [...counts.values()].sort(
+      (a, b) => a.operation.localeCompare(b.operation) || a.status - b.status,
+    );
+  }
+
+  async probes(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    return readReportList('probes', range.from.toISOString(), range.to.toISOString(), limit);
+  }
+
+  async recent(range: ReportRange, limit: number): Promise<RequestRecord[]> {
+    return readReportList('requests', range.from.toISOString(), range.to.toISOString(), limit);
+  }
+
+  async history(
+    range: ReportRange,
+    terms: readonly string[],
+    limit: number,
+  ): Promise<RequestRecord[]> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    const found = new Map<string, ReportEvent>();
+    const add = (events: readonly ReportEvent[]) => {
+      for (const event of events) found.set(event.id, event);
+    };
+    const named = await Promise.all(
+      terms.map(async (term) => {
+        const [events, names] = await Promise.all([
+          readReportHistory(term, from, to, limit),
+          readReportNames(term),
+        ]);
+        add(events);
+        return [...names.map((name) => name.id), ...events.map((event) => event.record.resourceId)];
+      }),
+    );
+    // The lookup by userName names no id; the requests it leads to name only the id.
+    const ids = [
+      ...new Set(named.flat().filter((id): id is string => !!id && !terms.includes(id))),
+    ].slice(0, 20);
+    const byId = await Promise.all(ids.map((id) => readReportHistory(id, from, to, limit)));
+    for (const events of byId) add(events);
+    // And what names those resources carry led to (a refused create names only the userName).
+    const names = [
+      ...new Set(
+        [...found.values()]
+          .filter(({ record }) => record.resourceId !== undefined)
+          .flatMap(({ record }) => [record.userName, record.externalId, record.displayName])
+          .filter((name): name is string => !!name && !terms.includes(name)),
+      ),
+    ].slice(0, 20);
+    for (const events of await Promise.all(
+      names.map((name) => readReportHistory(name, from, to, limit)),
+    )) {
+      add(events);
+    }
+    return [...found.values()]
+      .sort(
+        (a, b) => a.record.timestamp.localeCompare(b.record.timestamp) || a.id.localeCompare(b.id),
+      )
+      .slice(0, limit)
+      .map((event) => event.record);
+  }
+}
