@@ -647,6 +647,56 @@ export const requestProfiles = {
   },
 } as const satisfies Record<string, RequestProfile>;
 
+/**
+ * What the report aggregator (`functions/reports/aggregate.ts`) costs per SCIM request it counts:
+ * the request item and its hour's update in one transaction (transactional writes cost twice),
+ * one history item per identifier named and a probe or failure item (about six write units; see
+ * `shared/store/reports.ts`), and per invocation its own START/END/REPORT log lines. A delivery
+ * of the subscription filter carries the lines of a moment: one per idle cycle, many requests per
+ * delivery in a busy cycle (assumed ten).
+ */
+export const aggregatorRun = {
+  durationMs: 100,
+  writeUnitsPerRequest: 6,
+  logBytes: 500,
+  requestsPerDelivery: { idle: 1, busy: 10 },
+} as const;
+
+/** The aggregator's cost for `requests` SCIM requests delivered `perDelivery` at a time. */
+function aggregationLines(
+  what: string,
+  requests: number,
+  perDelivery: number,
+  memoryMb: number,
+): CostLine[] {
+  const runs = Math.ceil(requests / perDelivery);
+  const gbs = (runs * aggregatorRun.durationMs * memoryMb) / 1000 / 1024;
+  const writes = requests * aggregatorRun.writeUnitsPerRequest;
+  const logGb = (runs * aggregatorRun.logBytes) / 1024 ** 3;
+  return [
+    line(
+      `${what}: report aggregator Lambda`,
+      `${runs.toLocaleString('en-US')} × $${p('lambdaRequestsPerMillion')}/M + ${gbs.toFixed(1)} GB-s × $${p('lambdaArmGbSecond')}`,
+      (runs * p('lambdaRequestsPerMillion')) / 1e6 + gbs * p('lambdaArmGbSecond'),
+      'lambdaRequestsPerMillion',
+      'lambdaArmGbSecond',
+    ),
+    line(
+      `${what}: report items`,
+      `${requests.toLocaleString('en-US')} requests × ${aggregatorRun.writeUnitsPerRequest} WRU × $${p('dynamodbWritesPerMillion')}/M`,
+      (writes * p('dynamodbWritesPerMillion')) / 1e6,
+      'dynamodbWritesPerMillion',
+    ),
+    line(
+      `${what}: report aggregator logs`,
+      `${runs.toLocaleString('en-US')} × ${aggregatorRun.logBytes} B × ($${p('logsIngestPerGb')} + $${p('logsStoragePerGbMonth')})/GB`,
+      logGb * (p('logsIngestPerGb') + p('logsStoragePerGbMonth')),
+      'logsIngestPerGb',
+      'logsStoragePerGbMonth',
+    ),
+  ];
+}
+
 /** What the sweeper does per run, idle (measured locally: see README). */
 export const sweeperRun = { durationMs: 200, readUnits: 1, logBytes: 700 } as const;
 
@@ -817,6 +867,13 @@ export function profileCost(input: PlanInput, profile: Profile, tenantsInCell: n
       requestProfiles.lookup,
       mem,
     ),
+    // The token request is not a SCIM line: only the lookup reaches the aggregator.
+    ...aggregationLines(
+      `${CYCLES_PER_MONTH} cycles`,
+      CYCLES_PER_MONTH,
+      aggregatorRun.requestsPerDelivery.idle,
+      mem,
+    ),
   );
   if (profile === 'connected and idle') return lines;
   const { users, changedPerDay, userBytes, eventBytes } = activeProfile;
@@ -838,6 +895,12 @@ export function profileCost(input: PlanInput, profile: Profile, tenantsInCell: n
       requestProfiles.change,
       mem,
       2,
+    ),
+    ...aggregationLines(
+      'initial cycle and changes',
+      2 * (users + changes),
+      aggregatorRun.requestsPerDelivery.busy,
+      mem,
     ),
     line(
       'change feed events',
