@@ -35,6 +35,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { telemetry } from '../shared/config.js';
 import { ChangeFeedBus, changeFeedBehindAlarm } from './constructs/change-feed.js';
+import { VerificationQueue } from './constructs/verification-queue.js';
 import {
   API_SERVER_ERRORS_METRIC,
   alarmThresholds,
@@ -138,6 +139,8 @@ export interface FleetStackProps extends StackProps {
   readonly fleet: FleetConfig;
   /** The tenants deployed to this account and region: the dashboard's selector offers them. */
   readonly tenants: readonly string[];
+  /** The cell's canary tenants: with one, the stack holds the verification queue of `npm run verify`. */
+  readonly canaries?: readonly string[];
 }
 
 /**
@@ -298,6 +301,16 @@ export class FleetStack extends Stack {
       alarm.addOkAction(action);
     }
     this.alarms = alarms;
+    if (props.canaries && props.canaries.length > 0) {
+      const verification = new VerificationQueue(this, 'Verification', {
+        bus: this.changeFeed.bus,
+        canaries: props.canaries,
+      });
+      new CfnOutput(this, 'VerificationQueueUrl', {
+        description: "npm run verify reads the canary tenants' change events here",
+        value: verification.queue.queueUrl,
+      });
+    }
 
     // Saved once for the fleet: pick one tenant's log group (or several) in Logs Insights; the
     // dashboard runs them for the selected tenant, `npm run fleet -- query` for every tenant.
