@@ -35,7 +35,6 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { telemetry } from '../shared/config.js';
 import { ChangeFeedBus, changeFeedBehindAlarm } from './constructs/change-feed.js';
-import { VerificationQueue } from './constructs/verification-queue.js';
 import {
   API_SERVER_ERRORS_METRIC,
   alarmThresholds,
@@ -44,6 +43,7 @@ import {
   tenantMetric,
 } from './constructs/monitoring.js';
 import { functionName } from './constructs/scim-function.js';
+import { VerificationQueue } from './constructs/verification-queue.js';
 import {
   ADMIN_SESSION_KEY_ALIAS,
   ALARM_NAME_PREFIX,
