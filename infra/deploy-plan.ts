@@ -17,6 +17,8 @@ export const MAX_DEPLOY_CONCURRENCY = 10;
 
 export interface Wave {
   readonly label: string;
+  /** What the wave deploys: the gates of `deploy-gates.ts` follow the canary and each batch. */
+  readonly kind: 'fleet' | 'canary' | 'batch';
   /** The stacks `cdk deploy` deploys together (at most the wave's concurrency at once). */
   readonly stacks: readonly string[];
   readonly concurrency: number;
@@ -58,17 +60,18 @@ export function planWaves(
   const rest = sorted.filter((tenant) => !canaries.includes(tenant));
 
   const waves: Wave[] = [];
-  const push = (label: string, stacks: string[], waveConcurrency: number) => {
+  const push = (kind: Wave['kind'], label: string, stacks: string[], waveConcurrency: number) => {
     const left = stacks.filter((stack) => !done.has(stack));
-    if (left.length > 0) waves.push({ label, stacks: left, concurrency: waveConcurrency });
+    if (left.length > 0) waves.push({ kind, label, stacks: left, concurrency: waveConcurrency });
   };
-  push('fleet', fleetStacks, fleetStacks.length);
+  push('fleet', 'fleet', fleetStacks, fleetStacks.length);
   for (const canary of canaries) {
-    push(`canary ${canary.name}`, [scimStackName(canary.name)], 1);
+    push('canary', `canary ${canary.name}`, [scimStackName(canary.name)], 1);
   }
   for (let start = 0; start < rest.length; start += concurrency) {
     const batch = rest.slice(start, start + concurrency);
     push(
+      'batch',
       `batch ${start / concurrency + 1} of ${Math.ceil(rest.length / concurrency)}`,
       batch.map((tenant) => scimStackName(tenant.name)),
       concurrency,
