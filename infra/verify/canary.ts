@@ -104,26 +104,33 @@ export async function verifyCanary(target: CanaryTarget, run: CheckRun): Promise
     }
   }
   if (target.alarmsInAlarm) {
-    const read = target.alarmsInAlarm;
-    await run.check(
-      'cell alarms',
-      "read each alarm's description (it says where to look), fix the cause and wait for OK before going on",
-      async () => {
-        const alarms = await read();
-        if (alarms.length > 0) {
-          throw new CheckFailure(
-            `${alarms.length} alarm(s) in ALARM: ${alarms
-              .slice(0, 5)
-              .map((alarm) => `${alarm.name} (${alarm.reason})`)
-              .join('; ')}`,
-          );
-        }
-        return { detail: 'no alarm of the cell is in ALARM' };
-      },
-    );
+    await verifyAlarms(run, target.alarmsInAlarm);
   } else {
     run.skip('cell alarms', 'no CloudWatch alarms here (npm start); verify reads them in AWS');
   }
+}
+
+/** No alarm of the cell is in ALARM. */
+export async function verifyAlarms(
+  run: CheckRun,
+  read: () => Promise<AlarmState[]>,
+): Promise<void> {
+  await run.check(
+    'cell alarms',
+    "read each alarm's description (it says where to look), fix the cause and wait for OK before going on",
+    async () => {
+      const alarms = await read();
+      if (alarms.length > 0) {
+        throw new CheckFailure(
+          `${alarms.length} alarm(s) in ALARM: ${alarms
+            .slice(0, 5)
+            .map((alarm) => `${alarm.name} (${alarm.reason})`)
+            .join('; ')}`,
+        );
+      }
+      return { detail: 'no alarm of the cell is in ALARM' };
+    },
+  );
 }
 
 async function cycleChecks(
