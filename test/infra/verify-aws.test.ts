@@ -5,12 +5,18 @@
  * (CloudWatch DescribeAlarms, paged), the functions' build ids (Lambda GetFunctionConfiguration,
  * REST JSON) and the stack outputs (CloudFormation DescribeStacks, AWS Query with XML answers).
  */
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startLocalServer } from '../../infra/local/server.js';
 import {
   alarmsInAlarm,
   deployedBuildId,
@@ -22,7 +28,10 @@ import { awaitEvents } from '../../infra/verify/feed.js';
 import { CheckRun } from '../../infra/verify/report.js';
 import { verifyBuild } from '../../infra/verify/tenant-checks.js';
 import { changeEvent, type EventName } from '../../shared/events/envelope.js';
+import { routes } from '../../shared/routes.js';
 import { type AwsStandIn, startAwsStandIn } from '../support/aws-stand-in.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const region = 'eu-west-1';
 let aws: AwsStandIn | undefined;
@@ -335,4 +344,105 @@ describe('stack outputs (CloudFormation DescribeStacks)', () => {
       StackName: 'GroupTalkScim-demo',
     });
   });
+});
+
+describe('npm run verify -- --no-canary --tenants acme (a batch smoke check)', () => {
+  it('prints a line per check against the deployed stack, and exits 1 naming the stale function', async () => {
+    // Prepare: the service's own handlers answer the Tenant URL; AWS is the stand-in.
+    const service = await startLocalServer({ port: 0, routes });
+    const assembly = mkdtempSync(join(tmpdir(), 'verify-assembly-'));
+    writeFileSync(
+      join(assembly, 'GroupTalkScim-acme.template.json'),
+      JSON.stringify({
+        Resources: {
+          GetUser: {
+            Type: 'AWS::Lambda::Function',
+            Properties: {
+              FunctionName: 'gts-acme-getUser',
+              Environment: { Variables: { BUILD_ID: 'aaaa' } },
+            },
+          },
+          CreateUser: {
+            Type: 'AWS::Lambda::Function',
+            Properties: {
+              FunctionName: 'gts-acme-createUser',
+              Environment: { Variables: { BUILD_ID: 'bbbb' } },
+            },
+          },
+        },
+      }),
+    );
+    const deployed: Record<string, string> = {
+      'gts-acme-getUser': 'aaaa',
+      'gts-acme-createUser': 'old',
+    };
+    aws = await startAwsStandIn({
+      DescribeStacks:
+        () => `<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+  <DescribeStacksResult><Stacks><member>
+    <StackName>GroupTalkScim-acme</StackName><StackId>arn:aws:cloudformation:eu-west-1:111111111111:stack/GroupTalkScim-acme/1</StackId>
+    <CreationTime>2026-12-07T10:00:00Z</CreationTime><StackStatus>UPDATE_COMPLETE</StackStatus>
+    <Outputs><member><OutputKey>TenantUrl</OutputKey><OutputValue>${service.url}</OutputValue></member></Outputs>
+  </member></Stacks></DescribeStacksResult>
+  <ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata>
+</DescribeStacksResponse>`,
+      'GET /2015-03-31/functions/{name}/configuration': (_input, request) => {
+        const name = decodeURIComponent(request.path.split('/')[3]!);
+        return { FunctionName: name, Environment: { Variables: { BUILD_ID: deployed[name] } } };
+      },
+    });
+    try {
+      // Act: the command as the deploy runs it, its SDK clients pointed at the stand-in.
+      // (Not spawnSync: the service answers from this process.)
+      const result = await new Promise<{ status: number | null; stdout: string }>(
+        (resolve, reject) => {
+          const child = spawn(
+            process.execPath,
+            [
+              '--import',
+              'tsx',
+              'infra/cli/verify.ts',
+              '--no-canary',
+              '--tenants',
+              'acme',
+              '--assembly',
+              assembly,
+            ],
+            {
+              cwd: REPO_ROOT,
+              stdio: ['ignore', 'pipe', 'inherit'],
+              env: {
+                ...process.env,
+                AWS_ENDPOINT_URL_CLOUDFORMATION: aws!.url,
+                AWS_ENDPOINT_URL_LAMBDA: aws!.url,
+                AWS_ACCESS_KEY_ID: aws!.credentials.accessKeyId,
+                AWS_SECRET_ACCESS_KEY: aws!.credentials.secretAccessKey,
+              },
+            },
+          );
+          let stdout = '';
+          child.stdout.on('data', (chunk: Buffer) => {
+            stdout += chunk.toString('utf8');
+          });
+          child.on('error', reject);
+          child.on('exit', (status) => resolve({ status, stdout }));
+        },
+      );
+
+      // Assess
+      expect(result.stdout.trim().split('\n')).toEqual([
+        'Verifying cell 111111111111/eu-west-1',
+        'PASS  tenant acme: stack outputs: GroupTalkScim-acme found',
+        "PASS  tenant acme: API answers: 401 without a token; an unknown path gets the fallback's SCIM 401 (no token: customer data untouched)",
+        expect.stringMatching(
+          /^FAIL {2}tenant acme: functions run this build: 1 of 2 function\(s\) do not run this build \(gts-acme-createUser runs old\)\. Fix: deploy the tenant again \(npm run deploy -- --tenant acme\)/,
+        ),
+        'verify: 1 of 3 check(s) FAILED: tenant acme: functions run this build',
+      ]);
+      expect(result.status).toBe(1);
+    } finally {
+      await service.close();
+      rmSync(assembly, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
