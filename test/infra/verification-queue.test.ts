@@ -2,8 +2,9 @@
  * The cell's verification queue in the fleet stack (read by `npm run verify`), and the build id
  * every function carries so verify can tell it runs this build.
  */
-import { App } from 'aws-cdk-lib';
+import { App, type PolicyViolation } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
 import { FLEET_STACK_NAME } from '../../infra/fleet-names.js';
@@ -18,8 +19,11 @@ type Json = any;
 const env = { account: '111111111111', region: 'eu-west-1' };
 const fleet = parseFleetConfig(env);
 
+let lastApp: App | undefined;
+
 function fleetTemplate(canaries?: string[]): Json {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  lastApp = app;
   const stack = new FleetStack(app, FLEET_STACK_NAME, {
     env,
     fleet,
@@ -37,6 +41,17 @@ const ofType = (template: Json, type: string): [string, Json][] =>
 
 describe('the verification queue of a cell with a canary', () => {
   const template = fleetTemplate(['demo']);
+  const app = lastApp!;
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    const findings = (violation: PolicyViolation) =>
+      violation.violatingResources.map(
+        (resource) =>
+          `${violation.ruleName} on ${resource.constructPath ?? resource.resourceLogicalId}`,
+      );
+
+    expect(new AwsSolutionsChecks(app).validateScope(app).violations.flatMap(findings)).toEqual([]);
+  });
 
   it('receives only the canary tenants’ change events from the bus', () => {
     const [[, rule]] = ofType(template, 'AWS::Events::Rule').filter(([id]) =>
