@@ -67,6 +67,7 @@ for (const place of places.values()) {
       fleet,
       // The selector offers every tenant of the place, not only those synthesized now.
       tenants: place.tenants.map((tenant) => tenant.name),
+      canaries: place.tenants.filter((tenant) => tenant.canary).map((tenant) => tenant.name),
     },
   );
   for (const tenant of place.tenants) {

@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,9 @@ const ESM_REQUIRE_BANNER =
 
 /** CDK's own switch for "no bundling" (`cdk synth --exclusively`, tests): honoured here too. */
 const BUNDLING_STACKS_CONTEXT = 'aws:cdk:bundling-stacks';
+
+/** Hex digits of a bundle's build id (64 bits: no two builds of a fleet meet by chance). */
+export const BUILD_ID_LENGTH = 16;
 
 /** A function's code: its handler module, relative to the repository root, exporting `handler`. */
 export interface FunctionEntry {
@@ -77,6 +81,17 @@ export class FunctionBundles {
   code(operation: string): Code {
     if (!this.#entries.has(operation)) throw new Error(`no bundle for operation ${operation}`);
     return Code.fromAsset(join(this.directory, operation));
+  }
+
+  /**
+   * The build id of one operation's bundle: the first 16 hex digits of the SHA-256 of its code.
+   * Each function carries it as `BUILD_ID`, so `npm run verify` can tell that a deployed function
+   * runs the bundle of this synth (Lambda's own `CodeSha256` hashes the zip CDK makes later).
+   */
+  buildId(operation: string): string {
+    if (!this.#entries.has(operation)) throw new Error(`no bundle for operation ${operation}`);
+    const code = readFileSync(join(this.directory, operation, 'index.mjs'));
+    return createHash('sha256').update(code).digest('hex').slice(0, BUILD_ID_LENGTH);
   }
 
   #build(): string {

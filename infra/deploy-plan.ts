@@ -17,6 +17,8 @@ export const MAX_DEPLOY_CONCURRENCY = 10;
 
 export interface Wave {
   readonly label: string;
+  /** What the wave deploys: the gates of `deploy-gates.ts` follow the canary and each batch. */
+  readonly kind: 'fleet' | 'canary' | 'batch';
   /** The stacks `cdk deploy` deploys together (at most the wave's concurrency at once). */
   readonly stacks: readonly string[];
   readonly concurrency: number;
@@ -101,17 +103,18 @@ export function planWaves(
   const done = options.done ?? new Set<string>();
   const cells = planCellDeploys(tenants, { concurrency, home });
   const waves: Wave[] = [];
-  const push = (label: string, stacks: string[], waveConcurrency: number) => {
+  const push = (kind: Wave['kind'], label: string, stacks: string[], waveConcurrency: number) => {
     const left = stacks.filter((stack) => !done.has(stack));
-    if (left.length > 0) waves.push({ label, stacks: left, concurrency: waveConcurrency });
+    if (left.length > 0) waves.push({ kind, label, stacks: left, concurrency: waveConcurrency });
   };
   for (const cell of cells) {
     const prefix = cells.length > 1 ? `cell ${cell.cell}: ` : '';
-    push(`${prefix}fleet`, [cell.fleetStack], 1);
+    push('fleet', `${prefix}fleet`, [cell.fleetStack], 1);
     for (const canary of cell.canaries)
-      push(`${prefix}canary ${canary}`, [scimStackName(canary)], 1);
+      push('canary', `${prefix}canary ${canary}`, [scimStackName(canary)], 1);
     cell.batches.forEach((batch, index) => {
       push(
+        'batch',
         `${prefix}batch ${index + 1} of ${cell.batches.length}`,
         batch.map((name) => scimStackName(name)),
         concurrency,

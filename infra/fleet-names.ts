@@ -52,6 +52,9 @@ export const EVENT_BUS_NAME = 'GroupTalkScim-events';
 /** The bus's archive, for replays after a consumer outage. */
 export const EVENT_ARCHIVE_NAME = 'GroupTalkScim-events';
 
+/** The queue of the canary tenants' change events that `npm run verify` reads (fleet stack). */
+export const VERIFICATION_QUEUE_NAME = 'GroupTalkScim-verify';
+
 /** Where the tenants' stream publishers park batches they could not publish. */
 export const EVENT_DLQ_NAME = 'GroupTalkScim-events-dlq';
 

@@ -49,6 +49,7 @@ import {
 } from './constructs/monitoring.js';
 import { ReportAggregatorRole } from './constructs/report-aggregator.js';
 import { functionName } from './constructs/scim-function.js';
+import { VerificationQueue } from './constructs/verification-queue.js';
 import {
   ADMIN_SESSION_KEY_ALIAS,
   ALARM_NAME_PREFIX,
@@ -138,6 +139,8 @@ export interface FleetStackProps extends StackProps {
   readonly fleet: FleetConfig;
   /** The tenants deployed to this account and region: the dashboard's selector offers them. */
   readonly tenants: readonly string[];
+  /** The cell's canary tenants: with one, the stack holds the verification queue of `npm run verify`. */
+  readonly canaries?: readonly string[];
 }
 
 /**
@@ -315,6 +318,16 @@ export class FleetStack extends Stack {
       alarm.addOkAction(action);
     }
     this.alarms = alarms;
+    if (props.canaries && props.canaries.length > 0) {
+      const verification = new VerificationQueue(this, 'Verification', {
+        bus: this.changeFeed.bus,
+        canaries: props.canaries,
+      });
+      new CfnOutput(this, 'VerificationQueueUrl', {
+        description: "npm run verify reads the canary tenants' change events here",
+        value: verification.queue.queueUrl,
+      });
+    }
 
     // Saved once for the fleet: pick one tenant's log group (or several) in Logs Insights; the
     // dashboard runs them for the selected tenant, `npm run fleet -- query` for every tenant.

@@ -152,6 +152,8 @@ export class ScimFunction extends Construct {
         ...(tenant.entraObjectId ? { ENTRA_OBJECT_ID: tenant.entraObjectId } : {}),
         LOG_LEVEL: tenant.logLevel,
         NODE_OPTIONS: '--enable-source-maps',
+        // What `npm run verify` compares with the synthesized template: the code of this build.
+        BUILD_ID: props.bundles.buildId(spec.operation),
         ...props.environment,
       },
     });

@@ -466,7 +466,7 @@ describe('GroupTalkScim stack for tenant demo', () => {
     }
   });
 
-  it('counts its API 5xx and 4xx answers by tenant from the access log (written only on errors), and has no alarm or dashboard of its own', () => {
+  it('counts its API 5xx and 4xx answers by tenant from the access log (written only on errors), and has no alarm or dashboard of its own beyond the alarms it opts into', () => {
     const filters = ofType(resources, 'AWS::Logs::MetricFilter');
     const access = filters
       .filter(([, f]) => f.Properties.LogGroupName.Ref === logGroupIdNamed(resources, 'access'))
@@ -497,7 +497,8 @@ describe('GroupTalkScim stack for tenant demo', () => {
         ],
       ],
     ]);
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+    // demo, the canary, opts into its two alarms: its deploy's rollback triggers (README §1).
+    template.resourceCountIs('AWS::CloudWatch::Alarm', loadTenant('demo').alarms ? 2 : 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     template.resourceCountIs('AWS::SNS::Topic', 0);
   });

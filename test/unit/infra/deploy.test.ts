@@ -2,6 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from '../../../infra/cli/deploy.js';
+import {
+  planRollout,
+  rollbackTriggerArgs,
+  type Step,
+  templateAlarmNames,
+} from '../../../infra/deploy-gates.js';
 import { cdkDeployArgs, planCellDeploys, planWaves } from '../../../infra/deploy-plan.js';
 import { type PlacedTenant, parseTenantConfig, placeTenant } from '../../../infra/tenants.js';
 
@@ -157,7 +163,146 @@ describe('deploy waves', () => {
   });
 });
 
+/** A step as the dry run names it. */
+function named(step: Step): string {
+  return step.kind === 'deploy'
+    ? `deploy ${step.wave.label}${step.rollbackTriggers ? ' (triggers)' : ''}`
+    : `${step.label}: ${step.args.join(' ')}`;
+}
+
+describe('gated rollout (per cell)', () => {
+  const declared = tenants(
+    { name: 'a' },
+    { name: 'b' },
+    { name: 'c' },
+    { name: 'canary-eu', canary: true },
+    { name: 'd', region: 'us-west-2' },
+    { name: 'canary-us', region: 'us-west-2', canary: true },
+  );
+
+  it('deploys each cell as fleet, canary with rollback triggers, verify, then batches each with a smoke check', () => {
+    const cells = planRollout(declared, { allTenants: declared, concurrency: 2, home });
+
+    expect(cells.map((cell) => [cell.cell, cell.canary, cell.steps.map(named)])).toEqual([
+      [
+        '111111111111/eu-west-1',
+        'canary-eu',
+        [
+          'deploy fleet',
+          'deploy canary canary-eu (triggers)',
+          'verify canary canary-eu: --tenants canary-eu',
+          'deploy batch 1 of 2',
+          'smoke batch 1 of 2: --no-canary --tenants a,b',
+          'deploy batch 2 of 2',
+          'smoke batch 2 of 2: --no-canary --tenants c',
+        ],
+      ],
+      [
+        '111111111111/us-west-2',
+        'canary-us',
+        [
+          'deploy fleet',
+          'deploy canary canary-us (triggers)',
+          'verify canary canary-us: --tenants canary-us',
+          'deploy batch 1 of 1',
+          'smoke batch 1 of 1: --no-canary --tenants d',
+        ],
+      ],
+    ]);
+  });
+
+  it("deploys and verifies the cell's canary first when the selection leaves it out", () => {
+    const [cell] = planRollout(tenants({ name: 'b' }), {
+      allTenants: declared,
+      concurrency: 2,
+      home,
+    });
+
+    expect(cell!.steps.map(named)).toEqual([
+      'deploy fleet',
+      'deploy canary canary-eu (triggers)',
+      'verify canary canary-eu: --tenants canary-eu',
+      'deploy batch 1 of 1',
+      'smoke batch 1 of 1: --no-canary --tenants b',
+    ]);
+  });
+
+  it('resumes with the gate that failed when its stacks were deployed', () => {
+    const done = new Set(['GroupTalkScim-fleet', 'GroupTalkScim-canary-eu']);
+
+    const [cell] = planRollout(declared.slice(0, 4), {
+      allTenants: declared,
+      concurrency: 3,
+      home,
+      done,
+    });
+
+    expect(cell!.steps.map(named)).toEqual([
+      'verify canary canary-eu: --tenants canary-eu',
+      'deploy batch 1 of 1',
+      'smoke batch 1 of 1: --no-canary --tenants a,b,c',
+    ]);
+  });
+
+  it('refuses a cell without a declared canary: verify never plays Entra against a customer', () => {
+    const customers = tenants({ name: 'a' }, { name: 'b' });
+
+    expect(() => planRollout(customers, { allTenants: customers, concurrency: 2, home })).toThrow(
+      /cell 111111111111\/eu-west-1 has no canary tenant/,
+    );
+  });
+
+  it('with --skip-verify, deploys the waves without gates or rollback triggers', () => {
+    const customers = tenants({ name: 'a' }, { name: 'b' });
+
+    const [cell] = planRollout(customers, {
+      allTenants: customers,
+      concurrency: 2,
+      home,
+      skipVerify: true,
+    });
+
+    expect(cell!.steps.map(named)).toEqual([
+      'deploy fleet',
+      'deploy canary a',
+      'deploy batch 1 of 1',
+    ]);
+  });
+
+  it("rolls the canary back on its template's alarms, at most 5, watched for the monitoring time", () => {
+    const names = templateAlarmNames({
+      Resources: {
+        A: {
+          Type: 'AWS::CloudWatch::Alarm',
+          Properties: { AlarmName: 'GroupTalkScim-demo-api-5xx' },
+        },
+        B: { Type: 'AWS::SNS::Topic', Properties: {} },
+      },
+    });
+    const arns = Array.from({ length: 6 }, (_, i) => `arn:aws:cloudwatch:eu-west-1:1:alarm:a${i}`);
+
+    expect(names).toEqual(['GroupTalkScim-demo-api-5xx']);
+    expect(rollbackTriggerArgs(arns, 10)).toEqual([
+      ...arns.slice(0, 5).flatMap((arn) => ['--rollback-trigger-alarm-arns', arn]),
+      '--monitoring-time-minutes',
+      '10',
+    ]);
+    expect(rollbackTriggerArgs([], 10)).toEqual([]);
+  });
+});
+
 describe('npm run deploy arguments', () => {
+  it('takes --skip-verify and --canary-monitoring, and keeps the rollback triggers its own', () => {
+    expect(parse(['--all', '--skip-verify', '--canary-monitoring', '30'])).toMatchObject({
+      skipVerify: true,
+      canaryMonitoringMinutes: 30,
+    });
+    expect(() => parse(['--all', '--canary-monitoring', '181'])).toThrow('0 to 180');
+    expect(() => parse(['--all', '--rollback-trigger-alarm-arns', 'x'])).toThrow(
+      "set by this command on the canary's wave",
+    );
+  });
+
   it('takes --all, --tenants or --tenant, and passes other options to cdk deploy', () => {
     expect(parse(['--all', '--profile', 'prod'])).toMatchObject({
       selection: 'all',
@@ -193,14 +338,27 @@ describe('npm run deploy -- --dry-run', () => {
 
     // Assess
     expect(result.status, result.stderr).toBe(0);
-    expect(result.stderr).toContain('2 tenant(s) valid; 3 wave(s).');
+    expect(result.stderr).toContain('2 tenant(s) valid; 1 cell(s), 5 step(s).');
     const lines = result.stdout.trim().split('\n');
     expect(lines[0]).toBe('npx cdk synth --quiet -o cdk.out/fleet-deploy -c tenants=acme,demo');
-    expect(lines[1]).toBe('wave 1 (fleet): GroupTalkScim-fleet');
-    expect(lines[3]).toBe('wave 2 (canary demo): GroupTalkScim-demo');
-    expect(lines[5]).toBe('wave 3 (batch 1 of 1): GroupTalkScim-acme');
-    expect(lines[6]).toContain(
-      '--exclusively GroupTalkScim-acme --concurrency 4 --outputs-file cdk.out/outputs-wave-3.json --profile prod',
+    expect(lines.filter((line) => !line.startsWith('    '))).toEqual([
+      'npx cdk synth --quiet -o cdk.out/fleet-deploy -c tenants=acme,demo',
+      'cell 111111111111/eu-west-1 (canary demo)',
+      '  step 1 deploy fleet: GroupTalkScim-fleet',
+      "  step 2 deploy canary demo: GroupTalkScim-demo (rolled back if the canary's alarms fire)",
+      '  step 3 GATE verify canary demo',
+      '  step 4 deploy batch 1 of 1: GroupTalkScim-acme',
+      '  step 5 GATE smoke batch 1 of 1',
+    ]);
+    expect(lines[5]).toContain(
+      '--exclusively GroupTalkScim-demo --concurrency 1 --outputs-file cdk.out/outputs-step-2.json --profile prod --rollback-trigger-alarm-arns',
+    );
+    expect(lines[7]).toBe('    npm run verify -- --tenants demo --assembly cdk.out/fleet-deploy');
+    expect(lines[9]).toContain(
+      '--exclusively GroupTalkScim-acme --concurrency 4 --outputs-file cdk.out/outputs-step-4.json --profile prod',
+    );
+    expect(lines[11]).toBe(
+      '    npm run verify -- --no-canary --tenants acme --assembly cdk.out/fleet-deploy',
     );
   }, 60_000);
 });
