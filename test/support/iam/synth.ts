@@ -50,6 +50,8 @@ export const tenantSettings = {
     tokenPublicKeys: PUBLIC_KEYS,
     tokenKmsKeyArns: [TOKEN_SIGNING_KEY_ARN],
     entraTenantId: '5f0a8c36-1d2b-4c3e-8f4a-0b1c2d3e4f5a',
+    // Entra-issued tokens must name their caller (tenant validation).
+    entraAppId: '5e1d2c3b-4a59-4687-9b0a-1c2d3e4f5a6b',
     logIdentifiers: 'hmac',
     admin: { clientId: '0e1d2c3b-4a59-4687-9a8b-7c6d5e4f3a2b', role: 'appRole:GroupTalk.Admin' },
   },
