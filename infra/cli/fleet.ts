@@ -79,6 +79,7 @@ export function planInput(
     tenant: parseTenantConfig({
       name: SAMPLE_TENANT,
       entraTenantId: '00000000-0000-4000-8000-000000000000',
+      entraAppId: '00000000-0000-4000-8000-000000000003',
       admin: { clientId: '00000000-0000-4000-8000-000000000001', role: 'appRole:Admin' },
       alarms: true,
       tokenKmsKeyArns: [
