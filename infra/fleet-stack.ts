@@ -47,6 +47,7 @@ import {
   apiClientErrors,
   apiServerErrors,
 } from './constructs/monitoring.js';
+import { wildcardResourceFinding } from './constructs/nag.js';
 import { ReportAggregatorRole } from './constructs/report-aggregator.js';
 import { functionName } from './constructs/scim-function.js';
 import { VerificationQueue } from './constructs/verification-queue.js';
@@ -179,21 +180,17 @@ export class FleetStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     });
+    const sweepers = this.formatArn({
+      service: 'lambda',
+      resource: 'function',
+      resourceName: functionName('*', membershipSweep.spec.operation),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     this.schedulerRole.addToPrincipalPolicy(
-      new PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [
-          this.formatArn({
-            service: 'lambda',
-            resource: 'function',
-            resourceName: functionName('*', membershipSweep.spec.operation),
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
-      }),
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [sweepers] }),
     );
     Validations.of(this.schedulerRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:lambda:${this.region}:${this.account}:function:${functionName('*', membershipSweep.spec.operation)}]`,
+      id: wildcardResourceFinding(this, sweepers),
       reason:
         "One role for every tenant's schedule (a role per tenant would cost a thousand IAM roles): it may invoke the sweeper functions only, gts-<tenant>-sweepMemberships, whatever the tenant.",
     });

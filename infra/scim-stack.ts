@@ -52,6 +52,7 @@ import {
   bulkServerErrorsFilter,
   TenantAlarms,
 } from './constructs/monitoring.js';
+import { wildcardResourceFinding } from './constructs/nag.js';
 import { addReportAggregator, reportAggregator } from './constructs/report-aggregator.js';
 import {
   type FunctionSpec,
@@ -482,7 +483,7 @@ export class ScimStack extends Stack {
         }),
       );
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+        id: wildcardResourceFinding(this, anyKey),
         reason: `GenerateMac only, and only on the key whose alias is ${LOG_HASH_KEY_ALIAS} (kms:ResourceAliases): the fleet's HMAC key, reached by alias because tenant stacks import nothing from the fleet stack.`,
       });
     }
@@ -516,7 +517,7 @@ export class ScimStack extends Stack {
         }),
       );
       Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:${this.region}:${this.account}:key/*]`,
+        id: wildcardResourceFinding(this, anyKey),
         reason: `GenerateMac only, only on the key whose alias is ${ADMIN_SESSION_KEY_ALIAS} (kms:ResourceAliases) and only from the integration page's functions (lambda:SourceFunctionArn): the fleet's HMAC key, reached by alias because tenant stacks import nothing from the fleet stack.`,
       });
     }

@@ -15,6 +15,7 @@ import { App } from 'aws-cdk-lib';
 import { QueryString } from 'aws-cdk-lib/aws-logs';
 import { telemetry } from '../../shared/config.js';
 import { FunctionBundles } from '../bundles.js';
+import { featureFlags } from '../feature-flags.js';
 import {
   ACCESS_LOG_PREFIX,
   accessLogGroupName,
@@ -68,7 +69,7 @@ export function planInput(
   const env = { account: fleet.account, region: fleet.region };
   const app = new App({
     outdir: mkdtempSync(join(tmpdir(), 'fleet-plan-')),
-    context: { 'aws:cdk:bundling-stacks': [] },
+    context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] },
   });
   const names = Array.from({ length: Math.min(tenants, 50) }, (_, i) => `tenant-${i + 1}`);
   new FleetStack(app, FLEET_STACK_NAME, { env, fleet, tenants: names });

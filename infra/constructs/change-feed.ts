@@ -21,6 +21,7 @@ import {
   scimStackName,
 } from '../fleet-names.js';
 import type { ScimStack } from '../scim-stack.js';
+import { wildcardResourceFinding } from './nag.js';
 import type { FunctionSpec } from './scim-function.js';
 
 /**
@@ -164,17 +165,25 @@ export class ChangeFeedBus extends Construct {
         conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
       }),
     });
+    const tableStreams = arn('dynamodb', 'table', `${tables}/stream/*`);
+    const tenantTables = arn('dynamodb', 'table', tables);
+    const functionLogs = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${FUNCTION_LOG_PREFIX}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     const statements = [
       new PolicyStatement({
         actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
-        resources: [arn('dynamodb', 'table', `${tables}/stream/*`)],
+        resources: [tableStreams],
       }),
       // ListStreams has no resource-level permission; the event source mapping calls it.
       new PolicyStatement({ actions: ['dynamodb:ListStreams'], resources: ['*'] }),
       // The group reads of `publishRecords` (existence and version of groups with member changes).
       new PolicyStatement({
         actions: ['dynamodb:BatchGetItem'],
-        resources: [arn('dynamodb', 'table', tables)],
+        resources: [tenantTables],
       }),
       // `events:source` is multivalued (one value per entry of the PutEvents call): AWS's example
       // policy uses `ForAllValues:StringEquals` (EventBridge User Guide, "Example policy: Send
@@ -196,28 +205,15 @@ export class ChangeFeedBus extends Construct {
       }),
       new PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [
-          stack.formatArn({
-            service: 'logs',
-            resource: 'log-group',
-            resourceName: `${FUNCTION_LOG_PREFIX}*`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ],
+        resources: [functionLogs],
       }),
     ];
     for (const statement of statements) this.publisherRole.addToPrincipalPolicy(statement);
     const reason =
       "One role for every tenant's publisher (a role per tenant would cost a thousand IAM roles): stream reads and BatchGetItem on the tenants' tables only (GroupTalkScim-<tenant>-…), dynamodb:ListStreams (no resource-level permission), the tenants' function log groups only.";
-    const prefix = `arn:<AWS::Partition>`;
-    for (const resource of [
-      `${prefix}:dynamodb:${stack.region}:${stack.account}:table/${tables}/stream/*`,
-      '*',
-      `${prefix}:dynamodb:${stack.region}:${stack.account}:table/${tables}`,
-      `${prefix}:logs:${stack.region}:${stack.account}:log-group:${FUNCTION_LOG_PREFIX}*`,
-    ]) {
+    for (const resource of [tableStreams, '*', tenantTables, functionLogs]) {
       Validations.of(this.publisherRole).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${resource}]`,
+        id: wildcardResourceFinding(this, resource),
         reason,
       });
     }

@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
+import { featureFlags } from '../../infra/feature-flags.js';
 import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
 import {
   loadTenant,
@@ -24,7 +25,7 @@ const demo = JSON.parse(readFileSync(join(TENANTS_DIR, 'demo.json'), 'utf8')) as
 
 function synthesize(raw: Json) {
   const tenant = parseTenantConfig(raw, raw.name);
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
   const stack = new ScimStack(app, scimStackName(tenant.name), {
     tenant,
     bundles,

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
 import { changeFeedPublisher, changeFeedRetention } from '../../infra/constructs/change-feed.js';
+import { featureFlags } from '../../infra/feature-flags.js';
 import {
   EVENT_ARCHIVE_NAME,
   EVENT_BUS_NAME,
@@ -21,7 +22,7 @@ type Resource = { Type: string; Properties: Record<string, Json> };
 const env = { account: '111111111111', region: 'eu-west-1' };
 
 function synthesize() {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
   const bundles = new FunctionBundles(tenantFunctionEntries, true);
   const fleet = new FleetStack(app, FLEET_STACK_NAME, {
     env,

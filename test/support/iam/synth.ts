@@ -6,6 +6,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { FunctionBundles } from '../../../infra/bundles.js';
+import { featureFlags } from '../../../infra/feature-flags.js';
 import {
   ADMIN_SESSION_KEY_ALIAS,
   EVENT_BUS_NAME,
@@ -66,7 +67,7 @@ export interface SynthesizedCell {
 }
 
 export function synthesizeCell(): SynthesizedCell {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
   // Placeholder bundles: the policies are what is read, not the code.
   const bundles = new FunctionBundles(tenantFunctionEntries, true);
   const names = Object.keys(tenantSettings) as TenantName[];
