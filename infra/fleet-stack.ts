@@ -198,7 +198,7 @@ export class FleetStack extends Stack {
     // The fleet's token-signing key: one for every tenant of the account and region ($1 a month
     // in all, not per tenant; tokens are bound to their tenant by audience, claim and registry).
     // Its ARN goes into each tenant's `tokenKmsKeyArns`. Rotation: a new key first in that list,
-    // the old one kept until nothing it signed is in use (README, Connect Entra).
+    // the old one kept until nothing it signed is in use (docs/operator-guide.md §2).
     this.tokenSigningKey = new Key(this, 'TokenSigningKey', {
       description:
         'GroupTalk SCIM: signs the Secret Tokens and OAuth access tokens of every tenant',

@@ -376,7 +376,7 @@ export class ScimStack extends Stack {
   }
 
   /**
-   * The customer's integration page (`/admin`, see README section 7): its routes, with the page's
+   * The customer's integration page (`/admin`, see docs/customer-admin-guide.md §2): its routes, with the page's
    * settings, the derivation of its cookie-sealing key and the deep history's read access to the
    * function log group (Logs Insights, on demand, see `allowReportQueries`; the reports read the
    * aggregated items in the table, see `constructs/report-aggregator.ts`). The functions take the

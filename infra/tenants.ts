@@ -355,7 +355,7 @@ export const tenantSchema = z
     /**
      * How log lines write the personal identifiers (userName, displayName, externalId): as sent
      * (`clear`), or as a keyed hash under the tenant's own key (`hmac`), derived from the fleet's
-     * KMS HMAC key (README, "Personal data in a log line").
+     * KMS HMAC key (docs/operator-guide.md §5, "Personal data in a log line").
      */
     logIdentifiers: z
       .enum(LOG_IDENTIFIER_MODES, got(`must be one of ${LOG_IDENTIFIER_MODES.join(', ')}`))

@@ -35,7 +35,7 @@ export const handler = async (
     durationMs: Math.round(performance.now() - started),
   };
   if (permanent) {
-    // Not throttling: retrying will not help until an operator acts (README, operator guide §8).
+    // Not throttling: retrying will not help until an operator acts (docs/operator-guide.md §6).
     logger.error('change feed batch refused by EventBridge', {
       ...fields,
       errorCode: permanent.code,

@@ -38,7 +38,7 @@ const DEFAULT_CANARY_MONITORING_MINUTES = 10;
 const HELP = `Usage: npm run deploy -- (--all | --tenants a,b,c | --tenant a) [options] [cdk deploy options...]
 
 Deploys the fleet stack and the tenants' stacks GroupTalkScim-<name> declared in
-infra/tenants/ (see "A fleet of tenants" in README.md), cell by cell (a cell is an
+infra/tenants/ (see docs/fleet.md), cell by cell (a cell is an
 account and region), each gated:
   1. the cell's fleet stack (alarms, dashboard, shared roles, bus, verification queue)
   2. the cell's canary tenant ("canary": true, a tenant GroupTalk owns; added when

@@ -10,7 +10,7 @@ import { terminalProgress } from '../progress.js';
 const HELP = `Usage: npm run migrate-names -- --local | --table <name> [--region <region>]
 
 Moves the uniqueness guards and byType sort keys of users and groups whose names fold
-differently under the identifier profile (README, "Names are identifiers").
+differently under the identifier profile (docs/hardening.md, "Names are identifiers").
 
   --local          the table of npm start: the running one's (found through
                    .local/service.json), else DynamoDB Local in .local/dynamodb-data;

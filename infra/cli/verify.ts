@@ -46,7 +46,7 @@ const DEFAULT_ASSEMBLY = 'cdk.out/fleet-deploy';
 const HELP = `Usage: npm run verify -- (--all | --tenants a,b,c) [options]
        npm run verify -- --local [--url <Tenant URL> …]
 
-Proves a deployed cell works (README, operator guide §1). Against the canary
+Proves a deployed cell works (docs/operator-guide.md §1). Against the canary
 tenant of the cell ("canary": true in infra/tenants/): registers an OAuth client
 with your AWS credentials, gets an access token from the token endpoint, plays a
 short Entra cycle in both PATCH dialects, waits for its change events on the

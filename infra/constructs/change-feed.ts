@@ -33,8 +33,8 @@ import type { FunctionSpec } from './scim-function.js';
  * https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html). A DynamoDB
  * stream keeps records "for up to 24 hours" (DynamoDB developer guide, "Change data capture for
  * DynamoDB Streams", https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Streams.html),
- * so parking at 12 hours leaves an operator 12 hours to re-read a parked batch (README, operator
- * guide §8). Each partial failure (`ReportBatchItemFailures`) counts as a retry, so a count of
+ * so parking at 12 hours leaves an operator 12 hours to re-read a parked batch (docs/operator-guide.md
+ * §6). Each partial failure (`ReportBatchItemFailures`) counts as a retry, so a count of
  * ten used to park a batch within minutes of sustained throttling.
  */
 export const changeFeedRetention = {
@@ -55,7 +55,7 @@ export const changeFeedBehindAlarm = {
   id: 'ChangeFeedBehind',
   name: `${ALARM_NAME_PREFIX}fleet-events-behind`,
   description:
-    'A tenant\'s change feed publisher is more than 5 minutes behind its table\'s stream (EventBridge throttling, a permanent refusal such as access denied, or failing batches): the contributor is the function, gts-<tenant>-publishEvents. Records older than 12 hours are parked in the dead-letter queue. README, operator guide "Change feed".',
+    'A tenant\'s change feed publisher is more than 5 minutes behind its table\'s stream (EventBridge throttling, a permanent refusal such as access denied, or failing batches): the contributor is the function, gts-<tenant>-publishEvents. Records older than 12 hours are parked in the dead-letter queue. docs/operator-guide.md §6, "Change feed: dead letters and replays".',
   query:
     'SELECT MAX(IteratorAge) FROM SCHEMA("AWS/Lambda", FunctionName) GROUP BY FunctionName ORDER BY MAX() DESC LIMIT 100',
   period: Duration.minutes(5),
@@ -73,7 +73,7 @@ export const changeFeedParkingSoonAlarm = {
   id: 'ChangeFeedParkingSoon',
   name: `${ALARM_NAME_PREFIX}fleet-events-parking-soon`,
   description:
-    'A tenant\'s change feed publisher is more than 6 hours behind its table\'s stream: at 12 hours its oldest records are parked in the dead-letter queue, and the stream drops them at 24. The contributor is the function, gts-<tenant>-publishEvents. README, operator guide "Change feed".',
+    'A tenant\'s change feed publisher is more than 6 hours behind its table\'s stream: at 12 hours its oldest records are parked in the dead-letter queue, and the stream drops them at 24. The contributor is the function, gts-<tenant>-publishEvents. docs/operator-guide.md §6, "Change feed: dead letters and replays".',
   threshold: changeFeedRetention.maxRecordAge.toMilliseconds() / 2,
 } as const;
 
@@ -135,7 +135,7 @@ export class ChangeFeedBus extends Construct {
 
     const parked = new Alarm(this, 'DeadLettersAlarm', {
       alarmName: `${ALARM_NAME_PREFIX}fleet-events-dead-letters`,
-      alarmDescription: `A tenant's change feed publisher gave up on a batch of stream records: its position is in the SQS queue ${EVENT_DLQ_NAME} (the message names the table, hence the tenant). README, operator guide "Change feed": re-read those records within 24 hours.`,
+      alarmDescription: `A tenant's change feed publisher gave up on a batch of stream records: its position is in the SQS queue ${EVENT_DLQ_NAME} (the message names the table, hence the tenant). docs/operator-guide.md §6, "Change feed: dead letters and replays": re-read those records within 24 hours.`,
       metric: this.deadLetters.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',

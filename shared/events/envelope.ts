@@ -1,7 +1,7 @@
 /**
  * The change feed's event shape: a CloudEvents 1.0 envelope (structured JSON mode) around the
  * GroupTalk SCIM change. One JSON Schema per event type lives in `schemas/` (see `schemas.ts`);
- * the README's "Change feed" section is the consumer's reference.
+ * docs/change-feed.md is the consumer's reference.
  */
 import type { ResourceTypeName } from '../common/resource-types.js';
 

@@ -2,7 +2,7 @@
  * The integration page in a real browser (playwright-core driving Debian's Chromium) against the
  * service over HTTP, DynamoDB Local and the local OpenID provider standing in for Entra. Saves a
  * screenshot of each page in .local/screenshots/, or with `UPDATE_SCREENSHOTS=1` in docs/admin/
- * (the README's pictures), so a test run leaves the repository's files as they were.
+ * (the customer admin's guide's pictures), so a test run leaves the repository's files as they were.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';

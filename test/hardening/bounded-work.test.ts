@@ -1,5 +1,5 @@
 /**
- * Bounded work per request (README, "Hardening"): JSON nested past `limits.maxJsonDepth` is
+ * Bounded work per request (docs/hardening.md): JSON nested past `limits.maxJsonDepth` is
  * refused before parsing, wherever it sits (resource body, PATCH value, Bulk data), and a
  * multi-valued attribute holds at most `limits.maxMultiValues` values on create, PUT and PATCH.
  * The CPU time of the worst requests is measured by `npm run bench` (test/bench/worst-case.ts).

@@ -1,5 +1,5 @@
 /**
- * Names are identifiers (README, "Names are identifiers"): userName and Group displayName compare
+ * Names are identifiers (docs/hardening.md, "Names are identifiers"): userName and Group displayName compare
  * through one profile (width, case, normalisation), refuse what no identity provider sends, and
  * names stored before the profile keep working and move to its keys with `npm run migrate-names`.
  */

@@ -42,7 +42,7 @@ describe("CDK's feature flags (cdk.json)", () => {
     expect(unconfigured(flagReport(featureFlags()))).toEqual([]);
   });
 
-  it('sets each flag to the value CDK recommends (README, Synthesis: none differs)', () => {
+  it('sets each flag to the value CDK recommends (docs/fleet.md, Synthesis: none differs)', () => {
     const differing = Object.entries(featureFlags())
       .filter(
         ([name, value]) => JSON.stringify(value) !== JSON.stringify(FLAGS[name]?.recommendedValue),

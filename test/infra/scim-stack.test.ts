@@ -498,7 +498,7 @@ describe('GroupTalkScim stack for tenant demo', () => {
         ],
       ],
     ]);
-    // demo, the canary, opts into its two alarms: its deploy's rollback triggers (README §1).
+    // demo, the canary, opts into its two alarms: its deploy's rollback triggers (docs/operator-guide.md §1).
     template.resourceCountIs('AWS::CloudWatch::Alarm', loadTenant('demo').alarms ? 2 : 0);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     template.resourceCountIs('AWS::SNS::Topic', 0);
