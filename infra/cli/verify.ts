@@ -10,12 +10,10 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { CloudWatchReportSource } from '../../shared/admin/reports/cloudwatch-source.js';
 import { createCredentialRegistry, MAX_CACHE_MS } from '../../shared/credentials/registry.js';
 import { FLEET_STACK_NAME, functionLogGroupName, scimStackName } from '../fleet-names.js';
 import { readServiceRecord } from '../local/service-record.js';
@@ -37,6 +35,7 @@ import {
 import { verifyCanary } from '../verify/canary.js';
 import { type LocalService, localCanary } from '../verify/local.js';
 import { CheckRun } from '../verify/report.js';
+import { awsAggregationFix, TableReportItems } from '../verify/report-items.js';
 import { verifyApiAnswers, verifyBuild } from '../verify/tenant-checks.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -51,7 +50,8 @@ tenant of the cell ("canary": true in infra/tenants/): registers an OAuth client
 with your AWS credentials, gets an access token from the token endpoint, plays a
 short Entra cycle in both PATCH dialects, waits for its change events on the
 cell's verification queue (fleet stack output VerificationQueueUrl), finds its
-requests in the provisioning reports (Logs Insights), revokes the client and sees
+requests in the provisioning reports (the report items the aggregator writes in
+the canary's table, read with your AWS credentials), revokes the client and sees
 it refused within the registry's cache window, and checks that no alarm of the
 cell (GroupTalkScim-*) is in ALARM. Against every selected tenant, without
 touching its data: 401 without a token, the fallback's 404 for an unknown path,
@@ -63,9 +63,10 @@ Options:
   --assembly <dir>          the synthesized fleet (default ${DEFAULT_ASSEMBLY})
   --revocation-window <s>   longest a revocation may take (default ${MAX_CACHE_MS / 1000})
   --feed-timeout <s>        how long to wait for the change events (default 120; --local 15)
+  --reports-timeout <s>     how long to wait for the aggregated report items (default 60; --local 5)
   --local                   against npm start: its record (.local/service.json), or
     --url <Tenant URL> --token-endpoint <url> --dynamodb-endpoint <url> --table <name>
-    --events-file <file> --request-log <file>
+    --events-file <file>
   -h, --help                this help
 
 Exit code: 0 every check passed, 1 a check failed (its line says what to do), 2 usage.`;
@@ -83,13 +84,13 @@ function parse(argv: string[]) {
       assembly: { type: 'string', default: DEFAULT_ASSEMBLY },
       'revocation-window': { type: 'string' },
       'feed-timeout': { type: 'string' },
+      'reports-timeout': { type: 'string' },
       local: { type: 'boolean', default: false },
       url: { type: 'string' },
       'token-endpoint': { type: 'string' },
       'dynamodb-endpoint': { type: 'string' },
       table: { type: 'string' },
       'events-file': { type: 'string' },
-      'request-log': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -126,7 +127,6 @@ async function localService(options: Options): Promise<LocalService> {
     dynamodbEndpoint: pick('dynamodb-endpoint', 'dynamodbEndpoint'),
     tableName: pick('table', 'tableName'),
     eventsFile: pick('events-file', 'eventsFile'),
-    requestLogFile: pick('request-log', 'requestLogFile'),
   };
 }
 
@@ -136,6 +136,7 @@ async function verifyLocal(options: Options, run: CheckRun): Promise<void> {
   const { target, close } = localCanary(service, {
     revocationWindowMs: seconds(options['revocation-window'], '--revocation-window', MAX_CACHE_MS),
     feedTimeoutMs: seconds(options['feed-timeout'], '--feed-timeout', 15_000),
+    reportsTimeoutMs: seconds(options['reports-timeout'], '--reports-timeout', 5_000),
   });
   try {
     await verifyCanary(target, run);
@@ -193,6 +194,7 @@ async function verifyAws(options: Options, run: CheckRun): Promise<void> {
     MAX_CACHE_MS,
   );
   const feedTimeoutMs = seconds(options['feed-timeout'], '--feed-timeout', 120_000);
+  const reportsTimeoutMs = seconds(options['reports-timeout'], '--reports-timeout', 60_000);
   for (const cell of cellsOf(selection, all)) {
     const { region } = cell;
     console.log(`Verifying cell ${cell.account}/${region}`);
@@ -210,7 +212,7 @@ async function verifyAws(options: Options, run: CheckRun): Promise<void> {
       } else {
         await verifyAwsCanary(
           canary,
-          { cloudFormation, region, revocationWindowMs, feedTimeoutMs },
+          { cloudFormation, region, revocationWindowMs, feedTimeoutMs, reportsTimeoutMs },
           run,
         );
       }
@@ -245,6 +247,7 @@ async function verifyAwsCanary(
     region: string;
     revocationWindowMs: number;
     feedTimeoutMs: number;
+    reportsTimeoutMs: number;
   },
   run: CheckRun,
 ): Promise<void> {
@@ -288,13 +291,14 @@ async function verifyAwsCanary(
         revocationWindowMs: clients.revocationWindowMs,
         feed: new QueueFeedReader(new SQSClient({ region }), found.queueUrl),
         feedTimeoutMs: clients.feedTimeoutMs,
-        reports: new CloudWatchReportSource({
-          client: new CloudWatchLogsClient({ region }),
-          logGroupNames: [functionLogGroupName(canary.name)],
-          timeoutMs: 60_000,
-        }),
-        // Logs reach Logs Insights within seconds to minutes.
-        reportsTimeoutMs: 180_000,
+        reports: new TableReportItems(
+          documents,
+          found.tableName,
+          awsAggregationFix(canary.name, functionLogGroupName(canary.name), region),
+        ),
+        // A log line reaches the subscribed aggregator within seconds (CloudWatch Logs delivers
+        // subscriptions in near real time); a minute covers a cold start and a retry.
+        reportsTimeoutMs: clients.reportsTimeoutMs,
         alarmsInAlarm: () => alarmsInAlarm(new CloudWatchClient({ region })),
         operator: `npm run verify (${process.env.USER ?? 'operator'})`,
       },

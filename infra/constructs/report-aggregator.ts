@@ -50,6 +50,8 @@ export function reportAggregatorStatements(stack: Stack): PolicyStatement[] {
       ],
       conditions: {
         'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REPORT_KEY_PREFIX}*`] },
+        // `ForAllValues` also holds for a request without the key: refuse it (as the tenant roles do).
+        Null: { 'dynamodb:LeadingKeys': 'false' },
       },
     }),
     new PolicyStatement({

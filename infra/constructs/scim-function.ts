@@ -11,7 +11,11 @@ import {
   routes,
   type TableAccess,
 } from '../../shared/routes.js';
-import { type IndexDesign, tableDesign } from '../../shared/store/table-design.js';
+import {
+  type IndexDesign,
+  REPORT_KEY_PREFIX,
+  tableDesign,
+} from '../../shared/store/table-design.js';
 import { type FunctionBundles, SCIM_ARCHITECTURE, SCIM_RUNTIME } from '../bundles.js';
 import { REQUEST_TIMEOUT_SECONDS, type TenantConfig } from '../tenants.js';
 
@@ -265,15 +269,19 @@ export function tableStatements(table: ITable, access: TableAccess): PolicyState
     new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexArns }),
   ];
   if (access === 'write') {
-    // Every partition but the credential registry's (see `credentialStatements`). The guard makes
-    // an absent key refuse: `ForAllValues` holds over no values at all (IAM User Guide,
+    // Every partition but the credential registry's (see `credentialStatements`) and the report
+    // items' (`REPORT#…`: only the fleet's aggregator role writes them, no SCIM or page function
+    // does, so a compromised function cannot forge or erase what the reports show). The guard
+    // makes an absent key refuse: `ForAllValues` holds over no values at all (IAM User Guide,
     // "Single-valued vs. multivalued context keys").
     statements.push(
       new PolicyStatement({
         actions: WRITE_ACTIONS,
         resources: [table.tableArn],
         conditions: {
-          'ForAllValues:StringNotEquals': { 'dynamodb:LeadingKeys': [CREDENTIALS_PARTITION] },
+          'ForAllValues:StringNotLike': {
+            'dynamodb:LeadingKeys': [CREDENTIALS_PARTITION, `${REPORT_KEY_PREFIX}*`],
+          },
           Null: { 'dynamodb:LeadingKeys': 'false' },
         },
       }),

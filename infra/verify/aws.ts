@@ -1,8 +1,9 @@
 /**
  * verify's AWS side, with the operator's credentials: stack outputs (CloudFormation
  * DescribeStacks), the verification queue (SQS ReceiveMessage, DeleteMessageBatch), the cell's
- * alarms (CloudWatch DescribeAlarms), each function's build id (Lambda GetFunctionConfiguration)
- * and the reports (Logs Insights over the canary's function log group).
+ * alarms (CloudWatch DescribeAlarms) and each function's build id (Lambda
+ * GetFunctionConfiguration). The reports are the aggregated items in the canary's table
+ * (`report-items.ts`, DynamoDB Query).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -6,13 +6,13 @@
  * within the registry's cache window, and the cell's alarms.
  */
 import { randomBytes } from 'node:crypto';
-import type { ReportSource } from '../../shared/admin/reports/source.js';
 import type { CredentialRegistry } from '../../shared/credentials/registry.js';
 import { Recorder } from '../simulator/client.js';
 import { DIALECTS } from '../simulator/entra-requests.js';
 import { EntraCycle, type ExpectedEvents } from './entra-cycle.js';
 import { awaitEvents, type FeedReader } from './feed.js';
 import { CheckFailure, type CheckRun } from './report.js';
+import { awaitReportHistories, type ReportItems } from './report-items.js';
 import { verifyApiAnswers } from './tenant-checks.js';
 
 export interface AlarmState {
@@ -31,8 +31,9 @@ export interface CanaryTarget {
   readonly revocationWindowMs: number;
   readonly feed: FeedReader;
   readonly feedTimeoutMs: number;
-  readonly reports: ReportSource;
-  /** Logs reach Logs Insights a little after the request. */
+  /** The canary's aggregated report items, as the page reads them. */
+  readonly reports: ReportItems;
+  /** The aggregation runs a little after the request (in AWS, after the log line's delivery). */
   readonly reportsTimeoutMs: number;
   /** The cell's alarms in ALARM; undefined where there are none to read (npm start). */
   readonly alarmsInAlarm?: () => Promise<AlarmState[]>;
@@ -195,47 +196,18 @@ async function cycleChecks(
   if (provisioned.length > 0) {
     await run.check(
       name('provisioning reports'),
-      "the reports read the functions' request lines: check the canary's function log group and that its lines carry operation and status (README, log fields)",
+      `check the operator's DynamoDB access to the canary's table (dynamodb:Query reads the report items); ${target.reports.whenMissing}`,
       () =>
-        reportsShow(
-          target,
+        awaitReportHistories(
+          target.reports,
           provisioned.map((cycle) => cycle.ids!.kept),
           started,
+          target.reportsTimeoutMs,
         ),
     );
   } else {
     run.skip(name('provisioning reports'), 'the Entra cycle made no request to look for');
   }
-}
-
-/** Every user's create, update and delete in the reports' history of that user. */
-async function reportsShow(
-  target: CanaryTarget,
-  userIds: readonly string[],
-  from: Date,
-): Promise<{ detail: string }> {
-  const wanted = ['createUser', 'patchUser', 'deleteUser'];
-  const deadline = Date.now() + target.reportsTimeoutMs;
-  let missing: string[] = [];
-  for (;;) {
-    const range = { from, to: new Date(Date.now() + 5_000) };
-    missing = [];
-    let records = 0;
-    for (const id of userIds) {
-      const history = await target.reports.history(range, [id], 100);
-      records += history.length;
-      const operations = new Set(history.map((record) => record.operation));
-      missing.push(...wanted.filter((op) => !operations.has(op)).map((op) => `${op} of ${id}`));
-    }
-    if (missing.length === 0) {
-      return { detail: `${records} request(s) of this run in the users' histories` };
-    }
-    if (Date.now() > deadline) break;
-    await sleep(POLL_MS * 2);
-  }
-  throw new CheckFailure(
-    `the reports do not show ${missing.slice(0, 3).join(', ')} within ${Math.round(target.reportsTimeoutMs / 1000)} s`,
-  );
 }
 
 /** Revokes the client and waits until its access token is refused, within the cache window. */

@@ -1,28 +1,23 @@
 /**
  * `npm run verify -- --local`: the same checks against `npm start`. Its change feed writes JSON
- * lines to a file (the verification queue's stand-in) and its reports read the request log file;
- * the registry is its table in DynamoDB Local. Where it runs comes from the record `npm start`
+ * lines to a file (the verification queue's stand-in); the registry and the report items (which
+ * `npm start` aggregates in-process, as the aggregator function does in AWS) are in its table in
+ * DynamoDB Local. Where it runs comes from the record `npm start`
  * leaves (`infra/local/service-record.ts`), or from flags.
  */
 import { open, stat } from 'node:fs/promises';
-import { FileReportSource } from '../../shared/admin/reports/file-source.js';
 import { createCredentialRegistry } from '../../shared/credentials/registry.js';
 import type { ChangeEvent } from '../../shared/events/envelope.js';
 import type { LocalServiceRecord } from '../local/service-record.js';
 import { localDocumentClient } from '../tokens.js';
 import type { CanaryTarget } from './canary.js';
 import type { FeedReader } from './feed.js';
+import { localAggregationFix, TableReportItems } from './report-items.js';
 
 /** What `--local` needs of the running service (the record's fields, no secret). */
 export type LocalService = Pick<
   LocalServiceRecord,
-  | 'tenant'
-  | 'tenantUrl'
-  | 'tokenEndpoint'
-  | 'dynamodbEndpoint'
-  | 'tableName'
-  | 'eventsFile'
-  | 'requestLogFile'
+  'tenant' | 'tenantUrl' | 'tokenEndpoint' | 'dynamodbEndpoint' | 'tableName' | 'eventsFile'
 >;
 
 /**
@@ -83,7 +78,7 @@ async function size(file: string): Promise<number> {
 /** The canary target of a running `npm start`. */
 export function localCanary(
   service: LocalService,
-  options: { revocationWindowMs: number; feedTimeoutMs?: number },
+  options: { revocationWindowMs: number; feedTimeoutMs?: number; reportsTimeoutMs?: number },
 ): { target: CanaryTarget; close(): void } {
   const documents = localDocumentClient(service.dynamodbEndpoint);
   return {
@@ -95,8 +90,13 @@ export function localCanary(
       revocationWindowMs: options.revocationWindowMs,
       feed: new FileFeedReader(service.eventsFile),
       feedTimeoutMs: options.feedTimeoutMs ?? 15_000,
-      reports: new FileReportSource(service.requestLogFile),
-      reportsTimeoutMs: 10_000,
+      reports: new TableReportItems(
+        documents,
+        service.tableName,
+        localAggregationFix(service.tableName),
+      ),
+      // npm start aggregates before it answers: a few seconds cover a loaded machine.
+      reportsTimeoutMs: options.reportsTimeoutMs ?? 5_000,
       operator: `npm run verify (${process.env.USER ?? 'operator'})`,
     },
     close: () => documents.destroy(),

@@ -11,7 +11,12 @@
  * delivered twice (Lambda retries an asynchronous invocation) counts each event once. The other
  * items are keyed by the event's time and id and simply put again.
  */
-import { BatchWriteCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  type DynamoDBDocumentClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { backoff } from '../common/retry.js';
 import { documentClient, tableName } from './client.js';
 import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
@@ -332,17 +337,34 @@ export async function readReportList(
 }
 
 /**
+ * A table named explicitly, for a reader outside the functions (`npm run verify` reads the
+ * canary's report items with the operator's access, as it does the credential registry).
+ */
+export interface ReportTable {
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+}
+
+/**
  * The history of one identifier (as logged) between two ISO times, oldest first, at most
- * `limit`, with each record's event id.
+ * `limit`, with each record's event id; in the store's table unless `table` names another.
  */
 export async function readReportHistory(
   value: string,
   from: string,
   to: string,
   limit: number,
+  table?: ReportTable,
 ): Promise<ReportEvent[]> {
   if (!fits(value)) return [];
-  const items = await queryTimeRange(keys.reportHistoryPartition(value), from, to, limit, true);
+  const items = await queryTimeRange(
+    keys.reportHistoryPartition(value),
+    from,
+    to,
+    limit,
+    true,
+    table,
+  );
   return items.map((item) => ({ id: String(item.eventId), record: toRecord(item) }));
 }
 
@@ -367,10 +389,11 @@ async function queryTimeRange(
   to: string,
   limit: number,
   oldestFirst: boolean,
+  table?: ReportTable,
 ): Promise<Record<string, unknown>[]> {
   return queryAll(
     {
-      TableName: tableName(),
+      TableName: table?.tableName ?? tableName(),
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
       ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
       // `#` sorts below digits: `<to>#…` keeps the events of the last millisecond.
@@ -378,17 +401,19 @@ async function queryTimeRange(
       ScanIndexForward: oldestFirst,
     },
     limit,
+    table?.documents,
   );
 }
 
 async function queryAll(
   input: QueryCommandInput,
   limit = Number.POSITIVE_INFINITY,
+  documents: DynamoDBDocumentClient = documentClient(),
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await documentClient().send(
+    const page = await documents.send(
       new QueryCommand({
         ...input,
         ...(Number.isFinite(limit) ? { Limit: limit - items.length } : {}),

@@ -113,6 +113,10 @@ describe('IAM of the fleet and two tenant stacks (offline simulator, AWS catalog
       'only grouptalk.scim',
       'the scheduler invokes only sweepers',
       'API Gateway invokes only its own routes',
+      'only the aggregator writes report items',
+      "the fleet's aggregator role writes report items of every tenant's table",
+      'CloudWatch Logs invokes only the aggregator',
+      'only the canary rule of the bus sends to the verification queue',
     ]) {
       expect(
         expectations.some((e) => e.because.includes(family)),
@@ -236,6 +240,71 @@ describe('controls: the IAM test fails when a condition is dropped or a resource
     expect(violations).toContainEqual(
       expect.stringMatching(
         /^beta\/getProvisioningReport: logs:StartQuery on .*log-group:\/grouptalk-scim\/alpha.*expected Denied.*another's logs/,
+      ),
+    );
+  });
+
+  it("reports the aggregator writing users, groups and the registry, its own tenant's and another's, when its dynamodb:LeadingKeys condition is dropped", async () => {
+    const target = mutated((s) => {
+      const statement = statementWith(s.fleet, (st) =>
+        JSON.stringify(st.Condition ?? {}).includes('REPORT#'),
+      );
+      delete statement.Condition['ForAllValues:StringLike'];
+    });
+    const { violations } = await matrixFor(target, ['dynamodb:PutItem', 'dynamodb:UpdateItem']);
+
+    for (const pk of ['USER#u1', 'CREDENTIALS']) {
+      expect(violations).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^alpha/aggregateReports: dynamodb:PutItem on .*table/GroupTalkScim-alpha-.*"${pk}".*expected Denied, simulator says Allowed`,
+          ),
+        ),
+      );
+    }
+    expect(violations).toContainEqual(
+      expect.stringMatching(
+        /^alpha\/aggregateReports: dynamodb:PutItem on .*table\/GroupTalkScim-beta-.*"GROUP#g1".*expected Denied, simulator says Allowed \(no tenant reaches another's table \(alpha → beta\)\)/,
+      ),
+    );
+    // Only the aggregator's role changed: no tenant function is reported.
+    expect(violations.every((v) => v.includes('/aggregateReports:'))).toBe(true);
+  });
+
+  it('reports SCIM functions writing report items when the write role no longer excludes REPORT#', async () => {
+    const target = mutated((s) => {
+      const statement = statementWith(s.tenants.alpha.template, (st) =>
+        actionsOf(st).includes('dynamodb:BatchWriteItem'),
+      );
+      statement.Condition['ForAllValues:StringNotLike']['dynamodb:LeadingKeys'] = ['CREDENTIALS'];
+    });
+    const { violations } = await matrixFor(target, ['dynamodb:PutItem', 'dynamodb:DeleteItem']);
+
+    expect(violations).toContainEqual(
+      expect.stringMatching(
+        /^alpha\/bulk: dynamodb:DeleteItem on .*"REPORT#HOURS".*expected Denied, simulator says Allowed \(README §7 "Provisioning reports": only the aggregator writes report items/,
+      ),
+    );
+    expect(violations.some((v) => v.startsWith('beta/'))).toBe(false);
+  });
+
+  it("reports any rule sending to the verification queue when the queue policy's aws:SourceArn condition is dropped", async () => {
+    const target = mutated((s) => {
+      const policy = Object.values(s.fleet.Resources).find(
+        (r) =>
+          r.Type === 'AWS::SQS::QueuePolicy' &&
+          JSON.stringify(r.Properties.PolicyDocument).includes('events.amazonaws.com'),
+      );
+      if (!policy) throw new Error('no verification queue policy: the control needs updating');
+      for (const statement of policy.Properties.PolicyDocument.Statement) {
+        if (statement.Principal?.Service === 'events.amazonaws.com') delete statement.Condition;
+      }
+    });
+    const { violations } = await matrixFor(target, ['sqs:SendMessage']);
+
+    expect(violations).toContainEqual(
+      expect.stringMatching(
+        /^events.amazonaws.com \(.*rule\/GroupTalkScim-events\/another-rule\) → verification queue: sqs:SendMessage .*expected Denied, simulator says Allowed/,
       ),
     );
   });

@@ -86,7 +86,10 @@ describe('report aggregation infrastructure (synthesized templates)', () => {
     expect(statements.map((statement) => [statement.Action, statement.Condition])).toEqual([
       [
         ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
-        { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPORT#*'] } },
+        {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPORT#*'] },
+          Null: { 'dynamodb:LeadingKeys': 'false' },
+        },
       ],
       [['logs:CreateLogStream', 'logs:PutLogEvents'], undefined],
     ]);

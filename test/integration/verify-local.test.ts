@@ -1,7 +1,8 @@
 /**
  * `npm run verify -- --local` against `npm start`, as an operator runs it: green against a healthy
  * service, and failing with the check's own message and fix when the change feed cannot write its
- * file or the service refuses the verification credential.
+ * file or the service refuses the verification credential. The reports check's failure (no
+ * aggregated items) is shown in `verify-reports.test.ts`.
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,6 @@ import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { REPO_ROOT, type RunningNpmStart, startNpmStart } from '../support/npm-start.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'verify-local-'));
-const REQUEST_LOG = join(REPO_ROOT, '.local', 'logs', 'requests.jsonl');
 
 interface Verified {
   readonly status: number | null;
@@ -27,7 +27,6 @@ function verifyLocal(printed: ReadonlyMap<string, string>, extra: Record<string,
     '--token-endpoint': printed.get('Token endpoint')!,
     '--dynamodb-endpoint': process.env.DYNAMODB_ENDPOINT!,
     '--events-file': printed.get('Events')!,
-    '--request-log': REQUEST_LOG,
     '--revocation-window': '2',
     ...extra,
   };
@@ -94,6 +93,12 @@ describe('npm run verify -- --local against a healthy npm start', () => {
     'tenant local: API answers',
   ])('prints a PASS line for %s', (check) => {
     expect(line(healthy, check)).toMatch(/^PASS {2}/);
+  });
+
+  it("finds the cycle's requests in the report items npm start aggregated, as the page reads them", () => {
+    expect(line(healthy, 'canary local: provisioning reports')).toMatch(
+      /^PASS {2}canary local: provisioning reports: \d+ request\(s\) of this run in the users' histories \(the aggregated report items\)$/,
+    );
   });
 
   it('sees the revoked credential refused within the cache window', () => {

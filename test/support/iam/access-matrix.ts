@@ -4,8 +4,8 @@
  * statements (quoted by section below), never from the templates. The templates are only asked
  * for names and ARNs (which function is `gts-beta-createUser`, the table's ARN).
  *
- * A function that is not a route (a scheduled job, a stream consumer, a future report aggregator or
- * verification queue consumer) is one entry of `FUNCTIONS_BEYOND_ROUTES`; the test fails for a
+ * A function that is not a route (a scheduled job, a stream consumer, the report aggregator fed by
+ * a log subscription) is one entry of `FUNCTIONS_BEYOND_ROUTES`; the test fails for a
  * function of a template that no entry describes.
  */
 import { accessLogGroupName, functionLogGroupName } from '../../../infra/fleet-names.js';
@@ -17,7 +17,7 @@ import {
   routes,
   type TableAccess,
 } from '../../../shared/routes.js';
-import { tableDesign } from '../../../shared/store/table-design.js';
+import { REPORT_KEY_PREFIX, tableDesign } from '../../../shared/store/table-design.js';
 import type { ResolvedCell } from './resolve.js';
 import type { Expectation, Principal } from './simulate.js';
 
@@ -38,8 +38,16 @@ export const CREDENTIAL_MANAGERS = [
   'addClientSecret',
   'revokeClientSecret',
 ];
-/** README §7 "Provisioning reports": the reports and a resource's history read Logs Insights. */
-export const REPORTERS = ['getProvisioningReport', 'getResourceHistory'];
+/**
+ * README §7 "A crowd of admins": "Logs Insights now serves only the history's deep search on
+ * demand"; the reports and the ordinary history read the aggregated report items.
+ */
+export const REPORTERS = ['getResourceHistory'];
+/**
+ * README §7 "Provisioning reports": the aggregator writes the report items, in the tenant's
+ * table, under partitions starting with `REPORT#` (`table-design.ts`).
+ */
+export const REPORT_PARTITION = 'REPORT#HOURS';
 /** README §7: the page's static files open no cookie, so do not derive the sealing key. */
 export const SESSIONLESS = ['adminAsset'];
 /** README "Change feed": events carry this `source`. */
@@ -47,16 +55,20 @@ export const EVENT_SOURCE = 'grouptalk.scim';
 
 /**
  * A tenant function beyond the route table. `role: 'tenant'` takes the role of its `table` access,
- * as every route does; `role: 'publisher'` the fleet's publisher role. A new function is one entry
+ * as every route does; `role: 'publisher'` the fleet's publisher role; `role: 'aggregator'` the
+ * fleet's report aggregator role (README §7: it writes only report items). A new function is one entry
  * here (and its operation in `REPORTERS`, `CREDENTIAL_MANAGERS` or `MINTING` when the README says
  * it reads Logs Insights, manages credentials or signs).
  */
 export interface FunctionBeyondRoutes {
   readonly operation: string;
   readonly table: TableAccess;
-  readonly role: 'tenant' | 'publisher';
-  /** Who may invoke it (besides nothing): the fleet's scheduler role, or its event source. */
-  readonly invokedBy: 'scheduler' | 'stream';
+  readonly role: 'tenant' | 'publisher' | 'aggregator';
+  /**
+   * Who may invoke it (besides nothing): the fleet's scheduler role, its event source (a table
+   * stream), or CloudWatch Logs through a subscription filter on its tenant's function log group.
+   */
+  readonly invokedBy: 'scheduler' | 'stream' | 'logs';
 }
 
 export const FUNCTIONS_BEYOND_ROUTES: readonly FunctionBeyondRoutes[] = [
@@ -64,6 +76,9 @@ export const FUNCTIONS_BEYOND_ROUTES: readonly FunctionBeyondRoutes[] = [
   { operation: 'sweepMemberships', table: 'write', role: 'tenant', invokedBy: 'scheduler' },
   // README "Change feed": the publisher reads the stream and puts events on the fleet's bus.
   { operation: 'publishEvents', table: 'read', role: 'publisher', invokedBy: 'stream' },
+  // README §7 "Provisioning reports": the aggregator writes the report items from the SCIM lines
+  // a subscription filter on the tenant's function log group delivers.
+  { operation: 'aggregateReports', table: 'write', role: 'aggregator', invokedBy: 'logs' },
 ];
 
 export interface TenantModel {
@@ -80,9 +95,12 @@ export interface CellModel {
   readonly tenants: readonly TenantModel[];
   readonly schedulerRoleArn: string;
   readonly publisherRoleArn: string;
+  readonly aggregatorRoleArn: string;
   readonly signingKeyArn: string;
   readonly busArn: string;
   readonly deadLetterQueueArn: string;
+  /** The canaries' verification queue (`npm run verify`); the cell's template must have one. */
+  readonly verificationQueueArn: string;
   readonly logHashAlias: string;
   readonly adminSessionAlias: string;
 }
@@ -173,16 +191,18 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
       const who = `${tenant.name}/${fn.operation}`;
       if (!resolved) continue; // reported by the completeness check
       const publisher = fn.beyond?.role === 'publisher';
+      const aggregator = fn.beyond?.role === 'aggregator';
       const principal: Principal = publisher
         ? { role: model.publisherRoleArn, functionArn: resolved.arn }
-        : { role: resolved.roleArn, functionArn: resolved.arn };
+        : aggregator
+          ? { role: model.aggregatorRoleArn, functionArn: resolved.arn }
+          : { role: resolved.roleArn, functionArn: resolved.arn };
       // README "A fleet of tenants": two roles per tenant; table-less functions take the read one.
-      const level: 'read' | 'write' | 'none' = publisher
-        ? 'none'
-        : fn.table === 'write'
-          ? 'write'
-          : 'read';
-      const tenantRole = !publisher;
+      // The fleet's roles (publisher, aggregator) have no general table access.
+      const level: 'read' | 'write' | 'none' =
+        publisher || aggregator ? 'none' : fn.table === 'write' ? 'write' : 'read';
+      const tenantRole = !publisher && !aggregator;
+      const fleetRole = publisher || aggregator;
       const manager = level === 'write' && CREDENTIAL_MANAGERS.includes(fn.operation);
       const add = (
         action: string,
@@ -208,7 +228,12 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
       // The table: reads for every tenant function, writes for write routes, no Scan, no admin.
       const reads = `route table: ${fn.operation} has table access "${fn.table}"`;
       add('dynamodb:GetItem', table, tenantRole, reads, partition('USER#u1'));
-      add('dynamodb:BatchGetItem', table, true, `${reads}; the publisher reads groups' versions`);
+      add(
+        'dynamodb:BatchGetItem',
+        table,
+        !aggregator,
+        `${reads}; the publisher reads groups' versions; the aggregator reads nothing`,
+      );
       add('dynamodb:Query', table, tenantRole, reads, partition('GROUP#g1'));
       for (const index of Object.values(tableDesign.indexes)) {
         add('dynamodb:Query', `${table}/index/${index.name}`, tenantRole, reads);
@@ -227,6 +252,27 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         add(`dynamodb:${action}`, table, level === 'write', writes, partition('USER#u1'));
       }
       add('dynamodb:PutItem', table, false, 'a write names its partition (Null guard)');
+      // The report items: the aggregator's only writes, and no other function's (README §7).
+      const reportItems =
+        'README §7 "Provisioning reports": only the aggregator writes report items (REPORT#…)';
+      for (const action of ['PutItem', 'UpdateItem', 'BatchWriteItem']) {
+        add(`dynamodb:${action}`, table, aggregator, reportItems, partition(REPORT_PARTITION));
+      }
+      add('dynamodb:DeleteItem', table, false, reportItems, partition(REPORT_PARTITION));
+      add(
+        'dynamodb:BatchWriteItem',
+        table,
+        false,
+        `${reportItems}: a batch mixing a report item with a user's is refused`,
+        { 'dynamodb:LeadingKeys': [REPORT_PARTITION, 'USER#u1'] },
+      );
+      add(
+        'dynamodb:PutItem',
+        table,
+        level === 'write',
+        `${reportItems}: a partition merely containing the prefix is not one (${writes})`,
+        partition(`USER#${REPORT_KEY_PREFIX}u1`),
+      );
       const registry = 'README "Hardening: IAM": only the credential managers write the registry';
       add(
         'dynamodb:PutItem',
@@ -263,7 +309,10 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         const isolation = `no tenant reaches another's table (${tenant.name} → ${other.name})`;
         add('dynamodb:GetItem', otherTable, false, isolation, partition('USER#u1'));
         add('dynamodb:Query', `${otherTable}/index/byType`, false, isolation);
-        add('dynamodb:PutItem', otherTable, false, isolation, partition('USER#u1'));
+        for (const pk of ['USER#u1', 'GROUP#g1', 'CREDENTIALS']) {
+          add('dynamodb:PutItem', otherTable, false, isolation, partition(pk));
+          add('dynamodb:UpdateItem', otherTable, false, isolation, partition(pk));
+        }
         add(
           'dynamodb:UpdateItem',
           otherTable,
@@ -271,10 +320,19 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
           isolation,
           partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
         );
+        // README §7: one fleet role for every tenant's aggregator may write the report items of
+        // every tenant's table (the documented trade-off, as the publisher reads every stream):
+        // exactly that exposure, and nothing more (the writes above stay refused).
+        const tradeOff = `the documented trade-off: the fleet's aggregator role writes report items of every tenant's table (${tenant.name} → ${other.name})`;
+        add('dynamodb:PutItem', otherTable, aggregator, tradeOff, partition(REPORT_PARTITION));
+        add('dynamodb:UpdateItem', otherTable, aggregator, tradeOff, partition(REPORT_PARTITION));
+        add('dynamodb:DeleteItem', otherTable, false, isolation, partition(REPORT_PARTITION));
+        add('dynamodb:GetItem', otherTable, false, isolation, partition(REPORT_PARTITION));
         const otherLogs = `arn:aws:logs:${region}:${account}:log-group:${functionLogGroupName(other.name)}`;
         const logIsolation = `no tenant reaches another's logs (${tenant.name} → ${other.name})`;
-        // The publisher's role is the fleet's: it writes each tenant's function log group.
-        add('logs:PutLogEvents', `${otherLogs}:log-stream:s1`, publisher, logIsolation);
+        // The publisher's and the aggregator's roles are the fleet's: each writes every tenant's
+        // function log group (README "Change feed", §7 "Provisioning reports").
+        add('logs:PutLogEvents', `${otherLogs}:log-stream:s1`, fleetRole, logIsolation);
         add('logs:StartQuery', otherLogs, false, logIsolation);
         add('logs:GetQueryResults', otherLogs, false, logIsolation);
       }
@@ -357,6 +415,12 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
           'aws:SecureTransport': 'true',
         },
       );
+      add(
+        'sqs:SendMessage',
+        model.verificationQueueArn,
+        false,
+        'README "npm run verify": only the bus\'s canary rule sends to the verification queue',
+      );
       add('lambda:InvokeFunction', sweeperArn, false, 'no function invokes another');
 
       // Who may invoke it: API Gateway for its own route of its own tenant's API, the scheduler
@@ -423,6 +487,30 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
           `${gateway}: ${fn.operation} has no route`,
         );
       }
+      // CloudWatch Logs invokes only the aggregator, only from its own tenant's function log group
+      // (README §7: the subscription filter), not from the access log or another tenant's.
+      const subscription =
+        "CloudWatch Logs invokes only the aggregator, from its tenant's function log group";
+      invoke(
+        'logs.amazonaws.com',
+        `${functionLogs}:*`,
+        fn.beyond?.invokedBy === 'logs',
+        subscription,
+      );
+      invoke(
+        'logs.amazonaws.com',
+        `arn:aws:logs:${region}:${account}:log-group:${accessLogGroupName(tenant.name)}:*`,
+        false,
+        subscription,
+      );
+      for (const t of others) {
+        invoke(
+          'logs.amazonaws.com',
+          `arn:aws:logs:${region}:${account}:log-group:${functionLogGroupName(t.name)}:*`,
+          false,
+          subscription,
+        );
+      }
       expectations.push({
         who: `fleet scheduler → ${who}`,
         principal: { role: model.schedulerRoleArn },
@@ -439,7 +527,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         .filter((f) => f.stackName === tenant.stackName)
         .map((f) => f.roleArn),
     )) {
-      if (role === model.publisherRoleArn) continue;
+      if (role === model.publisherRoleArn || role === model.aggregatorRoleArn) continue;
       for (const [service, allowed] of [
         ['lambda.amazonaws.com', true],
         ['scheduler.amazonaws.com', false],
@@ -460,6 +548,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
   for (const [role, service] of [
     [model.schedulerRoleArn, 'scheduler.amazonaws.com'],
     [model.publisherRoleArn, 'lambda.amazonaws.com'],
+    [model.aggregatorRoleArn, 'lambda.amazonaws.com'],
   ] as const) {
     for (const [sourceAccount, allowed] of [
       [account, true],
@@ -475,6 +564,28 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         because: 'a fleet role is assumed by its service for this account only',
       });
     }
+  }
+  // The verification queue (README "npm run verify"): EventBridge may send to it only for the
+  // cell's canary rule (`aws:SourceArn`), not for another rule, nor without a source.
+  const canaryRule = cell.arnOf(model.fleetStackName, 'AWS::Events::Rule');
+  const queue = 'only the canary rule of the bus sends to the verification queue';
+  for (const [sourceArn, allowed] of [
+    [canaryRule, true],
+    [arn('events', 'rule/GroupTalkScim-events/another-rule'), false],
+    [undefined, false],
+  ] as const) {
+    expectations.push({
+      who: `events.amazonaws.com (${sourceArn ?? 'no source'}) → verification queue`,
+      principal: { service: 'events.amazonaws.com' },
+      action: 'sqs:SendMessage',
+      resource: model.verificationQueueArn,
+      context: {
+        'aws:SecureTransport': 'true',
+        ...(sourceArn ? { 'aws:SourceArn': sourceArn } : {}),
+      },
+      allowed,
+      because: queue,
+    });
   }
   return expectations;
 }

@@ -160,6 +160,19 @@ export function resolveCell(stacks: readonly StackTemplate[], env: Environment):
           );
           break;
         }
+        case 'AWS::Events::Rule': {
+          // A rule on a custom bus is `rule/<bus>/<rule>`; the bus is named by `Ref` to its name.
+          const name = literal(p.Name, generated(logicalId));
+          const bus = p.EventBusName?.Ref
+            ? template.Resources[p.EventBusName.Ref]?.Properties?.Name
+            : p.EventBusName;
+          stackRefs.set(logicalId, name);
+          stackArns.set(
+            logicalId,
+            `arn:${partition}:events:${region}:${account}:rule/${typeof bus === 'string' && bus !== 'default' ? `${bus}/` : ''}${name}`,
+          );
+          break;
+        }
         case 'AWS::ApiGatewayV2::Api': {
           const id = `api${uuidOf(`${stackName}/${logicalId}`).slice(0, 7)}`;
           stackRefs.set(logicalId, id);

@@ -95,9 +95,10 @@ export async function evaluate(
       if (action === 'sts:AssumeRole') {
         resourcePolicy = cell.roles.get(resource)?.trustPolicy;
       } else {
-        resourcePolicy = [...cell.functions.values()].find(
-          (fn) => fn.arn === resource,
-        )?.resourcePolicy;
+        // A queue's or topic's policy, else the function's (its `AWS::Lambda::Permission`s).
+        resourcePolicy =
+          cell.resourcePolicies.get(resource) ??
+          [...cell.functions.values()].find((fn) => fn.arn === resource)?.resourcePolicy;
       }
       if (!resourcePolicy) return Promise.resolve(`error: no resource policy for ${resource}`);
     }

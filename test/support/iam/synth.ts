@@ -14,7 +14,9 @@ import {
   eventPublisherRoleName,
   FLEET_STACK_NAME,
   LOG_HASH_KEY_ALIAS,
+  reportAggregatorRoleName,
   schedulerRoleName,
+  VERIFICATION_QUEUE_NAME,
 } from '../../../infra/fleet-names.js';
 import { FleetStack } from '../../../infra/fleet-stack.js';
 import { ScimStack, scimStackName, tenantFunctionEntries } from '../../../infra/scim-stack.js';
@@ -75,6 +77,8 @@ export function synthesizeCell(): SynthesizedCell {
     env: cell,
     fleet: parseFleetConfig({ ...cell }),
     tenants: names,
+    // `alpha` is the cell's canary: the fleet stack then holds the verification queue.
+    canaries: ['alpha'],
   });
   const stacks = names.map(
     (name) =>
@@ -135,9 +139,11 @@ export function cellModel(synthesized: SynthesizedCell): CellModel {
     }),
     schedulerRoleArn: `arn:aws:iam::${cell.account}:role/${schedulerRoleName(cell.region)}`,
     publisherRoleArn: `arn:aws:iam::${cell.account}:role/${eventPublisherRoleName(cell.region)}`,
+    aggregatorRoleArn: `arn:aws:iam::${cell.account}:role/${reportAggregatorRoleName(cell.region)}`,
     signingKeyArn: TOKEN_SIGNING_KEY_ARN,
     busArn: arn('events', `event-bus/${EVENT_BUS_NAME}`),
     deadLetterQueueArn: arn('sqs', EVENT_DLQ_NAME),
+    verificationQueueArn: arn('sqs', VERIFICATION_QUEUE_NAME),
     logHashAlias: LOG_HASH_KEY_ALIAS,
     adminSessionAlias: ADMIN_SESSION_KEY_ALIAS,
   };
