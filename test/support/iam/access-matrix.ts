@@ -1,6 +1,6 @@
 /**
  * The access matrix: what each function of a tenant may and may not do, derived from the route table
- * (`shared/routes.ts`: each route's operation, path and `table` access) and from the README's
+ * (`shared/routes.ts`: each route's operation, path and `table` access) and from the docs'
  * statements (quoted by section below), never from the templates. The templates are only asked
  * for names and ARNs (which function is `gts-beta-createUser`, the table's ARN).
  *
@@ -21,12 +21,12 @@ import { REPORT_KEY_PREFIX, tableDesign } from '../../../shared/store/table-desi
 import type { ResolvedCell } from './resolve.js';
 import type { Expectation, Principal } from './simulate.js';
 
-// The README's statements, each where the README makes it.
+// The docs' statements, each where the docs make it.
 
-/** README §7: `kms:Sign` "limited ... to this function [Generate Secret Token] and the token endpoint". */
+/** docs/customer-admin-guide.md §2: `kms:Sign` "limited ... to this function [Generate Secret Token] and the token endpoint". */
 export const MINTING = ['issueAccessToken', 'generateSecretToken'];
 /**
- * README "Hardening: IAM": only the functions that manage credentials write the registry (the
+ * docs/hardening.md, IAM: only the functions that manage credentials write the registry (the
  * token endpoint counting failed attempts, the page's credential changes); every function may
  * stamp a credential's `lastUsedAt`.
  */
@@ -39,25 +39,25 @@ export const CREDENTIAL_MANAGERS = [
   'revokeClientSecret',
 ];
 /**
- * README §7 "A crowd of admins": "Logs Insights now serves only the history's deep search on
+ * docs/customer-admin-guide.md §2 "A crowd of admins": "Logs Insights now serves only the history's deep search on
  * demand"; the reports and the ordinary history read the aggregated report items.
  */
 export const REPORTERS = ['getResourceHistory'];
 /**
- * README §7 "Provisioning reports": the aggregator writes the report items, in the tenant's
+ * docs/customer-admin-guide.md §2 "Provisioning reports": the aggregator writes the report items, in the tenant's
  * table, under partitions starting with `REPORT#` (`table-design.ts`).
  */
 export const REPORT_PARTITION = 'REPORT#HOURS';
-/** README §7: the page's static files open no cookie, so do not derive the sealing key. */
+/** docs/customer-admin-guide.md §2: the page's static files open no cookie, so do not derive the sealing key. */
 export const SESSIONLESS = ['adminAsset'];
-/** README "Change feed": events carry this `source`. */
+/** docs/change-feed.md: events carry this `source`. */
 export const EVENT_SOURCE = 'grouptalk.scim';
 
 /**
  * A tenant function beyond the route table. `role: 'tenant'` takes the role of its `table` access,
  * as every route does; `role: 'publisher'` the fleet's publisher role; `role: 'aggregator'` the
- * fleet's report aggregator role (README §7: it writes only report items). A new function is one entry
- * here (and its operation in `REPORTERS`, `CREDENTIAL_MANAGERS` or `MINTING` when the README says
+ * fleet's report aggregator role (docs/customer-admin-guide.md §2: it writes only report items). A new function is one entry
+ * here (and its operation in `REPORTERS`, `CREDENTIAL_MANAGERS` or `MINTING` when the docs say
  * it reads Logs Insights, manages credentials or signs).
  */
 export interface FunctionBeyondRoutes {
@@ -72,11 +72,11 @@ export interface FunctionBeyondRoutes {
 }
 
 export const FUNCTIONS_BEYOND_ROUTES: readonly FunctionBeyondRoutes[] = [
-  // README "Storage": the sweeper deletes memberships left by deletes, run by the scheduler.
+  // docs/architecture.md "Storage": the sweeper deletes memberships left by deletes, run by the scheduler.
   { operation: 'sweepMemberships', table: 'write', role: 'tenant', invokedBy: 'scheduler' },
-  // README "Change feed": the publisher reads the stream and puts events on the fleet's bus.
+  // docs/change-feed.md: the publisher reads the stream and puts events on the fleet's bus.
   { operation: 'publishEvents', table: 'read', role: 'publisher', invokedBy: 'stream' },
-  // README §7 "Provisioning reports": the aggregator writes the report items from the SCIM lines
+  // docs/customer-admin-guide.md §2 "Provisioning reports": the aggregator writes the report items from the SCIM lines
   // a subscription filter on the tenant's function log group delivers.
   { operation: 'aggregateReports', table: 'write', role: 'aggregator', invokedBy: 'logs' },
 ];
@@ -197,7 +197,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         : aggregator
           ? { role: model.aggregatorRoleArn, functionArn: resolved.arn }
           : { role: resolved.roleArn, functionArn: resolved.arn };
-      // README "A fleet of tenants": two roles per tenant; table-less functions take the read one.
+      // docs/fleet.md: two roles per tenant; table-less functions take the read one.
       // The fleet's roles (publisher, aggregator) have no general table access.
       const level: 'read' | 'write' | 'none' =
         publisher || aggregator ? 'none' : fn.table === 'write' ? 'write' : 'read';
@@ -252,9 +252,9 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         add(`dynamodb:${action}`, table, level === 'write', writes, partition('USER#u1'));
       }
       add('dynamodb:PutItem', table, false, 'a write names its partition (Null guard)');
-      // The report items: the aggregator's only writes, and no other function's (README §7).
+      // The report items: the aggregator's only writes, and no other function's (docs/customer-admin-guide.md §2).
       const reportItems =
-        'README §7 "Provisioning reports": only the aggregator writes report items (REPORT#…)';
+        'docs/customer-admin-guide.md §2 "Provisioning reports": only the aggregator writes report items (REPORT#…)';
       for (const action of ['PutItem', 'UpdateItem', 'BatchWriteItem']) {
         add(`dynamodb:${action}`, table, aggregator, reportItems, partition(REPORT_PARTITION));
       }
@@ -273,7 +273,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         `${reportItems}: a partition merely containing the prefix is not one (${writes})`,
         partition(`USER#${REPORT_KEY_PREFIX}u1`),
       );
-      const registry = 'README "Hardening: IAM": only the credential managers write the registry';
+      const registry = 'docs/hardening.md, IAM: only the credential managers write the registry';
       add(
         'dynamodb:PutItem',
         table,
@@ -293,11 +293,11 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'dynamodb:UpdateItem',
         table,
         tenantRole,
-        "README §4: every function records a credential's last use (lastUsedAt only)",
+        "docs/operator-guide.md §3: every function records a credential's last use (lastUsedAt only)",
         partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
       );
       // The table's stream: the publisher's, of every tenant (one fleet role).
-      const streams = 'README "Change feed": the publisher reads the tables\' streams';
+      const streams = 'docs/change-feed.md: the publisher reads the tables\' streams';
       for (const t of model.tenants) {
         const stream = `${cell.arnOf(t.stackName, 'AWS::DynamoDB::Table')}/stream/2026-01-01T00:00:00.000`;
         add('dynamodb:GetRecords', stream, publisher, streams);
@@ -320,7 +320,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
           isolation,
           partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
         );
-        // README §7: one fleet role for every tenant's aggregator may write the report items of
+        // docs/customer-admin-guide.md §2: one fleet role for every tenant's aggregator may write the report items of
         // every tenant's table (the documented trade-off, as the publisher reads every stream):
         // exactly that exposure, and nothing more (the writes above stay refused).
         const tradeOff = `the documented trade-off: the fleet's aggregator role writes report items of every tenant's table (${tenant.name} → ${other.name})`;
@@ -331,7 +331,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         const otherLogs = `arn:aws:logs:${region}:${account}:log-group:${functionLogGroupName(other.name)}`;
         const logIsolation = `no tenant reaches another's logs (${tenant.name} → ${other.name})`;
         // The publisher's and the aggregator's roles are the fleet's: each writes every tenant's
-        // function log group (README "Change feed", §7 "Provisioning reports").
+        // function log group (docs/change-feed.md, §7 "Provisioning reports").
         add('logs:PutLogEvents', `${otherLogs}:log-stream:s1`, fleetRole, logIsolation);
         add('logs:StartQuery', otherLogs, false, logIsolation);
         add('logs:GetQueryResults', otherLogs, false, logIsolation);
@@ -355,7 +355,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         false,
         'only API Gateway writes the access log',
       );
-      const reports = 'README §7: only the report functions query Logs Insights';
+      const reports = 'docs/customer-admin-guide.md §2: only the report functions query Logs Insights';
       // Only modelled functions get here: the page's reports exist where the tenant has the page.
       const reporter = REPORTERS.includes(fn.operation);
       add('logs:StartQuery', functionLogs, reporter, reports);
@@ -366,7 +366,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'kms:Sign',
         model.signingKeyArn,
         MINTING.includes(fn.operation),
-        'README §7: only the token endpoint and Generate Secret Token sign',
+        'docs/customer-admin-guide.md §2: only the token endpoint and Generate Secret Token sign',
         { 'kms:SigningAlgorithm': 'ECDSA_SHA_256', 'kms:MessageType': 'DIGEST' },
       );
       add('kms:GetPublicKey', model.signingKeyArn, tenantRole, 'every function verifies tokens');
@@ -378,14 +378,14 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'kms:GenerateMac',
         keyOf(model.adminSessionAlias),
         fn.page && !SESSIONLESS.includes(fn.operation),
-        "README §7: only the page's functions derive its session key",
+        "docs/customer-admin-guide.md §2: only the page's functions derive its session key",
         mac(model.adminSessionAlias),
       );
       add(
         'kms:GenerateMac',
         keyOf(model.logHashAlias),
         tenantRole && tenant.hashesLogIdentifiers,
-        "README §6: a hashing tenant's functions derive its log hash key",
+        "docs/operator-guide.md §5: a hashing tenant's functions derive its log hash key",
         mac(model.logHashAlias),
       );
       for (const key of fleetKeys) {
@@ -397,7 +397,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
       }
       // Events: the publisher puts grouptalk.scim events on the fleet's bus, nothing else.
       const events =
-        'README "Change feed": only the publisher publishes, only grouptalk.scim events';
+        'docs/change-feed.md: only the publisher publishes, only grouptalk.scim events';
       add('events:PutEvents', model.busArn, publisher, events, { 'events:source': [EVENT_SOURCE] });
       add('events:PutEvents', model.busArn, false, events, {
         'events:source': [EVENT_SOURCE, 'aws.other'],
@@ -488,7 +488,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         );
       }
       // CloudWatch Logs invokes only the aggregator, only from its own tenant's function log group
-      // (README §7: the subscription filter), not from the access log or another tenant's.
+      // (docs/customer-admin-guide.md §2: the subscription filter), not from the access log or another tenant's.
       const subscription =
         "CloudWatch Logs invokes only the aggregator, from its tenant's function log group";
       invoke(
