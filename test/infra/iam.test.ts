@@ -15,7 +15,7 @@
  * independent check exists to catch: plain `StringEquals` on a multivalued key looked right).
  *
  * What it cannot prove: that AWS evaluates a key the way the simulator does where AWS's documents
- * are silent (see README "Hardening: IAM", what has still not been tried on AWS).
+ * are silent (see docs/hardening.md, IAM, what has still not been tried on AWS).
  */
 import { describe, expect, it } from 'vitest';
 import { CREDENTIALS_PARTITION } from '../../infra/constructs/scim-function.js';
@@ -152,7 +152,7 @@ describe('controls: the IAM test fails when a condition is dropped or a resource
 
     expect(violations).toContainEqual(
       expect.stringMatching(
-        /^alpha\/createUser: kms:Sign on .*expected Denied, simulator says Allowed \(README §7: only the token endpoint/,
+        /^alpha\/createUser: kms:Sign on .*expected Denied, simulator says Allowed \(docs\/customer-admin-guide.md §2: only the token endpoint/,
       ),
     );
     expect(violations.some((v) => v.startsWith('beta/'))).toBe(false);
@@ -282,7 +282,7 @@ describe('controls: the IAM test fails when a condition is dropped or a resource
 
     expect(violations).toContainEqual(
       expect.stringMatching(
-        /^alpha\/bulk: dynamodb:DeleteItem on .*"REPORT#HOURS".*expected Denied, simulator says Allowed \(README §7 "Provisioning reports": only the aggregator writes report items/,
+        /^alpha\/bulk: dynamodb:DeleteItem on .*"REPORT#HOURS".*expected Denied, simulator says Allowed \(docs\/customer-admin-guide.md §2 "Provisioning reports": only the aggregator writes report items/,
       ),
     );
     expect(violations.some((v) => v.startsWith('beta/'))).toBe(false);

@@ -410,7 +410,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'sqs:SendMessage',
         model.deadLetterQueueArn,
         publisher,
-        'README §8: the publisher parks failed batches',
+        'docs/operator-guide.md §6: the publisher parks failed batches',
         {
           'aws:SecureTransport': 'true',
         },
@@ -419,7 +419,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'sqs:SendMessage',
         model.verificationQueueArn,
         false,
-        'README "npm run verify": only the bus\'s canary rule sends to the verification queue',
+        'docs/operator-guide.md §1 (verify): only the bus\'s canary rule sends to the verification queue',
       );
       add('lambda:InvokeFunction', sweeperArn, false, 'no function invokes another');
 
@@ -565,7 +565,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
       });
     }
   }
-  // The verification queue (README "npm run verify"): EventBridge may send to it only for the
+  // The verification queue (docs/operator-guide.md §1, verify): EventBridge may send to it only for the
   // cell's canary rule (`aws:SourceArn`), not for another rule, nor without a source.
   const canaryRule = cell.arnOf(model.fleetStackName, 'AWS::Events::Rule');
   const queue = 'only the canary rule of the bus sends to the verification queue';

@@ -1,7 +1,7 @@
 /**
  * The templates the IAM test evaluates: the fleet stack and two tenant stacks of one cell, synthesized
  * once (about 9 s): `alpha` plain, `beta` with the integration page and hashed log identifiers.
- * Both take the fleet's token-signing key as the README's "Connect Entra" tells operators to.
+ * Both take the fleet's token-signing key as the operator guide (docs/operator-guide.md §2) tells operators to.
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
