@@ -297,7 +297,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         partition('CREDENTIALS', ['pk', 'sk', 'lastUsedAt']),
       );
       // The table's stream: the publisher's, of every tenant (one fleet role).
-      const streams = 'docs/change-feed.md: the publisher reads the tables\' streams';
+      const streams = "docs/change-feed.md: the publisher reads the tables' streams";
       for (const t of model.tenants) {
         const stream = `${cell.arnOf(t.stackName, 'AWS::DynamoDB::Table')}/stream/2026-01-01T00:00:00.000`;
         add('dynamodb:GetRecords', stream, publisher, streams);
@@ -355,7 +355,8 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         false,
         'only API Gateway writes the access log',
       );
-      const reports = 'docs/customer-admin-guide.md §2: only the report functions query Logs Insights';
+      const reports =
+        'docs/customer-admin-guide.md §2: only the report functions query Logs Insights';
       // Only modelled functions get here: the page's reports exist where the tenant has the page.
       const reporter = REPORTERS.includes(fn.operation);
       add('logs:StartQuery', functionLogs, reporter, reports);
@@ -419,7 +420,7 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         'sqs:SendMessage',
         model.verificationQueueArn,
         false,
-        'docs/operator-guide.md §1 (verify): only the bus\'s canary rule sends to the verification queue',
+        "docs/operator-guide.md §1 (verify): only the bus's canary rule sends to the verification queue",
       );
       add('lambda:InvokeFunction', sweeperArn, false, 'no function invokes another');
 
