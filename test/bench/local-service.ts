@@ -306,7 +306,7 @@ export function renderLocalServiceMarkdown(
   return [
     '## The local service after a cycle, change feed on and off (issue 24)',
     '',
-    `As \`npm start\` runs it (\`test/bench/local-service.ts\`): DynamoDB Local keeping its data on disk, the table with its stream, the change feed polling it (poll ${report.pollMs === 'default' ? 'defaults' : `${report.pollMs} ms`}). After an initial cycle of ${c.users.toLocaleString('en-US')} users, ${c.groups} groups and ${c.memberships.toLocaleString('en-US')} memberships (${report.cycleSeconds} s, ${report.events.toLocaleString('en-US')} events on the feed), ${report.samples} requests per operation one at a time, in ${report.feedOn['get user by id']?.rounds.length ?? 0} rounds alternating feed on (polling) and off (paused, same data and stream): the median of the rounds' p50s (ms), the range of the rounds beside it, and the ratio to the benchmark's own figure (in-memory table, no feed). Load average ${report.loadAverage.start} at the start of the rounds, ${report.loadAverage.end} at the end.`,
+    `As \`npm start\` runs it (\`test/bench/local-service.ts\`): DynamoDB Local keeping its data on disk, the table with its stream, the change feed polling it (${report.pollMs === 'default' ? 'every 100 ms while it publishes, the wait doubling to 1 s while the stream is quiet, the shard list read once' : `${report.pollMs} ms between polls`}). After an initial cycle of ${c.users.toLocaleString('en-US')} users, ${c.groups} groups and ${c.memberships.toLocaleString('en-US')} memberships (${report.cycleSeconds} s, ${report.events.toLocaleString('en-US')} events on the feed), ${report.samples} requests per operation one at a time, in ${report.feedOn['get user by id']?.rounds.length ?? 0} rounds alternating feed on (polling) and off (paused, same data and stream): the median of the rounds' p50s (ms), the range of the rounds beside it, and the ratio to the benchmark's own figure (in-memory table, no feed; its run's date and load are at the top of this page). Load average ${report.loadAverage.start} at the start of the rounds, ${report.loadAverage.end} at the end.`,
     '',
     '| operation | feed on p50 ms | rounds | feed off p50 ms | rounds | benchmark p50 ms |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
@@ -344,6 +344,8 @@ const SECTION = '## The local service after a cycle';
 
 /** `doc` with this section replaced (or put before the bundles' section, or at the end). */
 export function replaceSection(doc: string, section: string): string {
+  // Followed by a blank line, as the sections of `renderMarkdown` are.
+  section = section.endsWith('\n\n') ? section : `${section.trimEnd()}\n\n`;
   const start = doc.indexOf(SECTION);
   if (start >= 0) {
     const next = doc.indexOf('\n## ', start + SECTION.length);
