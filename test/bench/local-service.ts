@@ -213,17 +213,27 @@ export async function measureLocalService(options: {
         feedCalls[name] = 0;
         feedCallMs[name] = 0;
       }
-      for (let r = 0; r < options.rounds; r++) {
+      const measureOn = async () => {
         const roundBegun = performance.now();
         add(on, await measureRound());
         onMs += performance.now() - roundBegun;
-        const callsWhileOn = { ...feedCalls };
-        const msWhileOn = { ...feedCallMs };
+      };
+      const measureOff = async () => {
+        // Paused, the feed makes no calls; none of the counted ones happen here.
         await feed.pause();
         add(off, await measureRound());
-        Object.assign(feedCalls, callsWhileOn);
-        Object.assign(feedCallMs, msWhileOn);
         feed.resume();
+      };
+      for (let r = 0; r < options.rounds; r++) {
+        // On first, then off first: every run so far answered faster round after round once the
+        // cycle ended (cause not pinned down), which would favour whichever came second.
+        if (r % 2 === 0) {
+          await measureOn();
+          await measureOff();
+        } else {
+          await measureOff();
+          await measureOn();
+        }
         log(
           `local service: round ${r + 1}/${options.rounds}: get user by id ${on['get user by id']?.at(-1)} ms (feed on), ${off['get user by id']?.at(-1)} ms (feed off), load ${(loadavg()[0] ?? 0).toFixed(1)}`,
         );
