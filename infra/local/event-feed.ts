@@ -351,8 +351,10 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
         wake = () => woken.abort();
         await wait(count === 0 ? idleWait : pollMs, woken.signal);
         wake = undefined;
-        // Quiet: the next wait is longer (a woken wait, e.g. by drain(), starts over).
-        idleWait = woken.signal.aborted ? pollMs : Math.min(idleWait * 2, idlePollMs);
+        // Quiet: the next wait is longer (a woken wait, e.g. by drain(), starts over). A failed
+        // pass is retried after `pollMs` and leaves the quiet wait as it was.
+        if (woken.signal.aborted) idleWait = pollMs;
+        else if (count === 0) idleWait = Math.min(idleWait * 2, idlePollMs);
       }
     }
   })();
