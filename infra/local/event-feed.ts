@@ -41,8 +41,29 @@ export interface LocalFeedOptions {
   readonly sink: EventSink;
   /** Keeps the per-shard position across restarts; without it, a start reads the whole stream. */
   readonly checkpointFile?: string;
-  /** Wait between polls of a stream with nothing new (default 100 ms). */
+  /**
+   * Wait after the first poll that found nothing new (default 100 ms). While the stream stays
+   * quiet the wait doubles, up to `idlePollMs`; a poll that publishes something starts over.
+   */
   readonly pollMs?: number;
+  /**
+   * The longest wait between polls of a quiet stream (default 1,000 ms): the most an event written
+   * after a quiet spell waits for its poll. Every poll costs DynamoDB Local a GetRecords on the
+   * table's stream, which competes with the service's own requests (docs/benchmark.md, "The
+   * local service").
+   */
+  readonly idlePollMs?: number;
+  /**
+   * How often the shard list is read again (DescribeStream) while no shard ended (default
+   * 60,000 ms). It is read at the start and whenever a shard ends (its children are new).
+   */
+  readonly shardRefreshMs?: number;
+  /** The clock for `shardRefreshMs` (default `Date.now`). */
+  readonly now?: () => number;
+  /** Waits `ms` between polls; tests pass their own to count the waits (default: a timer). */
+  readonly wait?: (ms: number, signal: AbortSignal) => Promise<void>;
+  /** Called after each DynamoDB Streams call the feed makes, with its name and duration (ms). */
+  readonly onStreamCall?: (command: string, ms: number) => void;
   /** Called with the error of a failed poll (the feed retries it); default: console.error. */
   readonly onError?: (error: unknown) => void;
   /** Called when the checkpoint's position is no longer in the stream; default: console.error. */
@@ -160,10 +181,30 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+  const onStreamCall = options.onStreamCall;
+  if (onStreamCall) {
+    streams.middlewareStack.add(
+      (next, context) => async (args) => {
+        const started = performance.now();
+        try {
+          return await next(args);
+        } finally {
+          onStreamCall(context.commandName ?? 'unknown', performance.now() - started);
+        }
+      },
+      { step: 'initialize', name: 'countStreamCalls' },
+    );
+  }
   const onRecordsLost = options.onRecordsLost ?? reportLoss;
   const saved = await readCheckpoint(options.checkpointFile, streamArn, onRecordsLost);
   const shards = new Map<string, ShardState>();
   const pollMs = options.pollMs ?? 100;
+  const idlePollMs = Math.max(pollMs, options.idlePollMs ?? 1_000);
+  const shardRefreshMs = options.shardRefreshMs ?? 60_000;
+  const wait = options.wait ?? timerWait;
+  const now = options.now ?? Date.now;
+  /** When the shard list was last read; undefined: read it on the next pass. */
+  let shardsReadAt: number | undefined;
   const onError = options.onError ?? ((error) => console.error('change feed poll failed', error));
   let checkedSavedShards = false;
 
@@ -235,7 +276,12 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
 
   /** One pass over the readable shards; answers how many records it published. */
   const pollOnce = async (): Promise<number> => {
-    await refreshShards();
+    // DescribeStream on every poll cost DynamoDB Local as much as the GetRecords: the shard list
+    // changes only when a shard ends, so it is read then (and now and then, in case).
+    if (shardsReadAt === undefined || now() - shardsReadAt >= shardRefreshMs) {
+      await refreshShards();
+      shardsReadAt = now();
+    }
     let count = 0;
     for (const state of shards.values()) {
       if (state.done) continue;
@@ -259,7 +305,11 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
         await writeCheckpoint(options.checkpointFile, streamArn, shards);
       }
       state.iterator = NextShardIterator;
-      if (!NextShardIterator) state.done = true;
+      if (!NextShardIterator) {
+        state.done = true;
+        // Its children (if any) appear in the shard list now.
+        shardsReadAt = undefined;
+      }
     }
     return count;
   };
@@ -270,6 +320,7 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
   let waiters: { after: number; resolve: () => void }[] = [];
   let passes = 0;
   let wake: (() => void) | undefined;
+  let idleWait = pollMs;
   const loop = (async () => {
     while (!stopped) {
       if (paused) await paused.promise;
@@ -284,6 +335,8 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
       try {
         count = await pollOnce();
       } catch (error) {
+        // The shard list may be what changed.
+        shardsReadAt = undefined;
         onError(error);
       }
       endPass();
@@ -292,15 +345,16 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
         waiters = waiters.filter((waiter) => waiter.after >= started);
         for (const waiter of ready) waiter.resolve();
       }
+      if (count > 0) idleWait = pollMs;
       if (count <= 0 && !stopped) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, pollMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const woken = new AbortController();
+        wake = () => woken.abort();
+        await wait(count === 0 ? idleWait : pollMs, woken.signal);
         wake = undefined;
+        // Quiet: the next wait is longer (a woken wait, e.g. by drain(), starts over). A failed
+        // pass is retried after `pollMs` and leaves the quiet wait as it was.
+        if (woken.signal.aborted) idleWait = pollMs;
+        else if (count === 0) idleWait = Math.min(idleWait * 2, idlePollMs);
       }
     }
   })();
@@ -335,6 +389,20 @@ export async function startLocalFeed(options: LocalFeedOptions): Promise<LocalFe
       streams.destroy();
     },
   };
+}
+
+/** Resolves after `ms`, or as soon as `signal` aborts. */
+function timerWait(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 }
 
 function isTrimmed(error: unknown): boolean {

@@ -187,7 +187,7 @@ export function renderFeedMarkdown(report: FeedReport, users: number): string {
   const lines = [
     '## Change feed (issue 15)',
     '',
-    `The local publisher (the Lambda's code, polling DynamoDB Local's stream every 100 ms) during the initial cycle of ${users.toLocaleString('en-US')} users:`,
+    `The local publisher (the Lambda's code, polling DynamoDB Local's stream every 100 ms while it publishes) during the initial cycle of ${users.toLocaleString('en-US')} users:`,
     '',
     '| figure | value |',
     '| --- | --- |',

@@ -3,6 +3,11 @@ import type { CycleResult, PhaseResult } from '../../infra/simulator/cycle.js';
 import type { Verification } from '../../infra/simulator/verify.js';
 import type { BundleResult } from './bundles.js';
 import { type FeedReport, renderFeedMarkdown } from './feed.js';
+import {
+  benchmarkFigures,
+  type LocalServiceReport,
+  renderLocalServiceMarkdown,
+} from './local-service.js';
 import type { OperationResult } from './measure.js';
 import { type RawRoundTrips, rawSerialMs } from './raw.js';
 import { renderWorstCases, type WorstCaseReport, worstCaseTarget } from './worst-case.js';
@@ -63,6 +68,8 @@ export interface BenchReport {
   readonly cycle?: CycleReport;
   /** The change feed during the cycle (test/bench/feed.ts). */
   readonly feed?: FeedReport;
+  /** The local service as `npm start` runs it, after a cycle, feed on and off. */
+  readonly localService?: LocalServiceReport;
   readonly bundles?: readonly BundleResult[];
   /** Hostile requests' worst handler CPU (`worst-case.ts`); absent in reports made before. */
   readonly worstCases?: WorstCaseReport;
@@ -359,6 +366,9 @@ export function renderMarkdown(report: BenchReport): string {
     );
   }
   if (report.feed) lines.push(renderFeedMarkdown(report.feed, report.cycle?.users ?? 0));
+  if (report.localService) {
+    lines.push(renderLocalServiceMarkdown(report.localService, benchmarkFigures(report)));
+  }
   if (report.bundles) {
     lines.push(
       '## Functions: bundle size and cold import',

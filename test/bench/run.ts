@@ -7,7 +7,8 @@
  * Writes bench-report.json, prints a Markdown report and (full runs) writes docs/benchmark.md.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem, type } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,13 @@ import {
 import { measureAggregatedReports, renderAggregatedReports } from './aggregated-reports.js';
 import { type BundleResult, measureBundles } from './bundles.js';
 import { type FeedReport, startFeedMeasurement } from './feed.js';
+import {
+  benchmarkFigures,
+  localServiceSize,
+  measureLocalService,
+  renderLocalServiceMarkdown,
+  replaceSection,
+} from './local-service.js';
 import { benchClient, type OperationResult } from './measure.js';
 import {
   groupOperations,
@@ -63,6 +71,11 @@ const HELP = `Usage: npm run bench -- [options]
   --no-admin-reports      skip the integration page's report latency (a month of records)
   --reports-only          only the report latency from the aggregated items (a month of a
                           10,000-user directory in DynamoDB Local), then exit
+  --no-local-service      skip the local service as npm start runs it (feed on and off)
+  --local-service         measure only the local service as npm start runs it, after a cycle
+                          (10,000 users; --quick: 1,000), feed on and off; its section replaces
+                          the one in --doc (default docs/benchmark.md, none for --quick) and its
+                          figures join --out when that exists
   --out <file>            JSON report, default bench-report.json
   --doc <file>            Markdown report, default docs/benchmark.md for full runs (none for --quick)
   --render <json>         measure nothing: print (and with --doc write) the Markdown of a saved report
@@ -80,6 +93,8 @@ const { values } = parseArgs({
     'no-bundles': { type: 'boolean', default: false },
     'no-admin-reports': { type: 'boolean', default: false },
     'reports-only': { type: 'boolean', default: false },
+    'no-local-service': { type: 'boolean', default: false },
+    'local-service': { type: 'boolean', default: false },
     out: { type: 'string' },
     doc: { type: 'string' },
     render: { type: 'string' },
@@ -164,6 +179,30 @@ if (values['reports-only']) {
     await writeFile(outFile, `${JSON.stringify({ aggregatedReports: result }, null, 2)}\n`);
   } finally {
     await dynamodb.stop();
+  }
+  process.exit(0);
+}
+
+if (values['local-service']) {
+  // Alone: nothing else of the benchmark runs in this process (the handlers read their table at
+  // import time), and the section is compared with the last full run's figures when there is one.
+  const saved = existsSync(outFile)
+    ? (JSON.parse(await readFile(outFile, 'utf8')) as BenchReport)
+    : undefined;
+  const localService = await measureLocalService({
+    ...localServiceSize(quick, values.samples ? samples : undefined),
+    log,
+  });
+  const markdown = renderLocalServiceMarkdown(localService, saved ? benchmarkFigures(saved) : {});
+  process.stdout.write(`${markdown}\n`);
+  if (saved) {
+    await writeFile(outFile, `${JSON.stringify({ ...saved, localService }, null, 2)}\n`);
+    log(`added the figures to ${outFile}`);
+  }
+  if (docFile) {
+    const path = resolve(REPO_ROOT, docFile);
+    await writeFile(path, replaceSection(await readFile(path, 'utf8'), markdown));
+    log(`wrote its section in ${path}`);
   }
   process.exit(0);
 }
@@ -388,6 +427,27 @@ try {
 } finally {
   unmute();
   await stack.stop();
+}
+
+if (!values['no-local-service']) {
+  // A process of its own: this one's handler modules are bound to the benchmark's table.
+  log('the local service as npm start runs it, after a cycle, feed on and off');
+  const json = join(REPO_ROOT, '.local', `bench-local-service-${process.pid}.json`);
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./local-service.ts', import.meta.url)),
+      '--out',
+      json,
+      ...(quick ? ['--quick'] : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT },
+  );
+  if (child.status !== 0) throw new Error(`the local service measurement failed (${child.status})`);
+  report = { ...report, localService: JSON.parse(await readFile(json, 'utf8')) };
+  await rm(json, { force: true });
 }
 
 await writeFile(

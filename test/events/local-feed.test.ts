@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import {
   fileSink,
@@ -281,5 +281,89 @@ describe('local change feed: checkpoint and events file', () => {
     expect(statSync(fresh).mode & 0o777).toBe(0o600);
     expect(statSync(older).mode & 0o777).toBe(0o600);
     expect(readFileSync(fresh, 'utf8')).toBe('{"id":"e1"}\n');
+  });
+});
+
+describe('local change feed: polling a quiet stream', () => {
+  it('waits longer between polls while nothing is written (up to idlePollMs), reads the shard list once, and starts over when something is published', async () => {
+    const sink = memorySink();
+    const waits: number[] = [];
+    const calls: string[] = [];
+    let resume: (() => void) | undefined;
+    const held = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    const feed = await startLocalFeed({
+      endpoint: endpoint(),
+      tableName: tableName(),
+      tenant: TEST_TENANT,
+      baseUrl: BASE_URL,
+      sink,
+      pollMs: 20,
+      idlePollMs: 200,
+      // A clock that stands still: only the end of a shard or a failure re-reads the shard list.
+      now: () => 0,
+      onStreamCall: (command) => calls.push(command),
+      // A fake clock: records each wait, ends it at once, and holds the 7th until the test goes on.
+      wait: async (ms, signal) => {
+        waits.push(ms);
+        if (waits.length === 7) {
+          signal.addEventListener('abort', () => resume?.());
+          await held;
+        } else {
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      },
+    });
+    try {
+      // The first waits follow the passes that read what earlier tests wrote (passes that publish
+      // do not wait), so they start at the first empty pass.
+      await vi.waitFor(() => expect(waits).toHaveLength(7), { timeout: 60_000 });
+      expect(waits).toEqual([20, 40, 80, 160, 200, 200, 200]);
+      expect(calls.filter((call) => call === 'DescribeStreamCommand')).toHaveLength(1);
+      expect(calls.filter((call) => call === 'GetRecordsCommand').length).toBeGreaterThanOrEqual(7);
+
+      await putUser('quiet-stream-wakes');
+      resume?.();
+      await vi.waitFor(() => expect(createdUsers(sink.events)).toContain('quiet-stream-wakes'), {
+        timeout: 60_000,
+      });
+      // After the pass that published, the next empty pass waits the shortest time again.
+      await vi.waitFor(() => expect(waits.slice(7)).toContain(20), { timeout: 60_000 });
+      expect(calls.filter((call) => call === 'DescribeStreamCommand')).toHaveLength(1);
+    } finally {
+      await feed.stop();
+    }
+  });
+
+  it('reads the shard list again once the refresh interval passed', async () => {
+    const calls: string[] = [];
+    let clock = 0;
+    let waited = 0;
+    const feed = await startLocalFeed({
+      endpoint: endpoint(),
+      tableName: tableName(),
+      tenant: TEST_TENANT,
+      baseUrl: BASE_URL,
+      sink: memorySink(),
+      shardRefreshMs: 1_000,
+      now: () => clock,
+      onStreamCall: (command) => calls.push(command),
+      // Each wait moves the fake clock 400 ms: the list (read at 0) is read again after every
+      // third wait (at 1,200, 2,400, …); passes that publish do not wait, nor move the clock.
+      wait: async () => {
+        waited++;
+        clock += 400;
+        await new Promise((resolve) => setImmediate(resolve));
+      },
+    });
+    try {
+      await vi.waitFor(() => expect(waited).toBeGreaterThanOrEqual(12), { timeout: 60_000 });
+    } finally {
+      await feed.stop();
+    }
+    const describes = calls.filter((call) => call === 'DescribeStreamCommand').length;
+    expect(describes).toBeGreaterThanOrEqual(1 + Math.floor((waited - 1) / 3));
+    expect(describes).toBeLessThanOrEqual(1 + Math.floor(waited / 3));
   });
 });
