@@ -8,6 +8,7 @@
  * CloudWatch Logs API reference: "Each log group can have up to two subscription filters
  * associated with it"); this is the only one on the function log group, the other stays free.
  */
+
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { FilterPattern, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
@@ -17,6 +18,7 @@ import { SCIM_LINE_FILTER_PATTERN } from '../../shared/http/request-records.js';
 import { REPORT_KEY_PREFIX } from '../../shared/store/table-design.js';
 import { FUNCTION_LOG_PREFIX, reportAggregatorRoleName, scimStackName } from '../fleet-names.js';
 import type { ScimStack } from '../scim-stack.js';
+import { wildcardResourceFinding } from './nag.js';
 import type { FunctionSpec } from './scim-function.js';
 
 /** The aggregator of each tenant. */
@@ -88,15 +90,15 @@ export class ReportAggregatorRole extends Construct {
     }
     const reason =
       "One role for every tenant's aggregator (a role per tenant would cost a thousand IAM roles): writes only to items whose partition key starts with REPORT# (dynamodb:LeadingKeys) of the tenants' tables (GroupTalkScim-<tenant>-…), logs only to the tenants' function log groups.";
-    const prefix = 'arn:<AWS::Partition>';
-    for (const resource of [
-      `${prefix}:dynamodb:${stack.region}:${stack.account}:table/${scimStackName('*')}`,
-      `${prefix}:logs:${stack.region}:${stack.account}:log-group:${FUNCTION_LOG_PREFIX}*`,
-    ]) {
-      Validations.of(this.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::${resource}]`,
-        reason,
-      });
+    // The findings name the very ARNs of the statements (`wildcardResourceFinding`), whatever form
+    // the partition takes in the template.
+    for (const statement of reportAggregatorStatements(stack)) {
+      for (const resource of statement.resources) {
+        Validations.of(this.role).acknowledge({
+          id: wildcardResourceFinding(this, resource),
+          reason,
+        });
+      }
     }
   }
 }
