@@ -1,49 +1,21 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FunctionBundles } from '../../infra/bundles.js';
 import { changeFeedPublisher, changeFeedRetention } from '../../infra/constructs/change-feed.js';
-import { featureFlags } from '../../infra/feature-flags.js';
 import {
   EVENT_ARCHIVE_NAME,
   EVENT_BUS_NAME,
   EVENT_DLQ_NAME,
   eventPublisherRoleName,
-  FLEET_STACK_NAME,
 } from '../../infra/fleet-names.js';
-import { FleetStack } from '../../infra/fleet-stack.js';
-import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
-import { parseFleetConfig, parseTenantConfig } from '../../infra/tenants.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
-type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json> };
-
-const env = { account: '111111111111', region: 'eu-west-1' };
-
-function synthesize() {
-  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
-  const bundles = new FunctionBundles(tenantFunctionEntries, true);
-  const fleet = new FleetStack(app, FLEET_STACK_NAME, {
-    env,
-    fleet: parseFleetConfig({ ...env }),
-    tenants: ['feedco'],
-  });
-  const tenant = new ScimStack(app, scimStackName('feedco'), {
-    env,
-    tenant: parseTenantConfig({ name: 'feedco' }, 'feedco'),
-    bundles,
-  });
-  const resources = (stack: FleetStack | ScimStack) =>
-    Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
-  return { fleet: resources(fleet), tenant: resources(tenant) };
-}
-
-const ofType = (resources: [string, Resource][], type: string) =>
-  resources.filter(([, resource]) => resource.Type === type);
+import {
+  env,
+  type Json,
+  ofType,
+  type Resource,
+  synthesizeFleetAndTenant,
+} from '../support/fleet-and-tenant.js';
 
 describe('change feed infrastructure (synthesized templates)', () => {
-  const { fleet, tenant } = synthesize();
+  const { fleet, tenant } = synthesizeFleetAndTenant('feedco');
 
   it("streams the tenant table's changes with both images", () => {
     const [[, table]] = ofType(tenant, 'AWS::DynamoDB::Table') as [[string, Resource]];

@@ -1,45 +1,15 @@
-import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { FunctionBundles } from '../../infra/bundles.js';
+import { functionLogGroupName, reportAggregatorRoleName } from '../../infra/fleet-names.js';
 import {
-  FLEET_STACK_NAME,
-  functionLogGroupName,
-  reportAggregatorRoleName,
-} from '../../infra/fleet-names.js';
-import { FleetStack } from '../../infra/fleet-stack.js';
-import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
-import { parseFleetConfig, parseTenantConfig } from '../../infra/tenants.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: template JSON is navigated by shape, as CloudFormation defines it
-type Json = any;
-type Resource = { Type: string; Properties: Record<string, Json>; DependsOn?: string[] };
-
-const env = { account: '111111111111', region: 'eu-west-1' };
-
-function synthesize() {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const bundles = new FunctionBundles(tenantFunctionEntries, true);
-  const fleet = new FleetStack(app, FLEET_STACK_NAME, {
-    env,
-    fleet: parseFleetConfig({ ...env }),
-    tenants: ['repco'],
-  });
-  const tenant = new ScimStack(app, scimStackName('repco'), {
-    env,
-    tenant: parseTenantConfig({ name: 'repco' }, 'repco'),
-    bundles,
-  });
-  const resources = (stack: FleetStack | ScimStack) =>
-    Object.entries(Template.fromStack(stack).toJSON().Resources as Record<string, Resource>);
-  return { fleet: resources(fleet), tenant: resources(tenant) };
-}
-
-const ofType = (resources: [string, Resource][], type: string) =>
-  resources.filter(([, resource]) => resource.Type === type);
+  env,
+  type Json,
+  ofType,
+  type Resource,
+  synthesizeFleetAndTenant,
+} from '../support/fleet-and-tenant.js';
 
 describe('report aggregation infrastructure (synthesized templates)', () => {
-  const { fleet, tenant } = synthesize();
+  const { fleet, tenant } = synthesizeFleetAndTenant('repco');
   const [aggregatorId, aggregator] = ofType(tenant, 'AWS::Lambda::Function').find(
     ([, fn]) => fn.Properties.FunctionName === 'gts-repco-aggregateReports',
   )!;
@@ -85,7 +55,7 @@ describe('report aggregation infrastructure (synthesized templates)', () => {
       .flatMap(([, policy]) => policy.Properties.PolicyDocument.Statement as Json[]);
     expect(statements.map((statement) => [statement.Action, statement.Condition])).toEqual([
       [
-        ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'],
+        ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['REPORT#*'] },
           Null: { 'dynamodb:LeadingKeys': 'false' },
