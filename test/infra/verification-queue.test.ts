@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { FunctionBundles } from '../../infra/bundles.js';
+import { featureFlags } from '../../infra/feature-flags.js';
 import { FLEET_STACK_NAME } from '../../infra/fleet-names.js';
 import { FleetStack } from '../../infra/fleet-stack.js';
 import { ScimStack, scimStackName, tenantFunctionEntries } from '../../infra/scim-stack.js';
@@ -22,7 +23,7 @@ const fleet = parseFleetConfig(env);
 let lastApp: App | undefined;
 
 function fleetTemplate(canaries?: string[]): Json {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
   lastApp = app;
   const stack = new FleetStack(app, FLEET_STACK_NAME, {
     env,
@@ -82,7 +83,7 @@ describe('the verification queue of a cell with a canary', () => {
     });
     expect(send).toEqual([
       expect.objectContaining({
-        Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
         Principal: { Service: 'events.amazonaws.com' },
         Condition: { ArnEquals: { 'aws:SourceArn': expect.anything() } },
       }),
@@ -109,7 +110,7 @@ describe('the verification queue of a cell with a canary', () => {
 
 describe('BUILD_ID of each function', () => {
   it("is the hash of its bundle's code, the same for every tenant, and what verify reads back", () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ context: { ...featureFlags(), 'aws:cdk:bundling-stacks': [] } });
     const bundles = new FunctionBundles(tenantFunctionEntries, true);
     const stacks = ['demo', 'acme'].map(
       (name) =>
