@@ -3,12 +3,14 @@
  * service over HTTP, DynamoDB Local and the local OpenID provider standing in for Entra. Saves a
  * screenshot of each page in .local/screenshots/, or with `UPDATE_SCREENSHOTS=1` in docs/admin/
  * (the customer admin's guide's pictures), so a test run leaves the repository's files as they were.
+ * axe-core checks every state of the page (WCAG 2.1 A and AA) at a laptop's and a phone's width.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
@@ -37,6 +39,8 @@ const DOCS = fileURLToPath(
 
 describe.skipIf(!browserFound)(
   `the integration page in Chromium${browserFound ? '' : ` (skipped: no browser at ${CHROMIUM}; apt-get install -y chromium)`}`,
+  // axe-core takes a few seconds per page state and width on a loaded machine.
+  { timeout: 120_000 },
   () => {
     let work: string;
     let admin: LocalAdmin;
@@ -82,9 +86,34 @@ describe.skipIf(!browserFound)(
 
     async function refreshReports(): Promise<void> {
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await expect
-        .poll(() => page.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
+    }
+
+    const LAPTOP = { width: 1280, height: 900 };
+    const PHONE = { width: 390, height: 844 };
+    const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+    /** axe-core's WCAG 2.1 AA violations of `target` as it is now, at a laptop's and a phone's width. */
+    async function accessibilityViolations(target: Page, state: string): Promise<string[]> {
+      const size = target.viewportSize() ?? LAPTOP;
+      const found: string[] = [];
+      try {
+        for (const viewport of [LAPTOP, PHONE]) {
+          await target.setViewportSize(viewport);
+          const { violations } = await new AxeBuilder({ page: target })
+            .withTags(WCAG_21_AA)
+            .analyze();
+          for (const violation of violations) {
+            const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
+            found.push(
+              `${state} at ${viewport.width} px: ${violation.id} (${violation.help}) at ${where}`,
+            );
+          }
+        }
+      } finally {
+        await target.setViewportSize(size);
+      }
+      return found;
     }
 
     it('sends a signed-out browser through the OpenID provider and back to the page', async () => {
@@ -99,6 +128,20 @@ describe.skipIf(!browserFound)(
       expect(session?.httpOnly).toBe(true);
       expect(session?.sameSite).toBe('Lax');
       await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('signIn');
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
+      // Microsoft's current name; "Azure AD" only as the hint a customer searches for.
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Microsoft Entra ID integration',
+      );
+      expect(await page.locator('main').textContent()).toContain('formerly Azure AD');
+      // Health first, then the directory, then the credentials, then the activity.
+      const order = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('main section h2')].map((h) => h.textContent)",
+      );
+      expect(order.indexOf('Provisioning health')).toBe(0);
+      expect(order.indexOf('Users and groups in GroupTalk')).toBe(1);
+      expect(order.indexOf('Credentials')).toBeLessThan(order.indexOf('Requests from Entra'));
+      expect(await accessibilityViolations(page, 'the page, signed in')).toEqual([]);
     });
 
     it('generates a Secret Token that works at once, shows its requests, and stops it when revoked', async () => {
@@ -111,6 +154,11 @@ describe.skipIf(!browserFound)(
         '',
       );
       const bearer = { authorization: `Bearer ${token}` };
+      // Keyboard: the new value has the focus, selected, ready to copy.
+      expect(await page.evaluate<string>('document.activeElement?.id ?? ""')).toBe(
+        await field.getAttribute('id'),
+      );
+      expect(await accessibilityViolations(page, 'a Secret Token shown once')).toEqual([]);
 
       // Entra's Test Connection, then a create, with the new token.
       const probe = await service.request(
@@ -150,6 +198,11 @@ describe.skipIf(!browserFound)(
       page.once('dialog', (dialog) => dialog.accept());
       await row.getByRole('button', { name: `Revoke Secret Token ${id}` }).click();
       await expect.poll(() => row.textContent()).toContain('Revoked');
+      // The revoked token is no longer offered for copying: the shown-once box is gone.
+      expect(await page.locator('#secret-box').isHidden()).toBe(true);
+      expect(await page.locator('#secret-fields input, #secret-fields textarea').count()).toBe(0);
+      expect(await page.content()).not.toContain(token);
+      expect(await accessibilityViolations(page, 'a Secret Token revoked')).toEqual([]);
       // Refused within the registry's cache window (2 s here).
       await expect
         .poll(
@@ -162,7 +215,7 @@ describe.skipIf(!browserFound)(
         .toBe(401);
     });
 
-    it('shows a SCIM request and a failed one with its scimType in the reports', async () => {
+    it('shows a SCIM request and a failed one in plain words, its technical detail one click away', async () => {
       const userName = `report.${Date.now()}@contoso.test`;
       const created = await service.request('POST', '/Users', {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -182,19 +235,56 @@ describe.skipIf(!browserFound)(
       expect(await recent.textContent()).toContain(userName);
       // The page itself adds nothing to the provisioning records (no favicon request, say).
       expect(await recent.textContent()).not.toContain('routeNotFound');
-      const failures = page.locator('#failures tbody tr', { hasText: 'uniqueness' });
-      expect(await failures.count()).toBe(1);
-      expect(await failures.textContent()).toContain('409');
-      expect(await failures.textContent()).toContain('already exists in GroupTalk');
+      // Ten shown, the rest behind "Show more".
+      expect(await page.locator('#recent tbody tr').count()).toBeLessThanOrEqual(10);
+
+      const failure = page.locator('#failures > li', { hasText: 'already exists in GroupTalk' });
+      expect(await failure.count()).toBe(1);
+      // Plain headings: the field names are technical detail, not headings.
+      const headings = await page.locator('h1, h2, h3, h4, caption, th, summary').allTextContents();
+      expect(headings.join(' | ')).not.toMatch(/scimType|errorDetail|Azure AD/);
+      // The technical detail (status, scimType, the text Entra was given) behind one click.
+      const detail = failure.locator('details.technical');
+      expect(await detail.locator('dl').isVisible()).toBe(false);
+      await detail.locator('summary').click();
+      expect(await detail.locator('dl').isVisible()).toBe(true);
+      expect(await detail.textContent()).toContain('409');
+      expect(await detail.textContent()).toContain('uniqueness');
+      expect(await accessibilityViolations(page, "a failure's technical detail open")).toEqual([]);
+
       expect(await page.locator('#chart svg[role="img"]').count()).toBe(1);
       expect(await page.locator('#chart desc').textContent()).toMatch(
-        /\d+ requests, [1-9]\d* failed/,
+        /\d+ requests?, [1-9]\d* failed/,
       );
+      await page.screenshot({
+        path: join(DOCS, 'health-view.png'),
+        mask: [page.locator('#secret-fields input')],
+        maskColor: '#c9ced6',
+      });
+    });
 
-      await page.getByLabel('userName, externalId, displayName or id').fill(userName);
-      await page.getByRole('button', { name: 'Show history' }).click();
-      await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
-      expect(await page.locator('#history tbody').textContent()).toContain('uniqueness');
+    it('applies a new period as soon as it is chosen, to everything the page shows', async () => {
+      // Act: choose the last 24 hours; no other click.
+      const asked = page.waitForResponse((r) => r.url().includes('/admin/api/reports?days=1'));
+      await page.getByLabel('Period').selectOption('1');
+      await asked;
+
+      // Assess: the menu, the status, the chart and the failures all say the same period.
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 24 hours');
+      expect(await page.locator('#chart-heading').textContent()).toBe(
+        'Requests and failures in the last 24 hours',
+      );
+      expect(await page.locator('#chart desc').textContent()).toContain('the last 24 hours');
+      expect(await page.locator('#failures-summary').textContent()).toContain('the last 24 hours');
+      // Per hour now: 24 or 25 bars (the hour under way), each with its tooltip.
+      expect(await page.locator('#chart svg rect title').count()).toBeGreaterThanOrEqual(24);
+
+      await page.getByLabel('Period').selectOption('30');
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 30 days');
       await page.screenshot({
         path: join(DOCS, 'integration-page.png'),
         fullPage: true,
@@ -230,6 +320,8 @@ describe.skipIf(!browserFound)(
       page.once('dialog', (dialog) => dialog.accept());
       await row.getByRole('button', { name: `Revoke OAuth client ${clientId}` }).click();
       await expect.poll(() => row.textContent()).toContain('Revoked');
+      expect(await page.locator('#secret-box').isHidden()).toBe(true);
+      expect(await page.getByLabel('Client Secret', { exact: true }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
         .toContain('revokeCredential');
@@ -317,6 +409,8 @@ describe.skipIf(!browserFound)(
         .toContain('Revoked');
       expect((await exchange(oldSecret)).status).toBe(401);
       expect((await exchange(newSecret)).status).toBe(200);
+      // The box offered the new secret, not the revoked one: it stays.
+      expect(await secretField.inputValue()).toBe(newSecret);
       expect(await secrets.getByRole('button', { name: /^Revoke secret/ }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
@@ -358,6 +452,10 @@ describe.skipIf(!browserFound)(
       expect(answer?.status()).toBe(403);
       expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe('Access refused');
       expect(await visitor.getByRole('alert').textContent()).toContain('GroupTalk.Admin');
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe(
+        '/admin/sign-in',
+      );
+      expect(await accessibilityViolations(visitor, 'the refusal page')).toEqual([]);
       await visitor.screenshot({
         path: join(DOCS, 'access-refused.png'),
         fullPage: true,
@@ -375,12 +473,55 @@ describe.skipIf(!browserFound)(
       expect(await visitor.getByRole('alert').textContent()).toContain(
         'another Microsoft Entra directory',
       );
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).count()).toBe(1);
+      // Reloading the refusal (the callback again): a page that links to signing in again.
+      const reloaded = await visitor.reload();
+      expect(reloaded?.status()).toBe(400);
+      expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Sign-in not completed',
+      );
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe(
+        '/admin/sign-in',
+      );
+      expect(await accessibilityViolations(visitor, 'a reloaded callback')).toEqual([]);
       await other.close();
 
       await page.reload();
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
         .toContain('signInRefused');
+    });
+
+    it('links every sign-in error page to signing in again: an expired callback, a reloaded one', async () => {
+      const other = await browser.newContext({ viewport: LAPTOP });
+      try {
+        const visitor = await other.newPage();
+        // A callback without the sign-in it answers (expired, or started in another browser).
+        const expired = await visitor.goto(`${origin}/admin/callback?code=stale&state=stale`);
+        expect(expired?.status()).toBe(400);
+        expect(await visitor.getByRole('alert').textContent()).toContain('Sign in again');
+        const link = visitor.getByRole('link', { name: 'Sign in again' });
+        expect(await link.getAttribute('href')).toBe('/admin/sign-in');
+        expect(await accessibilityViolations(visitor, 'an expired callback')).toEqual([]);
+
+        // The link works: through the provider and onto the page.
+        let callback = '';
+        visitor.on('request', (request) => {
+          if (request.url().startsWith(`${origin}/admin/callback`)) callback = request.url();
+        });
+        await link.click();
+        await visitor.waitForURL(`${origin}/admin`);
+        await expect.poll(() => visitor.locator('#tenant-url').textContent()).toBe(service.url);
+
+        // The same callback again (a reload from the history): refused, with the way back.
+        expect(callback).not.toBe('');
+        const replayed = await visitor.goto(callback);
+        expect(replayed?.status()).toBeGreaterThanOrEqual(400);
+        expect(await visitor.getByRole('link', { name: 'Sign in again' }).count()).toBe(1);
+        expect(await accessibilityViolations(visitor, 'a replayed callback')).toEqual([]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('reads on a phone-sized screen', async () => {
@@ -394,14 +535,25 @@ describe.skipIf(!browserFound)(
       const small = await phone.newPage();
       await small.goto(`${origin}/admin`);
       await expect.poll(() => small.locator('#tenant-url').textContent()).toBe(service.url);
-      await expect
-        .poll(() => small.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => small.locator('#status').textContent()).toContain('Showing the last');
       // A string: this project's TypeScript has no DOM types.
       const overflow = await small.evaluate<number>(
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       );
       expect(overflow).toBeLessThanOrEqual(0);
+      // The search box is on the first screen, above the long lists.
+      const search = await small.getByLabel(/^Start of a name/).boundingBox();
+      expect(search).not.toBeNull();
+      expect(search!.y + search!.height).toBeLessThanOrEqual(PHONE.height);
+      // The chart's labels are drawn at their size on the screen: 11 px or more.
+      const labelSizes = await small.evaluate<number[]>(`(() => {
+        const svg = document.querySelector('#chart svg');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].map((t) => Number(t.getAttribute('font-size')) * scale);
+      })()`);
+      expect(labelSizes.length).toBeGreaterThan(0);
+      expect(Math.min(...labelSizes)).toBeGreaterThanOrEqual(11);
+      await small.screenshot({ path: join(DOCS, 'health-view-phone.png') });
       await small.screenshot({
         path: join(DOCS, 'integration-page-phone.png'),
         fullPage: true,
@@ -446,9 +598,7 @@ describe.skipIf(!browserFound)(
       // Assess: back on the page with the same session, its role checked just now.
       expect(kept.status()).toBe(302);
       await expect.poll(() => other.locator('#tenant-url').textContent()).toBe(service.url);
-      await expect
-        .poll(() => other.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => other.locator('#status').textContent()).toContain('Showing the last');
       expect((await sessionIn(second)).cookie.value).toBe(before.value);
       const record = await readAdminSession(session.userId, session.sessionId);
       expect(Date.now() / 1000 - record!.roleCheckedAt).toBeLessThan(60);
