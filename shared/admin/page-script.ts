@@ -389,8 +389,8 @@ export const pageScript = String.raw`'use strict';
     let first;
     fields.forEach(([label, value], i) => {
       const id = 'secret-field-' + i;
-      const input = el(value.length > 80 ? 'textarea' : 'input', { id, readOnly: true, value, spellcheck: false });
-      if (input.tagName === 'TEXTAREA') input.rows = 4;
+      const input = el(value.length > 32 ? 'textarea' : 'input', { id, readOnly: true, value, spellcheck: false });
+      if (input.tagName === 'TEXTAREA') input.rows = 2;
       const copy = el('button', { type: 'button', className: 'copy', text: 'Copy', 'aria-label': 'Copy ' + label });
       copy.addEventListener('click', () => copyText(value, label));
       holder.appendChild(el('div', {}, el('label', { htmlFor: id, text: label }), el('div', { className: 'row' }, input, copy)));
@@ -398,6 +398,8 @@ export const pageScript = String.raw`'use strict';
     });
     shownOnce = owner;
     box.hidden = false;
+    // A long value shows whole, however narrow the screen (CSSOM, which the CSP allows).
+    for (const area of holder.querySelectorAll('textarea')) area.style.height = (area.scrollHeight + 4) + 'px';
     first.focus(); first.select();
   }
 
@@ -566,8 +568,11 @@ export const pageScript = String.raw`'use strict';
       event.preventDefault();
       Promise.all([period(), search(false)]).catch((e) => status(e.message));
     });
-    $('directory-form').addEventListener('submit', (event) => { event.preventDefault(); search(false).catch((e) => status(e.message)); });
     let typing;
+    $('directory-form').addEventListener('submit', (event) => {
+      event.preventDefault(); clearTimeout(typing);
+      search(false).catch((e) => status(e.message));
+    });
     $('directory-q').addEventListener('input', () => {
       clearTimeout(typing);
       typing = setTimeout(() => search(false).catch((e) => status(e.message)), 300);

@@ -88,6 +88,7 @@ ol.timeline > li.failed { border-left-color: var(--bad); }
 .secret label { display: block; font-weight: 600; margin-top: 6px; }
 .secret textarea, .secret input { width: 100%; font-family: ui-monospace, "DejaVu Sans Mono", "Liberation Mono", Menlo, Consolas, monospace;
   font-size: 1rem; line-height: 1.6; padding: 6px 8px 8px; height: auto; background: #fff; color: var(--ink); }
+.secret textarea { word-break: break-all; resize: vertical; }
 .secret .row { display: flex; gap: 8px; align-items: flex-start; } .secret .row > :first-child { flex: 1; min-width: 0; }
 tr.secrets-row td { background: #fbfcfd; padding: 4px 8px 10px 24px; }
 .secrets-title { font-weight: 600; color: var(--muted); font-size: .9rem; }
