@@ -10,16 +10,17 @@
 export const pageScript = String.raw`'use strict';
 (() => {
   const EMPTY = '—';
-  const PAGE = 10;
+  // Rows of a long list shown at once: ten on a laptop, five on a phone, then "Show more".
+  const pageSize = () => (wide() ? 10 : 5);
   let csrfToken = '';
   const $ = (id) => document.getElementById(id);
+  const wide = () => window.matchMedia('(min-width: 641px)').matches;
   const status = (message) => { $('status').textContent = message; };
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : EMPTY);
   const shown = (value) => (value === undefined || value === null || value === '' ? EMPTY : String(value));
   const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
   const days = () => Number($('range').value);
   const periodText = (d) => (d === 1 ? 'the last 24 hours' : 'the last ' + d + ' days');
-  const wide = () => window.matchMedia('(min-width: 641px)').matches;
 
   /** An element with properties (text, className, attributes) and children. */
   function el(tag, props, ...children) {
@@ -57,7 +58,7 @@ export const pageScript = String.raw`'use strict';
     return el('details', { className: 'technical' }, el('summary', { text: 'Technical detail' }), list);
   }
 
-  // Long lists show PAGE items and a "Show more" button after them; focus moves to the first new one.
+  // Long lists show a page of items and a "Show more" button after them; focus moves to the first new one.
   const moreButtons = new Map();
   function paged(key, container, after, items, render, size) {
     container.replaceChildren();
@@ -107,7 +108,7 @@ export const pageScript = String.raw`'use strict';
       td.colSpan = labels.length; td.className = 'empty'; td.textContent = emptyText;
       return;
     }
-    paged(id, body, table, items, (item) => cells(labels, columns(item)), size || PAGE);
+    paged(id, body, table, items, (item) => cells(labels, columns(item)), size || pageSize());
   }
 
   const failed = (r) => (r.outcome ? r.outcome === 'failed' : r.status >= 400);
@@ -249,7 +250,7 @@ export const pageScript = String.raw`'use strict';
     fillTable('recent', report.recent, (r) => [when(r.timestamp), r.title || r.operation, resourceOf(r), result(r)],
       'No requests from Entra in ' + periodText(d) + '.');
     fillTable('probes', report.probes, (r) => [when(r.timestamp), r.title || r.operation, result(r), r.callerTokenId || r.callerKind],
-      'No Test Connection in ' + periodText(d) + '.', 5);
+      'No Test Connection in ' + periodText(d) + '.', wide() ? 5 : 3);
     status('Showing ' + periodText(d) + ', as of ' + new Date(report.to).toLocaleTimeString() + '.');
   }
 
@@ -368,7 +369,7 @@ export const pageScript = String.raw`'use strict';
       el('span', { className: 'timeline-title', text: item.title }),
       item.outcome === 'failed' ? el('span', { className: 'bad', text: ' (failed)' }) : undefined,
       technical([['Status', item.status], ['scimType', item.scimType], ['What Entra was told', item.detail], ['Operation', item.operation]]),
-    ), PAGE);
+    ), pageSize());
   }
 
   async function reloadTimeline() {

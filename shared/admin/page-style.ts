@@ -34,6 +34,9 @@ button:focus-visible, a:focus-visible, input:focus-visible, select:focus-visible
 summary:focus-visible, [tabindex="-1"]:focus-visible { outline: 3px solid #f2b01e; outline-offset: 2px; }
 button[disabled] { opacity: .6; cursor: not-allowed; }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; margin-bottom: 12px; }
+/* A label, a field and a button on one line (the Entra connection section's forms use it too). */
+.inline { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin-bottom: 8px; }
+.inline input { min-width: 0; flex: 1 1 14rem; }
 .toolbar { display: flex; flex-wrap: wrap; align-items: center; gap: 8px; margin: 0 0 4px; }
 select, input { font: inherit; padding: 5px; border: 1px solid #6e7781; border-radius: 4px; }
 .status { min-height: 1.4em; margin: 0 0 8px; color: var(--muted); }
