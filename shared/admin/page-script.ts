@@ -291,6 +291,9 @@ export const pageScript = String.raw`'use strict';
     $('directory-more').hidden = !data.next;
     const kind = type === 'users' ? ['user', 'users'] : type === 'groups' ? ['group', 'groups'] : ['user or group', 'users and groups'];
     const n = list.children.length;
+    // Nothing held by that name: Entra's requests naming it may still say why (a refused create).
+    $('directory-none').hidden = !(q && n === 0);
+    $('directory-requests').textContent = 'Look for Entra’s requests naming “' + q + '”';
     $('directory-count').textContent = q
       ? (n ? plural(n, kind[0], kind[1]) + (data.next ? ' shown, more below,' : '') + ' starting with “' + q + '”.' : 'GroupTalk holds no ' + kind[0] + ' starting with “' + q + '”.')
       : (n ? plural(n, kind[0], kind[1]) + (data.next ? ' shown, more below' : '') + ', by name.' : 'GroupTalk holds no ' + kind[1] + ' yet.');
@@ -354,6 +357,32 @@ export const pageScript = String.raw`'use strict';
     return api('GET', '/admin/api/history?type=' + type + '&id=' + encodeURIComponent(id) + '&days=' + days());
   }
 
+  // Requests naming a term GroupTalk holds nothing under (oldest first), as timeline items.
+  async function termTimeline(term) {
+    const { records } = await api('GET', '/admin/api/history?term=' + encodeURIComponent(term) + '&days=' + days());
+    return { items: (records || []).slice().reverse().map((r) => ({ at: r.timestamp, title: r.title || r.operation,
+      outcome: r.status >= 400 ? 'failed' : 'succeeded', status: r.status, scimType: r.scimType, detail: r.errorDetail, operation: r.operation })) };
+  }
+
+  async function openRequests(term) {
+    const run = Symbol('entry');
+    current = { term, run };
+    const entry = $('entry');
+    entry.hidden = false;
+    entry.parentElement.classList.add('open');
+    entry.replaceChildren(el('p', { className: 'empty', text: 'Loading…' }));
+    const history = await termTimeline(term);
+    if (current.run !== run) return;
+    const heading = el('h3', { id: 'entry-heading', tabIndex: -1, text: 'Requests naming “' + term + '”' });
+    const back = el('button', { type: 'button', className: 'secondary', text: 'Back to the search' });
+    back.addEventListener('click', () => { entry.hidden = true; entry.parentElement.classList.remove('open'); current = undefined; $('directory-q').focus(); });
+    entry.replaceChildren(heading,
+      el('p', { className: 'hint', text: 'GroupTalk holds no user or group by this name. These are the requests from Entra that named it, such as a create GroupTalk refused.' }),
+      el('h4', { id: 'timeline-heading' }), el('ol', { id: 'timeline', className: 'timeline', 'aria-labelledby': 'timeline-heading' }), back);
+    showTimeline(history);
+    heading.focus();
+  }
+
   function showTimeline(history) {
     const d = days();
     $('timeline-heading').textContent = 'What happened in ' + periodText(d);
@@ -374,8 +403,8 @@ export const pageScript = String.raw`'use strict';
 
   async function reloadTimeline() {
     if (!current || !$('timeline')) return;
-    const { type, id, run } = current;
-    const history = await timeline(type, id);
+    const { type, id, term, run } = current;
+    const history = term ? await termTimeline(term) : await timeline(type, id);
     if (current && current.run === run) showTimeline(history);
   }
 
@@ -579,6 +608,7 @@ export const pageScript = String.raw`'use strict';
       typing = setTimeout(() => search(false).catch((e) => status(e.message)), 300);
     });
     $('directory-type').addEventListener('change', () => search(false).catch((e) => status(e.message)));
+    $('directory-requests').addEventListener('click', () => openRequests(searched.q).catch((e) => status(e.message)));
     $('directory-more').addEventListener('click', () => search(true).catch((e) => status(e.message)));
   }
 

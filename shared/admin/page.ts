@@ -117,6 +117,7 @@ function directorySection(): string {
 <div class="directory">
 <div class="results-pane">
 <p id="directory-count" class="count" aria-live="polite"></p>
+<p id="directory-none" hidden><button type="button" id="directory-requests" class="secondary"></button></p>
 <ul id="directory-results" class="results"></ul>
 <button type="button" id="directory-more" class="secondary" hidden>Show more</button>
 </div>
