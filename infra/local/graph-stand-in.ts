@@ -72,6 +72,68 @@ export interface DirectoryGroup {
   readonly assigned?: boolean;
 }
 
+/**
+ * A small directory for `npm start` and the browser test: two users assigned directly, a group
+ * assigned with a member of its own, and a user assigned to nothing (Entra's log says "skipped:
+ * not in scope" for her). The admin of the local OpenID provider (`LOCAL_USERS.admin`) is one of
+ * them, with the same object id.
+ */
+export const LOCAL_GRAPH_DIRECTORY: {
+  readonly users: readonly DirectoryUser[];
+  readonly groups: readonly DirectoryGroup[];
+} = {
+  users: [
+    {
+      id: '11111111-1111-4111-8111-111111111111',
+      userPrincipalName: 'ada.admin@contoso.test',
+      displayName: 'Ada Admin',
+      givenName: 'Ada',
+      surname: 'Admin',
+      mail: 'ada.admin@contoso.test',
+      mailNickname: 'ada.admin',
+      extensionAttributes: { extensionAttribute1: 'Platform team' },
+      assigned: true,
+    },
+    {
+      id: '44444444-4444-4444-8444-444444444444',
+      userPrincipalName: 'grace.hopper@contoso.test',
+      displayName: 'Grace Hopper',
+      givenName: 'Grace',
+      surname: 'Hopper',
+      mail: 'grace.hopper@contoso.test',
+      mailNickname: 'grace.hopper',
+      assigned: true,
+    },
+    {
+      id: '55555555-5555-4555-8555-555555555555',
+      userPrincipalName: 'alan.turing@contoso.test',
+      displayName: 'Alan Turing',
+      givenName: 'Alan',
+      surname: 'Turing',
+      mail: 'alan.turing@contoso.test',
+      mailNickname: 'alan.turing',
+    },
+    {
+      id: '66666666-6666-4666-8666-666666666666',
+      userPrincipalName: 'max.unassigned@contoso.test',
+      displayName: 'Max Unassigned',
+      givenName: 'Max',
+      surname: 'Unassigned',
+      mail: 'max.unassigned@contoso.test',
+      mailNickname: 'max.unassigned',
+    },
+  ],
+  groups: [
+    {
+      id: '77777777-7777-4777-8777-777777777777',
+      displayName: 'Research',
+      description: 'Everyone in research',
+      members: ['44444444-4444-4444-8444-444444444444', '55555555-5555-4555-8555-555555555555'],
+      assigned: true,
+    },
+  ],
+};
+
 export interface GraphStandInOptions {
   readonly port?: number;
   /** Verifies a bearer token and returns its claims (throws when it is not valid). */
@@ -87,6 +149,8 @@ export interface GraphStandInOptions {
   readonly oauthClientCredentials?: boolean;
   /** How the stand-in reaches the SCIM endpoint (default global fetch). */
   readonly fetch?: typeof fetch;
+  /** provisionOnDemand's rate limit (default the documented 5 requests per 10 seconds). */
+  readonly provisionOnDemandLimit?: { readonly requests: number; readonly windowSeconds: number };
 }
 
 /** What the next request(s) meet. */
@@ -255,6 +319,8 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
   const requests: RecordedRequest[] = [];
   const scimCalls: ScimCall[] = [];
   const failures: { kind: StandInFailure; retryAfterSeconds: number }[] = [];
+  const onDemandLimit = options.provisionOnDemandLimit ?? { requests: 5, windowSeconds: 10 };
+  const onDemandCalls: number[] = [];
 
   const state: StandInState = {
     get servicePrincipals() {
@@ -1129,6 +1195,17 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       }),
     },
     {
+      // synchronization-synchronizationjob-delete.md
+      method: 'DELETE',
+      pattern: /^\/v1\.0\/servicePrincipals\/([^/]+)\/synchronization\/jobs\/([^/]+)\/?$/,
+      scopes: WRITE_SYNC,
+      handle: async ({ match }) => {
+        const record = jobRecord(param(match, 1), param(match, 2));
+        jobs.delete(record.job.id);
+        return { status: 204 };
+      },
+    },
+    {
       // synchronization-synchronizationjob-validatecredentials.md
       method: 'POST',
       pattern:
@@ -1279,6 +1356,18 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
       scopes: WRITE_SYNC,
       handle: async ({ match, body }) => {
         const record = jobRecord(param(match, 1), param(match, 2));
+        // "The rate limit for this API is 5 requests per 10 seconds" (the same page).
+        const now = Date.now();
+        const window = onDemandLimit.windowSeconds * 1000;
+        while (onDemandCalls.length > 0 && (onDemandCalls[0] ?? 0) <= now - window)
+          onDemandCalls.shift();
+        if (onDemandCalls.length >= onDemandLimit.requests) {
+          const wait = Math.ceil(((onDemandCalls[0] ?? now) + window - now) / 1000);
+          throw new HttpFailure(429, 'TooManyRequests', 'Too many requests. Please retry later.', {
+            'retry-after': String(Math.max(1, wait)),
+          });
+        }
+        onDemandCalls.push(now);
         const parameter = (
           body as
             | {

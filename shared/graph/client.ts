@@ -176,6 +176,11 @@ export interface GraphClient {
   /** synchronization-synchronizationjob-get.md */
   getSynchronizationJob(servicePrincipalId: string, jobId: string): Promise<SynchronizationJob>;
   /**
+   * synchronization-synchronizationjob-delete.md: stops the job and deletes its state;
+   * "Synchronized accounts are left as-is" (disconnecting keeps GroupTalk's users).
+   */
+  deleteSynchronizationJob(servicePrincipalId: string, jobId: string): Promise<void>;
+  /**
    * Entra's Test Connection with these credentials, or with the saved ones
    * (synchronization-synchronizationjob-validatecredentials.md): resolves when they work, throws
    * the `GraphError` Graph answers otherwise.
@@ -308,6 +313,9 @@ export function graphClient(options: GraphClientOptions): GraphClient {
       })) as SynchronizationJob,
     getSynchronizationJob: async (spId, jobId) =>
       (await send('GET', job(spId, jobId))) as SynchronizationJob,
+    deleteSynchronizationJob: async (spId, jobId) => {
+      await send('DELETE', job(spId, jobId));
+    },
     validateCredentials: async (spId, jobId, credentials) => {
       await send(
         'POST',

@@ -17,6 +17,7 @@ import {
   GraphError,
   graphClient,
   NON_GALLERY_TEMPLATE_ID,
+  oauthClientCredentials,
   secretTokenCredentials,
 } from '../../shared/graph/client.js';
 import { type GraphTokenIssuer, startGraphTokenIssuer } from '../support/graph-tokens.js';
@@ -482,6 +483,80 @@ describe('Graph failures, as documented', () => {
     await expect(offline.listSynchronizationJobs('x')).rejects.toMatchObject({
       status: 0,
       code: 'NetworkError',
+    });
+  });
+});
+
+describe('Graph stand-in options', () => {
+  let strict: GraphStandIn;
+  let client: GraphClient;
+  let strictSp: string;
+  let strictJob: string;
+
+  beforeAll(async () => {
+    strict = await startGraphStandIn({
+      jwksUri: issuer.jwksUri,
+      issuer: issuer.issuer,
+      users: [ADA],
+      oauthClientCredentials: false,
+      provisionOnDemandLimit: { requests: 1, windowSeconds: 3600 },
+    });
+    client = graphClient({
+      baseUrl: strict.url,
+      accessToken: await issuer.token(ALL_SCOPES),
+      retry: { attempts: 1, totalWaitMs: 0, defaultWaitMs: 0 },
+    });
+    strictSp = (await client.instantiateApplicationTemplate('GroupTalk')).servicePrincipal.id;
+    strictJob = (await client.createSynchronizationJob(strictSp)).id;
+  });
+  afterAll(() => strict?.close());
+
+  it('refuses OAuth client credentials where the directory does not take them: the flow falls back to a Secret Token', async () => {
+    const oauth = oauthClientCredentials({
+      tenantUrl: service.url,
+      tokenUrl: new URL('/oauth2/token', service.url).toString(),
+      clientId: 'any',
+      clientSecret: 'any',
+    });
+
+    await expect(client.validateCredentials(strictSp, strictJob, oauth)).rejects.toMatchObject({
+      status: 400,
+      code: 'BadRequest',
+    });
+    await expect(
+      client.validateCredentials(
+        strictSp,
+        strictJob,
+        secretTokenCredentials(service.url, await issueTestToken()),
+      ),
+    ).resolves.toBeUndefined();
+  });
+
+  it('limits provisionOnDemand as documented ("5 requests per 10 seconds"), here 1 an hour', async () => {
+    await client.putSecrets(strictSp, secretTokenCredentials(service.url, await issueTestToken()));
+    const ruleId = (await client.getSchema(strictSp, strictJob)).synchronizationRules[0]?.id ?? '';
+
+    await client.provisionOnDemand(strictSp, strictJob, { objectId: ADA.id, ruleId });
+    const error = await client
+      .provisionOnDemand(strictSp, strictJob, { objectId: ADA.id, ruleId })
+      .catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ status: 429, code: 'TooManyRequests' });
+    expect((error as GraphError).retryAfterSeconds).toBeGreaterThan(3500);
+  });
+
+  it('deletes the job (synchronization-synchronizationjob-delete.md): gone from the list, 404 after', async () => {
+    await client.deleteSynchronizationJob(strictSp, strictJob);
+
+    expect(strict.state.requests.at(-1)).toMatchObject({
+      method: 'DELETE',
+      path: `/v1.0/servicePrincipals/${strictSp}/synchronization/jobs/${encodeURIComponent(strictJob)}`,
+      status: 204,
+    });
+    expect(await client.listSynchronizationJobs(strictSp)).toEqual([]);
+    await expect(client.getSynchronizationJob(strictSp, strictJob)).rejects.toMatchObject({
+      status: 404,
+      code: 'Request_ResourceNotFound',
     });
   });
 });
