@@ -222,6 +222,7 @@ describe('the report aggregator (subscription deliveries → the tenant table)',
         count: 1,
         last: new Date(at(20)).toISOString(),
         errorDetail: 'userName "alice@contoso.test" is already taken',
+        title: 'GroupTalk already holds a user or group with that name.',
         advice: expect.stringContaining('already exists'),
       },
     ]);
