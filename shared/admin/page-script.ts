@@ -17,6 +17,14 @@ export const pageScript = String.raw`'use strict';
   const wide = () => window.matchMedia('(min-width: 641px)').matches;
   const status = (message) => { $('status').textContent = message; };
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : EMPTY);
+  // A time of today as "today 13:16", another day's as "Dec 7, 13:16": short enough for a phone.
+  const short = (iso) => {
+    const date = new Date(iso);
+    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return date.toDateString() === new Date().toDateString()
+      ? 'today ' + time
+      : date.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ', ' + time;
+  };
   const shown = (value) => (value === undefined || value === null || value === '' ? EMPTY : String(value));
   const plural = (n, one, many) => n + ' ' + (n === 1 ? one : many);
   const days = () => Number($('range').value);
@@ -133,12 +141,12 @@ export const pageScript = String.raw`'use strict';
     $('health-summary').textContent = health ? health.summary : '';
     const call = health && health.lastCall;
     $('last-call').textContent = call
-      ? when(call.at) + ': ' + call.title + (call.outcome === 'failed' ? ' (failed)' : '')
+      ? call.title + (call.outcome === 'failed' ? ' (failed)' : '') + ', ' + short(call.at)
       : 'None in this period';
     const cycle = health && health.lastCycle;
     $('last-cycle').textContent = cycle
-      ? when(cycle.from) + ' to ' + new Date(cycle.to).toLocaleTimeString() + ': ' + plural(cycle.requests, 'request', 'requests') + ', ' +
-        (cycle.failures ? cycle.failures + ' failed' : 'none failed')
+      ? plural(cycle.requests, 'request', 'requests') + ', ' + (cycle.failures ? cycle.failures + ' failed' : 'none failed') +
+        ', ' + short(cycle.from) + ' to ' + new Date(cycle.to).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
       : 'None in this period';
     const failures = report.failures;
     const box = $('failures-box');
