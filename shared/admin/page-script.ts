@@ -285,10 +285,18 @@ export const pageScript = String.raw`'use strict';
     const run = ++searchRun;
     const q = more ? searched.q : $('directory-q').value.trim();
     const type = more ? searched.type : $('directory-type').value;
-    const query = new URLSearchParams({ q, type });
-    if (more && searched.next) query.set('cursor', searched.next);
-    const data = await api('GET', '/admin/api/directory?' + query.toString());
-    if (run !== searchRun) return;
+    // A page may come back short, even empty, with a cursor (the server bounds what one page
+    // reads): ask on until something is found or the list ends.
+    let cursor = more ? searched.next : undefined;
+    let data;
+    for (let asked = 0; asked < 8; asked++) {
+      const query = new URLSearchParams({ q, type });
+      if (cursor) query.set('cursor', cursor);
+      data = await api('GET', '/admin/api/directory?' + query.toString());
+      if (run !== searchRun) return;
+      if (data.items.length || !data.next) break;
+      cursor = data.next;
+    }
     showCounts(data.counts);
     const list = $('directory-results');
     if (!more) list.replaceChildren();
