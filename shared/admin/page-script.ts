@@ -160,7 +160,7 @@ export const pageScript = String.raw`'use strict';
     const list = $('failures');
     list.replaceChildren(...failures.map((f) => el('li', {},
       el('p', { className: 'failure-title', text: f.title || f.advice }),
-      el('p', { className: 'meta', text: plural(f.count, 'request', 'requests') + ', the last ' + when(f.last) }),
+      el('p', { className: 'meta', text: f.count === 1 ? 'Once, ' + short(f.last) : f.count + ' times, the last ' + short(f.last) }),
       el('p', { className: 'todo' }, el('strong', { text: 'What to do: ' }), f.advice),
       technical([['Status', f.status], ['scimType', f.scimType], ['What Entra was told', f.errorDetail]]),
     )));
