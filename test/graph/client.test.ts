@@ -16,6 +16,7 @@ import {
   type GraphClient,
   GraphError,
   graphClient,
+  graphScopeUris,
   NON_GALLERY_TEMPLATE_ID,
   oauthClientCredentials,
   secretTokenCredentials,
@@ -330,6 +331,14 @@ describe('Graph client requests, as documented', () => {
     });
     expect(next.value.length).toBeGreaterThan(0);
     expect(next.value[0]?.id).not.toBe(page.value[0]?.id);
+    const future = await graph.listProvisioningLogs({
+      servicePrincipalId: spId,
+      since: new Date('2999-01-01T00:00:00Z'),
+    });
+    expect(lastRequest()?.query.$filter).toBe(
+      `servicePrincipal/id eq '${spId}' and activityDateTime ge 2999-01-01T00:00:00.000Z`,
+    );
+    expect(future.value).toEqual([]);
   });
 });
 
@@ -475,6 +484,26 @@ describe('Graph failures, as documented', () => {
       quarantine: null,
       lastExecution: { state: 'Succeeded' },
     });
+  });
+
+  it('reports a 2xx body that is not JSON as GraphError InvalidResponse', async () => {
+    const proxy = graphClient({
+      baseUrl: standIn.url,
+      accessToken: 'x',
+      fetch: async () => new Response('<html>captive portal</html>', { status: 200 }),
+    });
+
+    await expect(proxy.listSynchronizationJobs('x')).rejects.toMatchObject({
+      status: 200,
+      code: 'InvalidResponse',
+    });
+  });
+
+  it('qualifies the permissions for an authorization request', () => {
+    expect(graphScopeUris(GRAPH_SCOPES.logs)).toEqual([
+      'https://graph.microsoft.com/AuditLog.Read.All',
+      'https://graph.microsoft.com/Directory.Read.All',
+    ]);
   });
 
   it('reports an unreachable Graph as GraphError NetworkError, status 0', async () => {
