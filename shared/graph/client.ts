@@ -63,6 +63,17 @@ export const GRAPH_SCOPES = {
 } as const;
 
 /**
+ * The app role to assign users and groups with: the application's enabled `User` role (a
+ * non-gallery application's, as the admin center assigns it), else `msiam_access`, else the
+ * default role of an application that declares none (`DEFAULT_APP_ROLE_ID`).
+ */
+export function assignableAppRoleId(servicePrincipal: ServicePrincipal): string {
+  const roles = (servicePrincipal.appRoles ?? []).filter((role) => role.isEnabled !== false);
+  const byName = (name: string) => roles.find((role) => role.displayName === name)?.id;
+  return byName('User') ?? byName('msiam_access') ?? DEFAULT_APP_ROLE_ID;
+}
+
+/**
  * Graph's delegated permissions as the scopes of an authorization request: Entra's v2.0 endpoint
  * wants them qualified by the resource (`https://graph.microsoft.com/Synchronization.ReadWrite.All`).
  *

@@ -11,6 +11,7 @@ import {
   startGraphStandIn,
 } from '../../infra/local/graph-stand-in.js';
 import {
+  assignableAppRoleId,
   DEFAULT_APP_ROLE_ID,
   GRAPH_SCOPES,
   type GraphClient,
@@ -21,6 +22,7 @@ import {
   oauthClientCredentials,
   secretTokenCredentials,
 } from '../../shared/graph/client.js';
+import type { ServicePrincipal } from '../../shared/graph/types.js';
 import { type GraphTokenIssuer, startGraphTokenIssuer } from '../support/graph-tokens.js';
 import { issueTestToken, startTestService, type TestService } from '../support/service.js';
 
@@ -285,6 +287,18 @@ describe('Graph client requests, as documented', () => {
       details: { errorCode: 'RedundantExport' },
     });
     expect(result.details).toMatchObject({ provisioningSteps: expect.any(Array) });
+  });
+
+  it("assigns with the application's User role when it declares one", async () => {
+    const [sp] = await graph.findServicePrincipals({
+      appId: standIn.state.servicePrincipals[0]?.appId ?? '',
+    });
+    const userRole = sp?.appRoles?.find((r) => r.displayName === 'User');
+
+    expect(assignableAppRoleId(sp as ServicePrincipal)).toBe(userRole?.id);
+    expect(assignableAppRoleId({ id: 'x', appId: 'y', displayName: 'z', appRoles: [] })).toBe(
+      DEFAULT_APP_ROLE_ID,
+    );
   });
 
   it('assigns a user to the application (serviceprincipal-post-approleassignedto.md)', async () => {
@@ -587,5 +601,36 @@ describe('Graph stand-in options', () => {
       status: 404,
       code: 'Request_ResourceNotFound',
     });
+  });
+});
+
+describe('Graph stand-in with the local OpenID provider’s kind of tokens', () => {
+  it('accepts a Graph token from oauth2-mock-server (jwksUri + issuer), as npm start will mint them', async () => {
+    const { OAuth2Server } = await import('oauth2-mock-server');
+    const provider = new OAuth2Server();
+    await provider.issuer.keys.generate('RS256');
+    await provider.start(0, '127.0.0.1');
+    const issuerUrl = provider.issuer.url ?? '';
+    const local = await startGraphStandIn({ jwksUri: `${issuerUrl}/jwks`, issuer: issuerUrl });
+    try {
+      const token = await provider.issuer.buildToken({
+        scopesOrTransform: (_header, payload) => {
+          payload.aud = '00000003-0000-0000-c000-000000000000';
+          payload.scp = 'Application.ReadWrite.All Synchronization.ReadWrite.All';
+        },
+      });
+      const client = graphClient({ baseUrl: local.url, accessToken: token });
+
+      const created = await client.instantiateApplicationTemplate('GroupTalk');
+
+      expect(created.servicePrincipal.displayName).toBe('GroupTalk');
+      expect(local.state.requests.at(-1)?.scopes).toEqual([
+        'Application.ReadWrite.All',
+        'Synchronization.ReadWrite.All',
+      ]);
+    } finally {
+      await local.close();
+      await provider.stop();
+    }
   });
 });
