@@ -423,7 +423,7 @@ function parseSuccess(response: Response, text: string): unknown {
       status: response.status,
       code: 'InvalidResponse',
       message: `Microsoft Graph answered ${response.status} with a body that is not JSON`,
-      ...(response.headers.get('request-id') ? { requestId: response.headers.get('request-id') as string } : {}),
+      requestId: response.headers.get('request-id') ?? undefined,
     });
   }
 }
