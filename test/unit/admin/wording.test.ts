@@ -4,6 +4,7 @@ import {
   auditTitle,
   failureTitle,
   membershipTitle,
+  outcomeTitle,
   requestTitle,
 } from '../../../shared/admin/reports/wording.js';
 import { changeLogFields, MAX_LOGGED_MEMBER_IDS } from '../../../shared/http/responses.js';
@@ -82,6 +83,13 @@ describe('the words of a request', () => {
     );
     expect(failureTitle(401)).toBe('GroupTalk refused the credential Entra used.');
     expect(failureTitle(502)).toBe('Something failed on the GroupTalk side.');
+  });
+
+  it("says a report row's operation in words", () => {
+    expect(outcomeTitle('listUsers', 200)).toBe('Looked up users');
+    expect(outcomeTitle('createUser', 201)).toBe('Created user');
+    expect(outcomeTitle('createUser', 409)).toBe('Could not create a user');
+    expect(outcomeTitle('patchGroup', 204)).toBe('Updated group (members or attributes)');
   });
 
   it('says admin actions in words, a new one from its name', () => {
