@@ -416,26 +416,27 @@ export async function readReportList(
 }
 
 /**
- * The outcomes (time, status, scimType) of the period's newest requests, newest first, at most
- * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those three
+ * The outcomes (time, status, scimType, probe) of the period's newest requests, newest first, at most
+ * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those four
  * attributes come back (the read costs the same, the answer is a tenth of the size).
  */
 export async function readRequestOutcomes(
   from: string,
   to: string,
   limit: number,
-): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType'>[]> {
+): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]> {
   const items = await queryAll(
     {
       TableName: tableName(),
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ProjectionExpression: '#ts, #status, #scimType',
+      ProjectionExpression: '#ts, #status, #scimType, #probe',
       ExpressionAttributeNames: {
         '#pk': 'pk',
         '#sk': 'sk',
         '#ts': 'timestamp',
         '#status': 'status',
         '#scimType': 'scimType',
+        '#probe': 'probe',
       },
       ExpressionAttributeValues: {
         ':pk': keys.reportRequestsPartition,
@@ -450,6 +451,7 @@ export async function readRequestOutcomes(
     timestamp: String(item.timestamp),
     status: Number(item.status),
     ...(typeof item.scimType === 'string' ? { scimType: item.scimType } : {}),
+    ...(item.probe === true ? { probe: true } : {}),
   }));
 }
 

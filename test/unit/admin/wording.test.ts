@@ -163,6 +163,23 @@ describe("Entra's latest provisioning cycle", () => {
       "1 of 4 requests failed in Entra's latest provisioning cycle: A change conflicted with another.",
     );
     expect(judge([404, 404, 200, 201]).state).toBe('failing');
+    const tested = assessHealth({
+      days: 1,
+      newestFirst: [{ timestamp: t(0), status: 200, probe: true }],
+      complete: true,
+      latest: request({
+        operation: 'listUsers',
+        status: 200,
+        probe: true,
+        filterAttribute: 'userName',
+      }),
+      periodFailures: 0,
+    });
+    expect(tested).toMatchObject({
+      state: 'healthy',
+      lastCall: { title: 'Test Connection: looked up a user' },
+    });
+    expect(tested.summary).toContain('Test Connection succeeded');
     // One refused credential is enough: every other request fails the same way.
     const refused = judge([200, 200, 200, 401]);
     expect(refused.state).toBe('failing');
