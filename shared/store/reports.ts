@@ -147,6 +147,16 @@ export function hourUpdateParams(table: string, hour: string, records: readonly 
   };
 }
 
+/**
+ * The record as kept in the report items: without the member ids a group write's line lists
+ * (up to 200 ids, 8 KB: 8 write units an item instead of 1); its members' own history items say
+ * what happened to each (`memberItems`), and the counts stay.
+ */
+function withoutMemberIds(record: ReportRecord): ReportRecord {
+  const { addedMemberIds: _added, removedMemberIds: _removed, ...kept } = record;
+  return kept;
+}
+
 /** The request item of one event, put only if the event was not counted before. */
 export function requestItemParams(table: string, event: ReportEvent) {
   const { timestamp } = event.record;
@@ -154,7 +164,7 @@ export function requestItemParams(table: string, event: ReportEvent) {
     TableName: table,
     Item: {
       ...keys.reportRequest(timestamp, event.id),
-      ...event.record,
+      ...withoutMemberIds(event.record),
       eventId: event.id,
       [tableDesign.timeToLiveAttribute]: ttlAfter(timestamp, REPORT_ITEM_DAYS),
     },
@@ -172,9 +182,7 @@ export function eventItems(event: ReportEvent): Record<string, unknown>[] {
   const { record, id } = event;
   const at = record.timestamp;
   const ttl = { [tableDesign.timeToLiveAttribute]: ttlAfter(at, REPORT_ITEM_DAYS) };
-  // The member ids stay on the request item; the members' own items say what happened to them.
-  const { addedMemberIds: _added, removedMemberIds: _removed, ...kept } = record;
-  const body = { ...kept, eventId: id, ...ttl };
+  const body = { ...withoutMemberIds(record), eventId: id, ...ttl };
   const items: Record<string, unknown>[] = [];
   if (record.probe) items.push({ ...keys.reportProbe(at, id), ...body });
   if (record.status >= 400) items.push({ ...keys.reportFailure(at, id), ...body });

@@ -245,7 +245,7 @@ describe("a group write in its members' timelines", () => {
     }
   });
 
-  it("keeps the member ids off the group's own history items", async () => {
+  it("keeps the member ids off the group's own items (its history, the latest requests)", async () => {
     const { Items = [] } = await documentClient().send(
       new QueryCommand({
         TableName: tableName(),
@@ -256,5 +256,9 @@ describe("a group write in its members' timelines", () => {
     expect(Items).toHaveLength(1);
     expect(Items[0]).toMatchObject({ membersAdded: 2, membersRemoved: 1 });
     expect(Items[0]).not.toHaveProperty('addedMemberIds');
+    const { recent } = await report(1, 0);
+    const write = recent.find((record) => record.operation === 'patchGroup');
+    expect(write).toMatchObject({ membersAdded: 2, membersRemoved: 1 });
+    expect(write).not.toHaveProperty('removedMemberIds');
   });
 });
