@@ -222,6 +222,13 @@ class Stream {
 
 /** Entries one Query reads: a page's worth, so one round usually fills a page. */
 const FETCH = 25;
+/**
+ * Entries one page examines at most. Past the values that match first, a broad prefix meets the
+ * later matches of resources already given (their second or third value); a page stops after
+ * this many and says where to go on, so a deep page costs what a shallow one does (it may hold
+ * fewer than 25, or none, with a `next`).
+ */
+export const MAX_EXAMINED_PER_PAGE = 200;
 export const DIRECTORY_PAGE_SIZE = 25;
 
 /** DynamoDB orders strings by their UTF-8 bytes (JavaScript by UTF-16 units): merge its way. */
@@ -279,8 +286,11 @@ export async function searchDirectory(options: {
   readonly scope: DirectoryScope;
   readonly after?: DirectoryCursor;
   readonly limit?: number;
+  /** Entries examined at most (`MAX_EXAMINED_PER_PAGE`). */
+  readonly examineAtMost?: number;
 }): Promise<DirectoryPage> {
   const limit = options.limit ?? DIRECTORY_PAGE_SIZE;
+  const budget = options.examineAtMost ?? MAX_EXAMINED_PER_PAGE;
   const folded = keys.foldSearch(options.query);
   const prefix = keys.searchPrefix(folded);
   const kinds: StreamKind[] = folded === '' ? ['name'] : ['name', 'search'];
@@ -300,8 +310,9 @@ export async function searchDirectory(options: {
   }
 
   const hits: DirectoryHit[] = [];
+  let examined = 0;
   for (;;) {
-    const want = limit - hits.length;
+    const want = Math.min(limit - hits.length, budget - examined);
     if (want <= 0) break;
     // Take the next `want` entries in key order, then judge them with their resources read.
     const round: Entry[] = [];
@@ -322,6 +333,7 @@ export async function searchDirectory(options: {
       round.push(best.take());
     }
     if (round.length === 0) break;
+    examined += round.length;
     const records = await recordsOf(round);
     for (const entry of round) {
       const record =

@@ -197,6 +197,15 @@ export function deleteActions(record: DirectoryState): TransactItem[] {
 }
 
 /**
+ * The search items of a resource as the create writes them (bulk loads: the benchmark's seed).
+ */
+export function searchItemsOf(record: DirectoryState): Record<string, string>[] {
+  return itemEntries(record.type, record.data).map((entry) =>
+    searchItem(record.type, record.id, entry),
+  );
+}
+
+/**
  * The actions that bring a resource written before the directory up to date (`migrate-directory.ts`):
  * its search items, and its count when deactivated. The caller marks the resource item in the
  * same transaction, conditional on its version.

@@ -49,7 +49,12 @@ const summary = (hit: DirectoryHit) => ({
   matched: hit.matched,
 });
 
-async function everything(query: string, scope: 'all' | 'users' | 'groups', limit?: number) {
+async function everything(
+  query: string,
+  scope: 'all' | 'users' | 'groups',
+  limit?: number,
+  examineAtMost?: number,
+) {
   const hits: DirectoryHit[] = [];
   let after: DirectoryCursor | undefined;
   let pages = 0;
@@ -59,6 +64,7 @@ async function everything(query: string, scope: 'all' | 'users' | 'groups', limi
       scope,
       ...(after ? { after } : {}),
       ...(limit ? { limit } : {}),
+      ...(examineAtMost ? { examineAtMost } : {}),
     });
     hits.push(...page.hits);
     after = page.next;
@@ -170,6 +176,26 @@ describe('directory search', () => {
     expect(one.hits.map((hit) => hit.matched)).toEqual(
       one.hits.map((hit) => (ids.indexOf(hit.record.id) % 2 === 0 ? 'email' : 'userName')),
     );
+  });
+
+  it('bounds the entries a page examines: short pages with a cursor, still every match once', async () => {
+    const prefix = `twice-${randomUUID().slice(0, 6)}`;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      // displayName "<prefix> N" sorts before userName "<prefix>.N@…": the userName entries
+      // that follow are the same users again, examined and skipped.
+      ids.push(
+        await createUser({
+          userName: `${prefix}.${i}@contoso.test`,
+          displayName: `${prefix} ${i}`,
+        }),
+      );
+    }
+    const bounded = await everything(prefix, 'users', 25, 5);
+    expect(bounded.hits.map((hit) => hit.record.id).sort()).toEqual([...ids].sort());
+    expect(bounded.hits.every((hit) => hit.matched === 'displayName')).toBe(true);
+    // 16 entries, 5 a page: four pages, the last ones short or empty.
+    expect(bounded.pages).toBe(4);
   });
 
   it('follows renames and deletes with no stale hits', async () => {
