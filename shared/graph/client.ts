@@ -10,7 +10,7 @@
  * The access token is the signed-in admin's delegated Graph token for this one request of
  * GroupTalk's (never stored): the client holds it only as long as its caller does.
  */
-import { graphErrorOf, networkError } from './errors.js';
+import { GraphError, graphErrorOf, networkError } from './errors.js';
 import { type ExtensionAttribute, withExtensionAttributes } from './schema.js';
 import type {
   ApplicationServicePrincipal,
@@ -61,6 +61,27 @@ export const GRAPH_SCOPES = {
   assign: ['AppRoleAssignment.ReadWrite.All', 'Application.Read.All'],
   logs: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
+
+/**
+ * The app role to assign users and groups with: the application's enabled `User` role (a
+ * non-gallery application's, as the admin center assigns it), else `msiam_access`, else the
+ * default role of an application that declares none (`DEFAULT_APP_ROLE_ID`).
+ */
+export function assignableAppRoleId(servicePrincipal: ServicePrincipal): string {
+  const roles = (servicePrincipal.appRoles ?? []).filter((role) => role.isEnabled !== false);
+  const byName = (name: string) => roles.find((role) => role.displayName === name)?.id;
+  return byName('User') ?? byName('msiam_access') ?? DEFAULT_APP_ROLE_ID;
+}
+
+/**
+ * Graph's delegated permissions as the scopes of an authorization request: Entra's v2.0 endpoint
+ * wants them qualified by the resource (`https://graph.microsoft.com/Synchronization.ReadWrite.All`).
+ *
+ * @example graphScopeUris(GRAPH_SCOPES.logs) // ['https://graph.microsoft.com/AuditLog.Read.All', …]
+ */
+export function graphScopeUris(scopes: readonly string[]): string[] {
+  return scopes.map((scope) => `https://graph.microsoft.com/${scope}`);
+}
 
 /**
  * The credentials of a Secret Token (resources/synchronization-synchronizationsecretkeystringvaluepair.md,
@@ -274,7 +295,7 @@ export function graphClient(options: GraphClientOptions): GraphClient {
         throw networkError(method, url, cause);
       }
       const text = await response.text();
-      if (response.ok) return text === '' ? undefined : JSON.parse(text);
+      if (response.ok) return parseSuccess(response, text);
       const error = graphErrorOf(response, text);
       if (!(response.status === 429 || response.status === 503) || attempt >= budget.attempts) {
         throw error;
@@ -390,6 +411,21 @@ export function graphClient(options: GraphClientOptions): GraphClient {
       };
     },
   };
+}
+
+/** A 2xx body: JSON, or nothing (204); anything else is not Graph answering. */
+function parseSuccess(response: Response, text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new GraphError({
+      status: response.status,
+      code: 'InvalidResponse',
+      message: `Microsoft Graph answered ${response.status} with a body that is not JSON`,
+      requestId: response.headers.get('request-id') ?? undefined,
+    });
+  }
 }
 
 /** An OData string literal's content: a quote is doubled (OData ABNF `SQUOTE-in-string`). */

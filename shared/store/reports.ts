@@ -147,6 +147,16 @@ export function hourUpdateParams(table: string, hour: string, records: readonly 
   };
 }
 
+/**
+ * The record as kept in the report items: without the member ids a group write's line lists
+ * (up to 200 ids, 8 KB: 8 write units an item instead of 1); its members' own history items say
+ * what happened to each (`memberItems`), and the counts stay.
+ */
+function withoutMemberIds(record: ReportRecord): ReportRecord {
+  const { addedMemberIds: _added, removedMemberIds: _removed, ...kept } = record;
+  return kept;
+}
+
 /** The request item of one event, put only if the event was not counted before. */
 export function requestItemParams(table: string, event: ReportEvent) {
   const { timestamp } = event.record;
@@ -154,7 +164,7 @@ export function requestItemParams(table: string, event: ReportEvent) {
     TableName: table,
     Item: {
       ...keys.reportRequest(timestamp, event.id),
-      ...event.record,
+      ...withoutMemberIds(event.record),
       eventId: event.id,
       [tableDesign.timeToLiveAttribute]: ttlAfter(timestamp, REPORT_ITEM_DAYS),
     },
@@ -172,9 +182,7 @@ export function eventItems(event: ReportEvent): Record<string, unknown>[] {
   const { record, id } = event;
   const at = record.timestamp;
   const ttl = { [tableDesign.timeToLiveAttribute]: ttlAfter(at, REPORT_ITEM_DAYS) };
-  // The member ids stay on the request item; the members' own items say what happened to them.
-  const { addedMemberIds: _added, removedMemberIds: _removed, ...kept } = record;
-  const body = { ...kept, eventId: id, ...ttl };
+  const body = { ...withoutMemberIds(record), eventId: id, ...ttl };
   const items: Record<string, unknown>[] = [];
   if (record.probe) items.push({ ...keys.reportProbe(at, id), ...body });
   if (record.status >= 400) items.push({ ...keys.reportFailure(at, id), ...body });
@@ -416,26 +424,27 @@ export async function readReportList(
 }
 
 /**
- * The outcomes (time, status, scimType) of the period's newest requests, newest first, at most
- * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those three
+ * The outcomes (time, status, scimType, probe) of the period's newest requests, newest first, at most
+ * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those four
  * attributes come back (the read costs the same, the answer is a tenth of the size).
  */
 export async function readRequestOutcomes(
   from: string,
   to: string,
   limit: number,
-): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType'>[]> {
+): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]> {
   const items = await queryAll(
     {
       TableName: tableName(),
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ProjectionExpression: '#ts, #status, #scimType',
+      ProjectionExpression: '#ts, #status, #scimType, #probe',
       ExpressionAttributeNames: {
         '#pk': 'pk',
         '#sk': 'sk',
         '#ts': 'timestamp',
         '#status': 'status',
         '#scimType': 'scimType',
+        '#probe': 'probe',
       },
       ExpressionAttributeValues: {
         ':pk': keys.reportRequestsPartition,
@@ -450,6 +459,7 @@ export async function readRequestOutcomes(
     timestamp: String(item.timestamp),
     status: Number(item.status),
     ...(typeof item.scimType === 'string' ? { scimType: item.scimType } : {}),
+    ...(item.probe === true ? { probe: true } : {}),
   }));
 }
 

@@ -11,15 +11,18 @@ import {
   startGraphStandIn,
 } from '../../infra/local/graph-stand-in.js';
 import {
+  assignableAppRoleId,
   DEFAULT_APP_ROLE_ID,
   GRAPH_SCOPES,
   type GraphClient,
   GraphError,
   graphClient,
+  graphScopeUris,
   NON_GALLERY_TEMPLATE_ID,
   oauthClientCredentials,
   secretTokenCredentials,
 } from '../../shared/graph/client.js';
+import type { ServicePrincipal } from '../../shared/graph/types.js';
 import { type GraphTokenIssuer, startGraphTokenIssuer } from '../support/graph-tokens.js';
 import { issueTestToken, startTestService, type TestService } from '../support/service.js';
 
@@ -286,6 +289,18 @@ describe('Graph client requests, as documented', () => {
     expect(result.details).toMatchObject({ provisioningSteps: expect.any(Array) });
   });
 
+  it("assigns with the application's User role when it declares one", async () => {
+    const [sp] = await graph.findServicePrincipals({
+      appId: standIn.state.servicePrincipals[0]?.appId ?? '',
+    });
+    const userRole = sp?.appRoles?.find((r) => r.displayName === 'User');
+
+    expect(assignableAppRoleId(sp as ServicePrincipal)).toBe(userRole?.id);
+    expect(assignableAppRoleId({ id: 'x', appId: 'y', displayName: 'z', appRoles: [] })).toBe(
+      DEFAULT_APP_ROLE_ID,
+    );
+  });
+
   it('assigns a user to the application (serviceprincipal-post-approleassignedto.md)', async () => {
     // Documented: { "principalId": "33ad69f9-…", "resourceId": "9028d19c-…", "appRoleId": "ef7437e6-…" }
     const assignment = await graph.assignToApplication(spId, ADA.id);
@@ -330,6 +345,14 @@ describe('Graph client requests, as documented', () => {
     });
     expect(next.value.length).toBeGreaterThan(0);
     expect(next.value[0]?.id).not.toBe(page.value[0]?.id);
+    const future = await graph.listProvisioningLogs({
+      servicePrincipalId: spId,
+      since: new Date('2999-01-01T00:00:00Z'),
+    });
+    expect(lastRequest()?.query.$filter).toBe(
+      `servicePrincipal/id eq '${spId}' and activityDateTime ge 2999-01-01T00:00:00.000Z`,
+    );
+    expect(future.value).toEqual([]);
   });
 });
 
@@ -477,6 +500,26 @@ describe('Graph failures, as documented', () => {
     });
   });
 
+  it('reports a 2xx body that is not JSON as GraphError InvalidResponse', async () => {
+    const proxy = graphClient({
+      baseUrl: standIn.url,
+      accessToken: 'x',
+      fetch: async () => new Response('<html>captive portal</html>', { status: 200 }),
+    });
+
+    await expect(proxy.listSynchronizationJobs('x')).rejects.toMatchObject({
+      status: 200,
+      code: 'InvalidResponse',
+    });
+  });
+
+  it('qualifies the permissions for an authorization request', () => {
+    expect(graphScopeUris(GRAPH_SCOPES.logs)).toEqual([
+      'https://graph.microsoft.com/AuditLog.Read.All',
+      'https://graph.microsoft.com/Directory.Read.All',
+    ]);
+  });
+
   it('reports an unreachable Graph as GraphError NetworkError, status 0', async () => {
     const offline = graphClient({ baseUrl: 'http://127.0.0.1:1/v1.0', accessToken: 'x' });
 
@@ -558,5 +601,36 @@ describe('Graph stand-in options', () => {
       status: 404,
       code: 'Request_ResourceNotFound',
     });
+  });
+});
+
+describe('Graph stand-in with the local OpenID provider’s kind of tokens', () => {
+  it('accepts a Graph token from oauth2-mock-server (jwksUri + issuer), as npm start will mint them', async () => {
+    const { OAuth2Server } = await import('oauth2-mock-server');
+    const provider = new OAuth2Server();
+    await provider.issuer.keys.generate('RS256');
+    await provider.start(0, '127.0.0.1');
+    const issuerUrl = provider.issuer.url ?? '';
+    const local = await startGraphStandIn({ jwksUri: `${issuerUrl}/jwks`, issuer: issuerUrl });
+    try {
+      const token = await provider.issuer.buildToken({
+        scopesOrTransform: (_header, payload) => {
+          payload.aud = '00000003-0000-0000-c000-000000000000';
+          payload.scp = 'Application.ReadWrite.All Synchronization.ReadWrite.All';
+        },
+      });
+      const client = graphClient({ baseUrl: local.url, accessToken: token });
+
+      const created = await client.instantiateApplicationTemplate('GroupTalk');
+
+      expect(created.servicePrincipal.displayName).toBe('GroupTalk');
+      expect(local.state.requests.at(-1)?.scopes).toEqual([
+        'Application.ReadWrite.All',
+        'Synchronization.ReadWrite.All',
+      ]);
+    } finally {
+      await local.close();
+      await provider.stop();
+    }
   });
 });

@@ -210,3 +210,12 @@ describe('GET /admin/api/reports', () => {
     ]);
   });
 });
+
+describe('GET /admin/api/audit', () => {
+  it('gives each admin action its words', async () => {
+    const { body } = await api<{ actions: { action: string; title: string }[] }>(
+      '/admin/api/audit',
+    );
+    expect(body.actions[0]).toMatchObject({ action: 'signIn', title: 'Signed in' });
+  });
+});

@@ -70,6 +70,17 @@ const cycle3 = [ok(72), ok(71), ok(70, 'patchUser', 204)];
 // Cycle 4, ten minutes ago: the credential refused.
 const cycle4 = [ok(11), line(10, { operation: 'listUsers', status: 401 })];
 
+// An admin's Test Connection two days ago, between cycles 1 and 2.
+const testConnection = line(3000, {
+  operation: 'listUsers',
+  status: 200,
+  resourceType: 'User',
+  filterAttribute: 'userName',
+  filterValue: '6f1e2d3c-4b5a-4978-8e7f-1a2b3c4d5e6f',
+  totalResults: 0,
+  probe: true,
+});
+
 // A group write adding two members and removing one, with the group's name.
 const membership = line(30, {
   operation: 'patchGroup',
@@ -85,7 +96,7 @@ const membership = line(30, {
 });
 
 beforeAll(async () => {
-  await aggregate(delivery([...cycle1, ...cycle2]));
+  await aggregate(delivery([...cycle1, testConnection, ...cycle2]));
   await aggregate(delivery([...cycle3, membership, ...cycle4]));
 });
 
@@ -102,6 +113,17 @@ describe('health at a glance', () => {
       lastCall: null,
       lastCycle: null,
     });
+  });
+
+  it('says so when the latest calls were a Test Connection only', async () => {
+    const { health, probes } = await report(1, 2990);
+    expect(health).toMatchObject({
+      state: 'healthy',
+      lastCall: { title: 'Test Connection: looked up a user', outcome: 'succeeded' },
+      lastCycle: { requests: 1, failures: 0 },
+    });
+    expect(health.summary).toContain('Test Connection succeeded');
+    expect(probes.map((probe) => probe.title)).toEqual(['Test Connection: looked up a user']);
   });
 
   it('is failing when most of the latest cycle failed', async () => {
@@ -223,7 +245,7 @@ describe("a group write in its members' timelines", () => {
     }
   });
 
-  it("keeps the member ids off the group's own history items", async () => {
+  it("keeps the member ids off the group's own items (its history, the latest requests)", async () => {
     const { Items = [] } = await documentClient().send(
       new QueryCommand({
         TableName: tableName(),
@@ -234,5 +256,9 @@ describe("a group write in its members' timelines", () => {
     expect(Items).toHaveLength(1);
     expect(Items[0]).toMatchObject({ membersAdded: 2, membersRemoved: 1 });
     expect(Items[0]).not.toHaveProperty('addedMemberIds');
+    const { recent } = await report(1, 0);
+    const write = recent.find((record) => record.operation === 'patchGroup');
+    expect(write).toMatchObject({ membersAdded: 2, membersRemoved: 1 });
+    expect(write).not.toHaveProperty('removedMemberIds');
   });
 });

@@ -19,7 +19,8 @@
  *   Entra puts the job in quarantine).
  * - `attention`: the latest cycle had failures, fewer than that.
  * - `healthy`: the latest cycle had none (failures earlier in the period are mentioned: Entra
- *   retried them, or they are in the failures list).
+ *   retried them, or they are in the failures list). A latest "cycle" of Test Connection lookups
+ *   only says so: nothing was provisioned since.
  */
 import type { ReportRecord } from '../../store/reports.js';
 import { count, failureTitle, requestTitle } from './wording.js';
@@ -30,7 +31,7 @@ export const CYCLE_GAP_MINUTES = 10;
 export const CYCLE_SCAN_LIMIT = 2_000;
 
 /** What a request the cycle is read from must hold. */
-export type CycleRequest = Pick<ReportRecord, 'timestamp' | 'status' | 'scimType'>;
+export type CycleRequest = Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>;
 
 export interface ProvisioningCycle {
   readonly from: string;
@@ -125,6 +126,16 @@ export function assessHealth(input: {
   };
   const failed = outcomes.filter((request) => request.status >= 400);
   const requests = `${cycle.partial ? 'at least ' : ''}${cycle.requests}`;
+  if (failed.length === 0 && outcomes.every((request) => request.probe)) {
+    // Test Connection only (a new connection, or an admin checking): no provisioning to judge.
+    return {
+      state: 'healthy',
+      summary:
+        'Test Connection succeeded; Entra has sent no provisioning requests since. Start provisioning in Microsoft Entra ID if it is not on.',
+      lastCall,
+      lastCycle,
+    };
+  }
   if (failed.length === 0) {
     const earlier = input.periodFailures;
     return {

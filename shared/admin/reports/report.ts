@@ -17,7 +17,7 @@ import type {
   RequestRecord,
 } from './source.js';
 import { TableReportSource } from './table-source.js';
-import { failureTitle, withTitle } from './wording.js';
+import { failureTitle, outcomeTitle, withTitle } from './wording.js';
 
 /** How far back reports reach (CloudWatch keeps the tenant's logs a month by default). */
 export const MAX_REPORT_DAYS = 30;
@@ -34,8 +34,8 @@ export interface ProvisioningReport {
   readonly activity: readonly ActivityBucket[];
   /** In plain words (`title`), what to do (`advice`), and the detail (status, scimType, errorDetail). */
   readonly failures: readonly (FailureGroup & { advice: string; title: string })[];
-  /** SCIM requests of the period per operation and outcome (status, scimType). */
-  readonly outcomes: readonly OutcomeCount[];
+  /** SCIM requests of the period per operation and outcome (status, scimType), with a `title`. */
+  readonly outcomes: readonly (OutcomeCount & { title: string })[];
   readonly probes: readonly (RequestRecord & { title: string })[];
   readonly recent: readonly (RequestRecord & { title: string })[];
 }
@@ -88,7 +88,7 @@ export async function buildReport(
       title: failureTitle(group.status, group.scimType),
       advice: adviceFor(group.status, group.scimType),
     })),
-    outcomes,
+    outcomes: outcomes.map((row) => ({ ...row, title: outcomeTitle(row.operation, row.status) })),
     probes: probes.map(withTitle),
     recent: recent.map(withTitle),
   };

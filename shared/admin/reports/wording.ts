@@ -117,6 +117,28 @@ export function requestTitle(record: ReportRecord): string {
   return members ?? known.done;
 }
 
+/** Rows that count many requests of one operation: Entra's list requests are lookups. */
+const COUNTED_AS: Readonly<Record<string, string>> = {
+  listUsers: 'Looked up users',
+  listGroups: 'Looked up groups',
+  searchUsers: 'Looked up users',
+  searchGroups: 'Looked up groups',
+  patchGroup: 'Updated group (members or attributes)',
+  replaceGroup: 'Updated group (members or attributes)',
+};
+
+/**
+ * The title of a row counting one operation's requests with one outcome (the report's
+ * `outcomes`): no single request's details, so "Looked up users" rather than which attribute.
+ *
+ * @example outcomeTitle('createUser', 409) // 'Could not create a user'
+ */
+export function outcomeTitle(operation: string, status: number): string {
+  const known = OPERATIONS[operation];
+  if (status >= 400) return known ? `Could not ${known.attempt}` : `Request failed (${operation})`;
+  return COUNTED_AS[operation] ?? known?.done ?? operation;
+}
+
 /** A group's name as the log line gave it; a keyed hash (`hmac:…`) names no one. */
 function groupLabel(name: string | undefined): string | undefined {
   return name && !name.startsWith('hmac:') ? name : undefined;

@@ -4,6 +4,7 @@ import {
   auditTitle,
   failureTitle,
   membershipTitle,
+  outcomeTitle,
   requestTitle,
 } from '../../../shared/admin/reports/wording.js';
 import { changeLogFields, MAX_LOGGED_MEMBER_IDS } from '../../../shared/http/responses.js';
@@ -84,6 +85,13 @@ describe('the words of a request', () => {
     expect(failureTitle(502)).toBe('Something failed on the GroupTalk side.');
   });
 
+  it("says a report row's operation in words", () => {
+    expect(outcomeTitle('listUsers', 200)).toBe('Looked up users');
+    expect(outcomeTitle('createUser', 201)).toBe('Created user');
+    expect(outcomeTitle('createUser', 409)).toBe('Could not create a user');
+    expect(outcomeTitle('patchGroup', 204)).toBe('Updated group (members or attributes)');
+  });
+
   it('says admin actions in words, a new one from its name', () => {
     expect(auditTitle('generateSecretToken')).toBe('Generated a Secret Token');
     expect(auditTitle('signInRefused')).toBe('Sign-in refused');
@@ -155,6 +163,23 @@ describe("Entra's latest provisioning cycle", () => {
       "1 of 4 requests failed in Entra's latest provisioning cycle: A change conflicted with another.",
     );
     expect(judge([404, 404, 200, 201]).state).toBe('failing');
+    const tested = assessHealth({
+      days: 1,
+      newestFirst: [{ timestamp: t(0), status: 200, probe: true }],
+      complete: true,
+      latest: request({
+        operation: 'listUsers',
+        status: 200,
+        probe: true,
+        filterAttribute: 'userName',
+      }),
+      periodFailures: 0,
+    });
+    expect(tested).toMatchObject({
+      state: 'healthy',
+      lastCall: { title: 'Test Connection: looked up a user' },
+    });
+    expect(tested.summary).toContain('Test Connection succeeded');
     // One refused credential is enough: every other request fails the same way.
     const refused = judge([200, 200, 200, 401]);
     expect(refused.state).toBe('failing');
