@@ -127,7 +127,7 @@ describe.skipIf(!browserFound)(
       const session = cookies.find((cookie) => cookie.name === 'grouptalk-admin');
       expect(session?.httpOnly).toBe(true);
       expect(session?.sameSite).toBe('Lax');
-      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('signIn');
+      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('Signed in');
       await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
       // Microsoft's current name; "Azure AD" only as the hint a customer searches for.
       expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
@@ -231,7 +231,8 @@ describe.skipIf(!browserFound)(
 
       await refreshReports();
       const recent = page.locator('#recent tbody');
-      expect(await recent.textContent()).toContain('createUser');
+      expect(await recent.textContent()).toContain('Created user');
+      expect(await recent.textContent()).toContain('Could not create a user');
       expect(await recent.textContent()).toContain(userName);
       // The page itself adds nothing to the provisioning records (no favicon request, say).
       expect(await recent.textContent()).not.toContain('routeNotFound');
@@ -240,6 +241,12 @@ describe.skipIf(!browserFound)(
 
       const failure = page.locator('#failures > li', { hasText: 'already exists in GroupTalk' });
       expect(await failure.count()).toBe(1);
+      // In plain words first: the server's sentence, then what to do.
+      expect(await failure.locator('.failure-title').textContent()).toBe(
+        'GroupTalk already holds a user or group with that name.',
+      );
+      expect(await page.locator('#health-summary').textContent()).not.toBe('');
+      expect(await page.locator('#last-call').textContent()).toContain('Could not create a user');
       // Plain headings: the field names are technical detail, not headings.
       const headings = await page.locator('h1, h2, h3, h4, caption, th, summary').allTextContents();
       expect(headings.join(' | ')).not.toMatch(/scimType|errorDetail|Azure AD/);
@@ -293,6 +300,162 @@ describe.skipIf(!browserFound)(
       });
     });
 
+    it('finds a user by a lower-case prefix of their e-mail and shows their group in one timeline', async () => {
+      // Prepare: a user and a group over SCIM, the user added to the group with PATCH as Entra does.
+      const stamp = Date.now();
+      const email = `Grace.Hopper.${stamp}@Contoso.test`;
+      const created = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: `ghopper.${stamp}@contoso.test`,
+        displayName: 'Grace Hopper',
+        name: { givenName: 'Grace', familyName: 'Hopper' },
+        emails: [{ type: 'work', value: email, primary: true }],
+        externalId: `gh-${stamp}`,
+        active: true,
+      });
+      expect(created.status).toBe(201);
+      const userId: string = created.body.id;
+      const groupName = `Sales ${stamp}`;
+      const group = await service.request('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: groupName,
+        externalId: `sales-${stamp}`,
+      });
+      expect(group.status).toBe(201);
+      const added = await service.request('PATCH', `/Groups/${group.body.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Add', path: 'members', value: [{ value: userId }] }],
+      });
+      expect(added.status).toBeLessThan(300);
+      // The timeline reads the aggregated items, written just after each request.
+      await expect
+        .poll(() =>
+          page.evaluate<string, string>(
+            async (id) => (await fetch(`/admin/api/history?type=User&id=${id}&days=30`)).text(),
+            userId,
+          ),
+        )
+        .toContain(groupName);
+
+      // Act: type the start of the e-mail in lower case.
+      await page
+        .getByRole('heading', { name: 'Users and groups in GroupTalk' })
+        .scrollIntoViewIfNeeded();
+      const search = page.getByLabel(/^Start of a name/);
+      await search.fill(`grace.hopper.${stamp}`);
+      await search.press('Enter');
+
+      // Assess: found, by the e-mail.
+      const results = page.locator('#directory-results li');
+      await expect
+        .poll(() => results.allTextContents())
+        .toEqual([expect.stringContaining('Grace Hopper')]);
+      expect(await results.first().textContent()).toContain(email);
+      await expect
+        .poll(() => page.locator('#directory-count').textContent())
+        .toContain('1 user or group');
+      expect(await accessibilityViolations(page, 'directory results')).toEqual([]);
+      await page
+        .locator('#directory-section')
+        .screenshot({ path: join(DOCS, 'directory-search.png') });
+
+      // Act: open the entry with the keyboard.
+      await results.first().getByRole('button').focus();
+      await page.keyboard.press('Enter');
+
+      // Assess: the entry has the focus, with its state, attributes, groups and timeline.
+      const entry = page.locator('#entry');
+      await expect
+        .poll(() => page.evaluate<string>('document.activeElement?.id ?? ""'))
+        .toBe('entry-heading');
+      expect(await entry.getByRole('heading', { level: 3 }).textContent()).toBe('Grace Hopper');
+      expect(await entry.textContent()).toContain('Active');
+      expect(await entry.locator('dl').first().textContent()).toContain(email);
+      expect(await entry.locator('ul.groups').textContent()).toContain(groupName);
+      const timeline = entry.locator('#timeline');
+      expect(await timeline.textContent()).toContain('Created user');
+      expect(await timeline.textContent()).toContain(`Added to group "${groupName}"`);
+      expect(await page.locator('#timeline-heading').textContent()).toBe(
+        'What happened in the last 30 days',
+      );
+      expect(await accessibilityViolations(page, 'an entry with its timeline')).toEqual([]);
+      await entry.screenshot({ path: join(DOCS, 'timeline.png') });
+
+      // The period applies to the open timeline too, with no other click.
+      const asked = page.waitForResponse((r) =>
+        r.url().includes(`/admin/api/history?type=User&id=${userId}&days=7`),
+      );
+      await page.getByLabel('Period').selectOption('7');
+      await asked;
+      await expect
+        .poll(() => page.locator('#timeline-heading').textContent())
+        .toBe('What happened in the last 7 days');
+      expect(await timeline.textContent()).toContain(`Added to group "${groupName}"`);
+      await page.getByLabel('Period').selectOption('30');
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 30 days');
+
+      // The group's own entry, from the user's: its members counted.
+      await entry.getByRole('button', { name: groupName }).click();
+      await expect
+        .poll(() => entry.getByRole('heading', { level: 3 }).textContent())
+        .toBe(groupName);
+      expect(await entry.textContent()).toContain('1 member');
+
+      // A name GroupTalk holds nothing under (its create was refused): Entra's requests naming it.
+      const refusedName = `refused.${stamp}@contoso.test`;
+      const refused = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: refusedName,
+        active: 'perhaps',
+      });
+      expect(refused.status).toBe(400);
+      await search.fill(refusedName);
+      await search.press('Enter');
+      await expect
+        .poll(() => page.locator('#directory-count').textContent())
+        .toContain('GroupTalk holds no user or group starting with');
+      await expect
+        .poll(async () => {
+          await page
+            .getByRole('button', { name: `Look for Entra’s requests naming “${refusedName}”` })
+            .click();
+          return page.locator('#timeline').textContent();
+        })
+        .toContain('Could not create a user');
+
+      // On a phone: the same search and entry, screenshots for the guide.
+      const phone = await browser.newContext({
+        viewport: PHONE,
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        storageState: await context.storageState(),
+      });
+      try {
+        const small = await phone.newPage();
+        await small.goto(`${origin}/admin`);
+        await expect
+          .poll(() => small.locator('#status').textContent())
+          .toContain('Showing the last');
+        const field = small.getByLabel(/^Start of a name/);
+        await field.fill(`grace.hopper.${stamp}`);
+        await field.press('Enter');
+        await expect
+          .poll(() => small.locator('#directory-results li').allTextContents())
+          .toEqual([expect.stringContaining('Grace Hopper')]);
+        await small
+          .locator('#directory-section')
+          .screenshot({ path: join(DOCS, 'directory-search-phone.png') });
+        await small.locator('#directory-results button').first().click();
+        await expect.poll(() => small.locator('#timeline').textContent()).toContain(groupName);
+        await small.locator('#entry').screenshot({ path: join(DOCS, 'timeline-phone.png') });
+      } finally {
+        await phone.close();
+      }
+    });
+
     it('creates an OAuth client whose secret is shown once, lists it and revokes it', async () => {
       await page.getByRole('button', { name: 'Create OAuth client' }).click();
       const secretField = page.getByLabel('Client Secret', { exact: true });
@@ -324,7 +487,7 @@ describe.skipIf(!browserFound)(
       expect(await page.getByLabel('Client Secret', { exact: true }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('revokeCredential');
+        .toContain('Revoked a credential');
     });
 
     it('rotates an OAuth client secret: the new one shown once works, the old one is refused once revoked', async () => {
@@ -414,8 +577,8 @@ describe.skipIf(!browserFound)(
       expect(await secrets.getByRole('button', { name: /^Revoke secret/ }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('revokeClientSecret');
-      expect(await page.locator('#audit tbody').textContent()).toContain('addClientSecret');
+        .toContain('Revoked a client secret');
+      expect(await page.locator('#audit tbody').textContent()).toContain('Added a client secret');
     });
 
     it('refuses a state-changing call without the CSRF token', async () => {
@@ -489,7 +652,7 @@ describe.skipIf(!browserFound)(
       await page.reload();
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('signInRefused');
+        .toContain('Sign-in refused');
     });
 
     it('links every sign-in error page to signing in again: an expired callback, a reloaded one', async () => {
