@@ -77,6 +77,7 @@ button.result:hover, button.result[aria-current="true"] { background: #eef5fc; }
 .result-meta { display: block; font-size: .9rem; color: var(--muted); overflow-wrap: anywhere; }
 .entry { border: 1px solid var(--line); border-radius: 8px; padding: 12px; background: #fcfdfe; min-width: 0; }
 .entry h3 { margin-top: 0; overflow-wrap: anywhere; }
+.entry .facts { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); }
 .entry h3:focus { outline: none; }
 ul.groups { margin: 0; padding-left: 18px; } ul.groups li { margin: 2px 0; }
 ol.timeline { list-style: none; margin: 0; padding: 0; }
@@ -106,7 +107,7 @@ th { background: var(--bg); font-weight: 600; }
 .chart details summary { cursor: pointer; color: var(--accent); font-size: .9rem; }
 
 @media (max-width: 640px) {
-  .facts, .facts.pairs { grid-template-columns: 1fr; gap: 0 8px; } .facts dt { margin-top: 6px; }
+  .facts, .facts.pairs, .entry .facts { grid-template-columns: 1fr; gap: 0 8px; } .facts dt { margin-top: 6px; }
   .facts.pairs { grid-template-columns: max-content 1fr; gap: 4px 12px; } .facts.pairs dt { margin-top: 0; }
   table.stack thead { position: absolute; left: -9999px; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
