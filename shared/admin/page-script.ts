@@ -436,7 +436,7 @@ export const pageScript = String.raw`'use strict';
     fields.forEach(([label, value], i) => {
       const id = 'secret-field-' + i;
       const input = el(value.length > 32 ? 'textarea' : 'input', { id, readOnly: true, value, spellcheck: false });
-      if (input.tagName === 'TEXTAREA') input.rows = 2;
+      if (input.tagName === 'TEXTAREA') input.rows = 1;
       const copy = el('button', { type: 'button', className: 'copy', text: 'Copy', 'aria-label': 'Copy ' + label });
       copy.addEventListener('click', () => copyText(value, label));
       holder.appendChild(el('div', {}, el('label', { htmlFor: id, text: label }), el('div', { className: 'row' }, input, copy)));

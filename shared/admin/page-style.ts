@@ -101,7 +101,7 @@ ul.secrets { margin: 2px 0 6px; padding-left: 18px; } ul.secrets li { margin: 2p
 table { width: 100%; border-collapse: collapse; font-size: .92rem; margin-bottom: 8px; }
 caption { text-align: left; color: var(--muted); padding-bottom: 4px; }
 th, td { text-align: left; padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: break-word; }
-@media (min-width: 641px) { th, .bad, .ok { white-space: nowrap; } }
+
 th { background: var(--bg); font-weight: 600; }
 .chart svg { display: block; } .chart .legend { font-size: .9rem; color: var(--muted); margin: 4px 0; }
 .chart details summary { cursor: pointer; color: var(--accent); font-size: .9rem; }

@@ -29,6 +29,8 @@ const browserFound = existsSync(CHROMIUM);
 if (!browserFound && process.env.CI === 'true') {
   throw new Error(`CI=true and no browser at ${CHROMIUM}: .ci/run installs Debian's chromium`);
 }
+/** The shown-once fields (an input, or a textarea for a long value). */
+const SHOWN_ONCE = '#secret-fields input, #secret-fields textarea';
 /** Screenshots mask the shown-once fields: a token or secret never lands in a file, even a test's. */
 const DOCS = fileURLToPath(
   new URL(
@@ -87,6 +89,13 @@ describe.skipIf(!browserFound)(
     async function refreshReports(): Promise<void> {
       await page.getByRole('button', { name: 'Refresh' }).click();
       await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
+    }
+
+    /** Every value the shown-once box holds is one the screenshot masks. */
+    async function expectEveryValueMasked(target: Page): Promise<void> {
+      const values = await target.locator('#secret-fields .row > :first-child').count();
+      expect(values).toBeGreaterThan(0);
+      expect(await target.locator(SHOWN_ONCE).count()).toBe(values);
     }
 
     const LAPTOP = { width: 1280, height: 900 };
@@ -183,9 +192,10 @@ describe.skipIf(!browserFound)(
       const row = page.locator('#credentials tbody tr', { hasText: id });
       expect(await row.textContent()).toContain(LOCAL_USERS.admin.username);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-token-shown-once.png'),
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       // The list never carries the token again.
@@ -200,7 +210,7 @@ describe.skipIf(!browserFound)(
       await expect.poll(() => row.textContent()).toContain('Revoked');
       // The revoked token is no longer offered for copying: the shown-once box is gone.
       expect(await page.locator('#secret-box').isHidden()).toBe(true);
-      expect(await page.locator('#secret-fields input, #secret-fields textarea').count()).toBe(0);
+      expect(await page.locator(SHOWN_ONCE).count()).toBe(0);
       expect(await page.content()).not.toContain(token);
       expect(await accessibilityViolations(page, 'a Secret Token revoked')).toEqual([]);
       // Refused within the registry's cache window (2 s here).
@@ -265,7 +275,7 @@ describe.skipIf(!browserFound)(
       );
       await page.screenshot({
         path: join(DOCS, 'health-view.png'),
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
     });
@@ -295,7 +305,7 @@ describe.skipIf(!browserFound)(
       await page.screenshot({
         path: join(DOCS, 'integration-page.png'),
         fullPage: true,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
     });
@@ -467,10 +477,11 @@ describe.skipIf(!browserFound)(
       const row = page.locator('#credentials tbody tr', { hasText: clientId });
       await expect.poll(() => row.textContent()).toContain(LOCAL_USERS.admin.username);
       expect(await row.textContent()).toContain('Active');
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-shown-once.png'),
         fullPage: false,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       // Shown once: the list and the API never carry the secret again.
@@ -528,10 +539,11 @@ describe.skipIf(!browserFound)(
       });
       await expect.poll(() => secrets.locator('li').count()).toBe(2);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-rotation.png'),
         fullPage: false,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
 
@@ -622,7 +634,7 @@ describe.skipIf(!browserFound)(
       await visitor.screenshot({
         path: join(DOCS, 'access-refused.png'),
         fullPage: true,
-        mask: [visitor.locator('#secret-fields input')],
+        mask: [visitor.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       expect((await other.cookies(origin)).some((c) => c.name === 'grouptalk-admin')).toBe(false);
@@ -720,7 +732,7 @@ describe.skipIf(!browserFound)(
       await small.screenshot({
         path: join(DOCS, 'integration-page-phone.png'),
         fullPage: true,
-        mask: [small.locator('#secret-fields input')],
+        mask: [small.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       await phone.close();
