@@ -20,7 +20,7 @@ export const pageScript = String.raw`'use strict';
   // A time of today as "today 13:16", another day's as "Dec 7, 13:16": short enough for a phone.
   const short = (iso) => {
     const date = new Date(iso);
-    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const time = date.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
     return date.toDateString() === new Date().toDateString()
       ? 'today ' + time
       : date.toLocaleDateString([], { month: 'short', day: 'numeric' }) + ', ' + time;
@@ -146,7 +146,7 @@ export const pageScript = String.raw`'use strict';
     const cycle = health && health.lastCycle;
     $('last-cycle').textContent = cycle
       ? plural(cycle.requests, 'request', 'requests') + ', ' + (cycle.failures ? cycle.failures + ' failed' : 'none failed') +
-        ', ' + short(cycle.from) + ' to ' + new Date(cycle.to).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+        ', ' + short(cycle.from) + ' to ' + new Date(cycle.to).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' })
       : 'None in this period';
     const failures = report.failures;
     const box = $('failures-box');

@@ -108,13 +108,13 @@ th { background: var(--bg); font-weight: 600; }
 
 @media (max-width: 640px) {
   .facts, .facts.pairs, .entry .facts { grid-template-columns: 1fr; gap: 0 8px; } .facts dt { margin-top: 6px; }
-  .facts.pairs { grid-template-columns: max-content 1fr; gap: 4px 12px; } .facts.pairs dt { margin-top: 0; }
+  .facts.pairs { grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: 4px 12px; } .facts.pairs dt { margin-top: 0; }
   table.stack thead { position: absolute; left: -9999px; }
   table.stack tr { display: block; border-bottom: 1px solid var(--line); padding: 4px 0; }
   table.stack td { display: block; border: 0; padding: 2px 4px; }
   table.stack td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
   table.stack td.empty::before, table.stack td.secrets-cell::before, table.stack td.bare::before { content: none; }
   main { padding: 8px; } .card { padding: 12px; } h1 { font-size: 1.25rem; } .lead { font-size: .9rem; margin-bottom: 6px; }
-  .top { padding: 4px 10px; font-size: .9rem; } .health { margin-bottom: 8px; }
+  .top { padding: 4px 10px; font-size: .9rem; } .health { margin-bottom: 8px; font-size: 1rem; } h2 { margin-bottom: 6px; }
 }
 `;
