@@ -145,7 +145,7 @@ export const pageScript = String.raw`'use strict';
       : 'None in this period';
     const cycle = health && health.lastCycle;
     $('last-cycle').textContent = cycle
-      ? plural(cycle.requests, 'request', 'requests') + ', ' + (cycle.failures ? cycle.failures + ' failed' : 'none failed') +
+      ? (cycle.partial ? 'At least ' : '') + plural(cycle.requests, 'request', 'requests') + ', ' + (cycle.failures ? cycle.failures + ' failed' : 'none failed') +
         ', ' + short(cycle.from) + ' to ' + new Date(cycle.to).toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' })
       : 'None in this period';
     const failures = report.failures;
@@ -399,6 +399,14 @@ export const pageScript = String.raw`'use strict';
     heading.focus();
   }
 
+  // A member's entry of its group's write opens that group.
+  function groupLink(group) {
+    const open = el('button', { type: 'button', className: 'link', text: 'Open the group',
+      'aria-label': 'Open the group ' + (group.displayName || group.id) });
+    open.addEventListener('click', () => openEntry('Group', group.id).catch((error) => status(error.message)));
+    return el('span', {}, ' ', open);
+  }
+
   function showTimeline(history) {
     const d = days();
     $('timeline-heading').textContent = 'What happened in ' + periodText(d);
@@ -413,6 +421,7 @@ export const pageScript = String.raw`'use strict';
       el('span', { className: 'timeline-when', text: when(item.at) }),
       el('span', { className: 'timeline-title', text: item.title }),
       item.outcome === 'failed' ? el('span', { className: 'bad', text: ' (failed)' }) : undefined,
+      item.group && item.group.id ? groupLink(item.group) : undefined,
       technical([['Status', item.status], ['scimType', item.scimType], ['What Entra was told', item.detail], ['Operation', item.operation]]),
     ), pageSize());
   }

@@ -407,7 +407,10 @@ describe.skipIf(!browserFound)(
         .toContain('Showing the last 30 days');
 
       // The group's own entry, from the user's: its members counted.
-      await entry.getByRole('button', { name: groupName }).click();
+      expect(
+        await timeline.getByRole('button', { name: `Open the group ${groupName}` }).count(),
+      ).toBe(1);
+      await entry.getByRole('button', { name: groupName, exact: true }).click();
       await expect
         .poll(() => entry.getByRole('heading', { level: 3 }).textContent())
         .toBe(groupName);
