@@ -46,6 +46,7 @@ ${scripts.map((name) => `<script src="${ADMIN_ASSET_PATH}/${name}" defer></scrip
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
+${signedIn ? '<a class="skip" href="#directory-q">Skip to the user and group search</a>' : ''}
 <header class="top"><p class="brand">GroupTalk <span>${escapeHtml(PAGE_TITLE)}</span></p>
 ${signedIn ? '<div class="who"><span id="who"></span> <button type="button" id="sign-out" class="link">Sign out</button></div>' : ''}
 </header>

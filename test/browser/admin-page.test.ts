@@ -151,6 +151,15 @@ describe.skipIf(!browserFound)(
       expect(order.indexOf('Users and groups in GroupTalk')).toBe(1);
       expect(order.indexOf('Credentials')).toBeLessThan(order.indexOf('Requests from Entra'));
       expect(await accessibilityViolations(page, 'the page, signed in')).toEqual([]);
+      // Keyboard: the second stop of the page is a skip link straight to the search box.
+      await page.locator('body').focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe(
+        'Skip to the user and group search',
+      );
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate<string>('document.activeElement?.id ?? ""')).toBe('directory-q');
     });
 
     it('generates a Secret Token that works at once, shows its requests, and stops it when revoked', async () => {
