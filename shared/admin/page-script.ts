@@ -493,7 +493,10 @@ export const pageScript = String.raw`'use strict';
       td.colSpan = labels.length; td.className = 'empty'; td.textContent = 'No credentials yet.';
       return;
     }
-    for (const c of credentials) {
+    // Active ones first; revoked ones folded away behind one button (they only tell history).
+    const ordered = [...credentials.filter((c) => !c.revokedAt), ...credentials.filter((c) => c.revokedAt)];
+    const revokedRows = [];
+    for (const c of ordered) {
       const client = c.kind === 'oauthClient';
       let action;
       if (!c.revokedAt) {
@@ -508,8 +511,23 @@ export const pageScript = String.raw`'use strict';
       if (!action) row.lastChild.className = 'bare';
       body.appendChild(row);
       if (client && !c.revokedAt) secretsRow(row, c, labels.length);
+      if (c.revokedAt) { row.hidden = !showRevoked; revokedRows.push(row); }
     }
+    if (!revokedRows.length) return;
+    const toggle = el('button', { type: 'button', className: 'link', 'aria-expanded': String(showRevoked) });
+    const label = () => { toggle.textContent = (showRevoked ? 'Hide ' : 'Show ') + plural(revokedRows.length, 'revoked credential', 'revoked credentials'); };
+    label();
+    toggle.addEventListener('click', () => {
+      showRevoked = !showRevoked;
+      for (const row of revokedRows) row.hidden = !showRevoked;
+      toggle.setAttribute('aria-expanded', String(showRevoked));
+      label();
+    });
+    const td = el('td', { colSpan: labels.length, className: 'bare' }, toggle);
+    const row = el('tr', { className: 'toggle-row' }, td);
+    body.insertBefore(row, revokedRows[0]);
   }
+  let showRevoked = false;
 
   // The row under an active OAuth client: its secrets (id, expiry, status), Add new secret and
   // Revoke for each valid secret but the last one. No client id in its text: a test finds the

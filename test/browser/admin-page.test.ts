@@ -222,6 +222,14 @@ describe.skipIf(!browserFound)(
       expect(await page.locator(SHOWN_ONCE).count()).toBe(0);
       expect(await page.content()).not.toContain(token);
       expect(await accessibilityViolations(page, 'a Secret Token revoked')).toEqual([]);
+      // Revoked credentials fold away behind one button, which shows them again.
+      expect(await row.isHidden()).toBe(true);
+      const revokedToggle = page.locator('#credentials tr.toggle-row button');
+      expect(await revokedToggle.textContent()).toMatch(/^Show \d+ revoked credentials?$/);
+      await revokedToggle.click();
+      expect(await row.isVisible()).toBe(true);
+      expect(await revokedToggle.getAttribute('aria-expanded')).toBe('true');
+      expect(await revokedToggle.textContent()).toMatch(/^Hide /);
       // Refused within the registry's cache window (2 s here).
       await expect
         .poll(
