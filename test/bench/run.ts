@@ -205,6 +205,10 @@ if (values['directory-only']) {
     TABLE_NAME: table,
     DYNAMODB_ENDPOINT: dynamodb.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // A loaded machine's DynamoDB Local can take seconds to answer a batch of the seed: AWS's
+    // 1 s / 2 s budgets would fail it (the searches' own latencies are what is measured).
+    DYNAMODB_CONNECTION_TIMEOUT_MS: process.env.DYNAMODB_CONNECTION_TIMEOUT_MS ?? '5000',
+    DYNAMODB_REQUEST_TIMEOUT_MS: process.env.DYNAMODB_REQUEST_TIMEOUT_MS ?? '8000',
   });
   try {
     const directory = await measureDirectory({
