@@ -1,0 +1,152 @@
+/**
+ * What the connect flow needs of Microsoft Graph: the methods of the Graph client
+ * (`shared/graph/`, built alongside), typed here with only the fields the flow reads, in
+ * Microsoft's documented shapes (v1.0). `graphFor` makes the client for one request's token.
+ */
+
+/** A service principal (`servicePrincipal`), the enterprise application. */
+export interface ServicePrincipal {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName?: string;
+  /** The application template it was made from (the non-gallery template for ours). */
+  readonly applicationTemplateId?: string | null;
+}
+
+/** `synchronizationJob`. */
+export interface SynchronizationJob {
+  readonly id: string;
+  readonly templateId?: string;
+  readonly status?: {
+    readonly code?: string;
+    readonly lastExecution?: TaskExecution | null;
+    readonly lastSuccessfulExecution?: TaskExecution | null;
+    readonly quarantine?: {
+      readonly currentBegan?: string;
+      readonly nextAttempt?: string;
+      readonly reason?: string;
+      readonly error?: { readonly code?: string; readonly message?: string } | null;
+    } | null;
+  };
+}
+
+/** `synchronizationTaskExecution`: one cycle. */
+export interface TaskExecution {
+  readonly timeBegan?: string;
+  readonly timeEnded?: string;
+  readonly state?: string;
+  readonly countEntitled?: number;
+  readonly countExported?: number;
+  readonly countExports?: number;
+  readonly countImported?: number;
+  readonly countEscrowed?: number;
+  readonly error?: { readonly code?: string; readonly message?: string } | null;
+}
+
+/** `synchronizationSchema`: kept loose, the flow edits it and puts it back whole. */
+export interface SynchronizationSchema {
+  readonly directories?: Record<string, unknown>[];
+  readonly synchronizationRules?: Record<string, unknown>[];
+  readonly [other: string]: unknown;
+}
+
+/** `synchronizationSecretKeyStringValuePair`. */
+export interface SecretPair {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** `provisioningObjectSummary`, the fields the page shows. */
+export interface ProvisioningObjectSummary {
+  readonly id?: string;
+  readonly activityDateTime?: string;
+  readonly provisioningAction?: string;
+  readonly provisioningStatusInfo?: {
+    readonly status?: string;
+    readonly errorInformation?: {
+      readonly errorCode?: string;
+      readonly reason?: string;
+      readonly additionalDetails?: string;
+      readonly recommendedAction?: string;
+    } | null;
+  } | null;
+  readonly sourceIdentity?: {
+    readonly id?: string;
+    readonly displayName?: string;
+    readonly details?: Record<string, unknown> | null;
+  } | null;
+  readonly targetIdentity?: {
+    readonly id?: string;
+    readonly displayName?: string;
+    readonly details?: Record<string, unknown> | null;
+  } | null;
+  readonly provisioningSteps?: readonly {
+    readonly name?: string;
+    readonly status?: string;
+    readonly description?: string;
+  }[];
+}
+
+/** The Graph client's methods the connect flow calls. */
+export interface GraphPort {
+  findServicePrincipals(query: {
+    appId?: string;
+    displayName?: string;
+  }): Promise<ServicePrincipal[]>;
+  instantiateApplicationTemplate(
+    displayName: string,
+  ): Promise<{ application: { appId: string }; servicePrincipal: ServicePrincipal }>;
+  listSynchronizationJobs(servicePrincipalId: string): Promise<SynchronizationJob[]>;
+  createSynchronizationJob(
+    servicePrincipalId: string,
+    templateId: string,
+  ): Promise<SynchronizationJob>;
+  getSynchronizationJob(servicePrincipalId: string, jobId: string): Promise<SynchronizationJob>;
+  validateCredentials(
+    servicePrincipalId: string,
+    jobId: string,
+    credentials: readonly SecretPair[],
+  ): Promise<void>;
+  putSecrets(servicePrincipalId: string, credentials: readonly SecretPair[]): Promise<void>;
+  getSchema(servicePrincipalId: string, jobId: string): Promise<SynchronizationSchema>;
+  putSchema(
+    servicePrincipalId: string,
+    jobId: string,
+    schema: SynchronizationSchema,
+  ): Promise<void>;
+  startJob(servicePrincipalId: string, jobId: string): Promise<void>;
+  pauseJob(servicePrincipalId: string, jobId: string): Promise<void>;
+  restartJob(
+    servicePrincipalId: string,
+    jobId: string,
+    criteria?: { resetScope?: string },
+  ): Promise<void>;
+  provisionOnDemand(
+    servicePrincipalId: string,
+    jobId: string,
+    userObjectId: string,
+    ruleId: string,
+  ): Promise<unknown>;
+  listProvisioningLogs(query: {
+    servicePrincipalId: string;
+    userId?: string;
+    top?: number;
+  }): Promise<ProvisioningObjectSummary[]>;
+}
+
+/** What Graph answered when a call failed (the client's `GraphError`, read by its fields). */
+export interface GraphFailure {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly requestId?: string;
+}
+
+/** Whether `error` is Graph's answer (as opposed to a network failure or a bug). */
+export function isGraphFailure(error: unknown): error is Error & GraphFailure {
+  return (
+    error instanceof Error &&
+    typeof (error as { status?: unknown }).status === 'number' &&
+    typeof (error as { code?: unknown }).code === 'string'
+  );
+}
