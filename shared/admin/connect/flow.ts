@@ -105,6 +105,8 @@ class OutOfTimeError extends Error {}
 /** A run's bookkeeping: the connection as it evolves and the steps so far, saved after each. */
 class Recorder {
   steps: ConnectStep[] = [];
+  /** This run instantiated the application (Graph may not know its service principal yet). */
+  createdApp = false;
   constructor(
     public connection: EntraConnection,
     readonly run: Omit<ConnectRun, 'steps'>,
@@ -409,6 +411,7 @@ async function findOrCreateApp(recorder: Recorder) {
     return { detail: `Found ${describe(chosen)}.`, change: appChange(chosen) };
   }
   const { servicePrincipal } = await graph.instantiateApplicationTemplate(APP_DISPLAY_NAME);
+  recorder.createdApp = true;
   return { detail: `Created ${describe(servicePrincipal)}.`, change: appChange(servicePrincipal) };
 }
 
@@ -427,7 +430,9 @@ function appChange(principal: ServicePrincipal): Partial<EntraConnection> {
 async function findOrCreateJob(recorder: Recorder) {
   const { graph } = recorder.context;
   const servicePrincipalId = recorder.connection.servicePrincipalId ?? '';
-  const jobs = await graph.listSynchronizationJobs(servicePrincipalId);
+  // Microsoft notes a replication delay after instantiating: a new service principal may answer
+  // 404 for a few seconds, so this run waits for it while its budget allows.
+  const jobs = await settled(recorder, () => graph.listSynchronizationJobs(servicePrincipalId));
   const known = jobs.find((job) => job.id === recorder.connection.jobId);
   const existing =
     known ?? jobs.find((job) => (job.templateId ?? job.id.split('.')[0]) === SCIM_JOB_TEMPLATE);
@@ -442,6 +447,24 @@ async function findOrCreateJob(recorder: Recorder) {
     detail: `Created the provisioning job ${created.id}.`,
     change: { jobId: created.id, job: snapshot(created) },
   };
+}
+
+/** `call`, again after a second while Graph answers 404 for the application this run created. */
+async function settled<T>(recorder: Recorder, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retry =
+        recorder.createdApp &&
+        isGraphFailure(error) &&
+        error.status === 404 &&
+        attempt < 5 &&
+        recorder.remaining() > STEP_RESERVE_MS + 1_000;
+      if (!retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
 }
 
 /**
