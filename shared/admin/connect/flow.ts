@@ -97,6 +97,8 @@ export interface RunContext {
   readonly subject?: string;
   /** Connect: the admin also asked for the log permissions. */
   readonly withLog?: boolean;
+  /** The clock the budget is counted on (epoch ms; `Date.now` unless a test stages time). */
+  readonly now?: () => number;
 }
 
 /** Thrown inside a step when the budget is out: the step is left for the next run. */
@@ -114,7 +116,7 @@ class Recorder {
   ) {}
 
   remaining(): number {
-    return this.context.deadline - Date.now();
+    return this.context.deadline - (this.context.now ?? Date.now)();
   }
 
   async record(step: Omit<ConnectStep, 'at'>, change: Partial<EntraConnection> = {}) {
