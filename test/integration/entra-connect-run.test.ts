@@ -35,6 +35,7 @@ function scriptedDirectory() {
   const jobs = new Map<string, SynchronizationJob[]>();
   const secrets = new Map<string, { key: string; value: string }[]>();
   const calls: string[] = [];
+  const mapped = new Set<string>();
   let slow: string | undefined;
   const schema: SynchronizationSchema = {
     directories: [{ name: 'customappsso', objects: [{ name: 'User', attributes: [] }] }],
@@ -59,7 +60,7 @@ function scriptedDirectory() {
     async findServicePrincipals(query) {
       await call('findServicePrincipals');
       return principals.filter((p) =>
-        query.appId ? p.appId === query.appId : p.displayName === query.displayName,
+        'appId' in query ? p.appId === query.appId : p.displayName === query.displayName,
       );
     },
     async instantiateApplicationTemplate(displayName) {
@@ -99,9 +100,13 @@ function scriptedDirectory() {
       await call('getSchema');
       return structuredClone(schema);
     },
-    async putSchema(_id, _job, next) {
-      await call('putSchema');
-      Object.assign(schema, structuredClone(next));
+    async addExtensionAttributes() {
+      await call('addExtensionAttributes');
+      const added = ['label1', 'label2', 'label3', 'label4', 'label5', 'description'].filter(
+        (name) => !mapped.has(name),
+      );
+      for (const name of added) mapped.add(name);
+      return { added };
     },
     async startJob() {
       await call('start');
@@ -118,7 +123,7 @@ function scriptedDirectory() {
     },
     async listProvisioningLogs() {
       await call('logs');
-      return [];
+      return { value: [] };
     },
   };
   return {
@@ -203,7 +208,9 @@ describe('the connect run', () => {
     expect(second.state).toBe('connected');
     expect(directory.principals).toHaveLength(1);
     expect([...directory.jobs.values()].flat()).toHaveLength(1);
-    const [credential, ...more] = await connectCredentials();
+    const [credential, ...more] = (await connectCredentials()).filter((c) =>
+      isActive(c, Date.now()),
+    );
     expect(more).toEqual([]);
     expect(credential?.createdBy).toBe(ADMIN.name);
     expect(second.secretsSavedFor).toBe(credential?.id);
@@ -212,7 +219,11 @@ describe('the connect run', () => {
       'SecretToken',
       'SyncAll',
     ]);
-    expect(second.ruleId).toBe('rule-1');
+    // The scripted Test Connection never fetched a token with the OAuth client: GroupTalk fell
+    // back to a Secret Token and revoked the client.
+    expect(second.lastRun?.steps.find((s) => s.name === 'credential')?.detail).toContain(
+      'did not use the client',
+    );
 
     // A third press reuses everything: no instantiate, no new job, no new credential.
     directory.calls.length = 0;
@@ -221,8 +232,11 @@ describe('the connect run', () => {
     expect(directory.calls).not.toContain('instantiate');
     expect(directory.calls).not.toContain('createJob');
     expect(directory.calls).not.toContain('putSecrets');
-    expect(directory.calls).not.toContain('putSchema');
-    expect(await connectCredentials()).toHaveLength(1);
+    expect(directory.calls).not.toContain('validateCredentials');
+    expect(third.lastRun?.steps.find((s) => s.name === 'attributes')?.detail).toContain(
+      'Already there',
+    );
+    expect((await connectCredentials()).filter((c) => isActive(c, Date.now()))).toHaveLength(1);
   });
 
   it('revokes a credential Entra did not save (Test Connection timed out), and the next run registers one new one', async () => {

@@ -20,17 +20,18 @@ import {
   saveEntraConnection,
   saveEntraLogView,
 } from '../../store/entra-connection.js';
+import { TOKEN_ENDPOINT_PATH } from '../integration.js';
 import type { EntraAction } from './consent.js';
 import {
   type GraphFailure,
   type GraphPort,
   isGraphFailure,
   type ProvisioningObjectSummary,
+  type SecretPair,
   type ServicePrincipal,
   type SynchronizationJob,
   type TaskExecution,
 } from './graph-port.js';
-import { withGroupTalkAttributes } from './schema.js';
 
 /** Microsoft's non-gallery application template ("Integrate any other application"). */
 export const NON_GALLERY_TEMPLATE_ID = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
@@ -48,11 +49,12 @@ export const RUN_BUDGET_MS = 20_000;
 /** The longest one Graph call may take before the step is left for the next run. */
 export const CALL_TIMEOUT_MS = 8_000;
 /**
- * A step starts only with this much budget left; the credential step (register, Test Connection,
- * save) needs room for three calls, so a new credential is never left half put in.
+ * A step starts only with this much budget left; the credential step (Test Connection with an
+ * OAuth client, maybe again with a Secret Token, save) needs room for four calls, so a new
+ * credential is rarely left half put in (and is revoked when it is).
  */
 const STEP_RESERVE_MS = 2_000;
-const CREDENTIAL_RESERVE_MS = 3 * 2_000;
+const CREDENTIAL_RESERVE_MS = 4 * 2_000;
 
 /** Step names, in order, with what the page calls them. */
 export const STEP_TITLES: Readonly<Record<string, string>> = {
@@ -109,6 +111,8 @@ class Recorder {
   steps: ConnectStep[] = [];
   /** This run instantiated the application (Graph may not know its service principal yet). */
   createdApp = false;
+  /** Why the run fell back from an OAuth client to a Secret Token, for the credential step. */
+  fallback = '';
   constructor(
     public connection: EntraConnection,
     readonly run: Omit<ConnectRun, 'steps'>,
@@ -347,14 +351,11 @@ async function connect(recorder: Recorder): Promise<boolean> {
     (await credentialSteps(recorder)) &&
     (await step(recorder, 'attributes', STEP_RESERVE_MS, async () => {
       const { servicePrincipalId, jobId } = ids(recorder);
-      const current = await graph.getSchema(servicePrincipalId, jobId);
-      const { schema, added, ruleId } = withGroupTalkAttributes(current);
-      if (added.length) await graph.putSchema(servicePrincipalId, jobId, schema);
+      const { added } = await graph.addExtensionAttributes(servicePrincipalId, jobId);
       return {
         detail: added.length
-          ? `Added and mapped ${added.join(', ')}.`
+          ? `Added and mapped ${added.map((name) => name.slice(name.lastIndexOf(':') + 1)).join(', ')}.`
           : 'Already there: label1…label5 and the group description are mapped.',
-        change: ruleId ? { ruleId } : {},
       };
     })) &&
     (await step(recorder, 'start', STEP_RESERVE_MS, async () => {
@@ -470,21 +471,29 @@ async function settled<T>(recorder: Recorder, call: () => Promise<T>): Promise<T
 }
 
 /**
- * Register a credential, have Entra's Test Connection try it, save it with the Tenant URL. The
- * token exists only in this function: if it is not saved in Entra by the end, it is revoked, so
- * the registry never keeps a credential nobody holds. A credential Entra already holds (saved by
- * an earlier run, still active) is kept: no second one.
+ * Register a credential, have Entra's Test Connection try it, save it with the Tenant URL. An
+ * OAuth client first (GroupTalk's token endpoint, client credentials), kept only when Entra's Test
+ * Connection really fetched a token with it (the client's `lastUsedAt`): Microsoft documents the
+ * OAuth keys for non-gallery jobs nowhere, so a directory that ignores them (and, say, sends its
+ * own token) must not leave GroupTalk believing the client is in use. Else a Secret Token (the
+ * documented `BaseAddress` + `SecretToken`). The secret exists only in this function: a
+ * credential Entra has not saved by the end is revoked, so the registry never keeps a credential
+ * nobody holds. A credential Entra already holds (saved by an earlier run, still active) is kept.
  */
 async function credentialSteps(recorder: Recorder): Promise<boolean> {
-  const { graph, actor, tenant, tenantUrl } = recorder.context;
+  const { actor } = recorder.context;
   const registry = tenantRegistry();
   const { credentialId, secretsSavedFor } = recorder.connection;
   const current: Credential | undefined = credentialId
     ? await registry.get(credentialId)
     : undefined;
   if (current && isActive(current, Date.now()) && secretsSavedFor === current.id) {
-    const kept = `Entra already holds Secret Token ${current.id} (created by ${current.createdBy}).`;
-    await recorder.record({ name: 'credential', status: 'skipped', detail: kept });
+    const kind = current.kind === 'oauth-client' ? 'OAuth client' : 'Secret Token';
+    await recorder.record({
+      name: 'credential',
+      status: 'skipped',
+      detail: `Entra already holds ${kind} ${current.id} (created by ${current.createdBy}).`,
+    });
     await recorder.record({
       name: 'testConnection',
       status: 'skipped',
@@ -494,51 +503,146 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     return true;
   }
   if (recorder.remaining() < CREDENTIAL_RESERVE_MS) throw new OutOfTimeError('credential');
-  const { servicePrincipalId, jobId } = ids(recorder);
   if (current && !current.revokedAt) {
     // Registered by a run that ended before Entra saved it: its secret is gone, so it goes too.
     await registry.revoke(current.id, actor.name);
   }
-  const { token, credential } = await issueSecretToken(registry, tenantSigner(), {
+  const oauth = await tryOAuthClient(recorder);
+  if (oauth === 'failed') return false;
+  const chosen = oauth ?? (await secretToken(recorder));
+  if (!chosen) return false;
+  let saved = false;
+  try {
+    saved = await step(recorder, 'saveCredentials', 0, async () => {
+      const { servicePrincipalId } = ids(recorder);
+      await recorder.context.graph.putSecrets(servicePrincipalId, chosen.secrets);
+      return {
+        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.`,
+        change: { secretsSavedFor: chosen.id },
+      };
+    });
+    return saved;
+  } finally {
+    if (!saved) await forget(recorder, chosen.id);
+  }
+}
+
+interface Chosen {
+  readonly id: string;
+  /** "OAuth client <id>" or "Secret Token <id>". */
+  readonly label: string;
+  readonly secrets: readonly SecretPair[];
+}
+
+/** Revokes a credential this run registered and Entra does not hold. */
+async function forget(recorder: Recorder, id: string): Promise<void> {
+  await tenantRegistry().revoke(id, recorder.context.actor.name);
+  recorder.connection = { ...recorder.connection, credentialId: undefined };
+}
+
+/**
+ * An OAuth client, Test Connection with it; undefined when Entra does not take it (then a Secret
+ * Token follows), 'failed' when the run must stop (out of time propagates as thrown).
+ */
+async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 'failed'> {
+  const { graph, actor, tenantUrl } = recorder.context;
+  const registry = tenantRegistry();
+  const { servicePrincipalId, jobId } = ids(recorder);
+  const { credential, secret } = await registry.createClient({
+    createdBy: actor.name,
+    description: DESCRIPTION,
+  });
+  recorder.connection = { ...recorder.connection, credentialId: credential.id };
+  const secrets: SecretPair[] = [
+    { key: 'BaseAddress', value: tenantUrl },
+    { key: 'AuthenticationType', value: OAUTH_AUTHENTICATION_TYPE },
+    { key: 'Oauth2TokenExchangeUri', value: `${new URL(tenantUrl).origin}${TOKEN_ENDPOINT_PATH}` },
+    { key: 'Oauth2ClientId', value: credential.id },
+    { key: 'Oauth2ClientSecret', value: secret.secret },
+    SYNC_ASSIGNED,
+  ];
+  let refusal = '';
+  try {
+    await graph.validateCredentials(servicePrincipalId, jobId, secrets);
+    const used = (await registry.get(credential.id))?.lastUsedAt;
+    if (used) {
+      await recorder.record(
+        {
+          name: 'credential',
+          status: 'done',
+          detail: `Registered OAuth client ${credential.id}, created by ${actor.name}.`,
+        },
+        { credentialId: credential.id, secretsSavedFor: undefined },
+      );
+      await recorder.record({
+        name: 'testConnection',
+        status: 'done',
+        detail: `Entra fetched a token from GroupTalk’s token endpoint with the OAuth client and reached ${tenantUrl}.`,
+      });
+      return { id: credential.id, label: `OAuth client ${credential.id}`, secrets };
+    }
+    refusal = 'Entra accepted the OAuth keys but did not use the client';
+  } catch (error) {
+    if (outOfTime(error)) {
+      await forget(recorder, credential.id);
+      throw new OutOfTimeError('testConnection');
+    }
+    if (!isGraphFailure(error)) {
+      await forget(recorder, credential.id);
+      throw error;
+    }
+    refusal = `Entra said: ${error.message.slice(0, 200)}`;
+  }
+  await forget(recorder, credential.id);
+  recorder.fallback = `Entra does not take an OAuth client for this application (${refusal}), so GroupTalk uses a Secret Token.`;
+  return undefined;
+}
+
+/** A Secret Token and Test Connection with it; undefined when the test failed (recorded). */
+async function secretToken(recorder: Recorder): Promise<Chosen | undefined> {
+  const { graph, actor, tenant, tenantUrl } = recorder.context;
+  if (recorder.remaining() < STEP_RESERVE_MS * 2) throw new OutOfTimeError('credential');
+  const { servicePrincipalId, jobId } = ids(recorder);
+  const { token, credential } = await issueSecretToken(tenantRegistry(), tenantSigner(), {
     tenant,
     createdBy: actor.name,
-    description: 'Put in Entra by Connect to Microsoft Entra (never shown)',
+    description: DESCRIPTION,
   });
   await recorder.record(
     {
       name: 'credential',
       status: 'done',
-      detail: `Registered Secret Token ${credential.id}, created by ${actor.name}.`,
+      detail: `${recorder.fallback ? `${recorder.fallback} ` : ''}Registered Secret Token ${credential.id}, created by ${actor.name}.`,
     },
     { credentialId: credential.id, secretsSavedFor: undefined },
   );
-  const secrets = [
+  const secrets: SecretPair[] = [
     { key: 'BaseAddress', value: tenantUrl },
     { key: 'SecretToken', value: token },
+    SYNC_ASSIGNED,
   ];
-  let saved = false;
+  let tested = false;
   try {
-    const tested = await step(recorder, 'testConnection', 0, async () => {
+    tested = await step(recorder, 'testConnection', 0, async () => {
       await graph.validateCredentials(servicePrincipalId, jobId, secrets);
       return { detail: `Entra reached ${tenantUrl} with the new Secret Token.` };
     });
-    if (!tested) return false;
-    saved = await step(recorder, 'saveCredentials', 0, async () => {
-      // SyncAll false: provision only the users and groups assigned to the application.
-      await graph.putSecrets(servicePrincipalId, [...secrets, { key: 'SyncAll', value: 'false' }]);
-      return {
-        detail: `Saved the Tenant URL ${tenantUrl} and Secret Token ${credential.id}; scope: assigned users and groups.`,
-        change: { secretsSavedFor: credential.id },
-      };
-    });
-    return saved;
   } finally {
-    if (!saved) {
-      await registry.revoke(credential.id, actor.name);
-      recorder.connection = { ...recorder.connection, credentialId: undefined };
-    }
+    if (!tested) await forget(recorder, credential.id);
   }
+  return tested
+    ? { id: credential.id, label: `Secret Token ${credential.id}`, secrets }
+    : undefined;
 }
+
+const DESCRIPTION = 'Put in Entra by Connect to Microsoft Entra (never shown)';
+/** Provision only the users and groups assigned to the application (`SyncAll`). */
+const SYNC_ASSIGNED: SecretPair = { key: 'SyncAll', value: 'false' };
+/**
+ * The `AuthenticationType` of client credentials: Microsoft lists the key but documents no value
+ * for it; this is the Graph client's (see `oauthClientCredentials` in `shared/graph`).
+ */
+const OAUTH_AUTHENTICATION_TYPE = 'OAuth2ClientCredentialsGrant';
 
 async function disconnect(recorder: Recorder): Promise<boolean> {
   const { graph, actor } = recorder.context;
@@ -602,7 +706,11 @@ async function jobAction(recorder: Recorder, action: EntraAction): Promise<boole
           );
         }
         const ruleId = recorder.connection.ruleId ?? (await ruleOf(recorder));
-        await graph.provisionOnDemand(servicePrincipalId, jobId, subject, ruleId);
+        await graph.provisionOnDemand(servicePrincipalId, jobId, {
+          objectId: subject,
+          objectTypeName: 'User',
+          ruleId,
+        });
         detail = `Entra provisioned user ${subject} now; see its log below.`;
         break;
       }
@@ -616,14 +724,24 @@ async function jobAction(recorder: Recorder, action: EntraAction): Promise<boole
 
 const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The job's user rule (provision on demand names it), from the job's schema. */
 async function ruleOf(recorder: Recorder): Promise<string> {
   const { servicePrincipalId, jobId } = ids(recorder);
-  const { ruleId } = withGroupTalkAttributes(
-    await recorder.context.graph.getSchema(servicePrincipalId, jobId),
+  const schema = await recorder.context.graph.getSchema(servicePrincipalId, jobId);
+  const rules = (schema.synchronizationRules ?? []) as {
+    id?: unknown;
+    objectMappings?: { targetObjectName?: unknown }[];
+  }[];
+  const rule = rules.find((candidate) =>
+    (candidate.objectMappings ?? []).some(
+      (mapping) => String(mapping.targetObjectName).toLowerCase() === 'user',
+    ),
   );
-  if (!ruleId) throw new StepRefusal('The job has no rule for users.', 'Press Connect again.');
-  recorder.connection = { ...recorder.connection, ruleId };
-  return ruleId;
+  if (typeof rule?.id !== 'string') {
+    throw new StepRefusal('The job has no rule for users.', 'Press Connect again.');
+  }
+  recorder.connection = { ...recorder.connection, ruleId: rule.id };
+  return rule.id;
 }
 
 /** Reads Entra's log for one user (object id, or a UPN matched in the entries) and keeps a view. */
@@ -634,9 +752,9 @@ async function readLog(recorder: Recorder) {
     throw new StepRefusal('GroupTalk has no application in Entra yet.', 'Press Connect first.');
   }
   const byId = OBJECT_ID.test(subject);
-  const entries = await graph.listProvisioningLogs({
+  const { value: entries } = await graph.listProvisioningLogs({
     servicePrincipalId,
-    ...(byId ? { userId: subject } : {}),
+    ...(byId ? { sourceId: subject } : {}),
     top: byId ? 20 : 100,
   });
   const wanted = subject.toLowerCase();

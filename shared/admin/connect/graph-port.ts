@@ -87,51 +87,49 @@ export interface ProvisioningObjectSummary {
   }[];
 }
 
-/** The Graph client's methods the connect flow calls. */
+/** The Graph client's methods the connect flow calls (`shared/graph/client.ts`). */
 export interface GraphPort {
-  findServicePrincipals(query: {
-    appId?: string;
-    displayName?: string;
-  }): Promise<ServicePrincipal[]>;
+  findServicePrincipals(
+    query: { appId: string } | { displayName: string },
+  ): Promise<ServicePrincipal[]>;
   instantiateApplicationTemplate(
     displayName: string,
   ): Promise<{ application: { appId: string }; servicePrincipal: ServicePrincipal }>;
   listSynchronizationJobs(servicePrincipalId: string): Promise<SynchronizationJob[]>;
   createSynchronizationJob(
     servicePrincipalId: string,
-    templateId: string,
+    templateId?: string,
   ): Promise<SynchronizationJob>;
   getSynchronizationJob(servicePrincipalId: string, jobId: string): Promise<SynchronizationJob>;
   validateCredentials(
     servicePrincipalId: string,
     jobId: string,
-    credentials: readonly SecretPair[],
+    credentials: readonly SecretPair[] | 'saved',
   ): Promise<void>;
   putSecrets(servicePrincipalId: string, credentials: readonly SecretPair[]): Promise<void>;
   getSchema(servicePrincipalId: string, jobId: string): Promise<SynchronizationSchema>;
-  putSchema(
+  /** Adds GroupTalk's extension attributes with default mappings where missing. */
+  addExtensionAttributes(
     servicePrincipalId: string,
     jobId: string,
-    schema: SynchronizationSchema,
-  ): Promise<void>;
+  ): Promise<{ added: readonly string[] }>;
   startJob(servicePrincipalId: string, jobId: string): Promise<void>;
   pauseJob(servicePrincipalId: string, jobId: string): Promise<void>;
   restartJob(
     servicePrincipalId: string,
     jobId: string,
-    criteria?: { resetScope?: string },
+    criteria?: { resetScope: string },
   ): Promise<void>;
   provisionOnDemand(
     servicePrincipalId: string,
     jobId: string,
-    userObjectId: string,
-    ruleId: string,
+    subject: { objectId: string; objectTypeName?: 'User' | 'Group'; ruleId: string },
   ): Promise<unknown>;
   listProvisioningLogs(query: {
     servicePrincipalId: string;
-    userId?: string;
+    sourceId?: string;
     top?: number;
-  }): Promise<ProvisioningObjectSummary[]>;
+  }): Promise<{ readonly value: readonly ProvisioningObjectSummary[]; readonly nextLink?: string }>;
 }
 
 /** What Graph answered when a call failed (the client's `GraphError`, read by its fields). */
