@@ -487,7 +487,7 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
   const current: Credential | undefined = credentialId
     ? await registry.get(credentialId)
     : undefined;
-  if (current && isActive(current, Date.now()) && secretsSavedFor === current.id) {
+  if (current && usable(current) && secretsSavedFor === current.id) {
     const kind = current.kind === 'oauth-client' ? 'OAuth client' : 'Secret Token';
     await recorder.record({
       name: 'credential',
@@ -526,6 +526,20 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     if (!saved) await forget(recorder, chosen.id);
   }
 }
+
+/**
+ * Whether a credential Entra holds can stay: active, and for an OAuth client with a secret valid
+ * for another 30 days (the registry's secrets expire after a year; Connect again renews it).
+ */
+function usable(credential: Credential): boolean {
+  const now = Date.now();
+  if (!isActive(credential, now)) return false;
+  if (credential.kind !== 'oauth-client') return true;
+  return (credential.secrets ?? []).some(
+    (secret) => !secret.revokedAt && Date.parse(secret.expiresAt) > now + RENEW_BEFORE_MS,
+  );
+}
+const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
 
 interface Chosen {
   readonly id: string;
