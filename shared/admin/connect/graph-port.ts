@@ -10,7 +10,7 @@ export interface ServicePrincipal {
   readonly appId: string;
   readonly displayName?: string;
   /** The application template it was made from (the non-gallery template for ours). */
-  readonly applicationTemplateId?: string | null;
+  readonly applicationTemplateId?: unknown;
 }
 
 /** `synchronizationJob`. */
@@ -45,8 +45,8 @@ export interface TaskExecution {
 
 /** `synchronizationSchema`: kept loose, the flow edits it and puts it back whole. */
 export interface SynchronizationSchema {
-  readonly directories?: Record<string, unknown>[];
-  readonly synchronizationRules?: Record<string, unknown>[];
+  readonly directories?: readonly unknown[];
+  readonly synchronizationRules?: readonly unknown[];
   readonly [other: string]: unknown;
 }
 
@@ -58,32 +58,32 @@ export interface SecretPair {
 
 /** `provisioningObjectSummary`, the fields the page shows. */
 export interface ProvisioningObjectSummary {
-  readonly id?: string;
-  readonly activityDateTime?: string;
-  readonly provisioningAction?: string;
+  readonly id?: string | null;
+  readonly activityDateTime?: string | null;
+  readonly provisioningAction?: string | null;
   readonly provisioningStatusInfo?: {
-    readonly status?: string;
+    readonly status?: string | null;
     readonly errorInformation?: {
-      readonly errorCode?: string;
-      readonly reason?: string;
-      readonly additionalDetails?: string;
-      readonly recommendedAction?: string;
+      readonly errorCode?: string | null;
+      readonly reason?: string | null;
+      readonly additionalDetails?: string | null;
+      readonly recommendedAction?: string | null;
     } | null;
   } | null;
   readonly sourceIdentity?: {
-    readonly id?: string;
-    readonly displayName?: string;
+    readonly id?: string | null;
+    readonly displayName?: string | null;
     readonly details?: Record<string, unknown> | null;
   } | null;
   readonly targetIdentity?: {
-    readonly id?: string;
-    readonly displayName?: string;
+    readonly id?: string | null;
+    readonly displayName?: string | null;
     readonly details?: Record<string, unknown> | null;
   } | null;
   readonly provisioningSteps?: readonly {
-    readonly name?: string;
-    readonly status?: string;
-    readonly description?: string;
+    readonly name?: string | null;
+    readonly status?: string | null;
+    readonly description?: string | null;
   }[];
 }
 
