@@ -36,7 +36,7 @@ export function entraConnectionSection(): string {
 <dt>Read</dt><dd id="entra-job-read">—</dd>
 </dl>
 <div class="actions">
-<button type="button" id="entra-refresh" data-action="refresh">Refresh job state</button>
+<button type="button" id="entra-refresh" data-action="refresh">Read job state from Entra</button>
 <button type="button" id="entra-pause" data-action="pause">Pause provisioning</button>
 <button type="button" id="entra-restart" data-action="restart">Restart provisioning</button>
 </div>
@@ -101,7 +101,7 @@ const script = `'use strict';
   };
   const STEP_STATES = { done: 'Done', failed: 'Failed', skipped: 'Already done', notReached: 'Not reached' };
   const JOB_STATES = { Active: 'Running (enabled)', Paused: 'Paused', Quarantine: 'In quarantine', NotRun: 'Not started yet', NotConfigured: 'Not configured' };
-  const ACTION_NAMES = { connect: 'Connect', disconnect: 'Disconnect', refresh: 'Refresh job state', pause: 'Pause', restart: 'Restart', provisionOnDemand: 'Provision now', readLog: 'Show what Entra saw' };
+  const ACTION_NAMES = { connect: 'Connect', disconnect: 'Disconnect', refresh: 'Read job state from Entra', pause: 'Pause', restart: 'Restart', provisionOnDemand: 'Provision now', readLog: 'Show what Entra saw' };
 
   function text(tag, value, className) {
     const node = document.createElement(tag);
@@ -145,7 +145,7 @@ const script = `'use strict';
     const q = $('entra-job-quarantine');
     q.textContent = quarantine ? 'Yes' + (quarantine.reason ? ': ' + quarantine.reason : '') + (quarantine.error ? ' (' + quarantine.error + ')' : '') + (quarantine.since ? ', since ' + when(quarantine.since) : '') + '. Fix the cause, then press Restart provisioning.' : 'No';
     q.className = quarantine ? 'bad' : '';
-    $('entra-job-read').textContent = job ? when(job.readAt) + ' (press Refresh job state to read it again)' : '—';
+    $('entra-job-read').textContent = job ? when(job.readAt) + ' (press Read job state from Entra to read it again)' : '—';
     renderLog(data.log);
   }
 
