@@ -158,6 +158,13 @@ export async function authorizeEntraAction(request: AdminRequest): Promise<Admin
       'GroupTalk is not connected to Entra yet: press Connect to Microsoft Entra first.',
     );
   }
+  if (typeof connection.runningUntil === 'number' && connection.runningUntil > Date.now()) {
+    throw new AdminError(
+      409,
+      'entraBusy',
+      'Another change to the Entra connection is running (another admin or tab). Wait a few seconds and press the button again.',
+    );
+  }
   const needed = permissionsFor(wanted.action, wanted.withLog);
   const silent = needed.every((permission) => connection.grantedScopes?.includes(permission));
   return consentRedirect(request, { ...wanted, silent }, (url, cookie) =>
