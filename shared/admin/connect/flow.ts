@@ -61,7 +61,7 @@ export const STEP_TITLES: Readonly<Record<string, string>> = {
   consent: 'Permissions granted in Entra',
   application: 'GroupTalk enterprise application',
   job: 'Provisioning job',
-  credential: 'Credential for Entra (Secret Token, never shown)',
+  credential: 'Credential for Entra (never shown)',
   testConnection: 'Test Connection (Entra calls GroupTalk)',
   saveCredentials: 'Tenant URL and credential saved in Entra',
   attributes: 'GroupTalk attributes mapped (label1…label5, group description)',
@@ -298,7 +298,7 @@ export async function runAction(
   await recorder.record({
     name: 'consent',
     status: 'done',
-    detail: `Granted: ${context.granted.join(', ') || 'nothing'}.`,
+    detail: `${context.granted.join(', ') || 'nothing'}.`,
   });
   const names =
     action === 'connect'

@@ -70,7 +70,9 @@ const css = `
 .entra-steps .step-state { font-weight: 600; margin-right: 6px; }
 .entra-steps .said, .entra-steps .advice { display: block; font-size: .92rem; }
 .entra-steps .said { color: #57606a; }
-.entra-beside { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+.entra-beside { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; }
+.entra-beside > div { min-width: 0; overflow-x: auto; }
+.entra-beside td { overflow-wrap: anywhere; }
 .entra-beside h4 { margin: 8px 0 6px; }
 @media (max-width: 900px) { .entra-beside { grid-template-columns: 1fr; } }
 `;
