@@ -132,6 +132,22 @@ export const adminRoutes: readonly Route[] = [
   {
     method: 'GET',
     base: ADMIN_BASE_PATH,
+    path: '/api/directory',
+    operation: 'searchDirectory',
+    entry: 'functions/admin/search-directory.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/directory/{type}/{id}',
+    operation: 'getDirectoryResource',
+    entry: 'functions/admin/get-directory-resource.ts',
+    table: 'read',
+  },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
     path: '/api/credentials',
     operation: 'listCredentials',
     entry: 'functions/admin/list-credentials.ts',

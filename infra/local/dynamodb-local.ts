@@ -276,6 +276,20 @@ export async function ensureTable(
         );
         continue;
       }
+      const missing = table && active ? missingIndex(table, tableName) : undefined;
+      if (missing) {
+        // Created before the design had this index (an older `npm start`): added as a stack
+        // update adds it, one index per update; its items come from the write path and
+        // `npm run migrate-directory`.
+        await client.send(
+          new UpdateTableCommand({
+            TableName: tableName,
+            AttributeDefinitions: createTableInput(tableName).AttributeDefinitions,
+            GlobalSecondaryIndexUpdates: [{ Create: missing }],
+          }),
+        );
+        continue;
+      }
       if (table && active) return assertSameDesign(table, tableName);
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -283,6 +297,14 @@ export async function ensureTable(
   } finally {
     client.destroy();
   }
+}
+
+/** The first index of the design an existing table lacks (by name), as UpdateTable creates it. */
+function missingIndex(table: TableDescription, tableName: string) {
+  const present = new Set((table.GlobalSecondaryIndexes ?? []).map((index) => index.IndexName));
+  return createTableInput(tableName).GlobalSecondaryIndexes.find(
+    (index) => !present.has(index.IndexName),
+  );
 }
 
 /**

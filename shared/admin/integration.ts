@@ -2,6 +2,8 @@
  * The integration page's use cases behind its JSON API: the facts Entra needs, the provisioning
  * reports and the history of one user or group.
  */
+
+import type { ResourceTypeName } from '../common/resource-types.js';
 import {
   type IdentifierLogPolicySource,
   LOGGED_IDENTIFIERS,
@@ -9,6 +11,8 @@ import {
   tenantIdentifierLogPolicy,
 } from '../http/log-identifiers.js';
 import { SCIM_BASE_PATH } from '../routes.js';
+import { foldedName } from '../store/reports.js';
+import { getByUniqueName } from '../store/resources.js';
 import { AdminError, type AdminRequest, type AdminResponse, json } from './http.js';
 import { ReportQueryError, ReportQueuedError } from './reports/cloudwatch-source.js';
 import {
@@ -19,6 +23,8 @@ import {
   reportSourceFor,
 } from './reports/report.js';
 import type { ReportSource, RequestRecord } from './reports/source.js';
+import { resourceTimeline } from './reports/timeline.js';
+import { withTitle } from './reports/wording.js';
 
 /** Where the client-credentials method fetches its access tokens (creds' token endpoint). */
 export const TOKEN_ENDPOINT_PATH = '/oauth2/token';
@@ -73,6 +79,7 @@ export type HistorySource = 'reports' | 'logs';
  * `retry-after` header): the page shows it as queued and asks again, never as an error.
  */
 export async function resourceHistory(request: AdminRequest): Promise<AdminResponse> {
+  if (request.query.has('type') || request.query.has('id')) return resourceTimelineOf(request);
   const term = (request.query.get('term') ?? '').trim();
   if (term === '' || term.length > 256) {
     throw new AdminError(
@@ -86,11 +93,19 @@ export async function resourceHistory(request: AdminRequest): Promise<AdminRespo
     throw new AdminError(400, 'invalidSource', 'source must be reports or logs.');
   }
   const range = reportRange(days(request));
-  const terms = await searchTerms(term);
+  // The term as logged, in the folded form names are also kept under, and the ids held for it.
+  const folded = foldedName(term);
+  const terms = [
+    ...new Set([
+      ...(await searchTerms(term)),
+      ...(folded ? [folded] : []),
+      ...(await heldIds(term)),
+    ]),
+  ];
   const reader = from === 'logs' ? deepHistorySource(request) : reportSource(request);
   try {
     const records: RequestRecord[] = await reader.history(range, terms, 500);
-    return json(200, { term, source: from, records });
+    return json(200, { term, source: from, records: records.map(withTitle) });
   } catch (error) {
     if (error instanceof ReportQueuedError) {
       return {
@@ -116,6 +131,43 @@ export async function resourceHistory(request: AdminRequest): Promise<AdminRespo
     }
     throw error;
   }
+}
+
+/**
+ * The ids of the user and the group GroupTalk holds under `term` as a userName or group
+ * displayName, compared as uniqueness compares them (case-insensitive, by the store's folded
+ * guard keys): `JANE.DOE@contoso.test` finds jane.doe@contoso.test's requests, by her id.
+ */
+async function heldIds(term: string): Promise<string[]> {
+  const held = await Promise.all([getByUniqueName('User', term), getByUniqueName('Group', term)]);
+  return held.flatMap((resource) => (resource ? [resource.id] : []));
+}
+
+const TIMELINE_TYPES: readonly ResourceTypeName[] = ['User', 'Group'];
+
+/**
+ * GET /admin/api/history?type=User|Group&id=<id>&days=N: one timeline for the resource (see
+ * `reports/timeline.ts`), newest first.
+ */
+async function resourceTimelineOf(request: AdminRequest): Promise<AdminResponse> {
+  const type = request.query.get('type') ?? '';
+  const id = (request.query.get('id') ?? '').trim();
+  if (!TIMELINE_TYPES.includes(type as ResourceTypeName)) {
+    throw new AdminError(400, 'invalidType', 'type must be User or Group.');
+  }
+  if (id === '' || id.length > 256) {
+    throw new AdminError(
+      400,
+      'invalidId',
+      'Give the id of a user or group (at most 256 characters).',
+    );
+  }
+  const range = reportRange(days(request));
+  const policy = tenantIdentifierLogPolicy();
+  const timeline = await resourceTimeline(type as ResourceTypeName, id, range, 500, (name) =>
+    searchTerms(name, policy),
+  );
+  return json(200, timeline);
 }
 
 /**

@@ -121,8 +121,23 @@ export interface RegistryOptions extends CredentialTable {
 
 /** Longest a revocation may take to reach every instance. */
 export const MAX_CACHE_MS = 60_000;
-/** `lastUsedAt` is written at most this often per credential. */
-export const LAST_USED_RESOLUTION_MS = 60 * 60 * 1000;
+/**
+ * `lastUsedAt` is written at most this often per credential and instance, so it is exact to the
+ * minute: the integration page's "Last used" is what an admin revoking an old credential "once
+ * nothing uses it" reads, and it used to lag up to an hour (the resolution was an hour).
+ *
+ * The cost is small. Each instance writes a credential's date at most once a minute (its own
+ * `touched` time), conditionally (skipped when another instance wrote it within the minute); a
+ * conditional write that finds the date fresh is counted here as a full write (1 WRU, items
+ * under 1 KB), as the worst case. An Entra provisioning cycle uses one credential; a quiet
+ * incremental cycle sends nothing, one with changes lasts a few minutes (0.01 to 0.08 minutes per
+ * object, /work/shared/entra/entra-scim-facts.md §3.4). So a cycle of M minutes served by N warm
+ * instances costs at most M × N writes: a 5-minute cycle on 2 instances 10 WRU, about $0.000006
+ * at $0.625 per million write units (DynamoDB on-demand, us-east-1, see docs/fleet.md); a day of
+ * 36 such cycles about $0.0002 per tenant; the hourly resolution it replaces cost at most 1 × N a
+ * cycle. An initial cycle of 10,000 users (about 100 to 800 minutes) costs at most 800 × N.
+ */
+export const LAST_USED_RESOLUTION_MS = 60 * 1000;
 /** Bits of randomness in a client secret. */
 const SECRET_BYTES = 32;
 
@@ -392,8 +407,9 @@ export function createCredentialRegistry(options: RegistryOptions) {
     },
 
     /**
-     * Records that a credential was used, at most once an hour per credential (the item's
-     * `lastUsedAt` is compared in the write, so many instances still write about once an hour).
+     * Records that a credential was used, at most once a minute per credential and instance (the
+     * item's `lastUsedAt` is compared in the write, so many instances still write about once a
+     * minute): see `LAST_USED_RESOLUTION_MS`.
      */
     async touch(credential: Credential): Promise<void> {
       const at = now();

@@ -246,7 +246,7 @@ function issuedInThePast(payload: JWTPayload): void {
   }
 }
 
-/** Updates the credential's last-used date (hourly at most); a failure never refuses the call. */
+/** Updates the credential's last-used date (once a minute at most); a failure never refuses the call. */
 async function recordUse(registry: CredentialCheck, credential: Credential): Promise<void> {
   try {
     await registry.touch(credential);

@@ -2,7 +2,7 @@ import { BULK_RESPONSE_URN } from '../scim/bulk.js';
 import { ScimError } from '../scim/errors.js';
 import { type Projection, parseProjection } from '../scim/resource.js';
 import type { BulkOperationResult } from '../service/bulk.js';
-import type { Presented, PresentOptions } from '../service/presentation.js';
+import type { Presented, PresentOptions, ResourceChange } from '../service/presentation.js';
 import { matchesIfNoneMatch } from '../service/versions.js';
 import { errorBody } from './error-response.js';
 import { logger } from './logger.js';
@@ -82,7 +82,36 @@ export function resourceLogFields(resource: Presented): LogFields {
       ? { userName: typeof userName === 'string' ? userName : undefined }
       : { displayName: typeof displayName === 'string' ? displayName : undefined }),
     version: resource.record.version,
+    ...changeLogFields(resource.change),
   };
+}
+
+/**
+ * Member ids a group write's log line lists, each way: enough for the members' timelines of
+ * Entra's writes (it sends a few members per PATCH) while a line stays a few kilobytes (a PUT
+ * may change 500: the counts always say how many).
+ */
+export const MAX_LOGGED_MEMBER_IDS = 100;
+
+/**
+ * The log fields of what a write changed: `activeChange`, and the member counts with the first
+ * `MAX_LOGGED_MEMBER_IDS` ids each way (ids are GroupTalk's own, never personal data).
+ *
+ * @example changeLogFields({ membersAdded: ['u1'], membersRemoved: [] })
+ * // { membersAdded: 1, membersRemoved: 0, addedMemberIds: ['u1'] }
+ */
+export function changeLogFields(change: ResourceChange | undefined): LogFields {
+  if (!change) return {};
+  const fields: LogFields = {};
+  if (change.active) fields.activeChange = change.active;
+  const { membersAdded: added, membersRemoved: removed } = change;
+  if (added || removed) {
+    fields.membersAdded = added?.length ?? 0;
+    fields.membersRemoved = removed?.length ?? 0;
+    if (added?.length) fields.addedMemberIds = added.slice(0, MAX_LOGGED_MEMBER_IDS);
+    if (removed?.length) fields.removedMemberIds = removed.slice(0, MAX_LOGGED_MEMBER_IDS);
+  }
+  return fields;
 }
 
 /**

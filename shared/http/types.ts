@@ -30,5 +30,8 @@ export interface ScimResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** Fields a handler adds to the request's log line (resource id, externalId, …). */
-export type LogFields = Record<string, string | number | boolean | undefined>;
+/**
+ * Fields a handler adds to the request's log line (resource id, externalId, …); a list only for
+ * ids (a group write's member ids, capped: see `memberChangeLogFields`).
+ */
+export type LogFields = Record<string, string | number | boolean | readonly string[] | undefined>;

@@ -125,7 +125,7 @@ export async function createGroup(body: unknown, options: PresentOptions): Promi
     // The users' ConditionChecks validate the ids: no separate read.
     await refuseUnkeyable(memberIds);
     await createResource(record, membership);
-    return presentGroup(record, options, memberIds);
+    return withMemberChange(presentGroup(record, options, memberIds), memberIds, []);
   }
   await requireUsers(memberIds);
   await createResource(record);
@@ -142,7 +142,7 @@ export async function createGroup(body: unknown, options: PresentOptions): Promi
     await removeMembers(record.id, written);
     throw new NotFoundError(TYPE, record.id);
   }
-  return presentGroup(record, options, written);
+  return withMemberChange(presentGroup(record, options, written), written, []);
 }
 
 /**
@@ -215,6 +215,8 @@ export async function replaceGroup(
 ): Promise<Presented> {
   const { resource, members } = normalizeResource(TYPE, body, limits);
   const memberIds = members === undefined ? undefined : memberIdsFrom(members);
+  // The changes of the attempt that was written (a version conflict re-plans them).
+  let changed: MemberChanges = { add: [], remove: [] };
   const write = await retryOnVersionConflict(ifMatch, async () => {
     // With members in the body, the current members are read alongside the group (first page).
     const [current, first] = await Promise.all([
@@ -228,6 +230,7 @@ export async function replaceGroup(
       memberIds === undefined
         ? { add: [], remove: [] }
         : await resetMembership(id, { cleared: true, add: memberIds, remove: [] }, first);
+    changed = changes;
     return writeGroup(current, resource, changes, pinsVersion(ifMatch));
   });
   const { record, skipped } = await writePendingMembers(id, write);
@@ -235,7 +238,11 @@ export async function replaceGroup(
     const current = wantsMembers(options.projection) ? await memberIdsOf(id) : undefined;
     return presentGroup(record, options, current);
   }
-  return presentGroup(record, options, without(memberIds, skipped));
+  return withMemberChange(
+    presentGroup(record, options, without(memberIds, skipped)),
+    without(changed.add, skipped),
+    changed.remove,
+  );
 }
 
 /**
@@ -249,6 +256,7 @@ export async function patchGroup(
   ifMatch: string | undefined,
   options: PatchOptions,
 ): Promise<Presented> {
+  let changed: MemberChanges = { add: [], remove: [] };
   const write = await retryOnVersionConflict(ifMatch, async () => {
     const current = await requireResource(TYPE, id);
     checkIfMatch(ifMatch, current.version);
@@ -259,12 +267,17 @@ export async function patchGroup(
     const plan = planMembership(patch.members);
     const changes = plan.cleared ? await resetMembership(id, plan) : resolveMembership(plan);
     const data = patch.changed ? patch.resource : undefined;
+    changed = changes;
     return writeGroup(current, data, changes, pinsVersion(ifMatch));
   });
-  const { record } = await writePendingMembers(id, write);
+  const { record, skipped } = await writePendingMembers(id, write);
   let members: string[] | undefined;
   if (options.bodyWanted && wantsMembers(options.projection)) members = await memberIdsOf(id);
-  return presentGroup(record, options, members);
+  return withMemberChange(
+    presentGroup(record, options, members),
+    without(changed.add, skipped),
+    changed.remove,
+  );
 }
 
 /**
@@ -557,6 +570,16 @@ function listIds(ids: readonly string[]): string {
     .map((id) => JSON.stringify(id.slice(0, 100)))
     .join(', ');
   return ids.length > 20 ? `${shown} and ${ids.length - 20} more` : shown;
+}
+
+/** The group as presented, with the member changes its write made (for the request's log line). */
+function withMemberChange<T extends Presented>(
+  presented: T,
+  added: readonly string[],
+  removed: readonly string[],
+): T {
+  if (added.length === 0 && removed.length === 0) return presented;
+  return { ...presented, change: { membersAdded: added, membersRemoved: removed } };
 }
 
 function without(ids: readonly string[], removed: readonly string[]): string[] {

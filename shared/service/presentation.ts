@@ -20,6 +20,33 @@ export interface Presented {
   readonly etag: string;
   readonly location: string;
   readonly record: StoredResource;
+  /** What a write changed that its log line tells the integration page (see `ResourceChange`). */
+  readonly change?: ResourceChange;
+}
+
+/**
+ * What a write changed beyond "updated", for the request's log line: the integration page says
+ * "Deactivated user" and "Added 3 members", and the report aggregator writes each member's
+ * "Added to group" history item from it (`shared/store/reports.ts`).
+ */
+export interface ResourceChange {
+  /** A user's `active` went from true (or absent: SCIM's default) to false, or back. */
+  readonly active?: 'deactivated' | 'reactivated';
+  /** The member ids a group write added (as written: already-present ids are added again). */
+  readonly membersAdded?: readonly string[];
+  /** The member ids a group write removed. */
+  readonly membersRemoved?: readonly string[];
+}
+
+/** How a user's `active` changed between two versions of its data, if it did. */
+export function activeChange(
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): ResourceChange['active'] {
+  const was = before.active !== false;
+  const is = after.active !== false;
+  if (was === is) return undefined;
+  return is ? 'reactivated' : 'deactivated';
 }
 
 const ENDPOINT: Record<ResourceTypeName, string> = { User: 'Users', Group: 'Groups' };

@@ -14,9 +14,13 @@ export function newRecord(type: ResourceTypeName, data: ScimResource): StoredRes
   return { type, id: randomUUID(), version: 1, created: now, lastModified: now, data };
 }
 
-/** `current` with new data, the next version and modified now. */
+/**
+ * `current` with new data, the next version and modified now. Its write brings the directory's
+ * items up to date (`store/search-items.ts`), so it is no longer `unindexed`.
+ */
 export function nextVersion(current: StoredResource, data: ScimResource): StoredResource {
-  return { ...current, version: current.version + 1, lastModified: new Date().toISOString(), data };
+  const { unindexed: _written, ...rest } = current;
+  return { ...rest, version: current.version + 1, lastModified: new Date().toISOString(), data };
 }
 
 /** The stored resource, or 404. */

@@ -8,7 +8,12 @@ import type { DeleteOutcome } from './cleanups.js';
 import { groupsOfUser } from './groups.js';
 import { listResources } from './list.js';
 import type { ListQuery } from './paging.js';
-import { type Presented, type PresentOptions, presentResource } from './presentation.js';
+import {
+  activeChange,
+  type Presented,
+  type PresentOptions,
+  presentResource,
+} from './presentation.js';
 import { newRecord, nextVersion, requireResource } from './records.js';
 import { checkIfMatch, retryOnVersionConflict } from './versions.js';
 
@@ -59,7 +64,7 @@ export async function replaceUser(
     checkImmutable(TYPE, current.data, resource);
     const next = nextVersion(current, resource);
     await replaceResource(current, next);
-    return presentResource(next, options);
+    return withActiveChange(presentResource(next, options), current.data, next.data);
   });
 }
 
@@ -80,7 +85,7 @@ export async function patchUser(
     const { resource } = applyPatch(current.data, body, TYPE, limits);
     const next = nextVersion(current, resource);
     await replaceResource(current, next);
-    return presentResource(next, options);
+    return withActiveChange(presentResource(next, options), current.data, next.data);
   });
 }
 
@@ -115,4 +120,13 @@ export async function deleteUser(id: string, ifMatch: string | undefined): Promi
       cleanupError: error instanceof Error ? error.name : typeof error,
     };
   }
+}
+
+function withActiveChange(
+  presented: Presented,
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+): Presented {
+  const active = activeChange(before, after);
+  return active ? { ...presented, change: { active } } : presented;
 }

@@ -22,6 +22,8 @@ const RESOURCE_SK = '#RESOURCE';
 /** Between name and id in the byType sort key: below every printable character. */
 const TYPE_SORT_SEPARATOR = '\u0001';
 const UNIQUE_SK = '#UNIQUE';
+const SEARCH_SK_PREFIX = '#SEARCH#';
+const DEACTIVATED_PARTITION = 'COUNT#DeactivatedUser';
 const AUDIT_PK = 'AUDIT';
 const REPORT_PREFIX = REPORT_KEY_PREFIX;
 
@@ -99,6 +101,63 @@ export const keys = {
 
   counterPartition(type: ResourceTypeName): string {
     return `COUNT#${type}`;
+  },
+
+  /** One shard of the deactivated users' counter (users whose `active` is false). */
+  deactivatedShard(shard: number): ItemKey {
+    return { pk: DEACTIVATED_PARTITION, sk: `#SHARD#${shard}` };
+  },
+
+  deactivatedPartition: DEACTIVATED_PARTITION,
+
+  /**
+   * A search item: one searchable value (displayName, e-mail, externalId) of a resource, in the
+   * resource's own partition, so deleting the resource finds it by key and the stream's readers
+   * skip it (`decodeItem`).
+   * @example keys.searchItem('User', 'a1b2', 'email') // { pk: 'USER#a1b2', sk: '#SEARCH#email' }
+   */
+  searchItem(type: ResourceTypeName, id: string, field: string): ItemKey {
+    return { pk: `${prefix(type)}#${id}`, sk: `${SEARCH_SK_PREFIX}${field}` };
+  },
+
+  /**
+   * Partition key of the bySearch index: the type and the first code point of the folded value,
+   * so the writes of a bulk load spread over partitions and a search (whose prefix has that first
+   * character) reads one. `folded` is a `foldSearch` result, never empty.
+   * @example keys.searchPartition('User', 'jane') // 'SEARCH#User#j'
+   */
+  searchPartition(type: ResourceTypeName, folded: string): string {
+    return `SEARCH#${type}#${codePointPrefix(folded, 1)}`;
+  },
+
+  /**
+   * Sort key of the bySearch index: the folded value first (a prefix of whole code points, as the
+   * byType sort key), then id and field, so a prefix search is `begins_with` and the entries of one
+   * resource stay apart. Comparable with `typeSort` keys: a directory page merges both in order.
+   */
+  searchSort(folded: string, id: string, field: string): string {
+    return `${codePointPrefix(folded, SORT_KEY_NAME_CODE_POINTS)}${TYPE_SORT_SEPARATOR}${id}${TYPE_SORT_SEPARATOR}${field}`;
+  },
+
+  /**
+   * What a directory search compares: the identifier profile's folding (`foldIdentifier`), as the
+   * unique names are compared, so `JANE.DOE@` finds `jane.doe@contoso.test`.
+   */
+  foldSearch(value: string): string {
+    return foldIdentifier(value);
+  },
+
+  /**
+   * The `begins_with` operand of a search for the folded prefix `folded` (cut as the keys are: a
+   * longer prefix finds a superset, which the reader re-checks on the values).
+   */
+  searchPrefix(folded: string): string {
+    return codePointPrefix(folded, SORT_KEY_NAME_CODE_POINTS);
+  },
+
+  /** Reads the field back from a search item's sort key. */
+  decodeSearchField(sk: string): string | undefined {
+    return sk.startsWith(SEARCH_SK_PREFIX) ? sk.slice(SEARCH_SK_PREFIX.length) : undefined;
   },
 
   /** A membership item: lives in the group's partition, indexed by member for a user's groups. */

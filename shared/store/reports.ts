@@ -17,6 +17,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { foldIdentifier } from '../common/identifier.js';
 import { backoff } from '../common/retry.js';
 import { documentClient, tableName } from './client.js';
 import { keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
@@ -51,6 +52,20 @@ export interface ReportRecord {
   readonly callerKind?: string;
   readonly callerTokenId?: string;
   readonly requestId?: string;
+  /** A user write that turned `active` off or on. */
+  readonly activeChange?: 'deactivated' | 'reactivated';
+  /** A group write's member changes: counts, and the first ids each way (capped in the line). */
+  readonly membersAdded?: number;
+  readonly membersRemoved?: number;
+  readonly addedMemberIds?: readonly string[];
+  readonly removedMemberIds?: readonly string[];
+  /**
+   * On a member's history item only (written from its group's write): whether the member was
+   * added or removed, and the group's id and displayName (as logged).
+   */
+  readonly membership?: 'added' | 'removed';
+  readonly groupId?: string;
+  readonly groupName?: string;
 }
 
 /** A SCIM request's record and the id of the log event it came from (unique per log group). */
@@ -132,6 +147,16 @@ export function hourUpdateParams(table: string, hour: string, records: readonly 
   };
 }
 
+/**
+ * The record as kept in the report items: without the member ids a group write's line lists
+ * (up to 200 ids, 8 KB: 8 write units an item instead of 1); its members' own history items say
+ * what happened to each (`memberItems`), and the counts stay.
+ */
+function withoutMemberIds(record: ReportRecord): ReportRecord {
+  const { addedMemberIds: _added, removedMemberIds: _removed, ...kept } = record;
+  return kept;
+}
+
 /** The request item of one event, put only if the event was not counted before. */
 export function requestItemParams(table: string, event: ReportEvent) {
   const { timestamp } = event.record;
@@ -139,7 +164,7 @@ export function requestItemParams(table: string, event: ReportEvent) {
     TableName: table,
     Item: {
       ...keys.reportRequest(timestamp, event.id),
-      ...event.record,
+      ...withoutMemberIds(event.record),
       eventId: event.id,
       [tableDesign.timeToLiveAttribute]: ttlAfter(timestamp, REPORT_ITEM_DAYS),
     },
@@ -157,13 +182,14 @@ export function eventItems(event: ReportEvent): Record<string, unknown>[] {
   const { record, id } = event;
   const at = record.timestamp;
   const ttl = { [tableDesign.timeToLiveAttribute]: ttlAfter(at, REPORT_ITEM_DAYS) };
-  const body = { ...record, eventId: id, ...ttl };
+  const body = { ...withoutMemberIds(record), eventId: id, ...ttl };
   const items: Record<string, unknown>[] = [];
   if (record.probe) items.push({ ...keys.reportProbe(at, id), ...body });
   if (record.status >= 400) items.push({ ...keys.reportFailure(at, id), ...body });
   for (const value of identifiers(record)) {
     items.push({ ...keys.reportHistory(value, at, id), ...body });
   }
+  items.push(...memberItems(event, ttl));
   if (record.resourceId && fits(record.resourceId)) {
     for (const name of [record.userName, record.externalId, record.displayName]) {
       if (name === undefined || !fits(name) || name === record.resourceId) continue;
@@ -177,8 +203,51 @@ export function eventItems(event: ReportEvent): Record<string, unknown>[] {
   return items;
 }
 
-/** The identifiers a record names (as logged), each once. */
+/**
+ * A group write's items in its members' histories: one per member id the line lists, keyed by the
+ * member and the event like every history item (so a delivery put twice writes each once), with
+ * the group's id and name in fields of their own: a member's timeline never takes the group's
+ * requests for the member's.
+ */
+function memberItems(
+  { record, id }: ReportEvent,
+  ttl: Record<string, number>,
+): Record<string, unknown>[] {
+  if (record.status >= 400 || record.resourceType !== 'Group' || !record.resourceId) return [];
+  const item = (memberId: string, membership: 'added' | 'removed') => ({
+    ...keys.reportHistory(memberId, record.timestamp, id),
+    timestamp: record.timestamp,
+    operation: record.operation,
+    status: record.status,
+    ...(record.method ? { method: record.method } : {}),
+    ...(record.requestId ? { requestId: record.requestId } : {}),
+    resourceType: 'User',
+    membership,
+    groupId: record.resourceId,
+    ...(record.displayName ? { groupName: record.displayName } : {}),
+    eventId: id,
+    ...ttl,
+  });
+  const ids = (list: readonly string[] | undefined) =>
+    [...new Set(list ?? [])].filter((memberId) => memberId !== '' && fits(memberId));
+  return [
+    ...ids(record.addedMemberIds).map((memberId) => item(memberId, 'added')),
+    ...ids(record.removedMemberIds).map((memberId) => item(memberId, 'removed')),
+  ];
+}
+
+/**
+ * The identifiers a record names (as logged), each once, and the folded form of the names that
+ * compare case-insensitively (userName, displayName, a lookup by either), as uniqueness folds
+ * them: `JANE.DOE@contoso.test` then finds the requests that named `Jane.Doe@contoso.test`. A
+ * keyed hash is folded before hashing already; externalId and ids are case-exact.
+ */
 export function identifiers(record: ReportRecord): string[] {
+  const foldedLookup =
+    record.filterValue !== undefined &&
+    FOLDED_LOOKUPS.has(record.filterAttribute?.toLowerCase() ?? '')
+      ? record.filterValue
+      : undefined;
   return [
     ...new Set(
       [
@@ -187,9 +256,27 @@ export function identifiers(record: ReportRecord): string[] {
         record.userName,
         record.displayName,
         record.filterValue,
+        ...[record.userName, record.displayName, foldedLookup].map(foldedName),
       ].filter((value): value is string => value !== undefined && value !== '' && fits(value)),
     ),
   ];
+}
+
+/** How a keyed hash of a name starts (`HASH_PREFIX` of `shared/http/log-identifiers.ts`). */
+const HASH_PREFIX = 'hmac:';
+
+/** Lookups whose value compares case-insensitively (`filterAttribute`, lower case). */
+const FOLDED_LOOKUPS = new Set(['username', 'displayname']);
+
+/**
+ * The case-insensitive history key of a name (`foldIdentifier`, the uniqueness guards' folding);
+ * undefined for a keyed hash, which is of the folded name already.
+ *
+ * @example foldedName('Jane.Doe@contoso.test') // 'jane.doe@contoso.test'
+ */
+export function foldedName(name: string | undefined): string | undefined {
+  if (name === undefined || name.startsWith(HASH_PREFIX)) return undefined;
+  return foldIdentifier(name);
 }
 
 function fits(value: string): boolean {
@@ -337,6 +424,46 @@ export async function readReportList(
 }
 
 /**
+ * The outcomes (time, status, scimType, probe) of the period's newest requests, newest first, at most
+ * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those four
+ * attributes come back (the read costs the same, the answer is a tenth of the size).
+ */
+export async function readRequestOutcomes(
+  from: string,
+  to: string,
+  limit: number,
+): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]> {
+  const items = await queryAll(
+    {
+      TableName: tableName(),
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ProjectionExpression: '#ts, #status, #scimType, #probe',
+      ExpressionAttributeNames: {
+        '#pk': 'pk',
+        '#sk': 'sk',
+        '#ts': 'timestamp',
+        '#status': 'status',
+        '#scimType': 'scimType',
+        '#probe': 'probe',
+      },
+      ExpressionAttributeValues: {
+        ':pk': keys.reportRequestsPartition,
+        ':from': from,
+        ':to': `${to}#\uffff`,
+      },
+      ScanIndexForward: false,
+    },
+    limit,
+  );
+  return items.map((item) => ({
+    timestamp: String(item.timestamp),
+    status: Number(item.status),
+    ...(typeof item.scimType === 'string' ? { scimType: item.scimType } : {}),
+    ...(item.probe === true ? { probe: true } : {}),
+  }));
+}
+
+/**
  * A table named explicitly, for a reader outside the functions (`npm run verify` reads the
  * canary's report items with the operator's access, as it does the credential registry).
  */
@@ -447,12 +574,31 @@ const RECORD_FIELDS = [
   'callerKind',
   'callerTokenId',
   'requestId',
+  'activeChange',
+  'membersAdded',
+  'membersRemoved',
+  'addedMemberIds',
+  'removedMemberIds',
+  'membership',
+  'groupId',
+  'groupName',
 ] as const satisfies readonly (keyof ReportRecord)[];
+
+const ID_LISTS = new Set<string>(['addedMemberIds', 'removedMemberIds']);
 
 /** The record fields of an item (or a log line), nothing else. */
 export function toRecord(item: Record<string, unknown>): ReportRecord {
   const record: Record<string, unknown> = {};
-  for (const name of RECORD_FIELDS) if (item[name] !== undefined) record[name] = item[name];
+  for (const name of RECORD_FIELDS) {
+    const value = item[name];
+    if (value === undefined) continue;
+    if (ID_LISTS.has(name)) {
+      // Only a list of strings, as the request log writes it.
+      if (Array.isArray(value) && value.every((id) => typeof id === 'string')) record[name] = value;
+      continue;
+    }
+    record[name] = value;
+  }
   return record as unknown as ReportRecord;
 }
 

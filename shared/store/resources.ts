@@ -17,6 +17,13 @@ import {
   VersionConflictError,
 } from './errors.js';
 import { type ItemKey, keys, MAX_KEY_VALUE_LENGTH } from './keys.js';
+import {
+  createActions,
+  DIRECTORY_MARK,
+  DIRECTORY_VERSION,
+  deleteActions,
+  replaceActions,
+} from './search-items.js';
 import { tableDesign } from './table-design.js';
 import {
   type CancellationReason,
@@ -41,6 +48,12 @@ export interface StoredResource {
   readonly lastModified: string;
   /** Canonical SCIM attributes without `id`, `schemas` and `meta`. */
   readonly data: ResourceData;
+  /**
+   * Set on a resource read from an item written before the directory (`store/search-items.ts`):
+   * it has no search items and is not in the deactivated counter yet, so its next write writes
+   * them (and `npm run migrate-directory` does for those nobody writes).
+   */
+  readonly unindexed?: true;
 }
 
 const COUNTER_SHARDS = 8;
@@ -114,6 +127,7 @@ export function resourceItem(record: StoredResource): Record<string, unknown> {
     created: record.created,
     modified: record.lastModified,
     data: record.data,
+    [DIRECTORY_MARK]: DIRECTORY_VERSION,
   };
 }
 
@@ -125,6 +139,7 @@ export function fromItem(item: Record<string, unknown>): StoredResource {
     created: item.created as string,
     lastModified: item.modified as string,
     data: (item.data ?? {}) as ResourceData,
+    ...(item[DIRECTORY_MARK] === undefined ? { unindexed: true as const } : {}),
   };
 }
 
@@ -156,7 +171,10 @@ function guardPut(type: ResourceTypeName, id: string, name: string): TransactIte
   };
 }
 
-/** Params: create a resource with its uniqueness guard and count it, all or nothing. */
+/**
+ * Params: create a resource with its uniqueness guard, count it and write its search items
+ * (`search-items.ts`), all or nothing.
+ */
 export function createParams(record: StoredResource): TransactWriteCommandInput {
   const name = uniqueNameOf(record.type, record.data);
   return {
@@ -171,6 +189,7 @@ export function createParams(record: StoredResource): TransactWriteCommandInput 
       },
       guardPut(record.type, record.id, name),
       counterUpdate(record.type, 1),
+      ...createActions(record),
     ],
   };
 }
@@ -189,37 +208,46 @@ export function createPart(record: StoredResource): TransactionPart {
 
 const guardReleaseCondition = 'attribute_not_exists(pk) OR id = :id';
 
+/** Whether a replace moves the unique-name guard (the name's folded form changes). */
+function guardMoves(previous: StoredResource, next: StoredResource): boolean {
+  const before = keys.uniqueName(previous.type, uniqueNameOf(previous.type, previous.data));
+  return before.pk !== keys.uniqueName(next.type, uniqueNameOf(next.type, next.data)).pk;
+}
+
 /**
  * Params: replace a resource if it is still at `previous.version`. A plain conditional put when
- * the unique name keeps its folded form; a transaction that moves the guard when it changes.
+ * the unique name keeps its folded form and no searched value nor `active` changes; otherwise a
+ * transaction that also moves the guard (its actions 2 and 3) and writes the search items and the
+ * deactivated counter (`search-items.ts`).
  */
 export function replaceParams(
   previous: StoredResource,
   next: StoredResource,
 ): { put: ReturnType<typeof putParams> } | { transaction: TransactWriteCommandInput } {
-  const before = keys.uniqueName(previous.type, uniqueNameOf(previous.type, previous.data));
-  const name = uniqueNameOf(next.type, next.data);
-  const after = keys.uniqueName(next.type, name);
-  if (before.pk === after.pk) {
+  const moves = guardMoves(previous, next);
+  const directory = replaceActions(previous, next);
+  if (!moves && directory.length === 0) {
     const put = putParams(previous, next);
     // The guard keeps the name as last written (for the record), not needed for correctness.
     return { put };
   }
-  return {
-    transaction: {
-      ReturnConsumedCapacity: 'TOTAL',
-      TransactItems: [
-        { Put: putAction(previous, next) },
+  const guard: TransactItem[] = moves
+    ? [
         {
           Delete: {
             TableName: tableName(),
-            Key: before,
+            Key: keys.uniqueName(previous.type, uniqueNameOf(previous.type, previous.data)),
             ConditionExpression: guardReleaseCondition,
             ExpressionAttributeValues: { ':id': previous.id },
           },
         },
-        guardPut(next.type, next.id, name),
-      ],
+        guardPut(next.type, next.id, uniqueNameOf(next.type, next.data)),
+      ]
+    : [];
+  return {
+    transaction: {
+      ReturnConsumedCapacity: 'TOTAL',
+      TransactItems: [{ Put: putAction(previous, next) }, ...guard, ...directory],
     },
   };
 }
@@ -249,18 +277,20 @@ export function replacePart(previous: StoredResource, next: StoredResource): Tra
     'put' in params
       ? [{ Put: putAction(previous, next) }]
       : (params.transaction.TransactItems ?? []);
+  const moves = guardMoves(previous, next);
   return {
     items,
     onConditionFailed: (reasons) =>
-      reasons[2]?.code === CONDITION_FAILED
+      moves && reasons[2]?.code === CONDITION_FAILED
         ? nameTaken(next.type, uniqueNameOf(next.type, next.data), reasons[2])
         : new VersionConflictError(),
   };
 }
 
 /**
- * Params: delete a resource at `record.version`, release its guard and uncount it. `extraItems`
- * join the same transaction (a group's cleanup marker).
+ * Params: delete a resource at `record.version`, release its guard, uncount it and delete its
+ * search items (`search-items.ts`). `extraItems` join the same transaction (a group's cleanup
+ * marker).
  */
 export function deleteParams(
   record: StoredResource,
@@ -287,6 +317,7 @@ export function deleteParams(
         },
       },
       counterUpdate(record.type, -1),
+      ...deleteActions(record),
       ...extraItems,
     ],
   };

@@ -12,9 +12,11 @@
  * |-----------------|-----------------|-------------|-----------------------------------------------------|
  * | user            | `USER#<id>`     | `#RESOURCE` | byType, byExternalId, byEmail, byPhone              |
  * | group           | `GROUP#<id>`    | `#RESOURCE` | byType, byExternalId                                |
+ * | search item     | `USER#<id>` / `GROUP#<id>` | `#SEARCH#<field>` | bySearch: a displayName, e-mail or externalId folded for the directory's prefix search |
  * | membership      | `GROUP#<gid>`   | `MEMBER#<uid>` | byMember (`USER#<uid>` → `GROUP#<gid>`)          |
  * | uniqueness guard| `UNIQUE#<type>#<folded name>` | `#UNIQUE` | none: userName or displayName folded by the identifier profile |
  * | counter shard   | `COUNT#<type>`  | `#SHARD#<n>`| none                                                |
+ * | deactivated counter shard | `COUNT#DeactivatedUser` | `#SHARD#<n>` | none: users with `active` false |
  * | cleanup marker  | `CLEANUP#<type>`| `USER#<id>` / `GROUP#<id>` | none: read by the membership sweeper    |
  * | credential      | `CREDENTIALS`   | `CREDENTIAL#<id>` | none: the registry (`shared/credentials`), read whole |
  * | credential policy | `CREDENTIALS` | `#POLICY`   | none: tenant-wide cut-off of token issue times      |
@@ -34,6 +36,14 @@
  * The report items are written by the report aggregator (`functions/reports/aggregate.ts`, off
  * the SCIM request path: a subscription on the tenant's function log group) and expire by TTL
  * (`ttl`, epoch seconds) once the reports no longer reach them (as do used assertions).
+ *
+ * The directory of the integration page (`store/directory.ts`) searches names through byType and
+ * the other searchable values (users: displayName, e-mail, externalId; groups: externalId)
+ * through bySearch, whose entries are the search items: a few bytes each, in the resource's own
+ * partition, written and deleted in the resource's transactions and only when their value
+ * changes. A resource item carries `dirv` once its search items and its place in the deactivated
+ * counter are written (every write since the directory; `npm run migrate-directory` for older
+ * ones).
  *
  * Lookup indexes are KEYS_ONLY: a lookup is one Query for keys plus one strongly consistent
  * BatchGetItem, and an index entry only costs a write when its key attribute changes. `byType` projects
@@ -80,6 +90,17 @@ export const tableDesign = {
       name: 'byMember',
       partitionKey: 'gsi5pk',
       sortKey: 'gsi5sk',
+      projection: 'KEYS_ONLY',
+    },
+    /**
+     * Search items by type and first folded character, ordered by the folded value: a directory
+     * search is one Query (`begins_with`) of one partition. The only index added since the table
+     * was first deployed: CloudFormation creates one new global secondary index per stack update.
+     */
+    bySearch: {
+      name: 'bySearch',
+      partitionKey: 'gsi6pk',
+      sortKey: 'gsi6sk',
       projection: 'KEYS_ONLY',
     },
   },

@@ -302,7 +302,7 @@ describe('credential registry: OAuth clients', () => {
 });
 
 describe('credential registry: last used', () => {
-  it('writes lastUsedAt at most once an hour per credential', async () => {
+  it('writes lastUsedAt at most once a minute per credential', async () => {
     const clock = { now: T0 };
     const registry = registryAt(clock);
     const other = registryAt(clock);
@@ -324,6 +324,21 @@ describe('credential registry: last used', () => {
     expect(stats.byCommand).toEqual({ UpdateItemCommand: 1, GetItemCommand: 1 });
     expect(firstUse).toBe(new Date(T0).toISOString());
     expect(later).toBe(new Date(T0 + LAST_USED_RESOLUTION_MS + 1_000).toISOString());
+  });
+
+  it('is exact to the minute: a use 30 s after the last write is not written, one 61 s after is', async () => {
+    const clock = { now: T0 + 5 * LAST_USED_RESOLUTION_MS };
+    const registry = registryAt(clock);
+    const token = await registry.createSecretToken({ createdBy: 'test' });
+    const first = clock.now;
+    await registry.touch(token);
+    clock.now = first + 30_000;
+    await registry.touch((await registry.get(token.id))!);
+    expect((await registry.get(token.id))?.lastUsedAt).toBe(new Date(first).toISOString());
+    clock.now = first + 61_000;
+    await registry.touch((await registry.get(token.id))!);
+    expect((await registry.get(token.id))?.lastUsedAt).toBe(new Date(first + 61_000).toISOString());
+    expect(LAST_USED_RESOLUTION_MS).toBe(60_000);
   });
 
   it('lists every credential, revoked ones included, oldest first', async () => {

@@ -205,11 +205,17 @@ describe('the report aggregator (subscription deliveries → the tenant table)',
     );
     expect(total).toEqual({ requests: 5, failures: 1 });
     expect(report.outcomes).toEqual([
-      { operation: 'createUser', status: 201, scimType: '', count: 1 },
-      { operation: 'createUser', status: 409, scimType: 'uniqueness', count: 1 },
-      { operation: 'getUser', status: 200, scimType: '', count: 1 },
-      { operation: 'listUsers', status: 200, scimType: '', count: 1 },
-      { operation: 'patchUser', status: 204, scimType: '', count: 1 },
+      { operation: 'createUser', status: 201, scimType: '', count: 1, title: 'Created user' },
+      {
+        operation: 'createUser',
+        status: 409,
+        scimType: 'uniqueness',
+        count: 1,
+        title: 'Could not create a user',
+      },
+      { operation: 'getUser', status: 200, scimType: '', count: 1, title: 'Read user' },
+      { operation: 'listUsers', status: 200, scimType: '', count: 1, title: 'Looked up users' },
+      { operation: 'patchUser', status: 204, scimType: '', count: 1, title: 'Updated user' },
     ]);
   });
 
@@ -222,6 +228,7 @@ describe('the report aggregator (subscription deliveries → the tenant table)',
         count: 1,
         last: new Date(at(20)).toISOString(),
         errorDetail: 'userName "alice@contoso.test" is already taken',
+        title: 'GroupTalk already holds a user or group with that name.',
         advice: expect.stringContaining('already exists'),
       },
     ]);

@@ -74,9 +74,14 @@ describe('DynamoDB calls per user operation', () => {
     }
   });
 
-  it('patches with one read and one write; a rename makes the write a transaction', async () => {
+  it('patches with one read and one write; a rename or a deactivation makes the write a transaction', async () => {
     const { user, n } = await createUser();
     const patch = await service.request('PATCH', `/Users/${user.id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'title', value: 'Engineer' }],
+    });
+    // The deactivated users' counter (the integration page's directory) changes with the user.
+    const deactivate = await service.request('PATCH', `/Users/${user.id}`, {
       schemas: [PATCH_OP],
       Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
     });
@@ -85,6 +90,7 @@ describe('DynamoDB calls per user operation', () => {
       Operations: [{ op: 'Replace', path: 'userName', value: `renamed-${n}@example.com` }],
     });
     expect(commands(patch)).toEqual({ GetItemCommand: 1, PutItemCommand: 1 });
+    expect(commands(deactivate)).toEqual({ GetItemCommand: 1, TransactWriteItemsCommand: 1 });
     expect(commands(rename)).toEqual({ GetItemCommand: 1, TransactWriteItemsCommand: 1 });
   });
 
@@ -93,7 +99,9 @@ describe('DynamoDB calls per user operation', () => {
     const response = await service.request('PUT', `/Users/${user.id}`, {
       schemas: [USER],
       userName: `cost-${n}@example.com`,
-      active: false,
+      externalId: `cost-ext-${n}`,
+      emails: [{ type: 'work', value: `cost-${n}@example.com` }],
+      title: 'Engineer',
     });
     expect(response.status).toBe(200);
     expect(commands(response)).toEqual({ GetItemCommand: 1, PutItemCommand: 1 });

@@ -132,14 +132,43 @@ export class FileReportSource implements ReportSource {
         .map(({ record }) => record.resourceId as string),
     );
     return records
-      .filter(
-        ({ record }) =>
+      .flatMap(({ record }): RequestRecord[] => {
+        if (
           namesTerm(record, wanted) ||
-          (record.resourceId !== undefined && ids.has(record.resourceId)),
-      )
-      .slice(0, limit)
-      .map(({ record }) => record);
+          (record.resourceId !== undefined && ids.has(record.resourceId))
+        ) {
+          return [record];
+        }
+        // A group write naming a member searched for: the member's entry, as the aggregator
+        // writes it into the member's history.
+        const membership = memberChange(record, wanted);
+        return membership ? [membership] : [];
+      })
+      .slice(0, limit);
   }
+}
+
+function memberChange(
+  record: RequestRecord,
+  wanted: ReadonlySet<string>,
+): RequestRecord | undefined {
+  if (record.status >= 400 || record.resourceType !== 'Group' || !record.resourceId) return;
+  const named = (list: readonly string[] | undefined) => list?.some((id) => wanted.has(id));
+  const membership = named(record.addedMemberIds)
+    ? 'added'
+    : named(record.removedMemberIds)
+      ? 'removed'
+      : undefined;
+  if (!membership) return;
+  return {
+    timestamp: record.timestamp,
+    operation: record.operation,
+    status: record.status,
+    resourceType: 'User',
+    membership,
+    groupId: record.resourceId,
+    ...(record.displayName ? { groupName: record.displayName } : {}),
+  };
 }
 
 function newest(records: readonly Loaded[], limit: number): RequestRecord[] {

@@ -7,6 +7,7 @@ import type { AdminConfig } from '../config.js';
 import { adviceFor } from './advice.js';
 import { CloudWatchReportSource } from './cloudwatch-source.js';
 import { FileReportSource } from './file-source.js';
+import { assessHealth, CYCLE_SCAN_LIMIT, type Health } from './health.js';
 import type {
   ActivityBucket,
   FailureGroup,
@@ -16,6 +17,7 @@ import type {
   RequestRecord,
 } from './source.js';
 import { TableReportSource } from './table-source.js';
+import { failureTitle, outcomeTitle, withTitle } from './wording.js';
 
 /** How far back reports reach (CloudWatch keeps the tenant's logs a month by default). */
 export const MAX_REPORT_DAYS = 30;
@@ -26,13 +28,16 @@ export interface ProvisioningReport {
   readonly from: string;
   readonly to: string;
   readonly days: number;
+  /** Healthy or not, why, when Entra last called and how its latest cycle went (`health.ts`). */
+  readonly health: Health;
   /** Every bucket of the period, empty ones included, oldest first. */
   readonly activity: readonly ActivityBucket[];
-  readonly failures: readonly (FailureGroup & { advice: string })[];
-  /** SCIM requests of the period per operation and outcome (status, scimType). */
-  readonly outcomes: readonly OutcomeCount[];
-  readonly probes: readonly RequestRecord[];
-  readonly recent: readonly RequestRecord[];
+  /** In plain words (`title`), what to do (`advice`), and the detail (status, scimType, errorDetail). */
+  readonly failures: readonly (FailureGroup & { advice: string; title: string })[];
+  /** SCIM requests of the period per operation and outcome (status, scimType), with a `title`. */
+  readonly outcomes: readonly (OutcomeCount & { title: string })[];
+  readonly probes: readonly (RequestRecord & { title: string })[];
+  readonly recent: readonly (RequestRecord & { title: string })[];
 }
 
 /** The last `days` days up to `now`; `days` is clamped to 1…30. */
@@ -54,25 +59,38 @@ export async function buildReport(
   const range = reportRange(days, now);
   const span = Math.round((range.to.getTime() - range.from.getTime()) / DAY_MS);
   const bucketMs = span <= 1 ? HOUR_MS : DAY_MS;
-  const [activity, failures, outcomes, probes, recent] = await Promise.all([
+  const [activity, failures, outcomes, probes, recent, cycle] = await Promise.all([
     source.activity(range, bucketMs),
     source.failures(range),
     source.outcomes ? source.outcomes(range) : [],
     source.probes(range, 20),
     source.recent(range, 50),
+    source.requestOutcomes?.(range, CYCLE_SCAN_LIMIT),
   ]);
+  // A source without the outcomes list (deep history only) is judged on the latest 50.
+  const newestFirst = cycle ?? recent;
+  const health = assessHealth({
+    days: span,
+    newestFirst,
+    complete: newestFirst.length < (cycle ? CYCLE_SCAN_LIMIT : 50),
+    latest: recent[0],
+    // The failures list is exact to the period (the activity is by whole hours).
+    periodFailures: failures.reduce((sum, group) => sum + group.count, 0),
+  });
   return {
     from: range.from.toISOString(),
     to: range.to.toISOString(),
     days: span,
+    health,
     activity: everyBucket(range, bucketMs, activity),
     failures: failures.map((group) => ({
       ...group,
+      title: failureTitle(group.status, group.scimType),
       advice: adviceFor(group.status, group.scimType),
     })),
-    outcomes,
-    probes,
-    recent,
+    outcomes: outcomes.map((row) => ({ ...row, title: outcomeTitle(row.operation, row.status) })),
+    probes: probes.map(withTitle),
+    recent: recent.map(withTitle),
   };
 }
 

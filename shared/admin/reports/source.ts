@@ -52,6 +52,14 @@ export interface ReportSource {
   failures(range: ReportRange): Promise<FailureGroup[]>;
   /** Requests per operation and outcome, where the source counts them (the aggregated one). */
   outcomes?(range: ReportRange): Promise<OutcomeCount[]>;
+  /**
+   * The outcomes of the newest requests (time, status, scimType, probe), newest first, at most `limit`:
+   * where the source keeps them cheaply (the aggregated one), for the health view's latest cycle.
+   */
+  requestOutcomes?(
+    range: ReportRange,
+    limit: number,
+  ): Promise<Pick<RequestRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]>;
   /** Entra's Test Connection lookups (`probe`), newest first. */
   probes(range: ReportRange, limit: number): Promise<RequestRecord[]>;
   /** The latest requests, newest first. */

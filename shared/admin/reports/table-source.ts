@@ -11,6 +11,7 @@ import {
   readReportHours,
   readReportList,
   readReportNames,
+  readRequestOutcomes,
   reportHour,
 } from '../../store/reports.js';
 import type {
@@ -21,6 +22,12 @@ import type {
   ReportSource,
   RequestRecord,
 } from './source.js';
+
+/**
+ * Failure items read per edge hour of a period: an hour of Entra's requests failing one after the
+ * other is a few thousand (Entra does not send faster than GroupTalk answers).
+ */
+const EDGE_FAILURES = 5_000;
 
 export class TableReportSource implements ReportSource {
   /** The hours of one range, read once for the activity, the failures and the outcomes. */
@@ -53,29 +60,53 @@ export class TableReportSource implements ReportSource {
       .map(([start, counts]) => ({ start: new Date(start).toISOString(), ...counts }));
   }
 
+  /**
+   * The failures of exactly the period: the hourly counts of the hours wholly inside it, and the
+   * failure items themselves for the hour it starts in and the hour it ends in (a Query each, of
+   * that part of the hour only), so that a failure a minute before the period is not counted.
+   */
   async failures(range: ReportRange): Promise<FailureGroup[]> {
+    const from = range.from.toISOString();
+    const to = range.to.toISOString();
+    const firstHour = reportHour(from);
+    const lastHour = reportHour(to);
     const groups = new Map<
       string,
       { status: number; scimType: string; count: number; last: string; errorDetail: string }
     >();
+    const add = (status: number, scimType: string, count: number, at?: string, detail?: string) => {
+      const key = `${status}|${scimType}`;
+      const group = groups.get(key) ?? { status, scimType, count: 0, last: '', errorDetail: '' };
+      group.count += count;
+      if (at !== undefined && at >= group.last) {
+        group.last = at;
+        group.errorDetail = detail ?? '';
+      }
+      groups.set(key, group);
+    };
     for (const hour of await this.hoursOf(range)) {
+      if (hour.hour === firstHour || hour.hour === lastHour) continue;
       for (const outcome of hour.outcomes) {
         if (outcome.status < 400) continue;
-        const key = `${outcome.status}|${outcome.scimType}`;
-        const group = groups.get(key) ?? {
-          status: outcome.status,
-          scimType: outcome.scimType,
-          count: 0,
-          last: '',
-          errorDetail: '',
-        };
-        group.count += outcome.count;
-        const latest = hour.latest.get(key);
-        if (latest && latest.at >= group.last) {
-          group.last = latest.at;
-          group.errorDetail = latest.detail;
-        }
-        groups.set(key, group);
+        const latest = hour.latest.get(`${outcome.status}|${outcome.scimType}`);
+        add(outcome.status, outcome.scimType, outcome.count, latest?.at, latest?.detail);
+      }
+    }
+    const edges =
+      firstHour === lastHour
+        ? [[from, to]]
+        : [
+            [from, `${firstHour}:59:59.999Z`],
+            [`${lastHour}:00:00.000Z`, to],
+          ];
+    for (const [start, end] of edges) {
+      for (const record of await readReportList(
+        'failures',
+        start as string,
+        end as string,
+        EDGE_FAILURES,
+      )) {
+        add(record.status, record.scimType ?? '', 1, record.timestamp, record.errorDetail);
       }
     }
     return [...groups.values()].sort((a, b) => b.count - a.count || b.last.localeCompare(a.last));
@@ -93,6 +124,10 @@ export class TableReportSource implements ReportSource {
     return [...counts.values()].sort(
       (a, b) => a.operation.localeCompare(b.operation) || a.status - b.status,
     );
+  }
+
+  async requestOutcomes(range: ReportRange, limit: number) {
+    return readRequestOutcomes(range.from.toISOString(), range.to.toISOString(), limit);
   }
 
   async probes(range: ReportRange, limit: number): Promise<RequestRecord[]> {

@@ -135,4 +135,37 @@ describe('FileReportSource (the records npm start writes)', () => {
       '2026-11-28T09:00:04.000Z',
     ]);
   });
+
+  it("gives a member's entries of its groups' writes in a history by its id", async () => {
+    await writeFile(
+      file,
+      line({
+        timestamp: '2026-11-28T10:00:00.000Z',
+        operation: 'patchGroup',
+        status: 204,
+        resourceType: 'Group',
+        resourceId: 'g1',
+        displayName: 'Sales',
+        membersAdded: 2,
+        membersRemoved: 0,
+        addedMemberIds: ['u1', 'u2'],
+      }) +
+        line({
+          timestamp: '2026-11-28T11:00:00.000Z',
+          operation: 'patchGroup',
+          status: 204,
+          resourceType: 'Group',
+          resourceId: 'g1',
+          displayName: 'Sales',
+          membersAdded: 0,
+          membersRemoved: 1,
+          removedMemberIds: ['u1'],
+        }),
+    );
+    const history = await new FileReportSource(file).history(range, ['u1'], 100);
+    expect(history).toEqual([
+      expect.objectContaining({ membership: 'added', groupId: 'g1', groupName: 'Sales' }),
+      expect.objectContaining({ membership: 'removed', groupId: 'g1' }),
+    ]);
+  });
 });

@@ -25,6 +25,8 @@ const refused: readonly (readonly [path: string, line: string])[] = [
   ['shared/common/a.ts', "import { limits as x } from '../config.js';"],
   ['shared/credentials/a.ts', "import { QueryCommand as x } from '@aws-sdk/lib-dynamodb';"],
   ['shared/admin/a.ts', "import { DynamoDBClient as x } from '@aws-sdk/client-dynamodb';"],
+  ['shared/graph/a.ts', "import { documentClient as x } from '../store/client.js';"],
+  ['shared/graph/b.ts', "import { adminConfig as x } from '../admin/config.js';"],
 ];
 
 const allowed: readonly (readonly [path: string, line: string])[] = [
@@ -33,6 +35,7 @@ const allowed: readonly (readonly [path: string, line: string])[] = [
   ['shared/http/ok.ts', "import { scimErrorOf as x } from '../service/errors.js';"],
   ['functions/users/ok.ts', "import { getUser as x } from '../../shared/service/users.js';"],
   ['shared/credentials/ok.ts', "import { getCredentialItem as x } from '../store/credentials.js';"],
+  ['shared/graph/ok.ts', "import { GROUPTALK_USER_URN as x } from '../scim/schemas/grouptalk.js';"],
 ];
 
 let scratch: string;

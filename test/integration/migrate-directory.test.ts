@@ -1,0 +1,173 @@
+/**
+ * The directory's backfill (`npm run migrate-directory`, `shared/store/migrate-directory.ts`) in
+ * DynamoDB Local: users and groups stored as the service stored them before the directory (no
+ * search items, no deactivated count, no mark) become searchable and counted; a second run does
+ * nothing; a resource the service writes before the backfill reaches it is brought up to date by
+ * that write and counted once.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import type { ResourceTypeName } from '../../shared/common/resource-types.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { directoryCounts, searchDirectory } from '../../shared/store/directory.js';
+import { keys } from '../../shared/store/keys.js';
+import { migrateDirectory } from '../../shared/store/migrate-directory.js';
+import { getResource, resourceItem, uniqueNameOf } from '../../shared/store/resources.js';
+import { DIRECTORY_MARK } from '../../shared/store/search-items.js';
+import { createTableInput, tableDesign } from '../../shared/store/table-design.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
+
+let service: TestService;
+beforeAll(async () => {
+  service = await startTestService();
+});
+afterAll(() => service.close());
+
+/** A resource as the service wrote it before the directory: item, guard and count only. */
+async function storeAsBefore(type: ResourceTypeName, data: Record<string, unknown>) {
+  const id = randomUUID();
+  const now = new Date().toISOString();
+  const { [DIRECTORY_MARK]: _mark, ...item } = resourceItem({
+    type,
+    id,
+    version: 1,
+    created: now,
+    lastModified: now,
+    data,
+  });
+  const client = documentClient();
+  await client.send(new PutCommand({ TableName: tableName(), Item: item }));
+  const name = uniqueNameOf(type, data);
+  await client.send(
+    new PutCommand({ TableName: tableName(), Item: { ...keys.uniqueName(type, name), id, name } }),
+  );
+  await client.send(
+    new UpdateCommand({
+      TableName: tableName(),
+      Key: keys.counterShard(type, 0),
+      UpdateExpression: 'ADD #n :one',
+      ExpressionAttributeNames: { '#n': 'n' },
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
+  return id;
+}
+
+const ids = async (query: string) =>
+  (await searchDirectory({ query, scope: 'all' })).hits.map((hit) => hit.record.id);
+
+describe('npm run migrate-directory', () => {
+  it('makes resources stored before the directory searchable and counted, once', async () => {
+    const active = await storeAsBefore('User', {
+      userName: 'old.timer@contoso.test',
+      displayName: 'Olga Timer',
+      externalId: 'legacy-ext-1',
+      emails: [{ type: 'work', value: 'olga@mail.contoso.test' }],
+      active: true,
+    });
+    const away = await storeAsBefore('User', {
+      userName: 'gone.fishing@contoso.test',
+      externalId: 'legacy-ext-2',
+      active: false,
+    });
+    const group = await storeAsBefore('Group', {
+      displayName: 'Legacy Group',
+      externalId: 'legacy-grp',
+    });
+    // The service writes one of them before the backfill: that write brings it up to date.
+    const written = await storeAsBefore('User', {
+      userName: 'early.bird@contoso.test',
+      externalId: 'legacy-ext-3',
+      active: true,
+    });
+    const patch = await service.request('PATCH', `/Users/${written}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'active', value: false }],
+    });
+    expect([200, 204]).toContain(patch.status);
+    expect((await getResource('User', written))?.unindexed).toBeUndefined();
+    expect(await ids('legacy-ext-3')).toEqual([written]);
+
+    // Names are in byType already; the other values are not, nor is the older deactivation.
+    expect(await ids('old.timer')).toEqual([active]);
+    expect(await ids('olga')).toEqual([]);
+    expect(await ids('legacy-')).toEqual([written]);
+    expect(await directoryCounts()).toEqual({
+      users: { active: 2, deactivated: 2 - 1 },
+      groups: 1,
+    });
+
+    const first = await migrateDirectory();
+    expect(first).toEqual({ examined: 4, migrated: 3, changed: 0 });
+    expect(await ids('olga')).toEqual([active]);
+    expect(await ids('OLGA@MAIL')).toEqual([active]);
+    expect((await ids('legacy-')).sort()).toEqual([active, away, group, written].sort());
+    expect(await directoryCounts()).toEqual({
+      users: { active: 1, deactivated: 2 },
+      groups: 1,
+    });
+    for (const id of [active, away, written]) {
+      expect((await getResource('User', id))?.unindexed).toBeUndefined();
+    }
+
+    const second = await migrateDirectory();
+    expect(second).toEqual({ examined: 4, migrated: 0, changed: 0 });
+    expect(await directoryCounts()).toEqual({
+      users: { active: 1, deactivated: 2 },
+      groups: 1,
+    });
+
+    // And from then on the write path keeps the count: reactivating the migrated user.
+    const reactivate = await service.request('PATCH', `/Users/${away}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'active', value: true }],
+    });
+    expect([200, 204]).toContain(reactivate.status);
+    expect((await directoryCounts()).users).toEqual({ active: 2, deactivated: 1 });
+  });
+});
+
+describe('a local table made before the directory', () => {
+  it('gets the bySearch index from ensureTable (npm start), as a stack update adds it', async () => {
+    const endpoint = process.env.DYNAMODB_ENDPOINT!;
+    const name = `grouptalk-scim-before-directory-${randomUUID()}`;
+    const client = new DynamoDBClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    try {
+      const { StreamSpecification: _stream, ...input } = createTableInput(name);
+      const older = {
+        ...input,
+        GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.filter(
+          (index) => index.IndexName !== tableDesign.indexes.bySearch.name,
+        ),
+        AttributeDefinitions: input.AttributeDefinitions.filter(
+          (attribute) => !attribute.AttributeName.startsWith('gsi6'),
+        ),
+      };
+      await client.send(new CreateTableCommand(older));
+      await ensureTable(endpoint, name, { stream: false });
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(
+        Object.values(tableDesign.indexes)
+          .map((index) => index.name)
+          .sort(),
+      );
+    } finally {
+      await client.send(new DeleteTableCommand({ TableName: name })).catch(() => undefined);
+      client.destroy();
+    }
+  });
+});
