@@ -6,15 +6,26 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import {
+  type GraphStandIn,
+  LOCAL_GRAPH_DIRECTORY,
+  startGraphStandIn,
+} from '../../infra/local/graph-stand-in.js';
 import { GRAPH_RESOURCE, LOCAL_USERS } from '../../infra/local/oidc-provider.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import { listAdminActions } from '../../shared/store/admin-items.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let work: string;
 let admin: LocalAdmin;
+let graph: GraphStandIn;
+/** What the functions printed (their log lines) while the file ran. */
+const printed: string[] = [];
 let service: TestService;
 let origin: string;
 let cookie: string;
@@ -95,7 +106,25 @@ async function connection() {
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'grouptalk-entra-connect-'));
   admin = await startLocalAdmin({ requestLogFile: join(work, 'requests.jsonl') });
-  Object.assign(process.env, admin.environment, { CREDENTIAL_CACHE_SECONDS: '1' });
+  graph = await startGraphStandIn({
+    issuer: admin.provider.issuer,
+    jwksUri: `${admin.provider.issuer}/jwks`,
+    users: LOCAL_GRAPH_DIRECTORY.users,
+    groups: LOCAL_GRAPH_DIRECTORY.groups,
+  });
+  Object.assign(process.env, admin.environment, {
+    CREDENTIAL_CACHE_SECONDS: '1',
+    GRAPH_BASE_URL: graph.url,
+    // Every line the functions log, to look for Graph tokens in.
+    LOG_LEVEL: 'DEBUG',
+  });
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      printed.push(String(chunk));
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+  }
   service = await startTestService({ routes: [...routes, ...adminRoutes] });
   origin = new URL(service.url).origin;
   cookie = await signIn();
@@ -105,6 +134,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await service?.close();
+  await graph?.close();
   await admin?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
@@ -206,5 +236,150 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
     expect(await response.text()).toContain(
       'Go back to the integration page and press the button again',
     );
+  });
+});
+
+/** A tenant that never connected (the stand-in keeps what earlier tests created in Entra). */
+async function forgetConnection(): Promise<void> {
+  await documentClient().send(
+    new DeleteCommand({ TableName: tableName(), Key: keys.entraConnection() }),
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads into the answer freely.
+const stepOf = (state: any, name: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  state.lastRun.steps.find((step: any) => step.name === name);
+
+describe('Connect to Microsoft Entra against the Graph stand-in', () => {
+  beforeEach(forgetConnection);
+
+  it('tells an admin whose consent lacked Application.ReadWrite.All which permission is missing', async () => {
+    // Prepare: Entra grants this admin only the job permission (no right to consent to more).
+    admin.provider.setGrantable(LOCAL_USERS.admin.username, ['Synchronization.ReadWrite.All']);
+
+    // Act
+    const { location } = await press({ action: 'connect' });
+
+    // Assess
+    expect(location).toBe('/admin#entra-connection');
+    const state = await connection();
+    expect(stepOf(state, 'consent').detail).toBe('Synchronization.ReadWrite.All.');
+    const application = stepOf(state, 'application');
+    expect(application).toMatchObject({
+      status: 'failed',
+      entra: { status: 403, code: 'Authorization_RequestDenied' },
+    });
+    expect(application.entra.message).toBe('Insufficient privileges to complete the operation.');
+    expect(application.advice).toContain('Entra did not grant Application.ReadWrite.All');
+    expect(stepOf(state, 'job').status).toBe('notReached');
+    expect(state.state).toBe('connecting');
+  });
+
+  it('tells an admin whose role is insufficient (Graph 403 with every permission granted) which role it takes', async () => {
+    graph.fail('insufficientPrivileges');
+    await press({ action: 'connect' });
+    const state = await connection();
+    const failed = state.lastRun.steps.find((step: { status: string }) => step.status === 'failed');
+    expect(failed.entra).toMatchObject({ status: 403, code: 'Authorization_RequestDenied' });
+    expect(failed.entra.requestId).toMatch(/\S/);
+    expect(failed.advice).toContain('Application Administrator or Cloud Application Administrator');
+  });
+
+  it('connects, falls back to a Secret Token where Entra does not take an OAuth client, and reports invalid credentials', async () => {
+    // Act: Test Connection fails for both credentials (Entra sends a wrong secret).
+    graph.fail('invalidCredentials', { times: 2 });
+    await press({ action: 'connect' });
+
+    // Assess: the step says what Entra said and what to do; nothing stays registered.
+    const state = await connection();
+    const test = stepOf(state, 'testConnection');
+    expect(test.status).toBe('failed');
+    expect(test.entra.message).toMatch(/\S/);
+    expect(test.advice).toContain('GroupTalk revoked that credential');
+    expect(stepOf(state, 'credential').detail).toContain('Entra does not take an OAuth client');
+    expect(state.credential).toBeUndefined();
+    const listed = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } });
+    const { credentials } = (await listed.json()) as {
+      credentials: { description?: string; revokedAt?: string }[];
+    };
+    const made = credentials.filter((c) => c.description?.includes('Connect to Microsoft Entra'));
+    expect(made.length).toBeGreaterThanOrEqual(2);
+    expect(made.every((c) => c.revokedAt)).toBe(true);
+  });
+
+  it('shows a quarantined job with its reason, and Restart clears it', async () => {
+    // Prepare: the first cycle after start sends a wrong secret.
+    graph.fail('quarantine');
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess
+    const state = await connection();
+    const start = stepOf(state, 'start');
+    expect(start.status).toBe('failed');
+    expect(start.detail).toContain('quarantine');
+    expect(start.advice).toContain('Restart');
+    expect(state.job.code).toBe('Quarantine');
+    expect(state.job.quarantine.reason).toMatch(/\S/);
+
+    // Act: Restart, through a silent consent round-trip (consented before: no page).
+    const restart = await press({ action: 'restart' });
+    expect(restart.visited[0]?.searchParams.get('prompt')).toBe('none');
+    const after = await connection();
+    expect(stepOf(after, 'restart').status).toBe('done');
+    expect(after.job.code).toBe('Active');
+    expect(after.job.quarantine).toBeUndefined();
+    const actions = await listAdminActions();
+    expect(actions.map((a) => a.action)).toContain('entraRestart');
+  });
+
+  it('asks Entra again with its consent page when a silent request needs consent', async () => {
+    // Prepare: connected; the item says the log permissions were granted, but Entra no longer
+    // holds that consent (revoked in the admin center since).
+    await press({ action: 'connect' });
+    expect((await connection()).state).toBe('connected');
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.entraConnection(),
+        UpdateExpression: 'SET #granted = :granted',
+        ExpressionAttributeNames: { '#granted': 'grantedScopes' },
+        ExpressionAttributeValues: {
+          ':granted': [
+            'AuditLog.Read.All',
+            'Directory.Read.All',
+            'Application.ReadWrite.All',
+            'Synchronization.ReadWrite.All',
+          ],
+        },
+      }),
+    );
+
+    // Act: reading the log needs AuditLog.Read.All and Directory.Read.All.
+    const { visited } = await press({ action: 'readLog', user: 'grace.hopper@contoso.test' });
+
+    // Assess: asked silently first, Entra answered consent_required, then asked with its page.
+    expect(visited.map((url) => url.searchParams.get('prompt'))).toEqual(['none', null]);
+    const state = await connection();
+    expect(stepOf(state, 'readLog').status).toBe('done');
+    expect(state.log.user).toBe('grace.hopper@contoso.test');
+    expect(state.log.entries.length).toBeGreaterThan(0);
+  });
+
+  it('never lets a Graph token reach the table, the logs or an answer', async () => {
+    const tokens = admin.provider.graphTokens();
+    expect(tokens.length).toBeGreaterThan(3);
+    const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName() }));
+    const table = JSON.stringify(Items);
+    const view = JSON.stringify(await connection());
+    const logs = printed.join('');
+    for (const token of tokens) {
+      const signature = token.split('.')[2] ?? token;
+      expect(table).not.toContain(signature);
+      expect(view).not.toContain(signature);
+      expect(logs).not.toContain(signature);
+    }
   });
 });

@@ -1,13 +1,14 @@
 /**
  * The Graph client for one request's token: Microsoft Graph v1.0 in AWS, the local stand-in
- * (`GRAPH_BASE_URL`) for `npm start` and the tests. Calls stop at the run's deadline.
+ * (`GRAPH_BASE_URL`) for `npm start` and the tests. Calls stop at the run's deadline, and the
+ * client's waits for Graph's throttling stay within it.
  */
-
+import { graphClient } from '../../graph/client.js';
 import { deadlineFetch } from './flow.js';
 import type { GraphPort } from './graph-port.js';
 
-/** `GRAPH_BASE_URL`, or Graph v1.0. Read once. */
 let baseUrl: string | undefined;
+/** `GRAPH_BASE_URL`, or Graph v1.0. Read once. */
 export function graphBaseUrl(): string {
   baseUrl ??= (process.env.GRAPH_BASE_URL || 'https://graph.microsoft.com/v1.0').replace(
     /\/+$/,
@@ -16,21 +17,13 @@ export function graphBaseUrl(): string {
   return baseUrl;
 }
 
-/** Set once the Graph client module (`shared/graph`) is merged; see `graphFor`. */
-type Factory = (options: {
-  baseUrl: string;
-  accessToken: string;
-  fetch: typeof fetch;
-}) => GraphPort;
-let factory: Factory | undefined;
-
 /** The client with this token; its calls end by `deadline` (epoch ms). */
 export function graphFor(accessToken: string, deadline: number): GraphPort {
-  if (!factory) throw new Error('the Graph client is not available');
-  return factory({ baseUrl: graphBaseUrl(), accessToken, fetch: deadlineFetch(deadline) });
-}
-
-/** Installs the Graph client (until `shared/graph` is merged: the tests' own). */
-export function useGraphClient(make: Factory): void {
-  factory = make;
+  return graphClient({
+    baseUrl: graphBaseUrl(),
+    accessToken,
+    fetch: deadlineFetch(deadline),
+    // A throttled call is retried once after at most 3 s: the run's budget is 20 s in all.
+    retry: { attempts: 2, totalWaitMs: 3_000, defaultWaitMs: 1_000 },
+  });
 }
