@@ -113,7 +113,7 @@ const script = `'use strict';
   }
 
   function render(data) {
-    $('entra-summary').textContent = STATES[data.state] || data.state;
+    $('entra-summary').textContent = (STATES[data.state] || data.state) + (data.running ? ' A change is running right now (another admin or tab).' : '');
     const app = data.application;
     const has = Boolean(app);
     $('entra-disconnect').disabled = !has || data.state === 'disconnected';
@@ -128,7 +128,7 @@ const script = `'use strict';
       for (const step of run.steps) {
         const item = document.createElement('li');
         item.className = 'step-' + step.status;
-        item.append(text('span', STEP_STATES[step.status] || step.status, 'step-state ' + (step.status === 'failed' ? 'bad' : step.status === 'notReached' ? '' : 'ok')));
+        item.append(text('span', STEP_STATES[step.status] || step.status, 'step-state ' + (step.status === 'failed' ? 'bad' : step.status === 'notReached' ? '' : 'ok')), ' ');
         item.append(text('span', step.title));
         if (step.detail) item.append(text('span', ': ' + step.detail));
         if (step.entra) item.append(text('span', 'Entra said: ' + step.entra.message + (step.entra.status ? ' (HTTP ' + step.entra.status + (step.entra.code ? ', ' + step.entra.code : '') + ')' : '') + (step.entra.requestId ? ', request id ' + step.entra.requestId : ''), 'said'));
