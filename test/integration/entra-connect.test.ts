@@ -368,6 +368,40 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(state.log.entries.length).toBeGreaterThan(0);
   });
 
+  it('provisions one user now by object id, pauses, and refuses a user principal name for provisioning before asking Entra', async () => {
+    // Prepare
+    await press({ action: 'connect' });
+    const grace = LOCAL_GRAPH_DIRECTORY.users.find(
+      (user) => user.userPrincipalName === 'grace.hopper@contoso.test',
+    );
+
+    // Act
+    await press({ action: 'provisionOnDemand', user: grace?.id });
+
+    // Assess
+    const state = await connection();
+    const now = stepOf(state, 'provisionOnDemand');
+    expect(now.status).toBe('done');
+    expect(now.detail).toContain(grace?.id);
+    expect(
+      graph.state.requests.some(
+        (request) => request.method === 'POST' && request.path.endsWith('/provisionOnDemand'),
+      ),
+    ).toBe(true);
+
+    const byName = await authorize({
+      action: 'provisionOnDemand',
+      user: 'grace.hopper@contoso.test',
+    });
+    expect(byName.status).toBe(400);
+    expect(((await byName.json()) as { message: string }).message).toContain('Object ID');
+
+    await press({ action: 'pause' });
+    const paused = await connection();
+    expect(stepOf(paused, 'pause').status).toBe('done');
+    expect(paused.job.code).toBe('Paused');
+  });
+
   it('never lets a Graph token reach the table, the logs or an answer', async () => {
     const tokens = admin.provider.graphTokens();
     expect(tokens.length).toBeGreaterThan(3);

@@ -58,6 +58,8 @@ const INTERACTION_ERRORS = new Set([
   'account_selection_required',
 ]);
 
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** What the section shows: never a token or a secret. */
 export async function entraConnectionView(request: AdminRequest) {
   actorOf(request);
@@ -130,6 +132,13 @@ function parseAction(body: Record<string, unknown>): {
         'Enter the user’s object id in Entra or their user principal name (user@example.com).',
       );
     }
+  }
+  if (action === 'provisionOnDemand' && !OBJECT_ID.test(subject ?? '')) {
+    throw new AdminError(
+      400,
+      'invalidUser',
+      'Provision now needs the user’s object id in Entra (a GUID: Entra admin center → Users → the user → Object ID).',
+    );
   }
   if (body.withLog !== undefined && typeof body.withLog !== 'boolean') {
     throw new AdminError(400, 'invalidBody', 'withLog must be true or false.');
