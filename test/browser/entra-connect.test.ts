@@ -276,6 +276,9 @@ describe.skipIf(!browserFound)(
       const entra = page.locator('#entra-log tbody tr');
       await expect.poll(() => entra.count(), { timeout: 15_000 }).toBeGreaterThan(0);
       expect(await page.locator('#entra-log tbody').textContent()).toContain('success');
+      expect(await page.locator('#entra-log-summary').textContent()).toMatch(
+        /[1-9]\d* succeeded, \d+ skipped/,
+      );
       const ours = page.locator('#entra-ours tbody');
       await expect.poll(() => ours.textContent(), { timeout: 15_000 }).toMatch(/201|200/);
       await axe();

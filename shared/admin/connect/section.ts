@@ -51,6 +51,7 @@ export function entraConnectionSection(): string {
 <div class="entra-beside">
 <div>
 <h4 id="entra-log-heading">What Entra saw</h4>
+<p id="entra-log-summary" class="hint"></p>
 <table class="stack" id="entra-log" aria-labelledby="entra-log-heading"><thead><tr><th scope="col">When</th><th scope="col">Action</th><th scope="col">Result</th><th scope="col">In Entra</th><th scope="col">In GroupTalk</th><th scope="col">Reason and what to do</th></tr></thead><tbody></tbody></table>
 </div>
 <div>
@@ -173,7 +174,10 @@ const script = `'use strict';
   }
 
   async function renderLog(log) {
-    if (!log) { fill('entra-log', [], 'Enter a user and press Show what Entra saw.'); fill('entra-ours', [], '—'); return; }
+    if (!log) { $('entra-log-summary').textContent = ''; fill('entra-log', [], 'Enter a user and press Show what Entra saw.'); fill('entra-ours', [], '—'); return; }
+    const tally = { success: 0, skipped: 0, failure: 0, warning: 0 };
+    for (const entry of log.entries) if (entry.status in tally) tally[entry.status] += 1;
+    $('entra-log-summary').textContent = 'For ' + log.user + ', read ' + when(log.readAt) + ': ' + tally.success + ' succeeded, ' + tally.skipped + ' skipped (for example not in scope), ' + tally.failure + ' failed on Entra’s side' + (tally.warning ? ', ' + tally.warning + ' with warnings' : '') + '.';
     if (!$('entra-user').value) $('entra-user').value = log.user;
     const name = (who) => (who ? [who.name, who.id].filter(Boolean).join(' · ') : '');
     fill('entra-log', log.entries.map((entry) => [
