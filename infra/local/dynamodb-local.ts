@@ -233,8 +233,9 @@ export function localClient(endpoint: string, options: { maxAttempts?: number } 
 }
 
 /**
- * Creates the service's table (from `table-design.ts`) unless it exists, and waits until the
- * table and its indexes are ACTIVE. With `stream: false` the table has no stream: DynamoDB Local
+ * Creates the service's table (from `table-design.ts`) unless it exists, adds the indexes of the
+ * design an older table lacks (answering their names), and waits until the table and its indexes
+ * are ACTIVE. With `stream: false` the table has no stream: DynamoDB Local
  * slows down as stream records pile up, so test tables that no change feed reads go without one
  * (the change-feed tests turn it on for their table).
  */
@@ -242,7 +243,8 @@ export async function ensureTable(
   endpoint: string,
   tableName: string,
   options: { stream?: boolean } = {},
-): Promise<void> {
+): Promise<{ addedIndexes: string[] }> {
+  const addedIndexes: string[] = [];
   const stream = options.stream ?? true;
   const client = localClient(endpoint);
   try {
@@ -288,9 +290,13 @@ export async function ensureTable(
             GlobalSecondaryIndexUpdates: [{ Create: missing }],
           }),
         );
+        addedIndexes.push(missing.IndexName);
         continue;
       }
-      if (table && active) return assertSameDesign(table, tableName);
+      if (table && active) {
+        assertSameDesign(table, tableName);
+        return { addedIndexes };
+      }
       if (Date.now() > deadline) throw new Error(`table ${tableName} did not become ACTIVE`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

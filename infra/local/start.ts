@@ -26,6 +26,7 @@ import {
   matchSecret,
 } from '../../shared/credentials/registry.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
+import { tableDesign } from '../../shared/store/table-design.js';
 import {
   generateSigningKey,
   issueRegisteredToken,
@@ -90,7 +91,7 @@ if (!endpoint) {
   endpoint = dynamodb.endpoint;
   console.log(`DynamoDB Local: ${endpoint} (data in ${shown(dbPath)}/)`);
 }
-await ensureTable(endpoint, TABLE_NAME);
+const { addedIndexes } = await ensureTable(endpoint, TABLE_NAME);
 const token = await secretToken(key, endpoint);
 const oauthClient = await localOAuthClient(endpoint);
 
@@ -124,6 +125,16 @@ Object.assign(process.env, {
   DYNAMODB_ENDPOINT: endpoint,
   AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
 });
+
+if (addedIndexes.includes(tableDesign.indexes.bySearch.name)) {
+  // Data kept from an npm start before the integration page's directory: its users and groups
+  // get their search items and deactivated count now (`npm run migrate-directory` in AWS).
+  const { migrateDirectory } = await import('../../shared/store/migrate-directory.js');
+  const report = await migrateDirectory();
+  console.log(
+    `Directory: the table gained its search index; ${report.migrated} users and groups stored before it are searchable now.`,
+  );
+}
 
 const server = await startLocalServer({
   port,

@@ -130,11 +130,15 @@ class Stream {
   ): StreamPosition | null | undefined {
     if (position === null || position === undefined) return position;
     const p = position as Partial<StreamPosition>;
+    // Within DynamoDB's key sizes (1,024 bytes of sort key; DynamoDB Local does not check).
     const strings = [p.indexSort, p.pk, p.sk].every(
-      (value) => typeof value === 'string' && value.length <= 4 * MAX_KEY_VALUE_LENGTH,
+      (value) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= 1_024,
     );
     if (!strings) throw new InvalidCursorError('malformed position');
     const { indexSort, pk, sk } = p as StreamPosition;
+    if (keys.decodeId(pk).length > MAX_KEY_VALUE_LENGTH) {
+      throw new InvalidCursorError('position outside the search');
+    }
     const resource = keys.resource(type, keys.decodeId(pk));
     const ownKey =
       resource.pk === pk &&

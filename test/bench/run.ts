@@ -26,6 +26,12 @@ import {
 } from './admin-reports.js';
 import { measureAggregatedReports, renderAggregatedReports } from './aggregated-reports.js';
 import { type BundleResult, measureBundles } from './bundles.js';
+import {
+  type DirectoryResult,
+  measureDirectory,
+  renderDirectory,
+  replaceDirectorySection,
+} from './directory.js';
 import { type FeedReport, startFeedMeasurement } from './feed.js';
 import {
   benchmarkFigures,
@@ -71,6 +77,11 @@ const HELP = `Usage: npm run bench -- [options]
   --no-admin-reports      skip the integration page's report latency (a month of records)
   --reports-only          only the report latency from the aggregated items (a month of a
                           10,000-user directory in DynamoDB Local), then exit
+  --directory-only        only the integration page's directory search (a 10,000-user tenant;
+                          --quick: 1,000), then exit; its section replaces the one in --doc
+                          (default docs/benchmark.md, none for --quick) and its figures join
+                          --out when that exists
+  --no-directory          skip the directory search
   --no-local-service      skip the local service as npm start runs it (feed on and off)
   --local-service         measure only the local service as npm start runs it, after a cycle
                           (10,000 users; --quick: 1,000), feed on and off; its section replaces
@@ -93,6 +104,8 @@ const { values } = parseArgs({
     'no-bundles': { type: 'boolean', default: false },
     'no-admin-reports': { type: 'boolean', default: false },
     'reports-only': { type: 'boolean', default: false },
+    'directory-only': { type: 'boolean', default: false },
+    'no-directory': { type: 'boolean', default: false },
     'no-local-service': { type: 'boolean', default: false },
     'local-service': { type: 'boolean', default: false },
     out: { type: 'string' },
@@ -177,6 +190,44 @@ if (values['reports-only']) {
     });
     process.stdout.write(renderAggregatedReports(result));
     await writeFile(outFile, `${JSON.stringify({ aggregatedReports: result }, null, 2)}\n`);
+  } finally {
+    await dynamodb.stop();
+  }
+  process.exit(0);
+}
+
+if (values['directory-only']) {
+  log(`directory search: a ${quick ? '1,000' : '10,000'}-user tenant`);
+  const dynamodb = await startDynamoDbLocal();
+  const table = 'grouptalk-scim-bench-directory';
+  await ensureTable(dynamodb.endpoint, table, { stream: false });
+  Object.assign(process.env, {
+    TABLE_NAME: table,
+    DYNAMODB_ENDPOINT: dynamodb.endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    // A loaded machine's DynamoDB Local can take seconds to answer a batch of the seed: AWS's
+    // 1 s / 2 s budgets would fail it (the searches' own latencies are what is measured).
+    DYNAMODB_CONNECTION_TIMEOUT_MS: process.env.DYNAMODB_CONNECTION_TIMEOUT_MS ?? '5000',
+    DYNAMODB_REQUEST_TIMEOUT_MS: process.env.DYNAMODB_REQUEST_TIMEOUT_MS ?? '8000',
+  });
+  try {
+    const directory = await measureDirectory({
+      users: quick ? 1000 : 10_000,
+      runs: values.samples ? samples : quick ? 10 : 30,
+      log,
+    });
+    const markdown = renderDirectory(directory);
+    process.stdout.write(`${markdown}\n`);
+    if (existsSync(outFile)) {
+      const saved = JSON.parse(await readFile(outFile, 'utf8')) as Record<string, unknown>;
+      await writeFile(outFile, `${JSON.stringify({ ...saved, directory }, null, 2)}\n`);
+      log(`added the figures to ${outFile}`);
+    }
+    if (docFile) {
+      const path = resolve(REPO_ROOT, docFile);
+      await writeFile(path, replaceDirectorySection(await readFile(path, 'utf8'), markdown));
+      log(`wrote its section in ${path}`);
+    }
   } finally {
     await dynamodb.stop();
   }
@@ -450,14 +501,40 @@ if (!values['no-local-service']) {
   await rm(json, { force: true });
 }
 
+let directory: DirectoryResult | undefined;
+if (!values['no-directory']) {
+  // A process of its own, with its own DynamoDB Local: a tenant of exactly 10,000 users.
+  log('the integration page directory search in a 10,000-user tenant');
+  const json = join(REPO_ROOT, '.local', `bench-directory-${process.pid}.json`);
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./directory.ts', import.meta.url)),
+      '--out',
+      json,
+      '--users',
+      quick ? '1000' : '10000',
+      '--runs',
+      quick ? '10' : '30',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: REPO_ROOT },
+  );
+  if (child.status !== 0) throw new Error(`the directory measurement failed (${child.status})`);
+  directory = JSON.parse(await readFile(json, 'utf8')) as DirectoryResult;
+  await rm(json, { force: true });
+}
+
 await writeFile(
   outFile,
-  `${JSON.stringify({ ...report, adminReports, aggregatedReports }, null, 2)}\n`,
+  `${JSON.stringify({ ...report, adminReports, aggregatedReports, directory }, null, 2)}\n`,
 );
 const markdown =
   renderMarkdown(report) +
   (adminReports ? renderAdminReports(adminReports) : '') +
-  (aggregatedReports ? renderAggregatedReports(aggregatedReports) : '');
+  (aggregatedReports ? renderAggregatedReports(aggregatedReports) : '') +
+  (directory ? renderDirectory(directory) : '');
 process.stdout.write(`${markdown}\n`);
 log(`wrote ${outFile}`);
 if (docFile) {

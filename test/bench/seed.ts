@@ -11,7 +11,7 @@ import type { UserState } from '../../infra/simulator/dataset.js';
 import { createGroupBody, createUserBody } from '../../infra/simulator/entra-requests.js';
 
 export interface Seeder {
-  /** Writes the users (resource item, userName guard, count); returns their ids in order. */
+  /** Writes the users (resource item, guard, search items, counts); returns their ids in order. */
   seedUsers(users: readonly UserState[]): Promise<string[]>;
   /** Writes a group (resource, guard, count) without members; returns its id. */
   seedGroup(displayName: string): Promise<string>;
@@ -23,23 +23,25 @@ export interface Seeder {
 const PARALLELISM = 8;
 
 export async function loadSeeder(): Promise<Seeder> {
-  const [resources, keysModule, batch, scim, memberships, client, lib] = await Promise.all([
-    import('../../shared/store/resources.js'),
-    import('../../shared/store/keys.js'),
-    import('../../shared/store/batch.js'),
-    import('../../shared/scim/resource.js'),
-    import('../../shared/store/memberships.js'),
-    import('../../shared/store/client.js'),
-    import('@aws-sdk/lib-dynamodb'),
-  ]);
+  const [resources, searchItems, keysModule, batch, scim, memberships, client, lib] =
+    await Promise.all([
+      import('../../shared/store/resources.js'),
+      import('../../shared/store/search-items.js'),
+      import('../../shared/store/keys.js'),
+      import('../../shared/store/batch.js'),
+      import('../../shared/scim/resource.js'),
+      import('../../shared/store/memberships.js'),
+      import('../../shared/store/client.js'),
+      import('@aws-sdk/lib-dynamodb'),
+    ]);
   const { keys } = keysModule;
   type ResourceType = Parameters<typeof keys.resource>[0];
 
-  const count = async (type: ResourceType, delta: number) => {
+  const count = async (key: { pk: string; sk: string }, delta: number) => {
     await client.documentClient().send(
       new lib.UpdateCommand({
         TableName: client.tableName(),
-        Key: keys.counterShard(type, 0),
+        Key: key,
         UpdateExpression: 'ADD #n :delta',
         ExpressionAttributeNames: { '#n': 'n' },
         ExpressionAttributeValues: { ':delta': delta },
@@ -47,7 +49,7 @@ export async function loadSeeder(): Promise<Seeder> {
     );
   };
 
-  /** The resource item and its uniqueness guard, as `createParams` writes them. */
+  /** The resource item, its uniqueness guard and its search items, as `createParams` writes them. */
   const itemsOf = (type: ResourceType, body: unknown) => {
     const { resource } = scim.normalizeResource(type, body);
     const now = new Date().toISOString();
@@ -56,7 +58,12 @@ export async function loadSeeder(): Promise<Seeder> {
     const name = resources.uniqueNameOf(type, resource);
     return {
       id,
-      items: [resources.resourceItem(record), { ...keys.uniqueName(type, name), id, name }],
+      deactivated: searchItems.isDeactivated(type, resource),
+      items: [
+        resources.resourceItem(record),
+        { ...keys.uniqueName(type, name), id, name },
+        ...searchItems.searchItemsOf(record),
+      ],
     };
   };
 
@@ -64,13 +71,16 @@ export async function loadSeeder(): Promise<Seeder> {
     async seedUsers(users) {
       const ids: string[] = [];
       const requests: { put: Record<string, unknown> }[] = [];
+      let deactivated = 0;
       for (const user of users) {
-        const { id, items } = itemsOf('User', createUserBody(user));
+        const { id, items, deactivated: away } = itemsOf('User', createUserBody(user));
         ids.push(id);
+        if (away) deactivated += 1;
         for (const item of items) requests.push({ put: item });
       }
       await batch.batchWrite(requests, PARALLELISM);
-      await count('User', users.length);
+      await count(keys.counterShard('User', 0), users.length);
+      if (deactivated > 0) await count(keys.deactivatedShard(0), deactivated);
       return ids;
     },
 
@@ -83,7 +93,7 @@ export async function loadSeeder(): Promise<Seeder> {
         items.map((item) => ({ put: item })),
         PARALLELISM,
       );
-      await count('Group', 1);
+      await count(keys.counterShard('Group', 0), 1);
       return id;
     },
 

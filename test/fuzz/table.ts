@@ -11,6 +11,8 @@ import {
   ScanCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { foldIdentifier } from '../../shared/common/identifier.js';
+import type { ResourceTypeName } from '../../shared/common/resource-types.js';
+import { DIRECTORY_MARK, isDeactivated, searchItemsOf } from '../../shared/store/search-items.js';
 
 export interface StoredState {
   readonly version: number | undefined;
@@ -121,14 +123,23 @@ export interface AuditResult {
  * - each type's counter equals the number of its resources;
  * - each membership joins an existing group and an existing user, unless a cleanup marker says
  *   the group or user was deleted and its memberships are being swept (`strict`: even then, for
- *   a table the sweeper just ran on).
+ *   a table the sweeper just ran on);
+ * - each resource has exactly the search items of its current values (the directory), no search
+ *   item outlives its resource, and the deactivated counter equals the users with `active` false.
  */
 export async function auditTable(
   reader: TableReader,
   options: { strict?: boolean } = {},
 ): Promise<AuditResult> {
   const items = await reader.scan();
-  const resources = new Map<string, { type: string; id: string; name: unknown }>();
+  const resources = new Map<
+    string,
+    { type: string; id: string; name: unknown; data: Record<string, unknown>; marked: boolean }
+  >();
+  /** Search items by resource partition: `sk gsi6pk gsi6sk` each. */
+  const searchItems = new Map<string, Set<string>>();
+  const searchKey = (item: Record<string, unknown>) =>
+    `${String(item.sk)} ${String(item.gsi6pk)} ${String(item.gsi6sk)}`;
   const guards = new Map<string, string>();
   const counters = new Map<string, number>();
   const cleanups = new Set<string>();
@@ -143,7 +154,13 @@ export async function auditTable(
         type,
         id: item.id as string,
         name: type === 'User' ? data.userName : data.displayName,
+        data,
+        marked: item[DIRECTORY_MARK] !== undefined,
       });
+    } else if (sk.startsWith('#SEARCH#')) {
+      const set = searchItems.get(pk) ?? new Set<string>();
+      set.add(searchKey(item));
+      searchItems.set(pk, set);
     } else if (sk === '#UNIQUE') {
       guards.set(pk, item.id as string);
     } else if (pk.startsWith('COUNT#')) {
@@ -187,6 +204,32 @@ export async function auditTable(
     const counter = counters.get(`COUNT#${type}`) ?? 0;
     const actual = counted.get(type) ?? 0;
     if (counter !== actual) problems.push(`counter of ${type} is ${counter}, ${actual} exist`);
+  }
+  let deactivated = 0;
+  for (const [pk, resource] of resources) {
+    // Items written before the directory get theirs at their next write (or the backfill).
+    if (!resource.marked) continue;
+    const type = resource.type as ResourceTypeName;
+    if (isDeactivated(type, resource.data)) deactivated += 1;
+    const expected = new Set(
+      searchItemsOf({ type, id: resource.id, data: resource.data }).map(searchKey),
+    );
+    const actual = searchItems.get(pk) ?? new Set<string>();
+    for (const key of expected) {
+      if (!actual.has(key)) problems.push(`${pk}: missing search item ${key}`);
+    }
+    for (const key of actual) {
+      if (!expected.has(key)) problems.push(`${pk}: stale search item ${key}`);
+    }
+  }
+  for (const [pk, set] of searchItems) {
+    if (!resources.has(pk)) problems.push(`${pk} is gone but has ${set.size} search items`);
+  }
+  const deactivatedCounter = counters.get('COUNT#DeactivatedUser') ?? 0;
+  if (deactivatedCounter !== deactivated) {
+    problems.push(
+      `deactivated counter is ${deactivatedCounter}, ${deactivated} users are deactivated`,
+    );
   }
   for (const { groupId, userId } of memberships) {
     const swept = (key: string) => !options.strict && cleanups.has(key);

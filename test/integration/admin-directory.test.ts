@@ -206,6 +206,27 @@ describe('GET /admin/api/directory', () => {
         ).toString('base64url')}`,
         'invalidCursor',
       ],
+      // Keys DynamoDB would refuse (AWS checks key sizes; DynamoDB Local does not).
+      [
+        `/admin/api/directory?q=j&cursor=${Buffer.from(
+          JSON.stringify({
+            q: 'j',
+            s: 'all',
+            p: { 'User:name': { indexSort: `j${'é'.repeat(600)}`, pk: 'USER#x', sk: '#RESOURCE' } },
+          }),
+        ).toString('base64url')}`,
+        'invalidCursor',
+      ],
+      [
+        `/admin/api/directory?q=j&cursor=${Buffer.from(
+          JSON.stringify({
+            q: 'j',
+            s: 'all',
+            p: { 'User:name': { indexSort: 'j', pk: `USER#${'x'.repeat(300)}`, sk: '#RESOURCE' } },
+          }),
+        ).toString('base64url')}`,
+        'invalidCursor',
+      ],
     ];
     for (const [path, error] of cases) {
       const { status, body } = await get(path);

@@ -158,7 +158,11 @@ describe('a local table made before the directory', () => {
         ),
       };
       await client.send(new CreateTableCommand(older));
-      await ensureTable(endpoint, name, { stream: false });
+      expect(await ensureTable(endpoint, name, { stream: false })).toEqual({
+        addedIndexes: [tableDesign.indexes.bySearch.name],
+      });
+      // Once added, nothing more to add.
+      expect(await ensureTable(endpoint, name, { stream: false })).toEqual({ addedIndexes: [] });
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
       expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(
         Object.values(tableDesign.indexes)
