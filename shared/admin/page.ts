@@ -4,6 +4,7 @@
  * CDN, no inline script (the Content-Security-Policy allows scripts and styles from here only).
  */
 import { ADMIN_ASSET_PATH } from './assets.js';
+import { entraConnectionSection } from './connect/section.js';
 
 /** Escapes text for HTML content and attribute values. */
 export function escapeHtml(text: string): string {
@@ -116,6 +117,8 @@ export function integrationPage(): string {
 </form>
 <table class="stack" id="history" aria-labelledby="history-heading"><thead><tr><th scope="col">When</th><th scope="col">Operation</th><th scope="col">Status</th><th scope="col">scimType</th><th scope="col">Resource</th><th scope="col">Detail</th></tr></thead><tbody></tbody></table>
 </section>
+
+${entraConnectionSection()}
 
 <section aria-labelledby="audit-heading" class="card">
 <h2 id="audit-heading">Admin actions</h2>
