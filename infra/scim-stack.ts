@@ -73,8 +73,6 @@ import type { TenantConfig } from './tenants.js';
 
 /** The token endpoint's operation (`shared/routes.ts`). */
 const TOKEN_OPERATION = SIGNING_OPERATIONS[0];
-/** The integration page's Generate Secret Token, which signs like the token endpoint. */
-const SECRET_TOKEN_OPERATION = SIGNING_OPERATIONS[1];
 
 export { scimStackName };
 
@@ -400,10 +398,14 @@ export class ScimStack extends Stack {
     const [signingKey] = this.tenant.tokenKmsKeyArns;
     for (const route of adminRoutes) {
       const path = routePath(route);
-      const signs = route.operation === SECRET_TOKEN_OPERATION && signingKey !== undefined;
+      const signs =
+        (SIGNING_OPERATIONS as readonly string[]).includes(route.operation) &&
+        route.operation !== TOKEN_OPERATION &&
+        signingKey !== undefined;
       const adminFunction = this.addFunction(route, {
         description: `Integration page ${route.operation}: ${route.method} ${path}`,
         environment: signs ? { ...environment, TOKEN_SIGNING_KMS_KEY_ID: signingKey } : environment,
+        ...(route.timeoutSeconds ? { timeout: Duration.seconds(route.timeoutSeconds) } : {}),
       });
       this.api.addRoutes({
         path,

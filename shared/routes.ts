@@ -21,6 +21,11 @@ export interface Route {
   readonly entry: string;
   /** What the handler does with the table; its function is granted exactly that. */
   readonly table: TableAccess;
+  /**
+   * The function's timeout in seconds when a route needs longer than a request's default (the
+   * Entra callback's run of Graph calls); always under API Gateway's 29 s.
+   */
+  readonly timeoutSeconds?: number;
 }
 
 /**
@@ -188,6 +193,35 @@ export const adminRoutes: readonly Route[] = [
     entry: 'functions/admin/revoke-client-secret.ts',
     table: 'write',
   },
+  {
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/api/entra',
+    operation: 'getEntraConnection',
+    entry: 'functions/admin/get-entra-connection.ts',
+    table: 'read',
+  },
+  {
+    // Starts the consent round-trip of a button that needs Microsoft Graph (connect, disconnect,
+    // a job action, a log read): a POST with the CSRF token, never a link another site could use.
+    method: 'POST',
+    base: ADMIN_BASE_PATH,
+    path: '/api/entra/authorize',
+    operation: 'authorizeEntraAction',
+    entry: 'functions/admin/authorize-entra-action.ts',
+    table: 'read',
+  },
+  {
+    // Entra's answer: runs the action with the Graph token of this one request (registers and
+    // revokes the credential put in Entra, so it manages credentials and signs Secret Tokens).
+    method: 'GET',
+    base: ADMIN_BASE_PATH,
+    path: '/entra/callback',
+    operation: 'entraCallback',
+    entry: 'functions/admin/entra-callback.ts',
+    table: 'write',
+    timeoutSeconds: 28,
+  },
 ];
 
 /**
@@ -210,6 +244,7 @@ export const CREDENTIAL_OPERATIONS: ReadonlySet<string> = new Set([
   'revokeCredential',
   'addClientSecret',
   'revokeClientSecret',
+  'entraCallback',
 ]);
 
 /**

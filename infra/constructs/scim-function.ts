@@ -164,8 +164,15 @@ export class ScimFunction extends Construct {
   }
 }
 
-/** The operations whose functions sign tokens: the token endpoint and the page's Generate. */
-export const SIGNING_OPERATIONS = ['issueAccessToken', 'generateSecretToken'] as const;
+/**
+ * The operations whose functions sign tokens: the token endpoint, the page's Generate and the
+ * page's Entra callback (Connect registers the Secret Token it puts in Entra).
+ */
+export const SIGNING_OPERATIONS = [
+  'issueAccessToken',
+  'generateSecretToken',
+  'entraCallback',
+] as const;
 
 /**
  * The ARN of a tenant's function, built from its name: the functions' own ARNs would make the

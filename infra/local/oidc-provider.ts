@@ -6,6 +6,15 @@
  * change a user's roles as an Entra administrator would (`setRoles`: the next ID token carries
  * them) and end the users' sign-in at the provider (`setSignedIn(false)`: a `prompt=none` request
  * then gets `login_required`, as from Entra).
+ *
+ * It also stands in for Entra's incremental consent to Microsoft Graph: an authorization request
+ * naming Graph scopes (`https://graph.microsoft.com/<permission>`) gets, after the user's consent,
+ * an access token for Graph (`aud` `https://graph.microsoft.com`, `scp` the granted permissions
+ * separated by spaces, as Entra's v2 tokens carry them, signed with the provider's keys), which the
+ * local Graph stand-in verifies through the provider's JWKS. Tests decline the consent
+ * (`setConsent('decline')`: `access_denied`, as Entra answers a user's "Cancel"), limit what a
+ * user may be granted (`setGrantable`), and read which Graph tokens were issued
+ * (`graphTokens()`, to check that none lands where it must not).
  */
 import { OAuth2Server } from 'oauth2-mock-server';
 
@@ -15,6 +24,8 @@ export const LOCAL_DIRECTORY_ID = '00000000-0000-4000-8000-00000000c0de';
 export const LOCAL_ADMIN_ROLE = 'GroupTalk.Admin';
 /** The client id of the page's app registration locally. */
 export const LOCAL_CLIENT_ID = 'grouptalk-admin-local';
+/** Microsoft Graph's resource URI: the audience of its access tokens and its scopes' prefix. */
+export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 
 export interface LocalUser {
   readonly oid: string;
@@ -63,6 +74,20 @@ export interface LocalOidcProvider {
    * request is answered `login_required`; an interactive one signs in and restores it.
    */
   setSignedIn(signedIn: boolean): void;
+  /**
+   * How the next consents to Graph permissions go: `grant` (the default) or `decline` (the user
+   * cancels Entra's consent page: `error=access_denied`).
+   */
+  setConsent(answer: 'grant' | 'decline'): void;
+  /**
+   * The Graph permissions `username` may be granted (undefined: any requested); others requested
+   * are left out of the token, as when an admin without the right role consents for themselves.
+   */
+  setGrantable(username: string, permissions: readonly string[] | undefined): void;
+  /** The Graph permissions `username` has consented to so far. */
+  consented(username: string): readonly string[];
+  /** Every Graph access token issued so far (tests check that none is stored or shown). */
+  graphTokens(): readonly string[];
   close(): Promise<void>;
 }
 
@@ -75,19 +100,55 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
   // Roles changed by a test, by username.
   const roles = new Map<string, readonly string[]>();
   let signedIn = true;
+  let consentAnswer: 'grant' | 'decline' = 'grant';
+  // Graph permissions granted with each authorization code, and consented to by each user.
+  const grantedByCode = new Map<string, readonly string[]>();
+  const consents = new Map<string, Set<string>>();
+  const grantable = new Map<string, readonly string[]>();
+  const issuedGraphTokens: string[] = [];
   server.service.on('beforeAuthorizeRedirect', ({ url }, request) => {
     const query = new URL(request.url ?? '/', 'http://local').searchParams;
-    if (query.get('prompt') === 'none' && !signedIn) {
+    const refuse = (error: string, description: string) => {
       url.searchParams.delete('code');
-      url.searchParams.set('error', 'login_required');
+      url.searchParams.set('error', error);
+      url.searchParams.set('error_description', description);
+    };
+    if (query.get('prompt') === 'none' && !signedIn) {
+      refuse(
+        'login_required',
+        'AADSTS50058: A silent sign-in request was sent but no user is signed in.',
+      );
       return;
     }
-    signedIn = true;
     const hint = query.get('login_hint');
     const user =
       Object.values(LOCAL_USERS).find((candidate) => candidate.username === hint) ??
       (hint && hint in LOCAL_USERS ? LOCAL_USERS[hint as keyof typeof LOCAL_USERS] : undefined) ??
       LOCAL_USERS.admin;
+    const requested = graphPermissions(query.get('scope'));
+    if (requested.length > 0) {
+      const consented = consents.get(user.username) ?? new Set<string>();
+      const missing = requested.filter((permission) => !consented.has(permission));
+      if (missing.length > 0 && query.get('prompt') === 'none') {
+        // Entra's answer to a silent request that needs the consent page (AADSTS65001).
+        refuse(
+          'consent_required',
+          'AADSTS65001: The user or administrator has not consented to use the application.',
+        );
+        return;
+      }
+      if (missing.length > 0 && consentAnswer === 'decline') {
+        refuse('access_denied', 'AADSTS65004: User declined to consent to access the app.');
+        return;
+      }
+      const allowed = grantable.get(user.username);
+      const granted = requested.filter((permission) => !allowed || allowed.includes(permission));
+      for (const permission of granted) consented.add(permission);
+      consents.set(user.username, consented);
+      const code = url.searchParams.get('code');
+      if (code) grantedByCode.set(code, granted);
+    }
+    signedIn = true;
     const code = url.searchParams.get('code');
     if (code) users.set(code, user);
   });
@@ -104,6 +165,28 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
       roles: [...(roles.get(user.username) ?? user.roles)],
       ...(user.wids ? { wids: [...user.wids] } : {}),
     });
+    const granted = typeof code === 'string' ? grantedByCode.get(code) : undefined;
+    // The access token (the ID token is the one addressed to the client): for Graph, as Entra's.
+    if (granted && token.payload.aud === undefined) {
+      delete token.payload.scope;
+      Object.assign(token.payload, {
+        aud: GRAPH_RESOURCE,
+        scp: granted.join(' '),
+        idtyp: 'user',
+        ver: '1.0',
+      });
+    }
+  });
+  server.service.on('beforeResponse', (response, request) => {
+    const code = (request.body as { code?: unknown }).code;
+    const granted = typeof code === 'string' ? grantedByCode.get(code) : undefined;
+    if (!granted || typeof code !== 'string') return;
+    grantedByCode.delete(code);
+    const body = response.body as Record<string, unknown>;
+    // Entra answers with the granted scopes, and a refresh token only for `offline_access`.
+    body.scope = granted.map((permission) => `${GRAPH_RESOURCE}/${permission}`).join(' ');
+    delete body.refresh_token;
+    if (typeof body.access_token === 'string') issuedGraphTokens.push(body.access_token);
   });
   await server.start(port, '127.0.0.1');
   const issuer = server.issuer.url;
@@ -117,6 +200,25 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
     setSignedIn: (value) => {
       signedIn = value;
     },
+    setConsent: (answer) => {
+      consentAnswer = answer;
+    },
+    setGrantable: (username, permissions) => {
+      if (permissions) grantable.set(username, permissions);
+      else grantable.delete(username);
+    },
+    consented: (username) => [...(consents.get(username) ?? [])],
+    graphTokens: () => [...issuedGraphTokens],
     close: () => server.stop(),
   };
+}
+
+/** The Graph permissions a `scope` parameter names (`https://graph.microsoft.com/X` → `X`). */
+function graphPermissions(scope: string | null): string[] {
+  const prefix = `${GRAPH_RESOURCE}/`;
+  return (scope ?? '')
+    .split(' ')
+    .filter((item) => item.startsWith(prefix))
+    .map((item) => item.slice(prefix.length))
+    .filter(Boolean);
 }

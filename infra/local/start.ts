@@ -10,6 +10,8 @@
  * `ENTRA_TENANT_ID` and `ENTRA_JWKS_URL`, when set, let tokens issued by that Entra tenant in,
  * only with the caller pinned (`ENTRA_APP_ID` and/or `ENTRA_OBJECT_ID`); without a pin the start
  * stops before anything runs.
+ * A local Microsoft Graph stand-in (`infra/local/graph-stand-in.ts`) serves the page's Connect to
+ * Microsoft Entra; its URL is printed.
  * `SCIM_LOCAL_DIR` puts everything of `.local/` but DynamoDB Local's jar elsewhere (the tests).
  */
 import { existsSync } from 'node:fs';
@@ -35,6 +37,7 @@ import {
 import { startLocalAdmin } from './admin.js';
 import { ensureTable, type RunningDynamoDbLocal, startDynamoDbLocal } from './dynamodb-local.js';
 import { invokeLocally } from './invocations.js';
+import { LOCAL_DIRECTORY_ID } from './oidc-provider.js';
 import { localLambdaContext, startLocalServer } from './server.js';
 import { localStateDir, readServiceRecord, writeServiceRecord } from './service-record.js';
 import { routeLogLines, terminalLogFormat } from './terminal-log.js';
@@ -99,9 +102,21 @@ const admin = await startLocalAdmin({
   tenantDisplayName: 'Local tenant',
 });
 
+// Microsoft Graph for "Connect to Microsoft Entra": a local stand-in with a small directory, which
+// accepts the local provider's Graph tokens and provisions into this service as Entra would.
+const { LOCAL_GRAPH_DIRECTORY, startGraphStandIn } = await import('./graph-stand-in.js');
+const graph = await startGraphStandIn({
+  issuer: admin.provider.issuer,
+  jwksUri: `${admin.provider.issuer}/jwks`,
+  tenantId: LOCAL_DIRECTORY_ID,
+  users: LOCAL_GRAPH_DIRECTORY.users,
+  groups: LOCAL_GRAPH_DIRECTORY.groups,
+});
+
 // Before the first request imports a handler: handlers read their configuration at import time.
 Object.assign(process.env, {
   ...admin.environment,
+  GRAPH_BASE_URL: graph.url,
   TENANT,
   TOKEN_PUBLIC_KEYS: JSON.stringify(publicJwks([key])),
   // The token endpoint signs with the local key (KMS in AWS).
@@ -126,6 +141,7 @@ const server = await startLocalServer({
   host: '127.0.0.1',
   routes: [...routes, ...adminRoutes],
 }).catch(async (error: NodeJS.ErrnoException) => {
+  await graph.close();
   await admin.close();
   await dynamodb?.stop();
   // Taken between the check above and now (another npm start starting at the same moment).
@@ -164,6 +180,9 @@ console.log(
 );
 console.log(
   `Logs: ${shown(LOG_FILE)} (here: one line per request; LOG_FORMAT=json npm start for the JSON)`,
+);
+console.log(
+  `Microsoft Graph stand-in: ${graph.url} (Connect to Microsoft Entra on the Admin URL configures its provisioning job; ${LOCAL_GRAPH_DIRECTORY.users.length} users and ${LOCAL_GRAPH_DIRECTORY.groups.length} group, most assigned to the application)`,
 );
 console.log('Local commands: npm run token -- list --local, npm run simulate -- --local, …');
 
@@ -205,6 +224,7 @@ const shutdown = async () => {
   clearInterval(sweeper);
   await server.close();
   await feed.stop();
+  await graph.close();
   await admin.close();
   await dynamodb?.stop();
   // Only this process's record: a later npm start (on another port) may have written its own.

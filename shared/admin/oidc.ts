@@ -27,7 +27,7 @@ let discovered: Promise<client.Configuration> | undefined;
  * The provider's configuration, discovered once per function instance. Plain http is accepted for
  * a loopback issuer only (the local provider of `npm start` and the tests).
  */
-function configuration(config: AdminConfig): Promise<client.Configuration> {
+export function configuration(config: AdminConfig): Promise<client.Configuration> {
   if (!discovered) {
     const issuer = new URL(config.issuer);
     const loopback = issuer.protocol === 'http:' && isLoopback(issuer.hostname);

@@ -6,6 +6,7 @@
  * reads them: health first, then the directory, then the credentials, then the activity.
  */
 import { ADMIN_ASSET_PATH } from './assets.js';
+import { entraConnectionSection } from './connect/section.js';
 
 /** The product's name as Microsoft spells it now; "Azure AD" only as the hint customers search for. */
 export const ENTRA_NAME = 'Microsoft Entra ID';
@@ -193,6 +194,7 @@ export function integrationPage(): string {
       directorySection(),
       connectionSection(),
       credentialsSection(),
+      entraConnectionSection(),
       activitySection(),
       auditSection(),
     ].join('\n\n'),

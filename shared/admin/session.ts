@@ -56,11 +56,12 @@ export function roleCheckDue(roleCheckedAt: number, now = Date.now() / 1000): bo
   return now - roleCheckedAt >= ROLE_CHECK_SECONDS;
 }
 
-function audience(tenant: string, purpose: string): string {
+export function audience(tenant: string, purpose: string): string {
   return `urn:grouptalk:admin:${tenant}:${purpose}`;
 }
 
-async function seal(
+/** Seals `claims` for `aud` until `expiresAt` (seconds): a cookie value only this tenant opens. */
+export async function seal(
   claims: Record<string, unknown>,
   key: Uint8Array,
   aud: string,
@@ -74,7 +75,8 @@ async function seal(
     .encrypt(key);
 }
 
-async function open(
+/** The claims `seal` sealed for `aud`; undefined when expired, tampered with or not ours. */
+export async function open(
   token: string | undefined,
   key: Uint8Array,
   aud: string,

@@ -336,6 +336,25 @@ export const keys = {
     return sk.slice(sk.indexOf('#') + 1);
   },
 
+  /**
+   * The tenant's connection to its Entra directory made through Microsoft Graph ("Connect to
+   * Microsoft Entra"): ids of the enterprise app, its provisioning job and the credential put in
+   * it, and the steps of the last run. Never a token or a secret.
+   * @example keys.entraConnection() // { pk: 'ENTRA#CONNECTION', sk: '#CONNECTION' }
+   */
+  entraConnection(): ItemKey {
+    return { pk: 'ENTRA#CONNECTION', sk: '#CONNECTION' };
+  },
+
+  /**
+   * The last look at Entra's provisioning log for one user, kept briefly (`ttl`) so the page can
+   * show it after the consent round-trip that read it.
+   * @example keys.entraLogView() // { pk: 'ENTRA#LOGVIEW', sk: '#VIEW' }
+   */
+  entraLogView(): ItemKey {
+    return { pk: 'ENTRA#LOGVIEW', sk: '#VIEW' };
+  },
+
   /** The key that seals the integration page's cookies where none is configured. */
   adminSessionKey(): ItemKey {
     return { pk: 'SETTING#adminSessionKey', sk: '#SETTING' };

@@ -23,6 +23,8 @@
  * | admin action    | `AUDIT`         | `<ISO time>#<id>` | none: the integration page lists the newest      |
  * | admin setting   | `SETTING#<name>`| `#SETTING`  | none                                                |
  * | admin session   | `ADMINSESSION#<oid>` | `SESSION#<id>` | none: read on every page request, deleted at sign-out |
+ * | Entra connection | `ENTRA#CONNECTION` | `#CONNECTION` | none: ids of the Entra app, job and credential made through Graph, the last run's steps |
+ * | Entra log view  | `ENTRA#LOGVIEW` | `#VIEW`     | none: the last look at Entra's provisioning log for one user, until `ttl` |
  * | used assertion  | `ASSERTION#<digest>` | `#USED` | none: a workload-identity `jti` remembered until `ttl` (`store/assertions.ts`) |
  * | report hour     | `REPORT#HOURS`  | `<yyyy-mm-ddThh>` | none: SCIM requests of one hour, counted per operation, status and scimType |
  * | report request  | `REPORT#REQUESTS` | `<ISO time>#<log event id>` | none: one SCIM request (the latest list; its existence marks the event counted) |

@@ -137,7 +137,7 @@ describe('the integration page in the tenant stack', () => {
     }
   });
 
-  it('gives Generate Secret Token the signing key the token endpoint signs with, and no other page function', () => {
+  it('gives Generate Secret Token and the Entra callback the signing key the token endpoint signs with, and no other page function', () => {
     const functions = byType(resources, 'AWS::Lambda::Function').map(
       ([, fn]) => fn.Properties.Environment?.Variables ?? {},
     );
@@ -145,10 +145,27 @@ describe('the integration page in the tenant stack', () => {
     const [signing] = demo.tokenKmsKeyArns;
 
     expect(signing).toBeDefined();
-    // The token endpoint and the page's Generate Secret Token: the same key.
-    expect(signers).toHaveLength(2);
+    // The token endpoint, the page's Generate Secret Token and its Entra callback (Connect
+    // registers the Secret Token it puts in Entra): the same key.
+    expect(signers).toHaveLength(3);
     for (const variables of signers) expect(variables.TOKEN_SIGNING_KMS_KEY_ID).toBe(signing);
-    expect(signers.filter((variables) => variables.ADMIN_CLIENT_ID !== undefined)).toHaveLength(1);
+    expect(signers.filter((variables) => variables.ADMIN_CLIENT_ID !== undefined)).toHaveLength(2);
+  });
+
+  it('gives the Entra callback, which runs the connect steps, 28 s (under API Gateway’s 30 s) and every other function its default', () => {
+    const timeouts = byType(resources, 'AWS::Lambda::Function').map(([, fn]) => ({
+      description: String(fn.Properties.Description ?? ''),
+      timeout: fn.Properties.Timeout,
+    }));
+    const callback = timeouts.filter((fn) => fn.description.includes('entraCallback'));
+    expect(callback).toHaveLength(1);
+    expect(callback[0]?.timeout).toBe(28);
+    const page = timeouts.filter(
+      (fn) =>
+        fn.description.startsWith('Integration page') && !fn.description.includes('entraCallback'),
+    );
+    expect(page.length).toBeGreaterThan(10);
+    for (const fn of page) expect(fn.timeout).toBe(10);
   });
 
   it('lets the reports start Logs Insights queries on the function log group only', () => {

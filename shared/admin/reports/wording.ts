@@ -213,6 +213,15 @@ const AUDIT_ACTIONS: Readonly<Record<string, string>> = {
   addClientSecret: 'Added a client secret',
   revokeClientSecret: 'Revoked a client secret',
   revokeCredential: 'Revoked a credential',
+  // Connect to Microsoft Entra (shared/admin/connect): the button pressed; the detail says how it went.
+  entraConnect: 'Connect to Microsoft Entra',
+  entraDisconnect: 'Disconnect from Microsoft Entra',
+  entraRefresh: 'Read the Entra provisioning job’s state',
+  entraPause: 'Pause provisioning in Entra',
+  entraRestart: 'Restart provisioning in Entra',
+  entraProvisionOnDemand: 'Provision one user now (Entra)',
+  entraReadLog: 'Read Entra’s provisioning log',
+  entraConsentRefused: 'Entra permissions not granted',
 };
 
 /**

@@ -23,8 +23,11 @@ import type { Expectation, Principal } from './simulate.js';
 
 // The docs' statements, each where the docs make it.
 
-/** docs/customer-admin-guide.md §2: `kms:Sign` "limited ... to this function [Generate Secret Token] and the token endpoint". */
-export const MINTING = ['issueAccessToken', 'generateSecretToken'];
+/**
+ * docs/customer-admin-guide.md §2: `kms:Sign` "limited ... to this function [Generate Secret Token], the Entra callback of
+ * Connect to Microsoft Entra and the token endpoint" (docs/entra-connect.md: Connect registers the Secret Token it puts in Entra).
+ */
+export const MINTING = ['issueAccessToken', 'generateSecretToken', 'entraCallback'];
 /**
  * docs/hardening.md, IAM: only the functions that manage credentials write the registry (the
  * token endpoint counting failed attempts, the page's credential changes); every function may
@@ -37,6 +40,8 @@ export const CREDENTIAL_MANAGERS = [
   'revokeCredential',
   'addClientSecret',
   'revokeClientSecret',
+  // docs/entra-connect.md: Connect registers the credential it puts in Entra; Disconnect revokes it.
+  'entraCallback',
 ];
 /**
  * docs/customer-admin-guide.md §2 "A crowd of admins": "Logs Insights now serves only the history's deep search on

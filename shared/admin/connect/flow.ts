@@ -1,0 +1,868 @@
+/**
+ * "Connect to Microsoft Entra" and the job actions, run in the consent callback with the Graph
+ * token of that one request. Each step is idempotent (it finds and reuses what an earlier run
+ * made, by the ids the connection item keeps) and recorded in the tenant's table as it ends, so
+ * the page shows the progress, and a run cut short by its time budget (API Gateway answers 504
+ * after 29 s) is resumed by pressing Connect again. On failure a step keeps what Entra said and
+ * what the admin can do.
+ */
+import { type Credential, isActive } from '../../credentials/registry.js';
+import { tenantRegistry } from '../../credentials/tenant-registry.js';
+import { tenantSigner } from '../../credentials/tenant-signer.js';
+import { issueSecretToken } from '../../credentials/tokens.js';
+import { recordAdminAction } from '../../store/admin-items.js';
+import {
+  type ConnectRun,
+  type ConnectStep,
+  type EntraConnection,
+  type EntraLogEntry,
+  type JobSnapshot,
+  saveEntraConnection,
+  saveEntraLogView,
+} from '../../store/entra-connection.js';
+import { TOKEN_ENDPOINT_PATH } from '../integration.js';
+import type { EntraAction } from './consent.js';
+import {
+  type GraphFailure,
+  type GraphPort,
+  isGraphFailure,
+  type ProvisioningObjectSummary,
+  type SecretPair,
+  type ServicePrincipal,
+  type SynchronizationJob,
+  type TaskExecution,
+} from './graph-port.js';
+
+/** Microsoft's non-gallery application template ("Integrate any other application"). */
+export const NON_GALLERY_TEMPLATE_ID = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
+/** The synchronization template of a non-gallery SCIM app. */
+export const SCIM_JOB_TEMPLATE = 'scim';
+/** The enterprise application GroupTalk creates (and finds again) in the customer's directory. */
+export const APP_DISPLAY_NAME = 'GroupTalk';
+
+/**
+ * How much of API Gateway's 29 s (its integration timeout for HTTP APIs) a run may use, counted
+ * from the callback's start (the code exchange included): the rest is margin for the last Graph
+ * call, the table write and the answer.
+ */
+export const RUN_BUDGET_MS = 20_000;
+/** The longest one Graph call may take before the step is left for the next run. */
+export const CALL_TIMEOUT_MS = 8_000;
+/**
+ * A step starts only with this much budget left; the credential step (Test Connection with an
+ * OAuth client, maybe again with a Secret Token, save) needs room for four calls, so a new
+ * credential is rarely left half put in (and is revoked when it is).
+ */
+const STEP_RESERVE_MS = 2_000;
+const CREDENTIAL_RESERVE_MS = 4 * 2_000;
+
+/** Step names, in order, with what the page calls them. */
+export const STEP_TITLES: Readonly<Record<string, string>> = {
+  consent: 'Permissions granted in Entra',
+  application: 'GroupTalk enterprise application',
+  job: 'Provisioning job',
+  credential: 'Credential for Entra (never shown)',
+  testConnection: 'Test Connection (Entra calls GroupTalk)',
+  saveCredentials: 'Tenant URL and credential saved in Entra',
+  attributes: 'GroupTalk attributes mapped (label1…label5, group description)',
+  start: 'Provisioning started for assigned users and groups',
+  pause: 'Provisioning paused',
+  revoke: 'Credential revoked',
+  refresh: 'Job state read',
+  restart: 'Job restarted',
+  provisionOnDemand: 'Provisioned one user now',
+  readLog: 'Entra’s provisioning log read',
+};
+
+const CONNECT_STEPS = [
+  'application',
+  'job',
+  'credential',
+  'testConnection',
+  'saveCredentials',
+  'attributes',
+  'start',
+] as const;
+
+/** Everything a run needs beyond the Graph client. */
+export interface RunContext {
+  readonly graph: GraphPort;
+  readonly runId: string;
+  readonly actor: { readonly id: string; readonly name: string };
+  readonly tenant: string;
+  /** `https://…/scim/v2`: what Entra calls. */
+  readonly tenantUrl: string;
+  /** Epoch ms by which the run must have stopped starting Graph calls. */
+  readonly deadline: number;
+  /** The permissions the consent granted (shown in the consent step). */
+  readonly granted: readonly string[];
+  readonly subject?: string;
+  /** Connect: the admin also asked for the log permissions. */
+  readonly withLog?: boolean;
+  /** The clock the budget is counted on (epoch ms; `Date.now` unless a test stages time). */
+  readonly now?: () => number;
+}
+
+/** Thrown inside a step when the budget is out: the step is left for the next run. */
+class OutOfTimeError extends Error {}
+
+/** A run's bookkeeping: the connection as it evolves and the steps so far, saved after each. */
+class Recorder {
+  steps: ConnectStep[] = [];
+  /** This run instantiated the application (Graph may not know its service principal yet). */
+  createdApp = false;
+  /** Why the run fell back from an OAuth client to a Secret Token, for the credential step. */
+  fallback = '';
+  constructor(
+    public connection: EntraConnection,
+    readonly run: Omit<ConnectRun, 'steps'>,
+    readonly context: RunContext,
+  ) {}
+
+  remaining(): number {
+    return this.context.deadline - (this.context.now ?? Date.now)();
+  }
+
+  async record(step: Omit<ConnectStep, 'at'>, change: Partial<EntraConnection> = {}) {
+    this.steps.push({ ...step, at: new Date().toISOString() });
+    this.connection = {
+      ...this.connection,
+      ...change,
+      lastRun: { ...this.run, steps: this.steps },
+    };
+    await saveEntraConnection(this.connection, this.context.runId);
+  }
+
+  async finish(outcome: ConnectRun['outcome'], change: Partial<EntraConnection> = {}) {
+    this.connection = {
+      ...this.connection,
+      ...change,
+      lastRun: {
+        ...this.run,
+        steps: this.steps,
+        outcome,
+        finishedAt: new Date().toISOString(),
+      },
+    };
+    await saveEntraConnection(this.connection, this.context.runId, true);
+    return this.connection;
+  }
+}
+
+function entraSaid(error: GraphFailure): NonNullable<ConnectStep['entra']> {
+  return {
+    status: error.status,
+    code: error.code,
+    message: error.message.slice(0, 500),
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  };
+}
+
+/** What the admin can do about Graph's answer to `step`. */
+export function adviceFor(step: string, error: GraphFailure, granted: readonly string[]): string {
+  if (error.status === 401) {
+    return 'Entra no longer accepts the permission you granted (it expires after about an hour). Press the button again.';
+  }
+  if (error.status === 403) {
+    const needed =
+      step === 'application'
+        ? ['Application.ReadWrite.All']
+        : step === 'readLog'
+          ? ['AuditLog.Read.All', 'Directory.Read.All']
+          : ['Synchronization.ReadWrite.All'];
+    const missing = needed.filter((permission) => !granted.includes(permission));
+    const role =
+      step === 'readLog'
+        ? 'a role that may read audit logs (Reports Reader, Security Reader, Global Reader or Application Administrator)'
+        : 'the Application Administrator or Cloud Application Administrator role';
+    return missing.length
+      ? `Entra did not grant ${missing.join(' and ')}. Ask a Global Administrator to grant admin consent for these permissions to the GroupTalk integration page’s app, then press the button again.`
+      : `Entra refused with your account’s privileges: it needs ${role} in Entra. Ask a Global Administrator to assign it, or have someone who holds it press the button.`;
+  }
+  if (step === 'testConnection') {
+    return 'Entra could not use the new credential on GroupTalk’s Tenant URL. GroupTalk revoked that credential; check that the Tenant URL is reachable from the internet, then press Connect again.';
+  }
+  if (error.status === 404) {
+    return 'Entra no longer has what GroupTalk created there (deleted in the admin center?). Press Connect again: it creates what is missing.';
+  }
+  if (error.status === 429 || error.status >= 500) {
+    return 'Entra is busy or failed for a moment. Wait a minute and press the button again: what is done is kept.';
+  }
+  return 'Entra refused the request as shown. Press the button again; if it keeps failing, send the request id to GroupTalk support.';
+}
+
+/** A fetch that stops waiting for Graph at the run's deadline (and after CALL_TIMEOUT_MS). */
+export function deadlineFetch(deadline: number, inner: typeof fetch = fetch): typeof fetch {
+  return (input, init) => {
+    const wait = Math.min(CALL_TIMEOUT_MS, deadline - Date.now() + STEP_RESERVE_MS);
+    if (wait <= 0) return Promise.reject(new OutOfTimeError('the run is out of time'));
+    const signal = AbortSignal.timeout(wait);
+    return inner(input, {
+      ...init,
+      signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
+    });
+  };
+}
+
+function outOfTime(error: unknown): boolean {
+  return (
+    error instanceof OutOfTimeError ||
+    (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) ||
+    (error instanceof Error && error.cause instanceof Error && outOfTime(error.cause))
+  );
+}
+
+/**
+ * Runs one step: skipped (and the rest not reached) when the budget is out; Graph's refusal
+ * recorded with advice; anything else (a bug, the network) recorded plainly and rethrown as the
+ * run's end.
+ */
+async function step(
+  recorder: Recorder,
+  name: string,
+  reserve: number,
+  body: () => Promise<{ detail: string; change?: Partial<EntraConnection> }>,
+): Promise<boolean> {
+  if (recorder.remaining() < reserve) throw new OutOfTimeError(name);
+  try {
+    const { detail, change } = await body();
+    await recorder.record({ name, status: 'done', detail }, change);
+    return true;
+  } catch (error) {
+    if (outOfTime(error)) throw new OutOfTimeError(name);
+    if (isGraphFailure(error)) {
+      await recorder.record({
+        name,
+        status: 'failed',
+        entra: entraSaid(error),
+        advice: adviceFor(name, error, recorder.context.granted),
+      });
+      return false;
+    }
+    if (error instanceof StepRefusal) {
+      await recorder.record(
+        { name, status: 'failed', detail: error.message, advice: error.advice },
+        error.change,
+      );
+      return false;
+    }
+    throw error;
+  }
+}
+
+/** A step's own refusal (not Graph's): its message and advice. */
+class StepRefusal extends Error {
+  constructor(
+    message: string,
+    readonly advice: string,
+    /** What the step learnt anyway (the job's state of a quarantined start). */
+    readonly change: Partial<EntraConnection> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Names the steps not reached, and ends the run. */
+async function endRun(
+  recorder: Recorder,
+  names: readonly string[],
+  outcome: 'succeeded' | 'failed' | 'incomplete',
+  change: Partial<EntraConnection> = {},
+) {
+  for (const name of names) {
+    if (!recorder.steps.some((done) => done.name === name)) {
+      recorder.steps.push({
+        name,
+        status: 'notReached',
+        ...(outcome === 'incomplete'
+          ? { advice: 'Time ran out before this step: press Connect again to continue from here.' }
+          : {}),
+        at: new Date().toISOString(),
+      });
+    }
+  }
+  return recorder.finish(outcome, change);
+}
+
+/** Runs `action` with the lease held and `connection` as read when taking it. */
+export async function runAction(
+  action: EntraAction,
+  connection: EntraConnection,
+  context: RunContext,
+): Promise<EntraConnection> {
+  const recorder = new Recorder(
+    { ...connection, grantedScopes: mergeScopes(connection.grantedScopes, context.granted) },
+    { id: context.runId, action, by: context.actor.name, startedAt: new Date().toISOString() },
+    context,
+  );
+  await recorder.record({
+    name: 'consent',
+    status: 'done',
+    detail: `${context.granted.join(', ') || 'nothing'}.`,
+  });
+  const names =
+    action === 'connect'
+      ? CONNECT_STEPS
+      : action === 'disconnect'
+        ? (['pause', 'revoke'] as const)
+        : ([action] as const);
+  let ok = true;
+  try {
+    switch (action) {
+      case 'connect':
+        ok = await connect(recorder);
+        break;
+      case 'disconnect':
+        ok = await disconnect(recorder);
+        break;
+      default:
+        ok = await jobAction(recorder, action);
+    }
+  } catch (error) {
+    if (error instanceof OutOfTimeError) {
+      return endRun(recorder, names, 'incomplete');
+    }
+    await recorder.finish('failed');
+    throw error;
+  }
+  await recordAdminAction({
+    actorId: context.actor.id,
+    actorName: context.actor.name,
+    action: `entra${action[0]?.toUpperCase()}${action.slice(1)}`,
+    ...(recorder.connection.servicePrincipalId
+      ? { target: recorder.connection.servicePrincipalId }
+      : {}),
+    detail: ok
+      ? `${action} succeeded${context.subject ? ` for ${context.subject}` : ''}`
+      : `${action} failed at ${recorder.steps.at(-1)?.name ?? 'start'}`,
+  });
+  return endRun(recorder, names, ok ? 'succeeded' : 'failed');
+}
+
+function mergeScopes(before: readonly string[] | undefined, now: readonly string[]): string[] {
+  return [...new Set([...(before ?? []), ...now])].sort();
+}
+
+async function connect(recorder: Recorder): Promise<boolean> {
+  const { graph } = recorder.context;
+  const ok =
+    (await step(recorder, 'application', STEP_RESERVE_MS, () => findOrCreateApp(recorder))) &&
+    (await step(recorder, 'job', STEP_RESERVE_MS, () => findOrCreateJob(recorder))) &&
+    (await credentialSteps(recorder)) &&
+    (await step(recorder, 'attributes', STEP_RESERVE_MS, async () => {
+      const { servicePrincipalId, jobId } = ids(recorder);
+      const { added } = await graph.addExtensionAttributes(servicePrincipalId, jobId);
+      return {
+        detail: added.length
+          ? `Added and mapped ${added.map((name) => name.slice(name.lastIndexOf(':') + 1)).join(', ')}.`
+          : 'Already there: label1…label5 and the group description are mapped.',
+      };
+    })) &&
+    (await step(recorder, 'start', STEP_RESERVE_MS, async () => {
+      const { servicePrincipalId, jobId } = ids(recorder);
+      await graph.startJob(servicePrincipalId, jobId);
+      const job = snapshot(await graph.getSynchronizationJob(servicePrincipalId, jobId));
+      if (job.code.toLowerCase() === 'quarantine') {
+        throw new StepRefusal(
+          `Entra started the job and put it in quarantine: ${job.quarantine?.reason ?? 'no reason given'}${job.quarantine?.error ? ` (${job.quarantine.error})` : ''}.`,
+          'Fix what the reason names, then press Restart (it clears the quarantine).',
+          { job },
+        );
+      }
+      return {
+        detail: `The job is ${job.code}. Entra provisions the users and groups assigned to the application, about every 40 minutes.`,
+        change: { job, state: 'connected' },
+      };
+    }));
+  // The consent step and the state while a connect has not finished.
+  if (!ok && recorder.connection.state !== 'connected') {
+    recorder.connection = { ...recorder.connection, state: 'connecting' };
+  }
+  return ok;
+}
+
+function ids(recorder: Recorder): { servicePrincipalId: string; jobId: string } {
+  const { servicePrincipalId, jobId } = recorder.connection;
+  if (!servicePrincipalId || !jobId) {
+    throw new StepRefusal(
+      'GroupTalk has no provisioning job in Entra yet.',
+      'Press Connect to Microsoft Entra first.',
+    );
+  }
+  return { servicePrincipalId, jobId };
+}
+
+async function findOrCreateApp(recorder: Recorder) {
+  const { graph } = recorder.context;
+  const known = recorder.connection.appId;
+  if (known) {
+    const [found] = await graph.findServicePrincipals({ appId: known });
+    if (found) {
+      return { detail: `Found ${describe(found)}.`, change: appChange(found) };
+    }
+  }
+  // Only an app made from the non-gallery template: a gallery GroupTalk app has its own job
+  // template and is the admin's to configure.
+  const candidates = (await graph.findServicePrincipals({ displayName: APP_DISPLAY_NAME })).filter(
+    (candidate) =>
+      candidate.applicationTemplateId === undefined ||
+      candidate.applicationTemplateId === null ||
+      candidate.applicationTemplateId === NON_GALLERY_TEMPLATE_ID,
+  );
+  const chosen = candidates.sort((a, b) => a.id.localeCompare(b.id))[0];
+  if (chosen) {
+    return { detail: `Found ${describe(chosen)}.`, change: appChange(chosen) };
+  }
+  const { servicePrincipal } = await graph.instantiateApplicationTemplate(APP_DISPLAY_NAME);
+  recorder.createdApp = true;
+  return { detail: `Created ${describe(servicePrincipal)}.`, change: appChange(servicePrincipal) };
+}
+
+function describe(principal: ServicePrincipal): string {
+  return `the enterprise application “${principal.displayName ?? APP_DISPLAY_NAME}” (application id ${principal.appId})`;
+}
+
+function appChange(principal: ServicePrincipal): Partial<EntraConnection> {
+  return {
+    servicePrincipalId: principal.id,
+    appId: principal.appId,
+    appDisplayName: principal.displayName ?? APP_DISPLAY_NAME,
+  };
+}
+
+async function findOrCreateJob(recorder: Recorder) {
+  const { graph } = recorder.context;
+  const servicePrincipalId = recorder.connection.servicePrincipalId ?? '';
+  // Microsoft notes a replication delay after instantiating: a new service principal may answer
+  // 404 for a few seconds, so this run waits for it while its budget allows.
+  const jobs = await settled(recorder, () => graph.listSynchronizationJobs(servicePrincipalId));
+  const known = jobs.find((job) => job.id === recorder.connection.jobId);
+  const existing =
+    known ?? jobs.find((job) => (job.templateId ?? job.id.split('.')[0]) === SCIM_JOB_TEMPLATE);
+  if (existing) {
+    return {
+      detail: `Found the provisioning job ${existing.id}.`,
+      change: { jobId: existing.id, job: snapshot(existing) },
+    };
+  }
+  const created = await graph.createSynchronizationJob(servicePrincipalId, SCIM_JOB_TEMPLATE);
+  return {
+    detail: `Created the provisioning job ${created.id}.`,
+    change: { jobId: created.id, job: snapshot(created) },
+  };
+}
+
+/** `call`, again after a second while Graph answers 404 for the application this run created. */
+async function settled<T>(recorder: Recorder, call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const retry =
+        recorder.createdApp &&
+        isGraphFailure(error) &&
+        error.status === 404 &&
+        attempt < 5 &&
+        recorder.remaining() > STEP_RESERVE_MS + 1_000;
+      if (!retry) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+  }
+}
+
+/**
+ * Register a credential, have Entra's Test Connection try it, save it with the Tenant URL. An
+ * OAuth client first (GroupTalk's token endpoint, client credentials), kept only when Entra's Test
+ * Connection really fetched a token with it (the client's `lastUsedAt`): Microsoft documents the
+ * OAuth keys for non-gallery jobs nowhere, so a directory that ignores them (and, say, sends its
+ * own token) must not leave GroupTalk believing the client is in use. Else a Secret Token (the
+ * documented `BaseAddress` + `SecretToken`). The secret exists only in this function: a
+ * credential Entra has not saved by the end is revoked, so the registry never keeps a credential
+ * nobody holds. A credential Entra already holds (saved by an earlier run, still active) is kept.
+ */
+async function credentialSteps(recorder: Recorder): Promise<boolean> {
+  const { actor } = recorder.context;
+  const registry = tenantRegistry();
+  const { credentialId, secretsSavedFor } = recorder.connection;
+  const current: Credential | undefined = credentialId
+    ? await registry.get(credentialId)
+    : undefined;
+  if (current && usable(current) && secretsSavedFor === current.id) {
+    const kind = current.kind === 'oauth-client' ? 'OAuth client' : 'Secret Token';
+    await recorder.record({
+      name: 'credential',
+      status: 'skipped',
+      detail: `Entra already holds ${kind} ${current.id} (created by ${current.createdBy}).`,
+    });
+    await recorder.record({
+      name: 'testConnection',
+      status: 'skipped',
+      detail: 'Tried when it was saved.',
+    });
+    await recorder.record({ name: 'saveCredentials', status: 'skipped', detail: 'Already saved.' });
+    return true;
+  }
+  if (recorder.remaining() < CREDENTIAL_RESERVE_MS) throw new OutOfTimeError('credential');
+  if (current && !current.revokedAt) {
+    // Registered by a run that ended before Entra saved it: its secret is gone, so it goes too.
+    await registry.revoke(current.id, actor.name);
+  }
+  const oauth = await tryOAuthClient(recorder);
+  if (oauth === 'failed') return false;
+  const chosen = oauth ?? (await secretToken(recorder));
+  if (!chosen) return false;
+  let saved = false;
+  try {
+    saved = await step(recorder, 'saveCredentials', 0, async () => {
+      const { servicePrincipalId } = ids(recorder);
+      await recorder.context.graph.putSecrets(servicePrincipalId, chosen.secrets);
+      return {
+        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.`,
+        change: { secretsSavedFor: chosen.id },
+      };
+    });
+    return saved;
+  } finally {
+    if (!saved) await forget(recorder, chosen.id);
+  }
+}
+
+/**
+ * Whether a credential Entra holds can stay: active, and for an OAuth client with a secret valid
+ * for another 30 days (the registry's secrets expire after a year; Connect again renews it).
+ */
+function usable(credential: Credential): boolean {
+  const now = Date.now();
+  if (!isActive(credential, now)) return false;
+  if (credential.kind !== 'oauth-client') return true;
+  return (credential.secrets ?? []).some(
+    (secret) => !secret.revokedAt && Date.parse(secret.expiresAt) > now + RENEW_BEFORE_MS,
+  );
+}
+const RENEW_BEFORE_MS = 30 * 24 * 3600 * 1000;
+
+interface Chosen {
+  readonly id: string;
+  /** "OAuth client <id>" or "Secret Token <id>". */
+  readonly label: string;
+  readonly secrets: readonly SecretPair[];
+}
+
+/** Revokes a credential this run registered and Entra does not hold. */
+async function forget(recorder: Recorder, id: string): Promise<void> {
+  await tenantRegistry().revoke(id, recorder.context.actor.name);
+  recorder.connection = { ...recorder.connection, credentialId: undefined };
+}
+
+/**
+ * An OAuth client, Test Connection with it; undefined when Entra does not take it (then a Secret
+ * Token follows), 'failed' when the run must stop (out of time propagates as thrown).
+ */
+async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 'failed'> {
+  const { graph, actor, tenantUrl } = recorder.context;
+  const registry = tenantRegistry();
+  const { servicePrincipalId, jobId } = ids(recorder);
+  const { credential, secret } = await registry.createClient({
+    createdBy: actor.name,
+    description: DESCRIPTION,
+  });
+  recorder.connection = { ...recorder.connection, credentialId: credential.id };
+  const secrets: SecretPair[] = [
+    { key: 'BaseAddress', value: tenantUrl },
+    { key: 'AuthenticationType', value: OAUTH_AUTHENTICATION_TYPE },
+    { key: 'Oauth2TokenExchangeUri', value: `${new URL(tenantUrl).origin}${TOKEN_ENDPOINT_PATH}` },
+    { key: 'Oauth2ClientId', value: credential.id },
+    { key: 'Oauth2ClientSecret', value: secret.secret },
+    SYNC_ASSIGNED,
+  ];
+  let refusal = '';
+  try {
+    await graph.validateCredentials(servicePrincipalId, jobId, secrets);
+    const used = (await registry.get(credential.id))?.lastUsedAt;
+    if (used) {
+      await recorder.record(
+        {
+          name: 'credential',
+          status: 'done',
+          detail: `Registered OAuth client ${credential.id}, created by ${actor.name}.`,
+        },
+        { credentialId: credential.id, secretsSavedFor: undefined },
+      );
+      await recorder.record({
+        name: 'testConnection',
+        status: 'done',
+        detail: `Entra fetched a token from GroupTalk’s token endpoint with the OAuth client and reached ${tenantUrl}.`,
+      });
+      return { id: credential.id, label: `OAuth client ${credential.id}`, secrets };
+    }
+    refusal = 'Entra accepted the OAuth keys but did not use the client';
+  } catch (error) {
+    if (outOfTime(error)) {
+      await forget(recorder, credential.id);
+      throw new OutOfTimeError('testConnection');
+    }
+    if (!isGraphFailure(error)) {
+      await forget(recorder, credential.id);
+      throw error;
+    }
+    refusal = `Entra said: ${error.message.slice(0, 200)}`;
+  }
+  await forget(recorder, credential.id);
+  recorder.fallback = `Entra does not take an OAuth client for this application (${refusal}), so GroupTalk uses a Secret Token.`;
+  return undefined;
+}
+
+/** A Secret Token and Test Connection with it; undefined when the test failed (recorded). */
+async function secretToken(recorder: Recorder): Promise<Chosen | undefined> {
+  const { graph, actor, tenant, tenantUrl } = recorder.context;
+  if (recorder.remaining() < STEP_RESERVE_MS * 2) throw new OutOfTimeError('credential');
+  const { servicePrincipalId, jobId } = ids(recorder);
+  const { token, credential } = await issueSecretToken(tenantRegistry(), tenantSigner(), {
+    tenant,
+    createdBy: actor.name,
+    description: DESCRIPTION,
+  });
+  await recorder.record(
+    {
+      name: 'credential',
+      status: 'done',
+      detail: `${recorder.fallback ? `${recorder.fallback} ` : ''}Registered Secret Token ${credential.id}, created by ${actor.name}.`,
+    },
+    { credentialId: credential.id, secretsSavedFor: undefined },
+  );
+  const secrets: SecretPair[] = [
+    { key: 'BaseAddress', value: tenantUrl },
+    { key: 'SecretToken', value: token },
+    SYNC_ASSIGNED,
+  ];
+  let tested = false;
+  try {
+    tested = await step(recorder, 'testConnection', 0, async () => {
+      await graph.validateCredentials(servicePrincipalId, jobId, secrets);
+      return { detail: `Entra reached ${tenantUrl} with the new Secret Token.` };
+    });
+  } finally {
+    if (!tested) await forget(recorder, credential.id);
+  }
+  return tested
+    ? { id: credential.id, label: `Secret Token ${credential.id}`, secrets }
+    : undefined;
+}
+
+const DESCRIPTION = 'Put in Entra by Connect to Microsoft Entra (never shown)';
+/** Provision only the users and groups assigned to the application (`SyncAll`). */
+const SYNC_ASSIGNED: SecretPair = { key: 'SyncAll', value: 'false' };
+/**
+ * The `AuthenticationType` of client credentials: Microsoft lists the key but documents no value
+ * for it; this is the Graph client's (see `oauthClientCredentials` in `shared/graph`).
+ */
+const OAUTH_AUTHENTICATION_TYPE = 'OAuth2ClientCredentialsGrant';
+
+async function disconnect(recorder: Recorder): Promise<boolean> {
+  const { graph, actor } = recorder.context;
+  const { servicePrincipalId, jobId, credentialId } = recorder.connection;
+  let paused = true;
+  if (servicePrincipalId && jobId) {
+    paused = await step(recorder, 'pause', STEP_RESERVE_MS, async () => {
+      await graph.pauseJob(servicePrincipalId, jobId);
+      const job = snapshot(await graph.getSynchronizationJob(servicePrincipalId, jobId));
+      return { detail: `The job ${jobId} is ${job.code}.`, change: { job } };
+    });
+  } else {
+    await recorder.record({ name: 'pause', status: 'skipped', detail: 'No job to pause.' });
+  }
+  // The credential goes whatever Graph said: a job left running then fails its next call.
+  const registry = tenantRegistry();
+  const credential = credentialId ? await registry.get(credentialId) : undefined;
+  if (credential && !credential.revokedAt) {
+    await registry.revoke(credential.id, actor.name);
+    await recorder.record(
+      {
+        name: 'revoke',
+        status: 'done',
+        detail: `Revoked Secret Token ${credential.id}: GroupTalk refuses it within a minute.`,
+      },
+      { state: 'disconnected', credentialId: undefined, secretsSavedFor: undefined },
+    );
+  } else {
+    await recorder.record(
+      { name: 'revoke', status: 'skipped', detail: 'No active credential to revoke.' },
+      { state: 'disconnected', credentialId: undefined, secretsSavedFor: undefined },
+    );
+  }
+  return paused;
+}
+
+/** Refresh, Pause, Restart, Provision on demand, Read the log. */
+async function jobAction(recorder: Recorder, action: EntraAction): Promise<boolean> {
+  const { graph, subject } = recorder.context;
+  return step(recorder, action, STEP_RESERVE_MS, async () => {
+    if (action === 'readLog') return readLog(recorder);
+    const { servicePrincipalId, jobId } = ids(recorder);
+    let detail = '';
+    switch (action) {
+      case 'pause':
+        await graph.pauseJob(servicePrincipalId, jobId);
+        detail = 'Paused: Entra sends nothing until it is restarted or started.';
+        break;
+      case 'restart':
+        // Clears the watermark, escrows and quarantine, as Microsoft's example does.
+        await graph.restartJob(servicePrincipalId, jobId, {
+          resetScope: 'Watermark, Escrows, QuarantineState',
+        });
+        detail = 'Restarted: Entra runs a full cycle.';
+        break;
+      case 'provisionOnDemand': {
+        if (!subject || !OBJECT_ID.test(subject)) {
+          throw new StepRefusal(
+            'Provision on demand needs the user’s object id in Entra.',
+            'Enter the user’s Object ID (a GUID, shown in the Entra admin center under Users).',
+          );
+        }
+        const ruleId = recorder.connection.ruleId ?? (await ruleOf(recorder));
+        await graph.provisionOnDemand(servicePrincipalId, jobId, {
+          objectId: subject,
+          objectTypeName: 'User',
+          ruleId,
+        });
+        detail = `Entra provisioned user ${subject} now; see its log below.`;
+        break;
+      }
+      default:
+        detail = 'Read now.';
+    }
+    const job = snapshot(await graph.getSynchronizationJob(servicePrincipalId, jobId));
+    return { detail: `${detail} The job is ${job.code}.`, change: { job } };
+  });
+}
+
+const OBJECT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The job's user rule (provision on demand names it), from the job's schema. */
+async function ruleOf(recorder: Recorder): Promise<string> {
+  const { servicePrincipalId, jobId } = ids(recorder);
+  const schema = await recorder.context.graph.getSchema(servicePrincipalId, jobId);
+  const rules = (schema.synchronizationRules ?? []) as {
+    id?: unknown;
+    objectMappings?: { targetObjectName?: unknown }[];
+  }[];
+  const rule = rules.find((candidate) =>
+    (candidate.objectMappings ?? []).some(
+      (mapping) => String(mapping.targetObjectName).toLowerCase() === 'user',
+    ),
+  );
+  if (typeof rule?.id !== 'string') {
+    throw new StepRefusal('The job has no rule for users.', 'Press Connect again.');
+  }
+  recorder.connection = { ...recorder.connection, ruleId: rule.id };
+  return rule.id;
+}
+
+/** Reads Entra's log for one user (object id, or a UPN matched in the entries) and keeps a view. */
+async function readLog(recorder: Recorder) {
+  const { graph, subject = '', actor } = recorder.context;
+  const servicePrincipalId = recorder.connection.servicePrincipalId;
+  if (!servicePrincipalId) {
+    throw new StepRefusal('GroupTalk has no application in Entra yet.', 'Press Connect first.');
+  }
+  const byId = OBJECT_ID.test(subject);
+  const { value: entries } = await graph.listProvisioningLogs({
+    servicePrincipalId,
+    ...(byId ? { sourceId: subject } : {}),
+    top: byId ? 20 : 100,
+  });
+  const wanted = subject.toLowerCase();
+  const matching = byId
+    ? entries
+    : entries.filter((entry) =>
+        JSON.stringify([entry.sourceIdentity, entry.targetIdentity]).toLowerCase().includes(wanted),
+      );
+  const view = matching.slice(0, 20).map(logEntry);
+  await saveEntraLogView({
+    user: subject,
+    readAt: new Date().toISOString(),
+    by: actor.name,
+    entries: view,
+  });
+  return { detail: `${view.length} entr${view.length === 1 ? 'y' : 'ies'} for ${subject}.` };
+}
+
+/** A log entry as the page shows it: no attribute values beyond the identities' names. */
+export function logEntry(summary: ProvisioningObjectSummary): EntraLogEntry {
+  const info = summary.provisioningStatusInfo;
+  const error = info?.errorInformation;
+  const identity = (value: ProvisioningObjectSummary['sourceIdentity']) =>
+    value
+      ? {
+          ...(value.id ? { id: value.id } : {}),
+          ...(value.displayName ? { name: value.displayName } : {}),
+        }
+      : undefined;
+  const source = identity(summary.sourceIdentity);
+  const target = identity(summary.targetIdentity);
+  return {
+    at: summary.activityDateTime ?? '',
+    ...(summary.provisioningAction ? { action: summary.provisioningAction } : {}),
+    ...(info?.status ? { status: info.status } : {}),
+    ...(source ? { source } : {}),
+    ...(target ? { target } : {}),
+    ...(error?.reason ? { reason: error.reason.slice(0, 500) } : {}),
+    ...(error?.errorCode ? { errorCode: error.errorCode } : {}),
+    ...(error?.recommendedAction
+      ? { recommendedAction: error.recommendedAction.slice(0, 300) }
+      : {}),
+    ...(summary.provisioningSteps?.length
+      ? {
+          steps: summary.provisioningSteps.slice(0, 8).map(({ name, status, description }) => ({
+            ...(name ? { name } : {}),
+            ...(status ? { status } : {}),
+            ...(description ? { description: description.slice(0, 300) } : {}),
+          })),
+        }
+      : {}),
+  };
+}
+
+/** The job's state as the page shows it. */
+export function snapshot(job: SynchronizationJob): JobSnapshot {
+  const status = job.status ?? {};
+  const cycle: TaskExecution | null | undefined = status.lastExecution;
+  const quarantine = status.quarantine;
+  const counts: Record<string, number> = {};
+  if (cycle) {
+    for (const name of [
+      'countEntitled',
+      'countImported',
+      'countExported',
+      'countEscrowed',
+    ] as const) {
+      const value = cycle[name];
+      if (typeof value === 'number') counts[name.slice(5).toLowerCase()] = value;
+    }
+  }
+  return {
+    readAt: new Date().toISOString(),
+    code: status.code ?? 'NotRun',
+    ...(cycle
+      ? {
+          lastCycle: {
+            ...(cycle.timeBegan ? { began: cycle.timeBegan } : {}),
+            ...(cycle.timeEnded ? { ended: cycle.timeEnded } : {}),
+            ...(cycle.state ? { state: cycle.state } : {}),
+            counts,
+            ...(cycle.error?.message ? { error: cycle.error.message.slice(0, 300) } : {}),
+          },
+        }
+      : {}),
+    ...(quarantine
+      ? {
+          quarantine: {
+            ...(quarantine.reason ? { reason: quarantine.reason } : {}),
+            ...(quarantine.currentBegan ? { since: quarantine.currentBegan } : {}),
+            ...(quarantine.nextAttempt ? { nextAttempt: quarantine.nextAttempt } : {}),
+            ...(quarantine.error?.message ? { error: quarantine.error.message.slice(0, 300) } : {}),
+          },
+        }
+      : {}),
+  };
+}

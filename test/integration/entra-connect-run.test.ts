@@ -1,0 +1,265 @@
+/**
+ * The connect run's own rules, against DynamoDB Local (the connection item, the credential
+ * registry, the admin actions) with a scripted Graph directory in memory: what the Graph stand-in
+ * cannot easily stage. A run whose time budget runs out stops between steps and the next press
+ * resumes, reusing what exists; a credential Entra never saved is revoked, so there is never a
+ * second live one; two runs never overlap.
+ */
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { runAction } from '../../shared/admin/connect/flow.js';
+import type {
+  GraphPort,
+  ServicePrincipal,
+  SynchronizationJob,
+  SynchronizationSchema,
+} from '../../shared/admin/connect/graph-port.js';
+import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import {
+  ConnectionBusyError,
+  readEntraConnection,
+  takeConnectionLease,
+} from '../../shared/store/entra-connection.js';
+import { keys } from '../../shared/store/keys.js';
+
+const ADMIN = { id: 'oid-ada', name: 'ada.admin@contoso.test' };
+
+/**
+ * A directory in memory answering the port's calls, each taking one second of the run's clock;
+ * `slowDown` makes the named call time out.
+ */
+function scriptedDirectory() {
+  let clock = Date.now();
+  const principals: ServicePrincipal[] = [];
+  const jobs = new Map<string, SynchronizationJob[]>();
+  const secrets = new Map<string, { key: string; value: string }[]>();
+  const calls: string[] = [];
+  const mapped = new Set<string>();
+  let slow: string | undefined;
+  const schema: SynchronizationSchema = {
+    directories: [{ name: 'customappsso', objects: [{ name: 'User', attributes: [] }] }],
+    synchronizationRules: [
+      {
+        id: 'rule-1',
+        targetDirectoryName: 'customappsso',
+        objectMappings: [{ targetObjectName: 'User', attributeMappings: [] }],
+      },
+    ],
+  };
+  const call = async (name: string) => {
+    calls.push(name);
+    clock += 1_000;
+    if (slow === name) {
+      const error = new Error('The operation was aborted due to timeout');
+      error.name = 'TimeoutError';
+      throw error;
+    }
+  };
+  const port: GraphPort = {
+    async findServicePrincipals(query) {
+      await call('findServicePrincipals');
+      return principals.filter((p) =>
+        'appId' in query ? p.appId === query.appId : p.displayName === query.displayName,
+      );
+    },
+    async instantiateApplicationTemplate(displayName) {
+      await call('instantiate');
+      const principal = {
+        id: `sp-${principals.length + 1}`,
+        appId: `app-${principals.length + 1}`,
+        displayName,
+        applicationTemplateId: '8adf8e6e-67b2-4cf2-a259-e3dc5476c621',
+      };
+      principals.push(principal);
+      return { application: { appId: principal.appId }, servicePrincipal: principal };
+    },
+    async listSynchronizationJobs(id) {
+      await call('listJobs');
+      return jobs.get(id) ?? [];
+    },
+    async createSynchronizationJob(id, templateId) {
+      await call('createJob');
+      const job = { id: `${templateId}.job${(jobs.get(id) ?? []).length + 1}`, templateId };
+      jobs.set(id, [...(jobs.get(id) ?? []), job]);
+      return job;
+    },
+    async getSynchronizationJob(id, jobId) {
+      await call('getJob');
+      const job = (jobs.get(id) ?? []).find((j) => j.id === jobId);
+      return { ...job, id: jobId, status: { code: secrets.has(id) ? 'Active' : 'NotRun' } };
+    },
+    async validateCredentials() {
+      await call('validateCredentials');
+    },
+    async putSecrets(id, pairs) {
+      await call('putSecrets');
+      secrets.set(id, [...pairs]);
+    },
+    async getSchema() {
+      await call('getSchema');
+      return structuredClone(schema);
+    },
+    async addExtensionAttributes() {
+      await call('addExtensionAttributes');
+      const added = ['label1', 'label2', 'label3', 'label4', 'label5', 'description'].filter(
+        (name) => !mapped.has(name),
+      );
+      for (const name of added) mapped.add(name);
+      return { added };
+    },
+    async startJob() {
+      await call('start');
+    },
+    async pauseJob() {
+      await call('pause');
+    },
+    async restartJob() {
+      await call('restart');
+    },
+    async provisionOnDemand() {
+      await call('provisionOnDemand');
+      return {};
+    },
+    async listProvisioningLogs() {
+      await call('logs');
+      return { value: [] };
+    },
+  };
+  return {
+    port,
+    principals,
+    jobs,
+    secrets,
+    calls,
+    slowDown(name: string | undefined) {
+      slow = name;
+    },
+    now: () => clock,
+  };
+}
+
+function registry() {
+  return createCredentialRegistry({ documents: documentClient(), tableName: tableName() });
+}
+
+let testStart = '';
+/** The credentials Connect registered during this test. */
+async function connectCredentials() {
+  const { credentials } = await registry().list();
+  return credentials.filter(
+    (c) => c.description?.includes('Connect to Microsoft Entra') && c.createdAt >= testStart,
+  );
+}
+
+let runs = 0;
+/** One press of Connect with `budgetMs` of the run's budget left. */
+async function press(
+  directory: ReturnType<typeof scriptedDirectory>,
+  budgetMs: number,
+  action: 'connect' | 'disconnect' = 'connect',
+) {
+  const runId = `run-${++runs}`;
+  const connection = await takeConnectionLease(runId, 35_000);
+  return runAction(action, connection, {
+    graph: directory.port,
+    now: directory.now,
+    runId,
+    actor: ADMIN,
+    tenant: 'test-tenant',
+    tenantUrl: 'https://scim.example.test/scim/v2',
+    deadline: directory.now() + budgetMs,
+    granted: ['Synchronization.ReadWrite.All', 'Application.ReadWrite.All'],
+  });
+}
+
+describe('the connect run', () => {
+  let directory: ReturnType<typeof scriptedDirectory>;
+  beforeEach(async () => {
+    directory = scriptedDirectory();
+    testStart = new Date().toISOString();
+    // Each test starts from a tenant that never connected.
+    await documentClient().send(
+      new DeleteCommand({ TableName: tableName(), Key: keys.entraConnection() }),
+    );
+  });
+
+  it('stops between steps when the budget runs out, and the next press resumes without duplicating', async () => {
+    // Act: a budget that covers the application and the job (two calls of a second each, with
+    // two seconds to spare before each), not the credential's three calls.
+    const first = await press(directory, 7_000);
+
+    // Assess
+    expect(first.lastRun?.outcome).toBe('incomplete');
+    const status = Object.fromEntries(first.lastRun?.steps.map((s) => [s.name, s.status]) ?? []);
+    expect(status).toMatchObject({ consent: 'done', application: 'done', job: 'done' });
+    expect(status.credential).toBe('notReached');
+    expect(first.lastRun?.steps.find((s) => s.name === 'credential')?.advice).toContain(
+      'press Connect again',
+    );
+    expect(await connectCredentials()).toEqual([]);
+    expect((await readEntraConnection()).runningUntil).toBeUndefined();
+
+    // Act: pressed again with the whole budget.
+    const second = await press(directory, 20_000);
+
+    // Assess: the same application and job, one credential, saved in Entra, started.
+    expect(second.lastRun?.outcome).toBe('succeeded');
+    expect(second.state).toBe('connected');
+    expect(directory.principals).toHaveLength(1);
+    expect([...directory.jobs.values()].flat()).toHaveLength(1);
+    const [credential, ...more] = (await connectCredentials()).filter((c) =>
+      isActive(c, Date.now()),
+    );
+    expect(more).toEqual([]);
+    expect(credential?.createdBy).toBe(ADMIN.name);
+    expect(second.secretsSavedFor).toBe(credential?.id);
+    expect(directory.secrets.get('sp-1')?.map((p) => p.key)).toEqual([
+      'BaseAddress',
+      'SecretToken',
+      'SyncAll',
+    ]);
+    // The scripted Test Connection never fetched a token with the OAuth client: GroupTalk fell
+    // back to a Secret Token and revoked the client.
+    expect(second.lastRun?.steps.find((s) => s.name === 'credential')?.detail).toContain(
+      'did not use the client',
+    );
+
+    // A third press reuses everything: no instantiate, no new job, no new credential.
+    directory.calls.length = 0;
+    const third = await press(directory, 20_000);
+    expect(third.lastRun?.outcome).toBe('succeeded');
+    expect(directory.calls).not.toContain('instantiate');
+    expect(directory.calls).not.toContain('createJob');
+    expect(directory.calls).not.toContain('putSecrets');
+    expect(directory.calls).not.toContain('validateCredentials');
+    expect(third.lastRun?.steps.find((s) => s.name === 'attributes')?.detail).toContain(
+      'Already there',
+    );
+    expect((await connectCredentials()).filter((c) => isActive(c, Date.now()))).toHaveLength(1);
+  });
+
+  it('revokes a credential Entra did not save (Test Connection timed out), and the next run registers one new one', async () => {
+    // Prepare: Test Connection does not answer in time.
+    directory.slowDown('validateCredentials');
+
+    // Act
+    const first = await press(directory, 20_000);
+
+    // Assess: the run stopped, and the credential it had registered is revoked at once.
+    expect(first.lastRun?.outcome).toBe('incomplete');
+    const [orphan] = await connectCredentials();
+    expect(orphan?.revokedBy).toBe(ADMIN.name);
+    expect(first.credentialId).toBeUndefined();
+
+    directory.slowDown(undefined);
+    await press(directory, 20_000);
+    const credentials = await connectCredentials();
+    expect(credentials.filter((c) => isActive(c, Date.now()))).toHaveLength(1);
+  });
+
+  it('lets only one run hold the connection at a time', async () => {
+    await takeConnectionLease('holder', 35_000);
+    await expect(press(directory, 20_000)).rejects.toBeInstanceOf(ConnectionBusyError);
+  });
+});

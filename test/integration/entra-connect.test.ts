@@ -1,0 +1,419 @@
+/**
+ * Connect to Microsoft Entra over HTTP without a browser: the consent round-trip through the local
+ * OpenID provider followed by hand (page → provider → callback), and what each refusal tells the
+ * admin, read back from `GET /admin/api/entra` and the tenant's table in DynamoDB Local.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import {
+  type GraphStandIn,
+  LOCAL_GRAPH_DIRECTORY,
+  startGraphStandIn,
+} from '../../infra/local/graph-stand-in.js';
+import { GRAPH_RESOURCE, LOCAL_USERS } from '../../infra/local/oidc-provider.js';
+import { adminRoutes, routes } from '../../shared/routes.js';
+import { listAdminActions } from '../../shared/store/admin-items.js';
+import { documentClient, tableName } from '../../shared/store/client.js';
+import { keys } from '../../shared/store/keys.js';
+import { startTestService, type TestService } from '../support/service.js';
+
+let work: string;
+let admin: LocalAdmin;
+let graph: GraphStandIn;
+/** What the functions printed (their log lines) while the file ran. */
+const printed: string[] = [];
+let service: TestService;
+let origin: string;
+let cookie: string;
+let csrfToken: string;
+
+function cookiesOf(response: Response): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const header of response.headers.getSetCookie()) {
+    const [pair = ''] = header.split(';');
+    const at = pair.indexOf('=');
+    cookies.set(pair.slice(0, at), pair.slice(at + 1));
+  }
+  return cookies;
+}
+
+async function signIn(): Promise<string> {
+  const start = await fetch(`${origin}/admin/sign-in`, { redirect: 'manual' });
+  const signInCookie = [...cookiesOf(start)].map(([name, value]) => `${name}=${value}`).join('; ');
+  const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
+  const callback = await fetch(authorize.headers.get('location') ?? '', {
+    redirect: 'manual',
+    headers: { cookie: signInCookie },
+  });
+  return `grouptalk-admin=${cookiesOf(callback).get('grouptalk-admin')}`;
+}
+
+/** `POST /admin/api/entra/authorize` as the page's script sends it. */
+function authorize(body: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${origin}/admin/api/entra/authorize`, {
+    method: 'POST',
+    headers: {
+      cookie,
+      'x-csrf-token': csrfToken,
+      'content-type': 'application/json',
+      origin,
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/**
+ * Presses a button: authorize, then the browser's redirects (provider, callback, and the
+ * callback's own second round-trip when a silent request needs the consent page) until the page.
+ * Returns the provider URLs visited and the last answer.
+ */
+async function press(body: Record<string, unknown>) {
+  const started = await authorize(body);
+  expect(started.status).toBe(200);
+  const { url } = (await started.json()) as { url: string };
+  let consent = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+  const visited: URL[] = [];
+  let next = url;
+  for (let hop = 0; hop < 4; hop++) {
+    visited.push(new URL(next));
+    const atProvider = await fetch(next, { redirect: 'manual' });
+    const callback = await fetch(atProvider.headers.get('location') ?? '', {
+      redirect: 'manual',
+      headers: { cookie: `${cookie}; ${consent}` },
+    });
+    const location = callback.headers.get('location') ?? '';
+    if (callback.status !== 302 || !location.startsWith(admin.provider.issuer)) {
+      return { visited, response: callback, location, text: await callback.text() };
+    }
+    consent = [...cookiesOf(callback)].map(([name, value]) => `${name}=${value}`).join('; ');
+    next = location;
+  }
+  throw new Error('too many round-trips');
+}
+
+async function connection() {
+  const response = await fetch(`${origin}/admin/api/entra`, { headers: { cookie } });
+  expect(response.status).toBe(200);
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads into the answer freely.
+  return (await response.json()) as any;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'grouptalk-entra-connect-'));
+  admin = await startLocalAdmin({ requestLogFile: join(work, 'requests.jsonl') });
+  graph = await startGraphStandIn({
+    issuer: admin.provider.issuer,
+    jwksUri: `${admin.provider.issuer}/jwks`,
+    users: LOCAL_GRAPH_DIRECTORY.users,
+    groups: LOCAL_GRAPH_DIRECTORY.groups,
+  });
+  Object.assign(process.env, admin.environment, {
+    CREDENTIAL_CACHE_SECONDS: '1',
+    GRAPH_BASE_URL: graph.url,
+    // Every line the functions log, to look for Graph tokens in.
+    LOG_LEVEL: 'DEBUG',
+  });
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream);
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      printed.push(String(chunk));
+      return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+  service = await startTestService({ routes: [...routes, ...adminRoutes] });
+  origin = new URL(service.url).origin;
+  cookie = await signIn();
+  const session = await fetch(`${origin}/admin/api/session`, { headers: { cookie } });
+  ({ csrfToken } = (await session.json()) as { csrfToken: string });
+});
+
+afterAll(async () => {
+  await service?.close();
+  await graph?.close();
+  await admin?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  admin.provider.setConsent('grant');
+  admin.provider.setGrantable(LOCAL_USERS.admin.username, undefined);
+});
+
+describe('the consent round-trip of Connect to Microsoft Entra', () => {
+  it('asks Entra for the Graph permissions at the moment of use, with PKCE, state, nonce and the account', async () => {
+    // Act
+    const response = await authorize({ action: 'connect' });
+
+    // Assess
+    expect(response.status).toBe(200);
+    const url = new URL(((await response.json()) as { url: string }).url);
+    expect(url.origin).toBe(admin.provider.issuer);
+    expect(url.searchParams.get('scope')?.split(' ').sort()).toEqual([
+      `${GRAPH_RESOURCE}/Application.ReadWrite.All`,
+      `${GRAPH_RESOURCE}/Synchronization.ReadWrite.All`,
+      'openid',
+    ]);
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('state')).toMatch(/^[\w-]{20,}$/);
+    expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{20,}$/);
+    expect(url.searchParams.get('login_hint')).toBe(LOCAL_USERS.admin.username);
+    expect(url.searchParams.get('redirect_uri')).toBe(`${origin}/admin/entra/callback`);
+    // No consent given yet: Entra may show its page.
+    expect(url.searchParams.get('prompt')).toBeNull();
+    const withLog = new URL(
+      ((await (await authorize({ action: 'connect', withLog: true })).json()) as { url: string })
+        .url,
+    );
+    expect(withLog.searchParams.get('scope')).toContain(`${GRAPH_RESOURCE}/AuditLog.Read.All`);
+    expect(withLog.searchParams.get('scope')).toContain(`${GRAPH_RESOURCE}/Directory.Read.All`);
+    // Sign-in itself still asks for nothing of Graph.
+    const signInStart = await fetch(`${origin}/admin/sign-in`, { redirect: 'manual' });
+    const signInUrl = new URL(signInStart.headers.get('location') ?? '');
+    expect(signInUrl.searchParams.get('scope')).toBe('openid profile');
+  });
+
+  it('refuses a bad action, a job action before connecting, and a call without the CSRF token', async () => {
+    const bad = await authorize({ action: 'format' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe('invalidAction');
+    const noUser = await authorize({ action: 'readLog' });
+    expect(noUser.status).toBe(400);
+    const early = await authorize({ action: 'pause' });
+    expect(early.status).toBe(409);
+    expect(((await early.json()) as { message: string }).message).toContain(
+      'Connect to Microsoft Entra first',
+    );
+    const forged = await authorize({ action: 'connect' }, { 'x-csrf-token': 'nope' });
+    expect(forged.status).toBe(403);
+  });
+
+  it('tells the admin who declines the consent that nothing changed and how to go on', async () => {
+    // Prepare
+    admin.provider.setConsent('decline');
+    const before = await listAdminActions();
+
+    // Act
+    const { response, location } = await press({ action: 'connect' });
+
+    // Assess: back on the page, whose section says what happened.
+    expect(response.status).toBe(302);
+    expect(location).toBe('/admin#entra-connection');
+    const state = await connection();
+    expect(state.state).toBe('notConnected');
+    expect(state.lastRun.outcome).toBe('failed');
+    expect(state.lastRun.steps).toHaveLength(1);
+    const [consent] = state.lastRun.steps;
+    expect(consent).toMatchObject({ name: 'consent', status: 'failed' });
+    expect(consent.detail).toContain('You declined the permissions');
+    expect(consent.detail).toContain('Nothing was changed in Entra');
+    expect(consent.advice).toContain('press the button again and accept');
+    const actions = await listAdminActions();
+    expect(actions.length).toBe(before.length + 1);
+    expect(actions[0]).toMatchObject({
+      action: 'entraConsentRefused',
+      actorName: LOCAL_USERS.admin.username,
+    });
+    // No credential was registered for it.
+    const listed = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } });
+    const { credentials } = (await listed.json()) as { credentials: { description?: string }[] };
+    expect(
+      credentials.filter((c) => c.description?.includes('Connect to Microsoft Entra')),
+    ).toEqual([]);
+  });
+
+  it('refuses an answer from Entra without its transaction (stale, or started in another browser)', async () => {
+    const response = await fetch(`${origin}/admin/entra/callback?code=abc&state=xyz`, {
+      headers: { cookie },
+      redirect: 'manual',
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    expect(await response.text()).toContain(
+      'Go back to the integration page and press the button again',
+    );
+  });
+});
+
+/** A tenant that never connected (the stand-in keeps what earlier tests created in Entra). */
+async function forgetConnection(): Promise<void> {
+  await documentClient().send(
+    new DeleteCommand({ TableName: tableName(), Key: keys.entraConnection() }),
+  );
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: the test reads into the answer freely.
+const stepOf = (state: any, name: string) =>
+  // biome-ignore lint/suspicious/noExplicitAny: as above.
+  state.lastRun.steps.find((step: any) => step.name === name);
+
+describe('Connect to Microsoft Entra against the Graph stand-in', () => {
+  beforeEach(forgetConnection);
+
+  it('tells an admin whose consent lacked Application.ReadWrite.All which permission is missing', async () => {
+    // Prepare: Entra grants this admin only the job permission (no right to consent to more).
+    admin.provider.setGrantable(LOCAL_USERS.admin.username, ['Synchronization.ReadWrite.All']);
+
+    // Act
+    const { location } = await press({ action: 'connect' });
+
+    // Assess
+    expect(location).toBe('/admin#entra-connection');
+    const state = await connection();
+    expect(stepOf(state, 'consent').detail).toBe('Synchronization.ReadWrite.All.');
+    const application = stepOf(state, 'application');
+    expect(application).toMatchObject({
+      status: 'failed',
+      entra: { status: 403, code: 'Authorization_RequestDenied' },
+    });
+    expect(application.entra.message).toBe('Insufficient privileges to complete the operation.');
+    expect(application.advice).toContain('Entra did not grant Application.ReadWrite.All');
+    expect(stepOf(state, 'job').status).toBe('notReached');
+    expect(state.state).toBe('connecting');
+  });
+
+  it('tells an admin whose role is insufficient (Graph 403 with every permission granted) which role it takes', async () => {
+    graph.fail('insufficientPrivileges');
+    await press({ action: 'connect' });
+    const state = await connection();
+    const failed = state.lastRun.steps.find((step: { status: string }) => step.status === 'failed');
+    expect(failed.entra).toMatchObject({ status: 403, code: 'Authorization_RequestDenied' });
+    expect(failed.entra.requestId).toMatch(/\S/);
+    expect(failed.advice).toContain('Application Administrator or Cloud Application Administrator');
+  });
+
+  it('connects, falls back to a Secret Token where Entra does not take an OAuth client, and reports invalid credentials', async () => {
+    // Act: Test Connection fails for both credentials (Entra sends a wrong secret).
+    graph.fail('invalidCredentials', { times: 2 });
+    await press({ action: 'connect' });
+
+    // Assess: the step says what Entra said and what to do; nothing stays registered.
+    const state = await connection();
+    const test = stepOf(state, 'testConnection');
+    expect(test.status).toBe('failed');
+    expect(test.entra.message).toMatch(/\S/);
+    expect(test.advice).toContain('GroupTalk revoked that credential');
+    expect(stepOf(state, 'credential').detail).toContain('Entra does not take an OAuth client');
+    expect(state.credential).toBeUndefined();
+    const listed = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } });
+    const { credentials } = (await listed.json()) as {
+      credentials: { description?: string; revokedAt?: string }[];
+    };
+    const made = credentials.filter((c) => c.description?.includes('Connect to Microsoft Entra'));
+    expect(made.length).toBeGreaterThanOrEqual(2);
+    expect(made.every((c) => c.revokedAt)).toBe(true);
+  });
+
+  it('shows a quarantined job with its reason, and Restart clears it', async () => {
+    // Prepare: the first cycle after start sends a wrong secret.
+    graph.fail('quarantine');
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess
+    const state = await connection();
+    const start = stepOf(state, 'start');
+    expect(start.status).toBe('failed');
+    expect(start.detail).toContain('quarantine');
+    expect(start.advice).toContain('Restart');
+    expect(state.job.code).toBe('Quarantine');
+    expect(state.job.quarantine.reason).toMatch(/\S/);
+
+    // Act: Restart, through a silent consent round-trip (consented before: no page).
+    const restart = await press({ action: 'restart' });
+    expect(restart.visited[0]?.searchParams.get('prompt')).toBe('none');
+    const after = await connection();
+    expect(stepOf(after, 'restart').status).toBe('done');
+    expect(after.job.code).toBe('Active');
+    expect(after.job.quarantine).toBeUndefined();
+    const actions = await listAdminActions();
+    expect(actions.map((a) => a.action)).toContain('entraRestart');
+  });
+
+  it('asks Entra again with its consent page when a silent request needs consent', async () => {
+    // Prepare: connected; the item says the log permissions were granted, but Entra no longer
+    // holds that consent (revoked in the admin center since).
+    await press({ action: 'connect' });
+    expect((await connection()).state).toBe('connected');
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.entraConnection(),
+        UpdateExpression: 'SET #granted = :granted',
+        ExpressionAttributeNames: { '#granted': 'grantedScopes' },
+        ExpressionAttributeValues: {
+          ':granted': [
+            'AuditLog.Read.All',
+            'Directory.Read.All',
+            'Application.ReadWrite.All',
+            'Synchronization.ReadWrite.All',
+          ],
+        },
+      }),
+    );
+
+    // Act: reading the log needs AuditLog.Read.All and Directory.Read.All.
+    const { visited } = await press({ action: 'readLog', user: 'grace.hopper@contoso.test' });
+
+    // Assess: asked silently first, Entra answered consent_required, then asked with its page.
+    expect(visited.map((url) => url.searchParams.get('prompt'))).toEqual(['none', null]);
+    const state = await connection();
+    expect(stepOf(state, 'readLog').status).toBe('done');
+    expect(state.log.user).toBe('grace.hopper@contoso.test');
+    expect(state.log.entries.length).toBeGreaterThan(0);
+  });
+
+  it('provisions one user now by object id, pauses, and refuses a user principal name for provisioning before asking Entra', async () => {
+    // Prepare
+    await press({ action: 'connect' });
+    const grace = LOCAL_GRAPH_DIRECTORY.users.find(
+      (user) => user.userPrincipalName === 'grace.hopper@contoso.test',
+    );
+
+    // Act
+    await press({ action: 'provisionOnDemand', user: grace?.id });
+
+    // Assess
+    const state = await connection();
+    const now = stepOf(state, 'provisionOnDemand');
+    expect(now.status).toBe('done');
+    expect(now.detail).toContain(grace?.id);
+    expect(
+      graph.state.requests.some(
+        (request) => request.method === 'POST' && request.path.endsWith('/provisionOnDemand'),
+      ),
+    ).toBe(true);
+
+    const byName = await authorize({
+      action: 'provisionOnDemand',
+      user: 'grace.hopper@contoso.test',
+    });
+    expect(byName.status).toBe(400);
+    expect(((await byName.json()) as { message: string }).message).toContain('Object ID');
+
+    await press({ action: 'pause' });
+    const paused = await connection();
+    expect(stepOf(paused, 'pause').status).toBe('done');
+    expect(paused.job.code).toBe('Paused');
+  });
+
+  it('never lets a Graph token reach the table, the logs or an answer', async () => {
+    const tokens = admin.provider.graphTokens();
+    expect(tokens.length).toBeGreaterThan(3);
+    const { Items = [] } = await documentClient().send(new ScanCommand({ TableName: tableName() }));
+    const table = JSON.stringify(Items);
+    const view = JSON.stringify(await connection());
+    const logs = printed.join('');
+    for (const token of tokens) {
+      const signature = token.split('.')[2] ?? token;
+      expect(table).not.toContain(signature);
+      expect(view).not.toContain(signature);
+      expect(logs).not.toContain(signature);
+    }
+  });
+});
