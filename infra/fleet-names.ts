@@ -91,3 +91,10 @@ export const ADMIN_SESSION_KEY_ALIAS = 'alias/GroupTalkScim-admin-sessions';
 export function reportAggregatorRoleName(region: string): string {
   return `GroupTalkScim-reports-${region}`;
 }
+
+/**
+ * The queue of report batches every tenant's aggregator gave up on (Lambda's on-failure
+ * destination of its asynchronous invocations: each message holds the log batch and names the
+ * function, hence the tenant). One per cell, in the fleet stack.
+ */
+export const REPORT_FAILURES_QUEUE_NAME = 'GroupTalkScim-report-failures';

@@ -308,8 +308,8 @@ export class FleetStack extends Stack {
     // The change feed's bus for every tenant, its archive, dead-letter queue and alarms.
     this.changeFeed = new ChangeFeedBus(this, 'ChangeFeed');
     // The role of every tenant's report aggregator (infra/constructs/report-aggregator.ts).
-    new ReportAggregatorRole(this, 'ReportAggregator');
-    alarms.push(...this.changeFeed.alarms);
+    const reports = new ReportAggregatorRole(this, 'ReportAggregator');
+    alarms.push(...this.changeFeed.alarms, reports.alarm);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);

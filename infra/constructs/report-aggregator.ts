@@ -10,13 +10,22 @@
  */
 
 import { ArnFormat, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { FilterPattern, SubscriptionFilter } from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SCIM_LINE_FILTER_PATTERN } from '../../shared/http/request-records.js';
 import { REPORT_KEY_PREFIX } from '../../shared/store/table-design.js';
-import { FUNCTION_LOG_PREFIX, reportAggregatorRoleName, scimStackName } from '../fleet-names.js';
+import {
+  ALARM_NAME_PREFIX,
+  FUNCTION_LOG_PREFIX,
+  REPORT_FAILURES_QUEUE_NAME,
+  reportAggregatorRoleName,
+  scimStackName,
+} from '../fleet-names.js';
 import type { ScimStack } from '../scim-stack.js';
 import { wildcardResourceFinding } from './nag.js';
 import type { FunctionSpec } from './scim-function.js';
@@ -31,7 +40,19 @@ export const reportAggregator = {
   } satisfies FunctionSpec,
   timeout: Duration.minutes(1),
   memorySize: 256,
+  /**
+   * CloudWatch Logs invokes it asynchronously: Lambda retries a failed batch twice (its default)
+   * and then, rather than dropping it, sends it to the fleet's report-failures queue (an
+   * on-failure destination). A batch is safe to replay: each log event is counted once
+   * (`shared/store/reports.ts`).
+   */
+  retryAttempts: 2,
+  maxEventAge: Duration.hours(6),
 } as const;
+
+function reportFailuresQueueArn(stack: Stack): string {
+  return stack.formatArn({ service: 'sqs', resource: REPORT_FAILURES_QUEUE_NAME });
+}
 
 /**
  * What the aggregator may do, and nothing more: PutItem and UpdateItem (the transaction of a
@@ -67,16 +88,49 @@ export function reportAggregatorStatements(stack: Stack): PolicyStatement[] {
         }),
       ],
     }),
+    // Lambda sends a batch it gave up on to the on-failure destination with the function's role.
+    new PolicyStatement({
+      actions: ['sqs:SendMessage'],
+      resources: [reportFailuresQueueArn(stack)],
+    }),
   ];
 }
 
-/** Fleet side: the role of every tenant's aggregator (a role per tenant would cost a role each). */
+/**
+ * Fleet side: the role of every tenant's aggregator (a role per tenant would cost a role each),
+ * the queue of the batches they gave up on, and its alarm.
+ */
 export class ReportAggregatorRole extends Construct {
   readonly role: Role;
+  readonly failures: Queue;
+  readonly alarm: Alarm;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const stack = Stack.of(this);
+    this.failures = new Queue(this, 'Failures', {
+      queueName: REPORT_FAILURES_QUEUE_NAME,
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    Validations.of(this.failures).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        "This queue is itself the end of the line: the report aggregators' on-failure destination, holding the log batches they gave up on for an operator to replay.",
+    });
+    this.alarm = new Alarm(this, 'FailuresAlarm', {
+      alarmName: `${ALARM_NAME_PREFIX}fleet-report-failures`,
+      alarmDescription: `A tenant's report aggregator gave up on a batch of SCIM request lines (its integration page's reports miss those requests until it is replayed): the batch is in the SQS queue ${REPORT_FAILURES_QUEUE_NAME}, each message naming the function, hence the tenant. docs/operator-guide.md §4: replay it (each request is counted once, so a replay never counts twice).`,
+      metric: this.failures.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
     this.role = new Role(this, 'Role', {
       roleName: reportAggregatorRoleName(stack.region),
       description:
@@ -127,6 +181,15 @@ export function addReportAggregator(stack: ScimStack): SubscriptionFilter {
     timeout: reportAggregator.timeout,
     memorySize: reportAggregator.memorySize,
     role,
+  });
+  // The fleet's role already may send to the queue (`reportAggregatorStatements`); the imported
+  // role is immutable, so the destination adds no policy of its own.
+  aggregator.function.configureAsyncInvoke({
+    retryAttempts: reportAggregator.retryAttempts,
+    maxEventAge: reportAggregator.maxEventAge,
+    onFailure: new SqsDestination(
+      Queue.fromQueueArn(stack, 'ReportFailures', reportFailuresQueueArn(stack)),
+    ),
   });
   return new SubscriptionFilter(stack, 'ReportSubscription', {
     logGroup: stack.functionLogs,

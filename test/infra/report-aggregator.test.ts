@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { functionLogGroupName, reportAggregatorRoleName } from '../../infra/fleet-names.js';
+import {
+  functionLogGroupName,
+  REPORT_FAILURES_QUEUE_NAME,
+  reportAggregatorRoleName,
+} from '../../infra/fleet-names.js';
 import {
   env,
   type Json,
@@ -43,7 +47,7 @@ describe('report aggregation infrastructure (synthesized templates)', () => {
     expect(ofType(tenant, 'AWS::IAM::Role')).toHaveLength(2);
   });
 
-  it('lets the role write only report items of the tenant tables and its own log lines', () => {
+  it('lets the role write only report items of the tenant tables, its own log lines and the failures queue', () => {
     const [[roleId]] = ofType(fleet, 'AWS::IAM::Role').filter(
       ([, role]) => role.Properties.RoleName === reportAggregatorRoleName(env.region),
     ) as [[string, Resource]];
@@ -62,9 +66,37 @@ describe('report aggregation infrastructure (synthesized templates)', () => {
         },
       ],
       [['logs:CreateLogStream', 'logs:PutLogEvents'], undefined],
+      ['sqs:SendMessage', undefined],
     ]);
     expect(JSON.stringify(statements[0].Resource)).toContain(':table/GroupTalkScim-*');
+    expect(JSON.stringify(statements[2].Resource)).toContain(`:${REPORT_FAILURES_QUEUE_NAME}`);
     expect(JSON.stringify(statements)).not.toMatch(/dynamodb:(GetItem|Query|Scan|DeleteItem)/);
+  });
+
+  it('parks a batch it gave up on (after two retries, or six hours) in the fleet queue, which alarms', () => {
+    const configs = ofType(tenant, 'AWS::Lambda::EventInvokeConfig').filter(
+      ([, config]) =>
+        JSON.stringify(config.Properties.FunctionName) === JSON.stringify({ Ref: aggregatorId }),
+    );
+    expect(configs).toHaveLength(1);
+    const [[, config]] = configs as [[string, Resource]];
+    expect(config.Properties.MaximumRetryAttempts).toBe(2);
+    expect(config.Properties.MaximumEventAgeInSeconds).toBe(6 * 3600);
+    expect(JSON.stringify(config.Properties.DestinationConfig.OnFailure.Destination)).toContain(
+      `:${REPORT_FAILURES_QUEUE_NAME}`,
+    );
+    const queues = ofType(fleet, 'AWS::SQS::Queue').filter(
+      ([, queue]) => queue.Properties.QueueName === REPORT_FAILURES_QUEUE_NAME,
+    );
+    expect(queues).toHaveLength(1);
+    const [[queueId]] = queues as [[string, Resource]];
+    const alarms = ofType(fleet, 'AWS::CloudWatch::Alarm').filter(([, alarm]) =>
+      JSON.stringify(alarm.Properties.Dimensions ?? []).includes(queueId),
+    );
+    expect(alarms.map(([, alarm]) => alarm.Properties.AlarmName)).toEqual([
+      'GroupTalkScim-fleet-report-failures',
+    ]);
+    expect(alarms[0]?.[1].Properties.AlarmActions).toHaveLength(1);
   });
 
   it('expires the report items by TTL', () => {

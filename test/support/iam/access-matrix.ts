@@ -104,6 +104,8 @@ export interface CellModel {
   readonly signingKeyArn: string;
   readonly busArn: string;
   readonly deadLetterQueueArn: string;
+  /** The fleet's queue of report batches the aggregators gave up on (their on-failure destination). */
+  readonly reportFailuresQueueArn: string;
   /** The canaries' verification queue (`npm run verify`); the cell's template must have one. */
   readonly verificationQueueArn: string;
   readonly logHashAlias: string;
@@ -420,6 +422,12 @@ export function accessMatrix(model: CellModel, cell: ResolvedCell): Expectation[
         {
           'aws:SecureTransport': 'true',
         },
+      );
+      add(
+        'sqs:SendMessage',
+        model.reportFailuresQueueArn,
+        aggregator,
+        'docs/operator-guide.md §4: the aggregator parks the report batches it gave up on',
       );
       add(
         'sqs:SendMessage',
