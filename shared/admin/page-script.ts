@@ -474,12 +474,10 @@ export const pageScript = String.raw`'use strict';
     catch { status('Select the text and copy it with Ctrl+C or ⌘C.'); }
   }
 
-  // lastUsedAt is written at most once an hour: the last use lies within the hour after it.
+  // lastUsedAt is written at most once a minute per credential: shown to the minute, no seconds.
   function lastUsed(iso) {
     if (!iso) return 'Never';
-    const at = Date.parse(iso);
-    if (Date.now() - at < 3600000) return 'In the last hour';
-    return 'Between ' + when(iso) + ' and ' + new Date(at + 3600000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    return new Date(iso).toLocaleString([], { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: '2-digit' });
   }
 
   async function loadCredentials() {
@@ -639,7 +637,8 @@ export const pageScript = String.raw`'use strict';
     $('range').addEventListener('change', period);
     $('period-form').addEventListener('submit', (event) => {
       event.preventDefault();
-      Promise.all([period(), search(false)]).catch((e) => status(e.message));
+      // Refresh: everything again, the credentials' Last used and the admin actions too.
+      Promise.all([period(), search(false), loadCredentials(), loadAudit()]).catch((e) => status(e.message));
     });
     let typing;
     $('directory-form').addEventListener('submit', (event) => {

@@ -156,7 +156,7 @@ function credentialsSection(): string {
 </div>
 <table class="stack" id="credentials">
 <caption>Active and revoked credentials</caption>
-<thead><tr><th scope="col">Kind</th><th scope="col">ID</th><th scope="col">Created</th><th scope="col">Created by</th><th scope="col">Last used (to the hour)</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
+<thead><tr><th scope="col">Kind</th><th scope="col">ID</th><th scope="col">Created</th><th scope="col">Created by</th><th scope="col">Last used</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Action</span></th></tr></thead>
 <tbody></tbody>
 </table>
 </section>`;

@@ -200,6 +200,10 @@ describe.skipIf(!browserFound)(
       expect(await page.locator('#probes tbody tr', { hasText: id }).count()).toBe(1);
       const row = page.locator('#credentials tbody tr', { hasText: id });
       expect(await row.textContent()).toContain(LOCAL_USERS.admin.username);
+      // Used just now: Last used says when, to the minute (Refresh reloads the credentials too).
+      await expect
+        .poll(() => row.locator('td[data-label="Last used"]').textContent())
+        .toMatch(/\d{1,2}:\d{2}/);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
       await expectEveryValueMasked(page);
       await page.screenshot({
