@@ -495,6 +495,22 @@ export async function readReportHistory(
   return items.map((item) => ({ id: String(item.eventId), record: toRecord(item) }));
 }
 
+/**
+ * The newest `limit` events of one identifier (as logged) between two ISO times, newest first:
+ * what a timeline shows. Read from the newest end, so a busy partition (a large group's initial
+ * sync writes thousands of member items) gives its latest events, not its first hours.
+ */
+export async function readLatestReportHistory(
+  value: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<ReportEvent[]> {
+  if (!fits(value)) return [];
+  const items = await queryTimeRange(keys.reportHistoryPartition(value), from, to, limit, false);
+  return items.map((item) => ({ id: String(item.eventId), record: toRecord(item) }));
+}
+
 /** The resources an identifier (a logged userName, externalId or displayName) named. */
 export async function readReportNames(value: string): Promise<{ type: string; id: string }[]> {
   if (!fits(value)) return [];

@@ -68,6 +68,7 @@ export interface ReportSource {
    * Every request about one user or group, oldest first: those naming one of `terms` (the value
    * searched for, and its keyed hashes where the tenant logs identifiers hashed) as its id,
    * externalId, userName, displayName or lookup value, and those naming the ids they lead to.
+   * At most `limit`: from the report items, the newest `limit` (the logs sources keep the oldest).
    */
   history(range: ReportRange, terms: readonly string[], limit: number): Promise<RequestRecord[]>;
 }

@@ -7,7 +7,7 @@
 import {
   type ReportEvent,
   type ReportHour,
-  readReportHistory,
+  readLatestReportHistory,
   readReportHours,
   readReportList,
   readReportNames,
@@ -152,7 +152,7 @@ export class TableReportSource implements ReportSource {
     const named = await Promise.all(
       terms.map(async (term) => {
         const [events, names] = await Promise.all([
-          readReportHistory(term, from, to, limit),
+          readLatestReportHistory(term, from, to, limit),
           readReportNames(term),
         ]);
         add(events);
@@ -163,7 +163,7 @@ export class TableReportSource implements ReportSource {
     const ids = [
       ...new Set(named.flat().filter((id): id is string => !!id && !terms.includes(id))),
     ].slice(0, 20);
-    const byId = await Promise.all(ids.map((id) => readReportHistory(id, from, to, limit)));
+    const byId = await Promise.all(ids.map((id) => readLatestReportHistory(id, from, to, limit)));
     for (const events of byId) add(events);
     // And what names those resources carry led to (a refused create names only the userName).
     const names = [
@@ -175,15 +175,17 @@ export class TableReportSource implements ReportSource {
       ),
     ].slice(0, 20);
     for (const events of await Promise.all(
-      names.map((name) => readReportHistory(name, from, to, limit)),
+      names.map((name) => readLatestReportHistory(name, from, to, limit)),
     )) {
       add(events);
     }
+    // Each partition was read from its newest end: the newest `limit` of all, oldest first.
     return [...found.values()]
       .sort(
-        (a, b) => a.record.timestamp.localeCompare(b.record.timestamp) || a.id.localeCompare(b.id),
+        (a, b) => b.record.timestamp.localeCompare(a.record.timestamp) || b.id.localeCompare(a.id),
       )
       .slice(0, limit)
+      .reverse()
       .map((event) => event.record);
   }
 }

@@ -1,0 +1,88 @@
+/**
+ * The reports where the period holds more than a page reads: a busy resource's timeline and
+ * history keep its newest events and say they were cut; health judges Entra's cycle by the
+ * requests that carried a credential; the failures of an edge hour past the read cap. Log events
+ * delivered to the aggregator as CloudWatch Logs would, into DynamoDB Local, read back as the page does.
+ */
+import { gzipSync } from 'node:zlib';
+import type { CloudWatchLogsEvent } from 'aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { handler as aggregate } from '../../functions/reports/aggregate.js';
+import { TableReportSource } from '../../shared/admin/reports/table-source.js';
+import { resourceTimeline } from '../../shared/admin/reports/timeline.js';
+
+const T = Date.parse('2026-12-07T12:00:00.000Z');
+const minutesAgo = (minutes: number) => new Date(T - minutes * 60_000);
+let sequence = 0;
+
+/** A SCIM request's log event, `minutes` before T. */
+function line(minutes: number, fields: Record<string, unknown>) {
+  sequence += 1;
+  const timestamp = T - minutes * 60_000;
+  return {
+    id: `ev${String(sequence).padStart(5, '0')}`,
+    timestamp,
+    message: JSON.stringify({
+      level: 'INFO',
+      message: 'request',
+      timestamp: new Date(timestamp).toISOString(),
+      kind: 'scim',
+      method: 'GET',
+      ...fields,
+    }),
+  };
+}
+
+function delivery(logEvents: readonly ReturnType<typeof line>[]): CloudWatchLogsEvent {
+  const data = {
+    messageType: 'DATA_MESSAGE',
+    owner: '123456789012',
+    logGroup: '/grouptalk-scim/acme/functions',
+    logStream: '2026/12/07/[$LATEST]abc',
+    subscriptionFilters: ['ReportAggregator'],
+    logEvents,
+  };
+  return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
+}
+
+describe("a busy resource's timeline and history", () => {
+  // A group's initial sync: 40 member writes three days ago, then two writes in the last hour.
+  const group = 'g-busy';
+  const write = (minutes: number, operation = 'patchGroup') =>
+    line(minutes, {
+      operation,
+      method: 'PATCH',
+      status: 204,
+      callerKind: 'service-token',
+      resourceType: 'Group',
+      resourceId: group,
+      membersAdded: 1,
+    });
+  const sync = Array.from({ length: 40 }, (_, index) => write(4320 - index / 10));
+  const latest = [write(50), write(20)];
+  const range = { from: minutesAgo(30 * 1440), to: minutesAgo(0) };
+
+  it('keeps the newest events when the period holds more than the limit, and says it was cut', async () => {
+    await aggregate(delivery(sync));
+    await aggregate(delivery(latest));
+    const timeline = await resourceTimeline('Group', group, range, 10, async (name) => [name]);
+    expect(timeline.items).toHaveLength(10);
+    expect(timeline.items.slice(0, 2).map((item) => item.at)).toEqual([
+      minutesAgo(20).toISOString(),
+      minutesAgo(50).toISOString(),
+    ]);
+    expect(timeline.truncated).toBe(true);
+    const all = await resourceTimeline('Group', group, range, 100, async (name) => [name]);
+    expect(all.items).toHaveLength(42);
+    expect(all.truncated).toBe(false);
+  });
+
+  it('gives the newest events of a history search, oldest first', async () => {
+    const records = await new TableReportSource().history(range, [group], 5);
+    expect(records.map((record) => record.timestamp)).toEqual([
+      ...sync.slice(-3).map((event) => new Date(event.timestamp).toISOString()),
+      minutesAgo(50).toISOString(),
+      minutesAgo(20).toISOString(),
+    ]);
+  });
+});
