@@ -8,6 +8,7 @@ import { gzipSync } from 'node:zlib';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as aggregate } from '../../functions/reports/aggregate.js';
+import { buildReport } from '../../shared/admin/reports/report.js';
 import { TableReportSource } from '../../shared/admin/reports/table-source.js';
 import { resourceTimeline } from '../../shared/admin/reports/timeline.js';
 
@@ -84,5 +85,47 @@ describe("a busy resource's timeline and history", () => {
       minutesAgo(50).toISOString(),
       minutesAgo(20).toISOString(),
     ]);
+  });
+});
+
+describe('health when requests without a credential are the newest', () => {
+  // Entra's cycle 40 to 30 minutes before T2, all fine; then a scanner's tokenless GETs.
+  const T2 = T + 10 * 86_400_000;
+  const at = (minutes: number) => minutes - (T2 - T) / 60_000;
+  const entra = (minutes: number, status = 200) =>
+    line(at(minutes), {
+      operation: 'getUser',
+      status,
+      callerKind: 'entra-token',
+      resourceType: 'User',
+      resourceId: `u${minutes}`,
+    });
+  const stranger = (minutes: number) => line(at(minutes), { operation: 'listUsers', status: 401 });
+  const report = (now: number) =>
+    buildReport(new TableReportSource(), 1, new Date(T2 - now * 60_000));
+
+  it("judges Entra's cycle by the requests with a caller, and counts the others apart", async () => {
+    await aggregate(delivery([entra(40), entra(35), entra(30), stranger(5), stranger(1)]));
+    const { health } = await report(0);
+    expect(health).toMatchObject({
+      state: 'healthy',
+      lastCall: { at: new Date(T2 - 30 * 60_000).toISOString(), outcome: 'succeeded' },
+      lastCycle: { requests: 3, failures: 0 },
+      unauthenticated: { requests: 2, last: new Date(T2 - 60_000).toISOString() },
+    });
+    expect(health.summary).toBe("Entra's latest provisioning cycle had no failures (3 requests).");
+    expect(health.unauthenticated?.summary).toContain(
+      'GroupTalk refused 2 requests without a valid credential in the last 24 hours',
+    );
+  });
+
+  it("is failing when Entra's own credential was refused: its 401 names the caller", async () => {
+    await aggregate(delivery([entra(20, 401)]));
+    const { health } = await report(0);
+    expect(health).toMatchObject({
+      state: 'failing',
+      lastCall: { at: new Date(T2 - 20 * 60_000).toISOString(), outcome: 'failed' },
+      unauthenticated: { requests: 2 },
+    });
   });
 });

@@ -59,7 +59,12 @@ export interface ReportSource {
   requestOutcomes?(
     range: ReportRange,
     limit: number,
-  ): Promise<Pick<RequestRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]>;
+  ): Promise<
+    Pick<
+      RequestRecord,
+      'timestamp' | 'status' | 'scimType' | 'probe' | 'callerKind' | 'operation'
+    >[]
+  >;
   /** Entra's Test Connection lookups (`probe`), newest first. */
   probes(range: ReportRange, limit: number): Promise<RequestRecord[]>;
   /** The latest requests, newest first. */
