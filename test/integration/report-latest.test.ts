@@ -129,3 +129,49 @@ describe('health when requests without a credential are the newest', () => {
     });
   });
 });
+
+describe('the failures of an edge hour past the read cap', () => {
+  // A 24-hour period ending at 12:00 - 30 min: it starts at 11:30, inside the hour 11:00.
+  const now = T + 20 * 86_400_000 - 30 * 60_000;
+  const start = now - 86_400_000;
+  const failure = (at: number) =>
+    line((T - at) / 60_000, {
+      operation: 'createUser',
+      method: 'POST',
+      status: 409,
+      scimType: 'uniqueness',
+      errorDetail: 'userName is already taken',
+      callerKind: 'entra-token',
+    });
+  const range = { from: new Date(start), to: new Date(now) };
+
+  it('counts the whole edge hour, marked approximate, when its failures reach the cap', async () => {
+    // One failure 20 minutes before the period, four inside it, all in its first hour.
+    const minute = 60_000;
+    await aggregate(
+      delivery([
+        failure(start - 20 * minute),
+        ...[5, 10, 15, 20].map((m) => failure(start + m * minute)),
+      ]),
+    );
+    // Under the cap: exact to the period.
+    expect(await new TableReportSource().failures(range)).toEqual([
+      expect.not.objectContaining({ approximate: true }),
+    ]);
+    expect((await new TableReportSource().failures(range))[0]).toMatchObject({
+      status: 409,
+      count: 4,
+    });
+    // At the cap (3 here, 5,000 in service): the hour's count, never 3.
+    expect(await new TableReportSource(3).failures(range)).toEqual([
+      {
+        status: 409,
+        scimType: 'uniqueness',
+        count: 5,
+        last: new Date(start + 20 * minute).toISOString(),
+        errorDetail: 'userName is already taken',
+        approximate: true,
+      },
+    ]);
+  });
+});

@@ -42,6 +42,11 @@ export interface FailureGroup {
   readonly last: string;
   /** The latest failure's `detail`, as Entra was told it (a quoted filter is given by position). */
   readonly errorDetail: string;
+  /**
+   * The count holds a whole hour at an edge of the period, not just its part inside the period:
+   * that hour had too many failures to read one by one (`table-source.ts`).
+   */
+  readonly approximate?: true;
 }
 
 /** The questions the reports ask; one implementation per place the records live. */
