@@ -305,9 +305,9 @@ const script = `'use strict';
 
   async function loadHistory(term) {
     const days = Number($('range').value);
-    const { records } = await api('GET', '/admin/api/history?days=' + days + '&term=' + encodeURIComponent(term));
+    const { records, truncated } = await api('GET', '/admin/api/history?days=' + days + '&term=' + encodeURIComponent(term));
     fill('history', records, recordColumns, 'No request about ' + term + ' in this period.');
-    status(records.length + ' requests about ' + term + '.');
+    status((truncated ? 'Showing the latest ' : '') + records.length + ' requests about ' + term + '.');
   }
 
   async function loadAudit() {
