@@ -258,7 +258,11 @@ function entryKeys(record: StoredResource) {
  * other matching value of the resource comes before it.
  */
 function accepted(entry: Entry, record: StoredResource, folded: string): boolean {
-  const values = entryKeys(record);
+  // Written before the directory (`npm run migrate-directory` not run yet): its name is its one
+  // entry, whatever its other values (they have no search item to be found by).
+  const values = record.unindexed
+    ? entryKeys(record).filter((value) => value.field === nameField(record.type))
+    : entryKeys(record);
   const own = values.find((value) => value.field === entry.field);
   if (own === undefined || !own.folded.startsWith(folded)) return false;
   // A name's sort key may predate the identifier profile (`npm run migrate-names`): not stale.

@@ -150,6 +150,30 @@ describe('npm run migrate-directory', () => {
   });
 });
 
+describe('before the backfill', () => {
+  it('finds a resource by its name even when another of its values would sort first', async () => {
+    const id = await storeAsBefore('User', {
+      userName: 'jdoe@contoso.test',
+      displayName: 'Jane Doe',
+      active: true,
+    });
+    expect(await ids('jd')).toEqual([id]);
+    // "jane doe" sorts before "jdoe", but has no search item yet: the name is where it is found.
+    const page = await searchDirectory({ query: 'j', scope: 'users' });
+    expect(page.hits.filter((hit) => hit.record.id === id).map((hit) => hit.matched)).toEqual([
+      'userName',
+    ]);
+    expect(await ids('jane')).toEqual([]);
+    await migrateDirectory();
+    // Once backfilled, it is found once, by its first matching value.
+    const after = await searchDirectory({ query: 'j', scope: 'users' });
+    expect(after.hits.filter((hit) => hit.record.id === id).map((hit) => hit.matched)).toEqual([
+      'displayName',
+    ]);
+    expect(await ids('jane')).toEqual([id]);
+  });
+});
+
 describe('the backfill racing a write of the service', () => {
   /** Read, then (first attempt only) the backfill marks and counts the item, then the write. */
   async function raceBackfill(
