@@ -24,8 +24,9 @@ import {
   directoryCounts,
   searchDirectory,
 } from '../../shared/store/directory.js';
+import { touchGroup } from '../../shared/store/groups.js';
 import { keys } from '../../shared/store/keys.js';
-import { migrateDirectory } from '../../shared/store/migrate-directory.js';
+import { backfillResource, migrateDirectory } from '../../shared/store/migrate-directory.js';
 import {
   deleteResource,
   getResource,
@@ -171,6 +172,39 @@ describe('before the backfill', () => {
       'displayName',
     ]);
     expect(await ids('jane')).toEqual([id]);
+  });
+});
+
+describe('the backfill racing a member change', () => {
+  it('brings a group up to date although a member change bumped its version meanwhile', async () => {
+    const id = await storeAsBefore('Group', {
+      displayName: 'Busy Legacy Group',
+      externalId: 'busy-legacy-ext',
+    });
+    const read = await getResource('Group', id);
+    expect(read?.unindexed).toBe(true);
+    // A member PATCH after the walk read the group: its version moves, its mark stays absent.
+    const touched = await touchGroup(id);
+    expect(touched?.version).toBe(2);
+    expect(touched?.unindexed).toBe(true);
+    expect(await backfillResource(read!)).toBe('migrated');
+    expect((await getResource('Group', id))?.unindexed).toBeUndefined();
+    expect(await ids('busy-legacy-ext')).toEqual([id]);
+  });
+
+  it('reports a resource the service brought up to date, or deleted, as changed', async () => {
+    const id = await storeAsBefore('User', { userName: 'written.meanwhile@contoso.test' });
+    const read = await getResource('User', id);
+    const patch = await service.request('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'displayName', value: 'Written Meanwhile' }],
+    });
+    expect([200, 204]).toContain(patch.status);
+    expect(await backfillResource(read!)).toBe('changed');
+    const gone = await storeAsBefore('User', { userName: 'deleted.meanwhile@contoso.test' });
+    const readGone = await getResource('User', gone);
+    expect((await service.request('DELETE', `/Users/${gone}`)).status).toBe(204);
+    expect(await backfillResource(readGone!)).toBe('changed');
   });
 });
 
