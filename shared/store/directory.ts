@@ -130,9 +130,11 @@ class Stream {
   ): StreamPosition | null | undefined {
     if (position === null || position === undefined) return position;
     const p = position as Partial<StreamPosition>;
-    // Within DynamoDB's key sizes (1,024 bytes of sort key; DynamoDB Local does not check).
+    // Key values DynamoDB takes: not empty (the empty search's prefix lets '' through below),
+    // within its key sizes (1,024 bytes of sort key; DynamoDB Local does not check them).
     const strings = [p.indexSort, p.pk, p.sk].every(
-      (value) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= 1_024,
+      (value) =>
+        typeof value === 'string' && value !== '' && Buffer.byteLength(value, 'utf8') <= 1_024,
     );
     if (!strings) throw new InvalidCursorError('malformed position');
     const { indexSort, pk, sk } = p as StreamPosition;

@@ -206,6 +206,17 @@ describe('GET /admin/api/directory', () => {
         ).toString('base64url')}`,
         'invalidCursor',
       ],
+      // An empty key value (DynamoDB's ValidationException), on the empty search of any prefix.
+      [
+        `/admin/api/directory?cursor=${Buffer.from(
+          JSON.stringify({
+            q: '',
+            s: 'all',
+            p: { 'User:name': { indexSort: '', pk: 'USER#x', sk: '#RESOURCE' } },
+          }),
+        ).toString('base64url')}`,
+        'invalidCursor',
+      ],
       // Keys DynamoDB would refuse (AWS checks key sizes; DynamoDB Local does not).
       [
         `/admin/api/directory?q=j&cursor=${Buffer.from(
