@@ -26,6 +26,8 @@ export const MAX_QUERY_LENGTH = 256;
 export const MAX_GROUPS_LISTED = 100;
 /** Members counted for a group's view; a larger group is "at least" this many. */
 export const MAX_MEMBERS_COUNTED = 10_000;
+/** A user's groups counted for its view, as members are: a user in more is "at least" this many. */
+export const MAX_GROUPS_COUNTED = 10_000;
 /** A cursor is a few keys; anything longer did not come from this API. */
 const MAX_CURSOR_LENGTH = 8_192;
 
@@ -339,18 +341,28 @@ export async function directoryResource(request: AdminRequest): Promise<AdminRes
 }
 
 /**
- * A user's groups by name (the first `MAX_GROUPS_LISTED`) and how many there are: the byMember
- * index, then the groups read for their names. A group deleted a moment ago (its memberships
- * still being swept) is left out.
+ * A user's groups by name (the first `MAX_GROUPS_LISTED`) and how many there are, up to
+ * `countAtMost` (then `groupCountCapped`: the read stays bounded): the byMember index, then the
+ * groups read for their names. A group deleted a moment ago (its memberships still being swept)
+ * is left out.
  */
-async function groupsOf(
+export async function groupsOf(
   userId: string,
-): Promise<{ groups: { id: string; displayName: string }[]; groupCount: number }> {
-  const ids = await groupIdsOf(userId);
-  const records = await batchGetResources('Group', ids.slice(0, MAX_GROUPS_LISTED));
+  countAtMost = MAX_GROUPS_COUNTED,
+): Promise<{
+  groups: { id: string; displayName: string }[];
+  groupCount: number;
+  groupCountCapped?: true;
+}> {
+  const ids = await groupIdsOf(userId, countAtMost + 1);
+  const capped = ids.length > countAtMost;
+  const listed = ids.slice(0, Math.min(MAX_GROUPS_LISTED, countAtMost));
+  const records = await batchGetResources('Group', listed);
   const groups = records
     .map((group) => ({ id: group.id, displayName: String(group.data.displayName ?? '') }))
     .sort((a, b) => a.displayName.localeCompare(b.displayName, 'en'));
-  const gone = Math.min(ids.length, MAX_GROUPS_LISTED) - records.length;
-  return { groups, groupCount: ids.length - gone };
+  const gone = listed.length - records.length;
+  return capped
+    ? { groups, groupCount: countAtMost - gone, groupCountCapped: true }
+    : { groups, groupCount: ids.length - gone };
 }

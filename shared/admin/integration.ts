@@ -69,6 +69,9 @@ export function provisioningReport(request: AdminRequest): Promise<ProvisioningR
   return buildReport(reportSource(request), days(request));
 }
 
+/** The most records a history search or a timeline answers (the page says when it cut one). */
+const HISTORY_LIMIT = 500;
+
 /** Where a history search reads: the aggregated items, or the logs themselves (`source=logs`). */
 export type HistorySource = 'reports' | 'logs';
 
@@ -104,8 +107,15 @@ export async function resourceHistory(request: AdminRequest): Promise<AdminRespo
   ];
   const reader = from === 'logs' ? deepHistorySource(request) : reportSource(request);
   try {
-    const records: RequestRecord[] = await reader.history(range, terms, 500);
-    return json(200, { term, source: from, records: records.map(withTitle) });
+    // One past the limit: more than that says the answer was cut (the latest 500 are kept).
+    const found: RequestRecord[] = await reader.history(range, terms, HISTORY_LIMIT + 1);
+    const records = found.slice(-HISTORY_LIMIT);
+    return json(200, {
+      term,
+      source: from,
+      records: records.map(withTitle),
+      truncated: found.length > HISTORY_LIMIT,
+    });
   } catch (error) {
     if (error instanceof ReportQueuedError) {
       return {
@@ -164,8 +174,12 @@ async function resourceTimelineOf(request: AdminRequest): Promise<AdminResponse>
   }
   const range = reportRange(days(request));
   const policy = tenantIdentifierLogPolicy();
-  const timeline = await resourceTimeline(type as ResourceTypeName, id, range, 500, (name) =>
-    searchTerms(name, policy),
+  const timeline = await resourceTimeline(
+    type as ResourceTypeName,
+    id,
+    range,
+    HISTORY_LIMIT,
+    (name) => searchTerms(name, policy),
   );
   return json(200, timeline);
 }

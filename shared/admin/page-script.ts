@@ -375,8 +375,11 @@ export const pageScript = String.raw`'use strict';
 
   // Requests naming a term GroupTalk holds nothing under (oldest first), as timeline items.
   async function termTimeline(term) {
-    const { records } = await api('GET', '/admin/api/history?term=' + encodeURIComponent(term) + '&days=' + days());
-    return { items: (records || []).slice().reverse().map((r) => ({ at: r.timestamp, title: r.title || r.operation,
+    const answer = await api('GET', '/admin/api/history?term=' + encodeURIComponent(term) + '&days=' + days());
+    // Oldest first in the answer: newest first here, as in every timeline.
+    const records = (answer.records || []).slice().reverse();
+    const { truncated } = answer;
+    return { truncated, items: (records || []).map((r) => ({ at: r.timestamp, title: r.title || r.operation,
       outcome: r.status >= 400 ? 'failed' : 'succeeded', status: r.status, scimType: r.scimType, detail: r.errorDetail, operation: r.operation })) };
   }
 
@@ -409,7 +412,9 @@ export const pageScript = String.raw`'use strict';
 
   function showTimeline(history) {
     const d = days();
-    $('timeline-heading').textContent = 'What happened in ' + periodText(d);
+    // A busy resource's timeline keeps its newest events; the heading says when older ones are left out.
+    $('timeline-heading').textContent = 'What happened in ' + periodText(d) +
+      (history.truncated ? ' (the latest ' + (history.items || []).length + ' shown)' : '');
     const list = $('timeline');
     const items = history.items || [];
     if (!items.length) {

@@ -5,6 +5,7 @@ import {
   type JSONWebKeySet,
   type JWTPayload,
   type JWTVerifyGetKey,
+  errors as joseErrors,
   jwtVerify,
 } from 'jose';
 import { type AuthConfig, assertEntraPinned, tokenAudience } from '../config.js';
@@ -51,6 +52,19 @@ export interface Caller {
    * `oid`/`sub` of an Entra token.
    */
   readonly tokenId: string;
+}
+
+/**
+ * A token that a key of GroupTalk's or of the tenant's Entra did sign, refused: its credential
+ * revoked or deleted, the access token expired, an Entra token of another app of the tenant. The
+ * same 401 as any other (the body says nothing of why), but the log line names the caller it
+ * claimed, so the reports count it as that credential failing (most likely Entra's own), not as
+ * a stranger without a credential (`shared/admin/reports/health.ts`).
+ */
+export class RefusedCredentialError extends UnauthorizedError {
+  constructor(readonly caller: Caller) {
+    super();
+  }
 }
 
 export type BearerVerifier = (authorization: string | undefined) => Promise<Caller>;
@@ -121,7 +135,12 @@ export function createBearerVerifier(
         // DynamoDB throttled or unreachable: the SCIM answer to retry, as for any other read.
         throw scimErrorOf(error);
       }
-      if (!credential) throw new UnauthorizedError();
+      if (!credential) {
+        throw new RefusedCredentialError({
+          kind: claims.kind,
+          tokenId: claims.check.credentialId,
+        });
+      }
       await recordUse(registry, credential);
       return { kind: claims.kind, tokenId: credential.id };
     }
@@ -156,6 +175,17 @@ async function verifyOwn(
     if (error instanceof KeySetUnavailableError) {
       logger.error('token signing keys unavailable', { errorDetail: error.message });
       throw keysUnavailable();
+    }
+    // jose checks the signature, issuer and audience before the expiry: an expired token is ours.
+    if (error instanceof joseErrors.JWTExpired && error.payload.tenant === config.tenant) {
+      const cid = error.payload.cid;
+      const jti = error.payload.jti;
+      if (typeof cid === 'string') {
+        throw new RefusedCredentialError({ kind: 'access-token', tokenId: cid });
+      }
+      if (typeof jti === 'string') {
+        throw new RefusedCredentialError({ kind: 'service-token', tokenId: jti });
+      }
     }
     throw new UnauthorizedError();
   }
@@ -219,6 +249,10 @@ async function verifyEntra(
       });
       throw keysUnavailable();
     }
+    // Signed by Microsoft for this tenant's audience, but expired: the tenant's token.
+    if (error instanceof joseErrors.JWTExpired && error.payload.tid === entra.tenantId) {
+      throw new RefusedCredentialError(entraCaller(error.payload));
+    }
     throw new UnauthorizedError();
   }
   issuedInThePast(payload);
@@ -233,8 +267,14 @@ async function verifyEntra(
     (config.entraAppId !== undefined && appId !== config.entraAppId) ||
     (config.entraObjectId !== undefined && payload.oid !== config.entraObjectId)
   ) {
+    // The tenant's own Entra signed it (another app, a delegated token): someone there holds it.
+    if (payload.tid === entra.tenantId) throw new RefusedCredentialError(entraCaller(payload));
     throw new UnauthorizedError();
   }
+  return entraCaller(payload);
+}
+
+function entraCaller(payload: JWTPayload): Caller {
   return { kind: 'entra-token', tokenId: String(payload.oid ?? payload.sub ?? 'unknown') };
 }
 

@@ -56,7 +56,10 @@ export async function retryOnVersionConflict<T>(
   step: () => Promise<T>,
 ): Promise<T> {
   return withRetries(step, {
-    retryable: (error) => error instanceof VersionConflictError && !pinsVersion(ifMatch),
+    // Pinned, a conflict is retried only when the version may not have moved: the re-read's
+    // checkIfMatch answers 412 if it did.
+    retryable: (error) =>
+      error instanceof VersionConflictError && (error.versionMayBeCurrent || !pinsVersion(ifMatch)),
     exhausted: () =>
       new ServiceUnavailableError(
         'The resource is being changed by other requests at this moment; retry later.',

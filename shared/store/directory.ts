@@ -8,7 +8,9 @@
  * several values is given once, at its smallest matching key (`matched` names that value), so a
  * page never repeats one of the page before. Search items are KEYS_ONLY: the resources they name
  * are read with one consistent BatchGetItem per round, and an entry whose resource no longer holds
- * that value (the index lags a write by a moment) is skipped.
+ * that value (the index lags a write by a moment) is skipped. byType's copy of a resource lags the
+ * same way, so the names that would be hits are read in that BatchGetItem too (a read unit per
+ * hit, `npm run bench -- --directory-only`) and judged on what it answers.
  */
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { ResourceTypeName } from '../common/resource-types.js';
@@ -130,9 +132,11 @@ class Stream {
   ): StreamPosition | null | undefined {
     if (position === null || position === undefined) return position;
     const p = position as Partial<StreamPosition>;
-    // Within DynamoDB's key sizes (1,024 bytes of sort key; DynamoDB Local does not check).
+    // Key values DynamoDB takes: not empty (the empty search's prefix lets '' through below),
+    // within its key sizes (1,024 bytes of sort key; DynamoDB Local does not check them).
     const strings = [p.indexSort, p.pk, p.sk].every(
-      (value) => typeof value === 'string' && Buffer.byteLength(value, 'utf8') <= 1_024,
+      (value) =>
+        typeof value === 'string' && value !== '' && Buffer.byteLength(value, 'utf8') <= 1_024,
     );
     if (!strings) throw new InvalidCursorError('malformed position');
     const { indexSort, pk, sk } = p as StreamPosition;
@@ -258,7 +262,11 @@ function entryKeys(record: StoredResource) {
  * other matching value of the resource comes before it.
  */
 function accepted(entry: Entry, record: StoredResource, folded: string): boolean {
-  const values = entryKeys(record);
+  // Written before the directory (`npm run migrate-directory` not run yet): its name is its one
+  // entry, whatever its other values (they have no search item to be found by).
+  const values = record.unindexed
+    ? entryKeys(record).filter((value) => value.field === nameField(record.type))
+    : entryKeys(record);
   const own = values.find((value) => value.field === entry.field);
   if (own === undefined || !own.folded.startsWith(folded)) return false;
   // A name's sort key may predate the identifier profile (`npm run migrate-names`): not stale.
@@ -338,10 +346,15 @@ export async function searchDirectory(options: {
     }
     if (round.length === 0) break;
     examined += round.length;
-    const records = await recordsOf(round);
-    for (const entry of round) {
-      const record =
-        entry.record ?? records.get(`${entry.type}#${keys.decodeId(entry.position.pk)}`);
+    // byType's copy of a name's resource lags a write as the search items do: a name entry that
+    // would be a hit is judged again on the resource read consistently (deleted: left out).
+    const candidates = round.filter(
+      (entry) =>
+        entry.record === undefined || folded === '' || accepted(entry, entry.record, folded),
+    );
+    const records = await recordsOf(candidates);
+    for (const entry of candidates) {
+      const record = records.get(`${entry.type}#${keys.decodeId(entry.position.pk)}`);
       if (!record) continue;
       if (folded === '') hits.push({ record });
       else if (accepted(entry, record, folded)) hits.push({ record, matched: entry.field });
@@ -352,12 +365,11 @@ export async function searchDirectory(options: {
   return more ? { hits, next: next as DirectoryCursor } : { hits };
 }
 
-/** The resources the search items of a round name: one consistent BatchGetItem per type. */
+/** The resources the entries of a round name: one consistent BatchGetItem per type. */
 async function recordsOf(round: readonly Entry[]): Promise<Map<string, StoredResource>> {
   const found = new Map<string, StoredResource>();
   const wanted = new Map<ResourceTypeName, string[]>();
   for (const entry of round) {
-    if (entry.record) continue;
     const ids = wanted.get(entry.type) ?? [];
     ids.push(keys.decodeId(entry.position.pk));
     wanted.set(entry.type, ids);

@@ -12,8 +12,15 @@ export class StoreError extends Error {
 /** The version a write was based on is no longer current (or the item is gone). */
 export class VersionConflictError extends StoreError {
   override readonly name = 'VersionConflictError';
-  constructor() {
+  /**
+   * The write also required the item to predate the directory (no `dirv`): the backfill
+   * (`migrate-directory.ts`) may have marked it without moving its version, so a pinned If-Match
+   * is no reason to give up: a re-read tells whether the version moved.
+   */
+  readonly versionMayBeCurrent: boolean;
+  constructor(options: { versionMayBeCurrent?: boolean } = {}) {
     super('The item changed since it was read.');
+    this.versionMayBeCurrent = options.versionMayBeCurrent === true;
   }
 }
 

@@ -7,15 +7,17 @@
  *
  * Each resource is brought up to date in one transaction that marks its item, conditional on its
  * version and on the mark's absence: a resource written meanwhile (the write path did the work)
- * is left alone, so the command may run while the service serves requests, and may be run again:
- * a second run finds nothing to do, and nothing is ever counted twice.
+ * is left alone, one whose version moved without that work (a group's member change) is read
+ * again and tried again. So the command may run while the service serves requests, and may be
+ * run again: a second run finds nothing to do, and nothing is ever counted twice.
  */
 import { mapConcurrently } from '../common/concurrency.js';
 import type { ResourceTypeName } from '../common/resource-types.js';
+import { backoff, RETRY_POLICY } from '../common/retry.js';
 import { tableName } from './client.js';
 import { keys } from './keys.js';
 import type { MigrationProgress } from './migrate-names.js';
-import { forEachResource, type StoredResource } from './resources.js';
+import { forEachResource, getResource, type StoredResource } from './resources.js';
 import { backfillActions, DIRECTORY_MARK, DIRECTORY_VERSION } from './search-items.js';
 import { transactWrite } from './transactions.js';
 
@@ -24,7 +26,10 @@ export interface DirectoryMigrationReport {
   readonly examined: number;
   /** Resources whose search items and count were written by this run. */
   readonly migrated: number;
-  /** Resources written by the service while the command ran (their write did the work). */
+  /**
+   * Resources written by the service while the command ran (their write did the work) or
+   * deleted meanwhile.
+   */
   readonly changed: number;
 }
 
@@ -52,13 +57,37 @@ export async function migrateDirectory(
     await mapConcurrently(stored, PARALLELISM, async (record) => {
       examined++;
       if (record.unindexed) {
-        if (await backfill(record)) migrated++;
+        if ((await backfillResource(record)) === 'migrated') migrated++;
         else changed++;
       }
       options.progress?.advance();
     });
   }
   return { examined, migrated, changed };
+}
+
+/**
+ * Brings one resource read before the walk's writes up to date: `migrated` when this did it,
+ * `changed` when the service's own write did (or deleted it). A write that moved the version
+ * without writing the directory (a group's member change bumps it alone, `groups.ts`
+ * `touchParams`) leaves the resource unmarked: it is read again and tried again.
+ *
+ * @throws Error when its version kept moving through every attempt (run the command again).
+ */
+export async function backfillResource(record: StoredResource): Promise<'migrated' | 'changed'> {
+  let current = record;
+  for (let attempt = 1; ; attempt++) {
+    if (await backfill(current)) return 'migrated';
+    const fresh = await getResource(record.type, record.id);
+    if (fresh === undefined || !fresh.unindexed) return 'changed';
+    if (attempt >= RETRY_POLICY.attempts) {
+      throw new Error(
+        `${record.type} ${record.id} kept changing while being brought up to date; run the command again`,
+      );
+    }
+    current = fresh;
+    await backoff(attempt);
+  }
 }
 
 /** One resource brought up to date; false when it changed since it was read. */

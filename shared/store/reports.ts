@@ -424,20 +424,23 @@ export async function readReportList(
 }
 
 /**
- * The outcomes (time, status, scimType, probe) of the period's newest requests, newest first, at most
- * `limit`: what the health view reads to find Entra's latest provisioning cycle. Only those four
- * attributes come back (the read costs the same, the answer is a tenth of the size).
+ * The outcomes (time, status, scimType, probe, caller kind, operation) of the period's newest
+ * requests, newest first, at most `limit`: what the health view reads to find Entra's latest
+ * provisioning cycle. Only those attributes come back (the read costs the same, the answer is a
+ * tenth of the size).
  */
 export async function readRequestOutcomes(
   from: string,
   to: string,
   limit: number,
-): Promise<Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]> {
+): Promise<
+  Pick<ReportRecord, 'timestamp' | 'status' | 'scimType' | 'probe' | 'callerKind' | 'operation'>[]
+> {
   const items = await queryAll(
     {
       TableName: tableName(),
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ProjectionExpression: '#ts, #status, #scimType, #probe',
+      ProjectionExpression: '#ts, #status, #scimType, #probe, #callerKind, #operation',
       ExpressionAttributeNames: {
         '#pk': 'pk',
         '#sk': 'sk',
@@ -445,6 +448,8 @@ export async function readRequestOutcomes(
         '#status': 'status',
         '#scimType': 'scimType',
         '#probe': 'probe',
+        '#callerKind': 'callerKind',
+        '#operation': 'operation',
       },
       ExpressionAttributeValues: {
         ':pk': keys.reportRequestsPartition,
@@ -460,6 +465,8 @@ export async function readRequestOutcomes(
     status: Number(item.status),
     ...(typeof item.scimType === 'string' ? { scimType: item.scimType } : {}),
     ...(item.probe === true ? { probe: true } : {}),
+    ...(typeof item.callerKind === 'string' ? { callerKind: item.callerKind } : {}),
+    operation: String(item.operation ?? ''),
   }));
 }
 
@@ -492,6 +499,22 @@ export async function readReportHistory(
     true,
     table,
   );
+  return items.map((item) => ({ id: String(item.eventId), record: toRecord(item) }));
+}
+
+/**
+ * The newest `limit` events of one identifier (as logged) between two ISO times, newest first:
+ * what a timeline shows. Read from the newest end, so a busy partition (a large group's initial
+ * sync writes thousands of member items) gives its latest events, not its first hours.
+ */
+export async function readLatestReportHistory(
+  value: string,
+  from: string,
+  to: string,
+  limit: number,
+): Promise<ReportEvent[]> {
+  if (!fits(value)) return [];
+  const items = await queryTimeRange(keys.reportHistoryPartition(value), from, to, limit, false);
   return items.map((item) => ({ id: String(item.eventId), record: toRecord(item) }));
 }
 

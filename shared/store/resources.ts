@@ -252,13 +252,40 @@ export function replaceParams(
   };
 }
 
+/**
+ * The condition of a write based on `previous`: still at its version and, when it was read
+ * without the directory's mark, still without it. The backfill marks an item and counts it
+ * without moving its version; a write that read it before must not count it again (nor skip
+ * uncounting it), so it fails and re-reads (`VersionConflictError.versionMayBeCurrent`).
+ */
+function versionCondition(previous: StoredResource): {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  return previous.unindexed
+    ? {
+        ConditionExpression: '#ver = :ver AND attribute_not_exists(#mark)',
+        ExpressionAttributeNames: { '#ver': 'ver', '#mark': DIRECTORY_MARK },
+        ExpressionAttributeValues: { ':ver': previous.version },
+      }
+    : {
+        ConditionExpression: '#ver = :ver',
+        ExpressionAttributeNames: { '#ver': 'ver' },
+        ExpressionAttributeValues: { ':ver': previous.version },
+      };
+}
+
+/** The conflict a failed `versionCondition` of `previous` reports. */
+function versionConflict(previous: StoredResource): VersionConflictError {
+  return new VersionConflictError({ versionMayBeCurrent: previous.unindexed === true });
+}
+
 function putAction(previous: StoredResource, next: StoredResource) {
   return {
     TableName: tableName(),
     Item: resourceItem(next),
-    ConditionExpression: '#ver = :ver',
-    ExpressionAttributeNames: { '#ver': 'ver' },
-    ExpressionAttributeValues: { ':ver': previous.version },
+    ...versionCondition(previous),
   };
 }
 
@@ -283,7 +310,7 @@ export function replacePart(previous: StoredResource, next: StoredResource): Tra
     onConditionFailed: (reasons) =>
       moves && reasons[2]?.code === CONDITION_FAILED
         ? nameTaken(next.type, uniqueNameOf(next.type, next.data), reasons[2])
-        : new VersionConflictError(),
+        : versionConflict(previous),
   };
 }
 
@@ -303,9 +330,7 @@ export function deleteParams(
         Delete: {
           TableName: tableName(),
           Key: keys.resource(record.type, record.id),
-          ConditionExpression: '#ver = :ver',
-          ExpressionAttributeNames: { '#ver': 'ver' },
-          ExpressionAttributeValues: { ':ver': record.version },
+          ...versionCondition(record),
         },
       },
       {
@@ -369,7 +394,7 @@ export async function replaceResource(
     await retryTransactionConflicts(() => documentClient().send(new PutCommand(params.put)));
   } catch (error) {
     if ((error as { name?: string }).name === 'ConditionalCheckFailedException') {
-      throw new VersionConflictError();
+      throw versionConflict(previous);
     }
     throw error;
   }
@@ -383,7 +408,7 @@ export async function deleteResource(
   await transact([
     {
       items: deleteParams(record, extraItems).TransactItems ?? [],
-      onConditionFailed: () => new VersionConflictError(),
+      onConditionFailed: () => versionConflict(record),
     },
   ]);
 }

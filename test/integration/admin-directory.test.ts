@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
+import { groupsOf } from '../../shared/admin/directory.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
 import { startTestService, type TestService } from '../support/service.js';
 
@@ -206,6 +207,17 @@ describe('GET /admin/api/directory', () => {
         ).toString('base64url')}`,
         'invalidCursor',
       ],
+      // An empty key value (DynamoDB's ValidationException), on the empty search of any prefix.
+      [
+        `/admin/api/directory?cursor=${Buffer.from(
+          JSON.stringify({
+            q: '',
+            s: 'all',
+            p: { 'User:name': { indexSort: '', pk: 'USER#x', sk: '#RESOURCE' } },
+          }),
+        ).toString('base64url')}`,
+        'invalidCursor',
+      ],
       // Keys DynamoDB would refuse (AWS checks key sizes; DynamoDB Local does not).
       [
         `/admin/api/directory?q=j&cursor=${Buffer.from(
@@ -278,6 +290,33 @@ describe('GET /admin/api/directory/{users|groups}/{id}', () => {
       groups: [{ id: sales, displayName: 'Sales Team' }],
       groupCount: 1,
     });
+  });
+
+  it("caps the count of a user's groups, and says so", async () => {
+    const user = await service.request('POST', '/Users', {
+      schemas: [USER],
+      userName: 'many.groups@contoso.test',
+      active: true,
+    });
+    const id = user.body.id as string;
+    for (const name of ['Alpha', 'Bravo', 'Charlie', 'Delta']) {
+      const group = await service.request('POST', '/Groups', {
+        schemas: [GROUP],
+        displayName: `Many ${name}`,
+        members: [{ value: id }],
+      });
+      expect(group.status).toBe(201);
+    }
+    const { status, body } = await get(`/admin/api/directory/users/${id}`);
+    expect(status).toBe(200);
+    expect(body.groupCount).toBe(4);
+    expect(body.groupCountCapped).toBeUndefined();
+    // 10,000 groups are too many to seed here: the same read with a cap of 3.
+    const capped = await groupsOf(id, 3);
+    expect(capped.groupCount).toBe(3);
+    expect(capped.groupCountCapped).toBe(true);
+    expect(capped.groups).toHaveLength(3);
+    expect(await groupsOf(id, 4)).toEqual({ groups: body.groups, groupCount: 4 });
   });
 
   it("shows a group's state and its member count", async () => {

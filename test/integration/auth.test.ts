@@ -22,7 +22,11 @@ import {
   TOKEN_ISSUER,
   tokenAudience,
 } from '../../shared/config.js';
-import { createBearerVerifier, ENTRA_CUSTOM_APP_AUDIENCE } from '../../shared/http/auth.js';
+import {
+  createBearerVerifier,
+  ENTRA_CUSTOM_APP_AUDIENCE,
+  RefusedCredentialError,
+} from '../../shared/http/auth.js';
 import { isScimRoute, routes } from '../../shared/routes.js';
 import { ServiceUnavailableError, UnauthorizedError } from '../../shared/scim/errors.js';
 import { TEST_TENANT } from '../support/environment.js';
@@ -307,6 +311,34 @@ describe('tokens issued by Entra', () => {
     await expect(verify(`Bearer ${await entraToken(entra)}`)).resolves.toMatchObject({
       kind: 'entra-token',
     });
+  });
+
+  it("names the caller of a refused token the tenant's Entra signed, and of no stranger's", async () => {
+    // Prepare
+    const verify = entraVerifier();
+    const expired = await entraToken(entra, { exp: Math.floor(Date.now() / 1000) - 3600 });
+    const otherPrincipal = await entraToken(entra, { claims: { oid: 'another-object' } });
+    const otherTenant = await entraToken(entra, { tid: OTHER_ENTRA_TENANT_ID });
+    const rogue = await entraToken(await entraKey('entra-key-1'));
+    const refusal = (token: string) =>
+      verify(`Bearer ${token}`).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+
+    // Act / Assess: the same 401, the caller kept for the log line only where Entra signed it.
+    expect(await refusal(expired)).toMatchObject({
+      status: 401,
+      caller: { kind: 'entra-token', tokenId: ENTRA_PROVISIONING_OID },
+    });
+    expect(await refusal(otherPrincipal)).toMatchObject({
+      caller: { kind: 'entra-token', tokenId: 'another-object' },
+    });
+    for (const token of [otherTenant, rogue]) {
+      const error = await refusal(token);
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(error).not.toBeInstanceOf(RefusedCredentialError);
+    }
   });
 
   it('refuses an Entra token without an expiry, which would otherwise be valid forever', async () => {

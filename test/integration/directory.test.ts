@@ -17,6 +17,7 @@ import {
 } from '../../shared/store/directory.js';
 import { keys } from '../../shared/store/keys.js';
 import { createParams, getResource } from '../../shared/store/resources.js';
+import { tableDesign } from '../../shared/store/table-design.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -347,5 +348,43 @@ describe('a failed create', () => {
       active: before.users.active + 1,
       deactivated: before.users.deactivated,
     });
+  });
+});
+
+describe('the byType index lagging a write', () => {
+  it('does not list a user deleted a moment ago whose name the index still holds', async () => {
+    const id = await createUser({ userName: 'ghost.whisper@contoso.test', active: true });
+    // DynamoDB Local updates its indexes with the write; AWS a moment after. The index's answer
+    // from before the delete, given again after it, is what AWS may answer within that moment.
+    const stack = documentClient().middlewareStack;
+    let before: unknown;
+    let replayed = 0;
+    stack.add(
+      (next) => async (args) => {
+        const input = JSON.stringify((args as { input?: unknown }).input);
+        const ours =
+          input.includes(`"${tableDesign.indexes.byType.name}"`) && input.includes('ghost.whisper');
+        if (!ours) return next(args);
+        if (before !== undefined) {
+          replayed++;
+          return before as Awaited<ReturnType<typeof next>>;
+        }
+        const result = await next(args);
+        before = result;
+        return result;
+      },
+      { step: 'initialize', name: 'byTypeAsBeforeTheDelete', priority: 'high' },
+    );
+    try {
+      const found = await searchDirectory({ query: 'ghost.whisper', scope: 'users' });
+      expect(found.hits.map(summary)).toEqual([{ type: 'User', id, matched: 'userName' }]);
+      expect(before).toBeDefined();
+      expect((await service.request('DELETE', `/Users/${id}`)).status).toBe(204);
+      const after = await searchDirectory({ query: 'ghost.whisper', scope: 'users' });
+      expect(replayed).toBeGreaterThan(0);
+      expect(after.hits).toEqual([]);
+    } finally {
+      stack.remove('byTypeAsBeforeTheDelete');
+    }
   });
 });

@@ -119,10 +119,14 @@ afterAll(async () => {
 
 describe('GET /admin/api/history?type=&id=', () => {
   it("gives a user's one timeline, newest first: requests by id, userName and externalId, and its memberships", async () => {
-    const { status, body } = await api<{ items: TimelineItem[]; from: string; to: string }>(
-      `/admin/api/history?type=User&id=${jane}&days=1`,
-    );
+    const { status, body } = await api<{
+      items: TimelineItem[];
+      from: string;
+      to: string;
+      truncated: boolean;
+    }>(`/admin/api/history?type=User&id=${jane}&days=1`);
     expect(status).toBe(200);
+    expect(body.truncated).toBe(false);
     expect(body.items.map((item) => item.title)).toEqual([
       'Deactivated user',
       'Removed from group "Sales"',
@@ -182,10 +186,12 @@ describe('GET /admin/api/history?type=&id=', () => {
 
 describe('GET /admin/api/history?term= (the older form)', () => {
   it('finds a userName in any case, each record with its title', async () => {
-    const { status, body } = await api<{ records: { title: string; operation: string }[] }>(
-      `/admin/api/history?term=${encodeURIComponent('JANE.DOE@contoso.test')}&days=1`,
-    );
+    const { status, body } = await api<{
+      records: { title: string; operation: string }[];
+      truncated: boolean;
+    }>(`/admin/api/history?term=${encodeURIComponent('JANE.DOE@contoso.test')}&days=1`);
     expect(status).toBe(200);
+    expect(body.truncated).toBe(false);
     expect(body.records.map((record) => record.title)).toEqual(
       expect.arrayContaining(['Created user', 'Deactivated user', 'Could not create a user']),
     );

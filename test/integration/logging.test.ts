@@ -4,7 +4,7 @@
  * Logs Insights queries name fields the service writes. The metrics (EMF) are checked here once.
  */
 import { randomUUID } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { importJWK, type JWK, SignJWT } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bulkServerErrorsFilter } from '../../infra/constructs/monitoring.js';
 import { logQueries } from '../../infra/log-queries.js';
@@ -14,7 +14,7 @@ import { type Route, routes } from '../../shared/routes.js';
 import { documentClient } from '../../shared/store/client.js';
 import { TEST_TENANT } from '../support/environment.js';
 import { filterField, filterPatternMatches } from '../support/filter-pattern.js';
-import { startTestService, type TestService } from '../support/service.js';
+import { issueTestToken, startTestService, type TestService } from '../support/service.js';
 
 // Before the first request imports a handler: the logger and the metrics read these then.
 process.env.LOG_LEVEL = 'INFO';
@@ -381,6 +381,50 @@ describe('request log line of a refused token', () => {
       for (const part of [token, ...token.split('.'), service.token, SECRET]) {
         expect(written).not.toContain(part);
       }
+    }
+  });
+});
+
+describe('request log line of a token signed with its key but refused', () => {
+  it('names the caller of a token signed with its key but refused (revoked, expired), and no other', async () => {
+    // Prepare: a Secret Token whose credential is not registered (revoked and deleted), an expired
+    // one signed with the tenant's key, and one signed with a key the service does not trust.
+    const unregistered = await issueTestToken({ register: false, jti: 'gone-credential' });
+    const key = JSON.parse(process.env.TEST_SIGNING_KEY ?? '') as JWK;
+    const now = Math.floor(Date.now() / 1000);
+    const expired = await new SignJWT({ tenant: TEST_TENANT })
+      .setProtectedHeader({ alg: 'ES256', kid: key.kid as string, typ: 'JWT' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(tokenAudience(TEST_TENANT))
+      .setJti('expired-credential')
+      .setIssuedAt(now - 7_200)
+      .setExpirationTime(now - 3_600)
+      .sign(await importJWK({ ...key, alg: 'ES256' }, 'ES256'));
+    const stranger = await issueToken(await generateSigningKey({ kid: 'stranger' }), {
+      tenant: TEST_TENANT,
+    });
+    const lineOf = async (authorization?: string) => {
+      captured = [];
+      const response = await service.request('GET', '/Users', undefined, { authorization });
+      expect(response.status).toBe(401);
+      return onlyRequestLine();
+    };
+
+    // Act and assess
+    expect(await lineOf(`Bearer ${unregistered}`)).toMatchObject({
+      status: 401,
+      callerKind: 'service-token',
+      callerTokenId: 'gone-credential',
+    });
+    expect(await lineOf(`Bearer ${expired}`)).toMatchObject({
+      status: 401,
+      callerKind: 'service-token',
+      callerTokenId: 'expired-credential',
+    });
+    for (const line of [await lineOf(`Bearer ${stranger}`), await lineOf(undefined)]) {
+      expect(line).toMatchObject({ status: 401 });
+      expect(line).not.toHaveProperty('callerKind');
+      expect(line).not.toHaveProperty('callerTokenId');
     }
   });
 });

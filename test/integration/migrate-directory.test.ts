@@ -16,11 +16,25 @@ import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import type { ResourceTypeName } from '../../shared/common/resource-types.js';
+import { PreconditionFailedError } from '../../shared/scim/errors.js';
+import { checkIfMatch, retryOnVersionConflict } from '../../shared/service/versions.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
-import { directoryCounts, searchDirectory } from '../../shared/store/directory.js';
+import {
+  countDeactivatedUsers,
+  directoryCounts,
+  searchDirectory,
+} from '../../shared/store/directory.js';
+import { touchGroup } from '../../shared/store/groups.js';
 import { keys } from '../../shared/store/keys.js';
-import { migrateDirectory } from '../../shared/store/migrate-directory.js';
-import { getResource, resourceItem, uniqueNameOf } from '../../shared/store/resources.js';
+import { backfillResource, migrateDirectory } from '../../shared/store/migrate-directory.js';
+import {
+  deleteResource,
+  getResource,
+  replaceResource,
+  resourceItem,
+  type StoredResource,
+  uniqueNameOf,
+} from '../../shared/store/resources.js';
 import { DIRECTORY_MARK } from '../../shared/store/search-items.js';
 import { createTableInput, tableDesign } from '../../shared/store/table-design.js';
 import { startTestService, type TestService } from '../support/service.js';
@@ -134,6 +148,136 @@ describe('npm run migrate-directory', () => {
     });
     expect([200, 204]).toContain(reactivate.status);
     expect((await directoryCounts()).users).toEqual({ active: 2, deactivated: 1 });
+  });
+});
+
+describe('before the backfill', () => {
+  it('finds a resource by its name even when another of its values would sort first', async () => {
+    const id = await storeAsBefore('User', {
+      userName: 'jdoe@contoso.test',
+      displayName: 'Jane Doe',
+      active: true,
+    });
+    expect(await ids('jd')).toEqual([id]);
+    // "jane doe" sorts before "jdoe", but has no search item yet: the name is where it is found.
+    const page = await searchDirectory({ query: 'j', scope: 'users' });
+    expect(page.hits.filter((hit) => hit.record.id === id).map((hit) => hit.matched)).toEqual([
+      'userName',
+    ]);
+    expect(await ids('jane')).toEqual([]);
+    await migrateDirectory();
+    // Once backfilled, it is found once, by its first matching value.
+    const after = await searchDirectory({ query: 'j', scope: 'users' });
+    expect(after.hits.filter((hit) => hit.record.id === id).map((hit) => hit.matched)).toEqual([
+      'displayName',
+    ]);
+    expect(await ids('jane')).toEqual([id]);
+  });
+});
+
+describe('the backfill racing a member change', () => {
+  it('brings a group up to date although a member change bumped its version meanwhile', async () => {
+    const id = await storeAsBefore('Group', {
+      displayName: 'Busy Legacy Group',
+      externalId: 'busy-legacy-ext',
+    });
+    const read = await getResource('Group', id);
+    expect(read?.unindexed).toBe(true);
+    // A member PATCH after the walk read the group: its version moves, its mark stays absent.
+    const touched = await touchGroup(id);
+    expect(touched?.version).toBe(2);
+    expect(touched?.unindexed).toBe(true);
+    expect(await backfillResource(read!)).toBe('migrated');
+    expect((await getResource('Group', id))?.unindexed).toBeUndefined();
+    expect(await ids('busy-legacy-ext')).toEqual([id]);
+  });
+
+  it('reports a resource the service brought up to date, or deleted, as changed', async () => {
+    const id = await storeAsBefore('User', { userName: 'written.meanwhile@contoso.test' });
+    const read = await getResource('User', id);
+    const patch = await service.request('PATCH', `/Users/${id}`, {
+      schemas: [PATCH_OP],
+      Operations: [{ op: 'Replace', path: 'displayName', value: 'Written Meanwhile' }],
+    });
+    expect([200, 204]).toContain(patch.status);
+    expect(await backfillResource(read!)).toBe('changed');
+    const gone = await storeAsBefore('User', { userName: 'deleted.meanwhile@contoso.test' });
+    const readGone = await getResource('User', gone);
+    expect((await service.request('DELETE', `/Users/${gone}`)).status).toBe(204);
+    expect(await backfillResource(readGone!)).toBe('changed');
+  });
+});
+
+describe('the backfill racing a write of the service', () => {
+  /** Read, then (first attempt only) the backfill marks and counts the item, then the write. */
+  async function raceBackfill(
+    id: string,
+    ifMatch: string | undefined,
+    write: (current: StoredResource) => Promise<void>,
+    interfere: () => Promise<unknown> = migrateDirectory,
+  ) {
+    let attempts = 0;
+    await retryOnVersionConflict(ifMatch, async () => {
+      attempts++;
+      const current = await getResource('User', id);
+      if (!current) throw new Error('user gone');
+      checkIfMatch(ifMatch, current.version);
+      if (attempts === 1) {
+        expect(current.unindexed).toBe(true);
+        await interfere();
+      }
+      await write(current);
+    });
+    return attempts;
+  }
+
+  it('counts a deactivated user once when a pinned PUT read it before the backfill marked it', async () => {
+    const id = await storeAsBefore('User', { userName: 'race.put@contoso.test', active: false });
+    const before = await countDeactivatedUsers();
+    const attempts = await raceBackfill(id, 'W/"1"', async (current) => {
+      const data = { ...current.data, displayName: 'Race Put' };
+      await replaceResource(current, { ...current, version: current.version + 1, data });
+    });
+    expect(await countDeactivatedUsers()).toBe(before + 1);
+    // The version did not move: the write re-read and redid, despite If-Match.
+    expect(attempts).toBe(2);
+    const stored = await getResource('User', id);
+    expect(stored?.version).toBe(2);
+    expect(stored?.data.displayName).toBe('Race Put');
+    expect(await ids('race put')).toEqual([id]);
+  });
+
+  it('uncounts a deactivated user deleted by a write that read it before the backfill', async () => {
+    const id = await storeAsBefore('User', { userName: 'race.delete@contoso.test', active: false });
+    const before = await countDeactivatedUsers();
+    await raceBackfill(id, undefined, (current) => deleteResource(current));
+    expect(await getResource('User', id)).toBeUndefined();
+    expect(await countDeactivatedUsers()).toBe(before);
+  });
+
+  it('still fails a pinned write with 412 when the version did move', async () => {
+    const id = await storeAsBefore('User', { userName: 'race.moved@contoso.test', active: false });
+    const write = raceBackfill(
+      id,
+      'W/"1"',
+      async (current) => {
+        const data = { ...current.data, active: true };
+        await replaceResource(current, { ...current, version: current.version + 1, data });
+      },
+      // Another write (still unindexed: code from before the directory) moves the version.
+      () =>
+        documentClient().send(
+          new UpdateCommand({
+            TableName: tableName(),
+            Key: keys.resource('User', id),
+            UpdateExpression: 'SET #ver = :two',
+            ExpressionAttributeNames: { '#ver': 'ver' },
+            ExpressionAttributeValues: { ':two': 2 },
+          }),
+        ),
+    );
+    await expect(write).rejects.toBeInstanceOf(PreconditionFailedError);
+    expect((await getResource('User', id))?.data.active).toBe(false);
   });
 });
 

@@ -31,6 +31,8 @@ function line(minutes: number, fields: Record<string, unknown>) {
       timestamp: new Date(timestamp).toISOString(),
       kind: 'scim',
       method: 'GET',
+      // Entra's: every request of its cycles carries its credential (a refused one included).
+      callerKind: 'entra-token',
       ...fields,
     }),
   };

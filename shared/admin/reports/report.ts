@@ -73,7 +73,7 @@ export async function buildReport(
     days: span,
     newestFirst,
     complete: newestFirst.length < (cycle ? CYCLE_SCAN_LIMIT : 50),
-    latest: recent[0],
+    latest: recent,
     // The failures list is exact to the period (the activity is by whole hours).
     periodFailures: failures.reduce((sum, group) => sum + group.count, 0),
   });

@@ -42,6 +42,11 @@ export interface FailureGroup {
   readonly last: string;
   /** The latest failure's `detail`, as Entra was told it (a quoted filter is given by position). */
   readonly errorDetail: string;
+  /**
+   * The count holds a whole hour at an edge of the period, not just its part inside the period:
+   * that hour had too many failures to read one by one (`table-source.ts`).
+   */
+  readonly approximate?: true;
 }
 
 /** The questions the reports ask; one implementation per place the records live. */
@@ -59,7 +64,12 @@ export interface ReportSource {
   requestOutcomes?(
     range: ReportRange,
     limit: number,
-  ): Promise<Pick<RequestRecord, 'timestamp' | 'status' | 'scimType' | 'probe'>[]>;
+  ): Promise<
+    Pick<
+      RequestRecord,
+      'timestamp' | 'status' | 'scimType' | 'probe' | 'callerKind' | 'operation'
+    >[]
+  >;
   /** Entra's Test Connection lookups (`probe`), newest first. */
   probes(range: ReportRange, limit: number): Promise<RequestRecord[]>;
   /** The latest requests, newest first. */
@@ -68,6 +78,7 @@ export interface ReportSource {
    * Every request about one user or group, oldest first: those naming one of `terms` (the value
    * searched for, and its keyed hashes where the tenant logs identifiers hashed) as its id,
    * externalId, userName, displayName or lookup value, and those naming the ids they lead to.
+   * At most `limit`: from the report items, the newest `limit` (the logs sources keep the oldest).
    */
   history(range: ReportRange, terms: readonly string[], limit: number): Promise<RequestRecord[]>;
 }

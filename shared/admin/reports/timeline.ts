@@ -12,7 +12,7 @@
  * by one of those names (a user deleted and created again under the same userName) are left out.
  */
 import type { ResourceTypeName } from '../../common/resource-types.js';
-import { foldedName, type ReportEvent, readReportHistory } from '../../store/reports.js';
+import { foldedName, type ReportEvent, readLatestReportHistory } from '../../store/reports.js';
 import { getResource } from '../../store/resources.js';
 import type { ReportRange } from './source.js';
 import { requestTitle } from './wording.js';
@@ -38,13 +38,20 @@ export interface Timeline {
   readonly items: readonly TimelineItem[];
   readonly from: string;
   readonly to: string;
+  /**
+   * More events of the period exist than `items` holds: they are the latest `limit` ones (the
+   * page says "showing the latest 500").
+   */
+  readonly truncated: boolean;
 }
 
 /** Names queried beyond the current ones (earlier userNames, externalIds). */
 const MAX_NAMES = 20;
 
 /**
- * The timeline of `type`/`id` in `range`, at most `limit` entries, newest first.
+ * The timeline of `type`/`id` in `range`, at most `limit` entries, newest first. Each identifier's
+ * partition is read from its newest end, one item past `limit`, so that an answer cut short says
+ * so exactly (`truncated`).
  *
  * @param loggedForms a name's forms as request lines hold it: itself, and its keyed hashes where
  *   the tenant logs identifiers hashed (`searchTerms`)
@@ -60,7 +67,7 @@ export async function resourceTimeline(
   const to = range.to.toISOString();
   const [current, byId] = await Promise.all([
     getResource(type, id),
-    readReportHistory(id, from, to, limit),
+    readLatestReportHistory(id, from, to, limit + 1),
   ]);
   const held = current
     ? [current.data[type === 'User' ? 'userName' : 'displayName'], current.data.externalId]
@@ -84,20 +91,23 @@ export async function resourceTimeline(
   }
   logged.delete(id);
   const byName = await Promise.all(
-    [...logged].slice(0, MAX_NAMES).map((name) => readReportHistory(name, from, to, limit)),
+    [...logged]
+      .slice(0, MAX_NAMES)
+      .map((name) => readLatestReportHistory(name, from, to, limit + 1)),
   );
   const found = new Map<string, ReportEvent>();
   for (const event of [...byId, ...byName.flat()]) {
     if (!belongs(event, type, id)) continue;
     found.set(`${event.id}|${event.record.membership ?? ''}`, event);
   }
-  const items = [...found.values()]
-    .sort(
-      (a, b) => b.record.timestamp.localeCompare(a.record.timestamp) || b.id.localeCompare(a.id),
-    )
-    .slice(0, limit)
-    .map(({ record }) => timelineItem(record));
-  return { type, id, items, from, to };
+  const newestFirst = [...found.values()].sort(
+    (a, b) => b.record.timestamp.localeCompare(a.record.timestamp) || b.id.localeCompare(a.id),
+  );
+  // A partition that held more than `limit` gave only its newest `limit + 1`: older events of the
+  // resource may be left in it even when fewer than that were its own (a name shared with another).
+  const cut = [byId, ...byName].some((events) => events.length > limit);
+  const items = newestFirst.slice(0, limit).map(({ record }) => timelineItem(record));
+  return { type, id, items, from, to, truncated: cut || newestFirst.length > limit };
 }
 
 /** Whether an event found under one of the resource's identifiers is about this resource. */

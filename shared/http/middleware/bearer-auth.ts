@@ -1,6 +1,6 @@
 import { readAuthConfig } from '../../config.js';
 import { tenantRegistry } from '../../credentials/tenant-registry.js';
-import { type BearerVerifier, createBearerVerifier } from '../auth.js';
+import { type BearerVerifier, createBearerVerifier, RefusedCredentialError } from '../auth.js';
 import type { ScimMiddleware } from './request-scope.js';
 
 // Module scope: built once per cold start, never per request.
@@ -14,7 +14,13 @@ function bearerVerifier(): BearerVerifier {
 export function bearerAuth(): ScimMiddleware {
   return {
     before: async (request) => {
-      request.internal.scim.caller = await bearerVerifier()(request.event.headers?.authorization);
+      try {
+        request.internal.scim.caller = await bearerVerifier()(request.event.headers?.authorization);
+      } catch (error) {
+        // A refused token someone was given (revoked, expired) names its caller on the log line.
+        if (error instanceof RefusedCredentialError) request.internal.scim.caller = error.caller;
+        throw error;
+      }
     },
   };
 }

@@ -138,11 +138,22 @@ describe("Entra's latest provisioning cycle", () => {
     const judge = (statuses: number[], periodFailures = 0) =>
       assessHealth({
         days: 7,
-        newestFirst: statuses.map((status, index) => ({ timestamp: t(index), status })),
+        newestFirst: statuses.map((status, index) => ({
+          timestamp: t(index),
+          status,
+          callerKind: 'service-token',
+        })),
         complete: true,
         latest: statuses.length
-          ? request({ timestamp: t(0), operation: 'patchUser', status: statuses[0] as number })
-          : undefined,
+          ? [
+              request({
+                timestamp: t(0),
+                operation: 'patchUser',
+                status: statuses[0] as number,
+                callerKind: 'service-token',
+              }),
+            ]
+          : [],
         periodFailures,
       });
     expect(judge([])).toMatchObject({ state: 'idle', lastCall: null, lastCycle: null });
@@ -167,12 +178,14 @@ describe("Entra's latest provisioning cycle", () => {
       days: 1,
       newestFirst: [{ timestamp: t(0), status: 200, probe: true }],
       complete: true,
-      latest: request({
-        operation: 'listUsers',
-        status: 200,
-        probe: true,
-        filterAttribute: 'userName',
-      }),
+      latest: [
+        request({
+          operation: 'listUsers',
+          status: 200,
+          probe: true,
+          filterAttribute: 'userName',
+        }),
+      ],
       periodFailures: 0,
     });
     expect(tested).toMatchObject({
@@ -184,5 +197,41 @@ describe("Entra's latest provisioning cycle", () => {
     const refused = judge([200, 200, 200, 401]);
     expect(refused.state).toBe('failing');
     expect(refused.summary).toContain('GroupTalk refused the credential Entra used.');
+  });
+
+  it('leaves requests refused without any credential out of the cycle, and counts them apart', () => {
+    const entra = {
+      timestamp: t(30),
+      status: 200,
+      callerKind: 'entra-token',
+      operation: 'getUser',
+    };
+    const stranger = { timestamp: t(0), status: 401, operation: 'listUsers' };
+    const health = assessHealth({
+      days: 1,
+      newestFirst: [stranger, { ...stranger, timestamp: t(1) }, entra],
+      complete: true,
+      // Only the stranger's among the latest read in full: the last call is the cycle's outcome.
+      latest: [request({ ...stranger })],
+      periodFailures: 2,
+    });
+    expect(health).toMatchObject({
+      state: 'healthy',
+      lastCall: { at: t(30), title: 'Read user', outcome: 'succeeded' },
+      lastCycle: { from: t(30), to: t(30), requests: 1, failures: 0 },
+      unauthenticated: { requests: 2, last: t(0) },
+    });
+    expect(health.unauthenticated?.summary).toBe(
+      `GroupTalk refused 2 requests without a valid credential in the last 24 hours, the latest at ${t(0)}: not Entra's, which sends its credential with each request. If a script of yours makes them, give it a credential of its own; otherwise there is nothing to do.`,
+    );
+    // A stranger alone: Entra did not call.
+    const alone = assessHealth({
+      days: 1,
+      newestFirst: [stranger],
+      complete: false,
+      latest: [request({ ...stranger })],
+      periodFailures: 1,
+    });
+    expect(alone).toMatchObject({ state: 'idle', unauthenticated: { requests: 1, atLeast: true } });
   });
 });
