@@ -139,6 +139,10 @@ export const pageScript = String.raw`'use strict';
     badge.textContent = health ? STATES[health.state] || health.state : 'Unknown';
     badge.className = 'badge ' + (health ? health.state : 'idle');
     $('health-summary').textContent = health ? health.summary : '';
+    // Requests that named no caller (a scanner, a stale script): told apart, not counted in the cycle.
+    const stray = health && health.unauthenticated;
+    $('health-unauthenticated').hidden = !stray;
+    $('health-unauthenticated').textContent = stray ? stray.summary : '';
     const call = health && health.lastCall;
     $('last-call').textContent = call
       ? call.title + (call.outcome === 'failed' ? ' (failed)' : '') + ', ' + short(call.at)
