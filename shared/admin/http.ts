@@ -341,6 +341,13 @@ async function authorize(
   return { ...request, session };
 }
 
+/** The callback's refusals of an answer it cannot use (expired, replayed or reloaded, unverifiable). */
+const SIGN_IN_ERRORS: ReadonlySet<string> = new Set([
+  'signInExpired',
+  'signInFailed',
+  'providerError',
+]);
+
 /** The one place an error becomes an answer. Anything but an `AdminError` is a bare 500. */
 function errorResponse(error: unknown, kind: Kind): AdminResponse {
   const known = error instanceof AdminError ? error : undefined;
@@ -358,8 +365,15 @@ function errorResponse(error: unknown, kind: Kind): AdminResponse {
         ? 'Something went wrong'
         : status === 503
           ? 'Temporarily unavailable'
-          : 'Not possible';
-    return { ...html(status, errorPage(heading, message)), headers: known?.headers ?? {} };
+          : known && SIGN_IN_ERRORS.has(known.code)
+            ? 'Sign-in not completed'
+            : 'Not possible';
+    // Every error page links to signing in again (errorPage adds it); a passing fault also to the page.
+    const actions = status >= 500 ? [{ href: '/admin', label: 'Try again' }] : [];
+    return {
+      ...html(status, errorPage(heading, message, actions)),
+      headers: known?.headers ?? {},
+    };
   }
   return {
     ...json(status, { error: known?.code ?? 'internal', message }),

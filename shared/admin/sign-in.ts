@@ -188,8 +188,7 @@ function refusalPage(user: SignedInUser, refusal: Refusal, request: AdminRequest
     refusal === 'otherDirectory'
       ? `You signed in as ${who}, an account of another Microsoft Entra directory. Only accounts of the directory this GroupTalk tenant (${config.tenantDisplayName}) is connected to may open its integration page.`
       : `You signed in as ${who}, but this account does not hold the ${config.role.kind === 'appRole' ? 'app role' : 'directory role'} “${config.role.value}” that the integration page of ${config.tenantDisplayName} requires. Ask your Entra administrator to assign it, then sign in again.`;
-  return errorPage('Access refused', message, {
-    href: '/admin/sign-in?prompt=select_account',
-    label: 'Sign in with another account',
-  });
+  return errorPage('Access refused', message, [
+    { href: '/admin/sign-in?prompt=select_account', label: 'Sign in with another account' },
+  ]);
 }

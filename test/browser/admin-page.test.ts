@@ -3,12 +3,14 @@
  * service over HTTP, DynamoDB Local and the local OpenID provider standing in for Entra. Saves a
  * screenshot of each page in .local/screenshots/, or with `UPDATE_SCREENSHOTS=1` in docs/admin/
  * (the customer admin's guide's pictures), so a test run leaves the repository's files as they were.
+ * axe-core checks every state of the page (WCAG 2.1 A and AA) at a laptop's and a phone's width.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
@@ -27,6 +29,8 @@ const browserFound = existsSync(CHROMIUM);
 if (!browserFound && process.env.CI === 'true') {
   throw new Error(`CI=true and no browser at ${CHROMIUM}: .ci/run installs Debian's chromium`);
 }
+/** The shown-once fields (an input, or a textarea for a long value). */
+const SHOWN_ONCE = '#secret-fields input, #secret-fields textarea';
 /** Screenshots mask the shown-once fields: a token or secret never lands in a file, even a test's. */
 const DOCS = fileURLToPath(
   new URL(
@@ -37,6 +41,8 @@ const DOCS = fileURLToPath(
 
 describe.skipIf(!browserFound)(
   `the integration page in Chromium${browserFound ? '' : ` (skipped: no browser at ${CHROMIUM}; apt-get install -y chromium)`}`,
+  // axe-core takes a few seconds per page state and width on a loaded machine.
+  { timeout: 120_000 },
   () => {
     let work: string;
     let admin: LocalAdmin;
@@ -82,9 +88,41 @@ describe.skipIf(!browserFound)(
 
     async function refreshReports(): Promise<void> {
       await page.getByRole('button', { name: 'Refresh' }).click();
-      await expect
-        .poll(() => page.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
+    }
+
+    /** Every value the shown-once box holds is one the screenshot masks. */
+    async function expectEveryValueMasked(target: Page): Promise<void> {
+      const values = await target.locator('#secret-fields .row > :first-child').count();
+      expect(values).toBeGreaterThan(0);
+      expect(await target.locator(SHOWN_ONCE).count()).toBe(values);
+    }
+
+    const LAPTOP = { width: 1280, height: 900 };
+    const PHONE = { width: 390, height: 844 };
+    const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+    /** axe-core's WCAG 2.1 AA violations of `target` as it is now, at a laptop's and a phone's width. */
+    async function accessibilityViolations(target: Page, state: string): Promise<string[]> {
+      const size = target.viewportSize() ?? LAPTOP;
+      const found: string[] = [];
+      try {
+        for (const viewport of [LAPTOP, PHONE]) {
+          await target.setViewportSize(viewport);
+          const { violations } = await new AxeBuilder({ page: target })
+            .withTags(WCAG_21_AA)
+            .analyze();
+          for (const violation of violations) {
+            const where = violation.nodes.map((node) => node.target.join(' ')).join(', ');
+            found.push(
+              `${state} at ${viewport.width} px: ${violation.id} (${violation.help}) at ${where}`,
+            );
+          }
+        }
+      } finally {
+        await target.setViewportSize(size);
+      }
+      return found;
     }
 
     it('sends a signed-out browser through the OpenID provider and back to the page', async () => {
@@ -98,7 +136,30 @@ describe.skipIf(!browserFound)(
       const session = cookies.find((cookie) => cookie.name === 'grouptalk-admin');
       expect(session?.httpOnly).toBe(true);
       expect(session?.sameSite).toBe('Lax');
-      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('signIn');
+      await expect.poll(() => page.locator('#audit tbody').textContent()).toContain('Signed in');
+      await expect.poll(() => page.locator('#status').textContent()).toContain('Showing the last');
+      // Microsoft's current name; "Azure AD" only as the hint a customer searches for.
+      expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Microsoft Entra ID integration',
+      );
+      expect(await page.locator('main').textContent()).toContain('formerly Azure AD');
+      // Health first, then the directory, then the credentials, then the activity.
+      const order = await page.evaluate<string[]>(
+        "[...document.querySelectorAll('main section h2')].map((h) => h.textContent)",
+      );
+      expect(order.indexOf('Provisioning health')).toBe(0);
+      expect(order.indexOf('Users and groups in GroupTalk')).toBe(1);
+      expect(order.indexOf('Credentials')).toBeLessThan(order.indexOf('Requests from Entra'));
+      expect(await accessibilityViolations(page, 'the page, signed in')).toEqual([]);
+      // Keyboard: the second stop of the page is a skip link straight to the search box.
+      await page.locator('body').focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate<string>('document.activeElement?.textContent ?? ""')).toBe(
+        'Skip to the user and group search',
+      );
+      await page.keyboard.press('Enter');
+      expect(await page.evaluate<string>('document.activeElement?.id ?? ""')).toBe('directory-q');
     });
 
     it('generates a Secret Token that works at once, shows its requests, and stops it when revoked', async () => {
@@ -111,6 +172,11 @@ describe.skipIf(!browserFound)(
         '',
       );
       const bearer = { authorization: `Bearer ${token}` };
+      // Keyboard: the new value has the focus, selected, ready to copy.
+      expect(await page.evaluate<string>('document.activeElement?.id ?? ""')).toBe(
+        await field.getAttribute('id'),
+      );
+      expect(await accessibilityViolations(page, 'a Secret Token shown once')).toEqual([]);
 
       // Entra's Test Connection, then a create, with the new token.
       const probe = await service.request(
@@ -134,10 +200,15 @@ describe.skipIf(!browserFound)(
       expect(await page.locator('#probes tbody tr', { hasText: id }).count()).toBe(1);
       const row = page.locator('#credentials tbody tr', { hasText: id });
       expect(await row.textContent()).toContain(LOCAL_USERS.admin.username);
+      // Used just now: Last used says when, to the minute (Refresh reloads the credentials too).
+      await expect
+        .poll(() => row.locator('td[data-label="Last used"]').textContent())
+        .toMatch(/\d{1,2}:\d{2}/);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-token-shown-once.png'),
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       // The list never carries the token again.
@@ -150,6 +221,19 @@ describe.skipIf(!browserFound)(
       page.once('dialog', (dialog) => dialog.accept());
       await row.getByRole('button', { name: `Revoke Secret Token ${id}` }).click();
       await expect.poll(() => row.textContent()).toContain('Revoked');
+      // The revoked token is no longer offered for copying: the shown-once box is gone.
+      expect(await page.locator('#secret-box').isHidden()).toBe(true);
+      expect(await page.locator(SHOWN_ONCE).count()).toBe(0);
+      expect(await page.content()).not.toContain(token);
+      expect(await accessibilityViolations(page, 'a Secret Token revoked')).toEqual([]);
+      // Revoked credentials fold away behind one button, which shows them again.
+      expect(await row.isHidden()).toBe(true);
+      const revokedToggle = page.locator('#credentials tr.toggle-row button');
+      expect(await revokedToggle.textContent()).toMatch(/^Show \d+ revoked credentials?$/);
+      await revokedToggle.click();
+      expect(await row.isVisible()).toBe(true);
+      expect(await revokedToggle.getAttribute('aria-expanded')).toBe('true');
+      expect(await revokedToggle.textContent()).toMatch(/^Hide /);
       // Refused within the registry's cache window (2 s here).
       await expect
         .poll(
@@ -162,7 +246,7 @@ describe.skipIf(!browserFound)(
         .toBe(401);
     });
 
-    it('shows a SCIM request and a failed one with its scimType in the reports', async () => {
+    it('shows a SCIM request and a failed one in plain words, its technical detail one click away', async () => {
       const userName = `report.${Date.now()}@contoso.test`;
       const created = await service.request('POST', '/Users', {
         schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -178,29 +262,232 @@ describe.skipIf(!browserFound)(
 
       await refreshReports();
       const recent = page.locator('#recent tbody');
-      expect(await recent.textContent()).toContain('createUser');
+      expect(await recent.textContent()).toContain('Created user');
+      expect(await recent.textContent()).toContain('Could not create a user');
       expect(await recent.textContent()).toContain(userName);
       // The page itself adds nothing to the provisioning records (no favicon request, say).
       expect(await recent.textContent()).not.toContain('routeNotFound');
-      const failures = page.locator('#failures tbody tr', { hasText: 'uniqueness' });
-      expect(await failures.count()).toBe(1);
-      expect(await failures.textContent()).toContain('409');
-      expect(await failures.textContent()).toContain('already exists in GroupTalk');
+      // Ten shown, the rest behind "Show more".
+      expect(await page.locator('#recent tbody tr').count()).toBeLessThanOrEqual(10);
+
+      const failure = page.locator('#failures > li', { hasText: 'already exists in GroupTalk' });
+      expect(await failure.count()).toBe(1);
+      // In plain words first: the server's sentence, then what to do.
+      expect(await failure.locator('.failure-title').textContent()).toBe(
+        'GroupTalk already holds a user or group with that name.',
+      );
+      expect(await page.locator('#health-summary').textContent()).not.toBe('');
+      expect(await page.locator('#last-call').textContent()).toContain('Could not create a user');
+      // Plain headings: the field names are technical detail, not headings.
+      const headings = await page.locator('h1, h2, h3, h4, caption, th, summary').allTextContents();
+      expect(headings.join(' | ')).not.toMatch(/scimType|errorDetail|Azure AD/);
+      // The technical detail (status, scimType, the text Entra was given) behind one click.
+      const detail = failure.locator('details.technical');
+      expect(await detail.locator('dl').isVisible()).toBe(false);
+      await detail.locator('summary').click();
+      expect(await detail.locator('dl').isVisible()).toBe(true);
+      expect(await detail.textContent()).toContain('409');
+      expect(await detail.textContent()).toContain('uniqueness');
+      expect(await accessibilityViolations(page, "a failure's technical detail open")).toEqual([]);
+
       expect(await page.locator('#chart svg[role="img"]').count()).toBe(1);
       expect(await page.locator('#chart desc').textContent()).toMatch(
-        /\d+ requests, [1-9]\d* failed/,
+        /\d+ requests?, [1-9]\d* failed/,
       );
+      await page.screenshot({
+        path: join(DOCS, 'health-view.png'),
+        mask: [page.locator(SHOWN_ONCE)],
+        maskColor: '#c9ced6',
+      });
+    });
 
-      await page.getByLabel('userName, externalId, displayName or id').fill(userName);
-      await page.getByRole('button', { name: 'Show history' }).click();
-      await expect.poll(() => page.locator('#history tbody tr').count()).toBe(2);
-      expect(await page.locator('#history tbody').textContent()).toContain('uniqueness');
+    it('applies a new period as soon as it is chosen, to everything the page shows', async () => {
+      // Act: choose the last 24 hours; no other click.
+      const asked = page.waitForResponse((r) => r.url().includes('/admin/api/reports?days=1'));
+      await page.getByLabel('Period').selectOption('1');
+      await asked;
+
+      // Assess: the menu, the status, the chart and the failures all say the same period.
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 24 hours');
+      expect(await page.locator('#chart-heading').textContent()).toBe(
+        'Requests and failures in the last 24 hours',
+      );
+      expect(await page.locator('#chart desc').textContent()).toContain('the last 24 hours');
+      expect(await page.locator('#failures-summary').textContent()).toContain('the last 24 hours');
+      // Per hour now: 24 or 25 bars (the hour under way), each with its tooltip.
+      expect(await page.locator('#chart svg rect title').count()).toBeGreaterThanOrEqual(24);
+
+      await page.getByLabel('Period').selectOption('30');
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 30 days');
       await page.screenshot({
         path: join(DOCS, 'integration-page.png'),
         fullPage: true,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
+    });
+
+    it('finds a user by a lower-case prefix of their e-mail and shows their group in one timeline', async () => {
+      // Prepare: a user and a group over SCIM, the user added to the group with PATCH as Entra does.
+      const stamp = Date.now();
+      const email = `Grace.Hopper.${stamp}@Contoso.test`;
+      const created = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: `ghopper.${stamp}@contoso.test`,
+        displayName: 'Grace Hopper',
+        name: { givenName: 'Grace', familyName: 'Hopper' },
+        emails: [{ type: 'work', value: email, primary: true }],
+        externalId: `gh-${stamp}`,
+        active: true,
+      });
+      expect(created.status).toBe(201);
+      const userId: string = created.body.id;
+      const groupName = `Sales ${stamp}`;
+      const group = await service.request('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: groupName,
+        externalId: `sales-${stamp}`,
+      });
+      expect(group.status).toBe(201);
+      const added = await service.request('PATCH', `/Groups/${group.body.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'Add', path: 'members', value: [{ value: userId }] }],
+      });
+      expect(added.status).toBeLessThan(300);
+      // The timeline reads the aggregated items, written just after each request.
+      await expect
+        .poll(() =>
+          page.evaluate<string, string>(
+            async (id) => (await fetch(`/admin/api/history?type=User&id=${id}&days=30`)).text(),
+            userId,
+          ),
+        )
+        .toContain(groupName);
+
+      // Act: type the start of the e-mail in lower case.
+      await page
+        .getByRole('heading', { name: 'Users and groups in GroupTalk' })
+        .scrollIntoViewIfNeeded();
+      const search = page.getByLabel(/^Start of a name/);
+      await search.fill(`grace.hopper.${stamp}`);
+      await search.press('Enter');
+
+      // Assess: found, by the e-mail.
+      const results = page.locator('#directory-results li');
+      await expect
+        .poll(() => results.allTextContents())
+        .toEqual([expect.stringContaining('Grace Hopper')]);
+      expect(await results.first().textContent()).toContain(email);
+      await expect
+        .poll(() => page.locator('#directory-count').textContent())
+        .toContain('1 user or group');
+      expect(await accessibilityViolations(page, 'directory results')).toEqual([]);
+      await page
+        .locator('#directory-section')
+        .screenshot({ path: join(DOCS, 'directory-search.png') });
+
+      // Act: open the entry with the keyboard.
+      await results.first().getByRole('button').focus();
+      await page.keyboard.press('Enter');
+
+      // Assess: the entry has the focus, with its state, attributes, groups and timeline.
+      const entry = page.locator('#entry');
+      await expect
+        .poll(() => page.evaluate<string>('document.activeElement?.id ?? ""'))
+        .toBe('entry-heading');
+      expect(await entry.getByRole('heading', { level: 3 }).textContent()).toBe('Grace Hopper');
+      expect(await entry.textContent()).toContain('Active');
+      expect(await entry.locator('dl').first().textContent()).toContain(email);
+      expect(await entry.locator('ul.groups').textContent()).toContain(groupName);
+      const timeline = entry.locator('#timeline');
+      expect(await timeline.textContent()).toContain('Created user');
+      expect(await timeline.textContent()).toContain(`Added to group "${groupName}"`);
+      expect(await page.locator('#timeline-heading').textContent()).toBe(
+        'What happened in the last 30 days',
+      );
+      expect(await accessibilityViolations(page, 'an entry with its timeline')).toEqual([]);
+      await page.locator('#directory-section').screenshot({ path: join(DOCS, 'timeline.png') });
+
+      // The period applies to the open timeline too, with no other click.
+      const asked = page.waitForResponse((r) =>
+        r.url().includes(`/admin/api/history?type=User&id=${userId}&days=7`),
+      );
+      await page.getByLabel('Period').selectOption('7');
+      await asked;
+      await expect
+        .poll(() => page.locator('#timeline-heading').textContent())
+        .toBe('What happened in the last 7 days');
+      expect(await timeline.textContent()).toContain(`Added to group "${groupName}"`);
+      await page.getByLabel('Period').selectOption('30');
+      await expect
+        .poll(() => page.locator('#status').textContent())
+        .toContain('Showing the last 30 days');
+
+      // The group's own entry, from the user's: its members counted.
+      expect(
+        await timeline.getByRole('button', { name: `Open the group ${groupName}` }).count(),
+      ).toBe(1);
+      await entry.getByRole('button', { name: groupName, exact: true }).click();
+      await expect
+        .poll(() => entry.getByRole('heading', { level: 3 }).textContent())
+        .toBe(groupName);
+      expect(await entry.textContent()).toContain('1 member');
+
+      // A name GroupTalk holds nothing under (its create was refused): Entra's requests naming it.
+      const refusedName = `refused.${stamp}@contoso.test`;
+      const refused = await service.request('POST', '/Users', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        userName: refusedName,
+        active: 'perhaps',
+      });
+      expect(refused.status).toBe(400);
+      await search.fill(refusedName);
+      await search.press('Enter');
+      await expect
+        .poll(() => page.locator('#directory-count').textContent())
+        .toContain('GroupTalk holds no user or group starting with');
+      await expect
+        .poll(async () => {
+          await page
+            .getByRole('button', { name: `Look for Entra’s requests naming “${refusedName}”` })
+            .click();
+          return page.locator('#timeline').textContent();
+        })
+        .toContain('Could not create a user');
+
+      // On a phone: the same search and entry, screenshots for the guide.
+      const phone = await browser.newContext({
+        viewport: PHONE,
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+        storageState: await context.storageState(),
+      });
+      try {
+        const small = await phone.newPage();
+        await small.goto(`${origin}/admin`);
+        await expect
+          .poll(() => small.locator('#status').textContent())
+          .toContain('Showing the last');
+        const field = small.getByLabel(/^Start of a name/);
+        await field.fill(`grace.hopper.${stamp}`);
+        await field.press('Enter');
+        await expect
+          .poll(() => small.locator('#directory-results li').allTextContents())
+          .toEqual([expect.stringContaining('Grace Hopper')]);
+        await small
+          .locator('#directory-section')
+          .screenshot({ path: join(DOCS, 'directory-search-phone.png') });
+        await small.locator('#directory-results button').first().click();
+        await expect.poll(() => small.locator('#timeline').textContent()).toContain(groupName);
+        await small.locator('#entry').screenshot({ path: join(DOCS, 'timeline-phone.png') });
+      } finally {
+        await phone.close();
+      }
     });
 
     it('creates an OAuth client whose secret is shown once, lists it and revokes it', async () => {
@@ -214,10 +501,11 @@ describe.skipIf(!browserFound)(
       const row = page.locator('#credentials tbody tr', { hasText: clientId });
       await expect.poll(() => row.textContent()).toContain(LOCAL_USERS.admin.username);
       expect(await row.textContent()).toContain('Active');
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-shown-once.png'),
         fullPage: false,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       // Shown once: the list and the API never carry the secret again.
@@ -230,9 +518,11 @@ describe.skipIf(!browserFound)(
       page.once('dialog', (dialog) => dialog.accept());
       await row.getByRole('button', { name: `Revoke OAuth client ${clientId}` }).click();
       await expect.poll(() => row.textContent()).toContain('Revoked');
+      expect(await page.locator('#secret-box').isHidden()).toBe(true);
+      expect(await page.getByLabel('Client Secret', { exact: true }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('revokeCredential');
+        .toContain('Revoked a credential');
     });
 
     it('rotates an OAuth client secret: the new one shown once works, the old one is refused once revoked', async () => {
@@ -273,10 +563,11 @@ describe.skipIf(!browserFound)(
       });
       await expect.poll(() => secrets.locator('li').count()).toBe(2);
       await page.locator('#secret-box').scrollIntoViewIfNeeded();
+      await expectEveryValueMasked(page);
       await page.screenshot({
         path: join(DOCS, 'secret-rotation.png'),
         fullPage: false,
-        mask: [page.locator('#secret-fields input')],
+        mask: [page.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
 
@@ -317,11 +608,13 @@ describe.skipIf(!browserFound)(
         .toContain('Revoked');
       expect((await exchange(oldSecret)).status).toBe(401);
       expect((await exchange(newSecret)).status).toBe(200);
+      // The box offered the new secret, not the revoked one: it stays.
+      expect(await secretField.inputValue()).toBe(newSecret);
       expect(await secrets.getByRole('button', { name: /^Revoke secret/ }).count()).toBe(0);
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('revokeClientSecret');
-      expect(await page.locator('#audit tbody').textContent()).toContain('addClientSecret');
+        .toContain('Revoked a client secret');
+      expect(await page.locator('#audit tbody').textContent()).toContain('Added a client secret');
     });
 
     it('refuses a state-changing call without the CSRF token', async () => {
@@ -358,10 +651,14 @@ describe.skipIf(!browserFound)(
       expect(answer?.status()).toBe(403);
       expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe('Access refused');
       expect(await visitor.getByRole('alert').textContent()).toContain('GroupTalk.Admin');
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe(
+        '/admin/sign-in',
+      );
+      expect(await accessibilityViolations(visitor, 'the refusal page')).toEqual([]);
       await visitor.screenshot({
         path: join(DOCS, 'access-refused.png'),
         fullPage: true,
-        mask: [visitor.locator('#secret-fields input')],
+        mask: [visitor.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       expect((await other.cookies(origin)).some((c) => c.name === 'grouptalk-admin')).toBe(false);
@@ -375,12 +672,55 @@ describe.skipIf(!browserFound)(
       expect(await visitor.getByRole('alert').textContent()).toContain(
         'another Microsoft Entra directory',
       );
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).count()).toBe(1);
+      // Reloading the refusal (the callback again): a page that links to signing in again.
+      const reloaded = await visitor.reload();
+      expect(reloaded?.status()).toBe(400);
+      expect(await visitor.getByRole('heading', { level: 1 }).textContent()).toBe(
+        'Sign-in not completed',
+      );
+      expect(await visitor.getByRole('link', { name: 'Sign in again' }).getAttribute('href')).toBe(
+        '/admin/sign-in',
+      );
+      expect(await accessibilityViolations(visitor, 'a reloaded callback')).toEqual([]);
       await other.close();
 
       await page.reload();
       await expect
         .poll(() => page.locator('#audit tbody').textContent())
-        .toContain('signInRefused');
+        .toContain('Sign-in refused');
+    });
+
+    it('links every sign-in error page to signing in again: an expired callback, a reloaded one', async () => {
+      const other = await browser.newContext({ viewport: LAPTOP });
+      try {
+        const visitor = await other.newPage();
+        // A callback without the sign-in it answers (expired, or started in another browser).
+        const expired = await visitor.goto(`${origin}/admin/callback?code=stale&state=stale`);
+        expect(expired?.status()).toBe(400);
+        expect(await visitor.getByRole('alert').textContent()).toContain('Sign in again');
+        const link = visitor.getByRole('link', { name: 'Sign in again' });
+        expect(await link.getAttribute('href')).toBe('/admin/sign-in');
+        expect(await accessibilityViolations(visitor, 'an expired callback')).toEqual([]);
+
+        // The link works: through the provider and onto the page.
+        let callback = '';
+        visitor.on('request', (request) => {
+          if (request.url().startsWith(`${origin}/admin/callback`)) callback = request.url();
+        });
+        await link.click();
+        await visitor.waitForURL(`${origin}/admin`);
+        await expect.poll(() => visitor.locator('#tenant-url').textContent()).toBe(service.url);
+
+        // The same callback again (a reload from the history): refused, with the way back.
+        expect(callback).not.toBe('');
+        const replayed = await visitor.goto(callback);
+        expect(replayed?.status()).toBeGreaterThanOrEqual(400);
+        expect(await visitor.getByRole('link', { name: 'Sign in again' }).count()).toBe(1);
+        expect(await accessibilityViolations(visitor, 'a replayed callback')).toEqual([]);
+      } finally {
+        await other.close();
+      }
     });
 
     it('reads on a phone-sized screen', async () => {
@@ -394,18 +734,29 @@ describe.skipIf(!browserFound)(
       const small = await phone.newPage();
       await small.goto(`${origin}/admin`);
       await expect.poll(() => small.locator('#tenant-url').textContent()).toBe(service.url);
-      await expect
-        .poll(() => small.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => small.locator('#status').textContent()).toContain('Showing the last');
       // A string: this project's TypeScript has no DOM types.
       const overflow = await small.evaluate<number>(
         'document.documentElement.scrollWidth - document.documentElement.clientWidth',
       );
       expect(overflow).toBeLessThanOrEqual(0);
+      // The search box is on the first screen, above the long lists.
+      const search = await small.getByLabel(/^Start of a name/).boundingBox();
+      expect(search).not.toBeNull();
+      expect(search!.y + search!.height).toBeLessThanOrEqual(PHONE.height);
+      // The chart's labels are drawn at their size on the screen: 11 px or more.
+      const labelSizes = await small.evaluate<number[]>(`(() => {
+        const svg = document.querySelector('#chart svg');
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text')].map((t) => Number(t.getAttribute('font-size')) * scale);
+      })()`);
+      expect(labelSizes.length).toBeGreaterThan(0);
+      expect(Math.min(...labelSizes)).toBeGreaterThanOrEqual(11);
+      await small.screenshot({ path: join(DOCS, 'health-view-phone.png') });
       await small.screenshot({
         path: join(DOCS, 'integration-page-phone.png'),
         fullPage: true,
-        mask: [small.locator('#secret-fields input')],
+        mask: [small.locator(SHOWN_ONCE)],
         maskColor: '#c9ced6',
       });
       await phone.close();
@@ -446,9 +797,7 @@ describe.skipIf(!browserFound)(
       // Assess: back on the page with the same session, its role checked just now.
       expect(kept.status()).toBe(302);
       await expect.poll(() => other.locator('#tenant-url').textContent()).toBe(service.url);
-      await expect
-        .poll(() => other.locator('#status').textContent())
-        .toContain('Reports for the last');
+      await expect.poll(() => other.locator('#status').textContent()).toContain('Showing the last');
       expect((await sessionIn(second)).cookie.value).toBe(before.value);
       const record = await readAdminSession(session.userId, session.sessionId);
       expect(Date.now() / 1000 - record!.roleCheckedAt).toBeLessThan(60);
