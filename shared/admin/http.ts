@@ -20,6 +20,8 @@ import {
 import { logger } from '../http/logger.js';
 import { publishRequestRecord, REQUEST_KIND } from '../http/request-records.js';
 import { adminSessionKey, readAdminSession } from '../store/admin-items.js';
+import { translateUnavailable } from '../store/client.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import { type AdminConfig, adminConfig } from './config.js';
 import { isLoopback } from './oidc.js';
 import { errorPage } from './page.js';
@@ -217,8 +219,8 @@ export function adminHandler(
         session = checked.session;
         response = await fn(checked);
       } catch (error) {
-        failure = error;
-        response = errorResponse(error, options.kind);
+        failure = unavailableAsAdminError(error);
+        response = errorResponse(failure, options.kind);
       }
       const fields = {
         kind: REQUEST_KIND.admin,
@@ -347,6 +349,26 @@ const SIGN_IN_ERRORS: ReadonlySet<string> = new Set([
   'signInFailed',
   'providerError',
 ]);
+
+/** Seconds a browser is asked to wait when the table cannot answer (as the SCIM API's 503). */
+const STORE_RETRY_SECONDS = 5;
+
+/**
+ * DynamoDB throttled, failing or unreachable (after the SDK's retries) is a passing fault: a 503
+ * with Retry-After and "try again", as the SCIM API answers it, not a bare 500.
+ */
+function unavailableAsAdminError(error: unknown): unknown {
+  if (error instanceof AdminError) return error;
+  const translated = translateUnavailable(error);
+  if (!(translated instanceof StoreUnavailableError)) return error;
+  return new AdminError(
+    503,
+    'storageUnavailable',
+    'The integration page is unavailable for a moment. Try again in a minute.',
+    { 'retry-after': String(STORE_RETRY_SECONDS) },
+    { cause: error },
+  );
+}
 
 /** The one place an error becomes an answer. Anything but an `AdminError` is a bare 500. */
 function errorResponse(error: unknown, kind: Kind): AdminResponse {

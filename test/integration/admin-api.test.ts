@@ -657,3 +657,46 @@ describe('the reports of npm start (the record stream, aggregated in-process)', 
     ]);
   });
 });
+
+describe('the integration page while DynamoDB cannot answer', () => {
+  const FAULT = 'adminApiStoreOutage';
+
+  it('answers 503 with Retry-After, as a page or as JSON, never a bare 500', async () => {
+    // Prepare: signed in, then every DynamoDB call fails as an unavailable service does.
+    const { cookie } = await signIn();
+    documentClient().middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error('injected: DynamoDB unavailable'), {
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+          $metadata: { httpStatusCode: 503 },
+        });
+      },
+      { step: 'initialize', name: FAULT },
+    );
+    try {
+      // Act
+      const page = await fetch(`${origin}/admin`, { headers: { cookie: cookie! } });
+      const api = await fetch(`${origin}/admin/api/reports?days=1`, {
+        headers: { cookie: cookie! },
+      });
+
+      // Assess
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('5');
+      const html = await page.text();
+      expect(html).toContain('Temporarily unavailable');
+      expect(html).toContain('/admin/sign-in');
+      expect(api.status).toBe(503);
+      expect(api.headers.get('retry-after')).toBe('5');
+      expect(await api.json()).toMatchObject({ error: 'storageUnavailable' });
+    } finally {
+      documentClient().middlewareStack.remove(FAULT);
+    }
+    // Once the table answers again, so does the page.
+    const after = await fetch(`${origin}/admin/api/reports?days=1`, {
+      headers: { cookie: cookie! },
+    });
+    expect(after.status).toBe(200);
+  });
+});

@@ -24,7 +24,7 @@ const BY_SCIM_TYPE: Readonly<Record<string, string>> = {
 };
 
 const BY_STATUS: Readonly<Record<number, string>> = {
-  401: 'The credential is invalid, expired or revoked. Generate a new Secret Token (or OAuth client secret) above, paste it into Entra and Test Connection.',
+  401: 'The credential is invalid, expired or revoked. Generate a new Secret Token (or OAuth client secret) under Credentials on this page, paste it into Entra and Test Connection.',
   403: 'The request is not allowed for this tenant. Check the Tenant URL in Entra.',
   404: 'The user or group is gone on the GroupTalk side. Entra re-creates it on its next cycle if it is still in scope.',
   405: 'Entra called a path GroupTalk does not serve. Check the Tenant URL ends with /scim/v2.',
