@@ -157,6 +157,8 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
       `${GRAPH_RESOURCE}/Application.ReadWrite.All`,
       `${GRAPH_RESOURCE}/Synchronization.ReadWrite.All`,
       'openid',
+      // Entra's ID token carries `oid` only with profile; `sub` is pairwise per app.
+      'profile',
     ]);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('state')).toMatch(/^[\w-]{20,}$/);

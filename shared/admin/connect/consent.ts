@@ -168,10 +168,14 @@ export async function startConsent(
   };
   const url = client.buildAuthorizationUrl(provider, {
     redirect_uri: redirectUri,
-    // openid: the ID token tells who consented; no offline_access, so no refresh token.
-    scope: ['openid', ...permissions.map((permission) => `${GRAPH_RESOURCE}/${permission}`)].join(
-      ' ',
-    ),
+    // openid profile: the ID token tells who consented, by `oid`, which Entra puts in an ID token
+    // only with the profile scope (its ID token claims reference); `sub` is pairwise per app and
+    // never the session's user id. No offline_access, so no refresh token.
+    scope: [
+      'openid',
+      'profile',
+      ...permissions.map((permission) => `${GRAPH_RESOURCE}/${permission}`),
+    ].join(' '),
     response_type: 'code',
     response_mode: 'query',
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
@@ -234,9 +238,15 @@ export async function finishConsent(
     });
   }
   const claims = tokens.claims();
-  const userId = typeof claims?.oid === 'string' ? claims.oid : claims?.sub;
+  // Only `oid` names the user as the session does (`sub` is pairwise per app): without it the
+  // answer cannot be matched to this session.
+  const userId = typeof claims?.oid === 'string' ? claims.oid : undefined;
   const directory = typeof claims?.tid === 'string' ? claims.tid : '';
-  if (userId !== session.userId || directory.toLowerCase() !== config.entraTenantId.toLowerCase()) {
+  if (
+    !userId ||
+    userId !== session.userId ||
+    directory.toLowerCase() !== config.entraTenantId.toLowerCase()
+  ) {
     throw new ConsentError(
       'otherAccount',
       'Entra answered for another account than the one signed in to this page.',
