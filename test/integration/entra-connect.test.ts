@@ -242,10 +242,12 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
 });
 
 /** A tenant that never connected (the stand-in keeps what earlier tests created in Entra). */
+/** A directory and a GroupTalk that have never met: no connection item, no application in Entra. */
 async function forgetConnection(): Promise<void> {
   await documentClient().send(
     new DeleteCommand({ TableName: tableName(), Key: keys.entraConnection() }),
   );
+  for (const sp of graph.state.servicePrincipals) graph.deleteApplication(sp.id);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads into the answer freely.
@@ -288,8 +290,83 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(failed.advice).toContain('Application Administrator or Cloud Application Administrator');
   });
 
+  it('never takes over a GroupTalk app it did not create without the admin’s confirmation', async () => {
+    // Prepare: the customer's own app registration named GroupTalk (no template), and the
+    // tutorial's hand-made non-gallery app with the admin's Secret Token, scope "all users" and
+    // notification settings.
+    const own = graph.addApplication({
+      displayName: 'GroupTalk',
+      applicationTemplateId: null,
+      secrets: [{ key: 'BaseAddress', value: 'https://own.example/scim' }],
+    });
+    const handMade = [
+      { key: 'BaseAddress', value: `${origin}/scim/v2` },
+      { key: 'SecretToken', value: 'the-admins-own-token' },
+      { key: 'SyncAll', value: 'true' },
+      {
+        key: 'SyncNotificationSettings',
+        value: '{"Enabled":true,"Recipients":"ops@contoso.test"}',
+      },
+    ];
+    const tutorial = graph.addApplication({
+      displayName: 'GroupTalk',
+      applicationTemplateId: '8adf8e6e-67b2-4cf2-a259-e3dc5476c621',
+      secrets: handMade,
+    });
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess: stopped at the application, nothing of either app changed, the admin is asked.
+    let state = await connection();
+    const application = stepOf(state, 'application');
+    expect(application.status).toBe('failed');
+    expect(application.detail).toContain('not created by GroupTalk');
+    expect(application.detail).toContain(tutorial.appId);
+    expect(application.advice).toContain('Take over this application and connect');
+    expect(application.takeOver).toBe(tutorial.servicePrincipalId);
+    expect(stepOf(state, 'job').status).toBe('notReached');
+    expect(graph.secretsOf(tutorial.servicePrincipalId)).toEqual(handMade);
+    expect(graph.secretsOf(own.servicePrincipalId)).toHaveLength(1);
+    const asked = graph.state.requests.find((r) => r.path === '/v1.0/servicePrincipals');
+    expect(asked?.query.$select?.split(',')).toContain('applicationTemplateId');
+
+    // Act: the admin confirms.
+    await press({ action: 'connect', takeOver: tutorial.servicePrincipalId });
+
+    // Assess: the hand-made app is GroupTalk's now; Entra's PUT replaced every key.
+    state = await connection();
+    expect(state.state).toBe('connected');
+    expect(state.application.servicePrincipalId).toBe(tutorial.servicePrincipalId);
+    expect(stepOf(state, 'application').detail).toContain('taken over');
+    const saved = new Map(
+      graph.secretsOf(tutorial.servicePrincipalId).map((p) => [p.key, p.value]),
+    );
+    expect(saved.get('SecretToken')).not.toBe('the-admins-own-token');
+    expect(saved.get('SyncAll')).toBe('false');
+    expect(saved.has('SyncNotificationSettings')).toBe(false);
+    expect(graph.secretsOf(own.servicePrincipalId)).toHaveLength(1);
+    // The customer's own registration was never a candidate.
+    expect(graph.state.servicePrincipals).toHaveLength(2);
+  });
+
+  it('refuses a confirmation that is not an application id', async () => {
+    const response = await authorize({ action: 'connect', takeOver: 'anything' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe('invalidBody');
+  });
+
   it('connects, falls back to a Secret Token where Entra does not take an OAuth client, and reports invalid credentials', async () => {
     // Act: Test Connection fails for both credentials (Entra sends a wrong secret).
+    const before = new Set(
+      (
+        (await (
+          await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } })
+        ).json()) as {
+          credentials: { id: string }[];
+        }
+      ).credentials.map((c) => c.id),
+    );
     graph.fail('invalidCredentials', { times: 2 });
     await press({ action: 'connect' });
 
@@ -303,9 +380,11 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(state.credential).toBeUndefined();
     const listed = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } });
     const { credentials } = (await listed.json()) as {
-      credentials: { description?: string; revokedAt?: string }[];
+      credentials: { id: string; description?: string; revokedAt?: string }[];
     };
-    const made = credentials.filter((c) => c.description?.includes('Connect to Microsoft Entra'));
+    const made = credentials.filter(
+      (c) => !before.has(c.id) && c.description?.includes('Connect to Microsoft Entra'),
+    );
     expect(made.length).toBeGreaterThanOrEqual(2);
     expect(made.every((c) => c.revokedAt)).toBe(true);
   });

@@ -118,6 +118,7 @@ function parseAction(body: Record<string, unknown>): {
   action: EntraAction;
   subject?: string;
   withLog: boolean;
+  takeOver?: string;
 } {
   const action = body.action;
   if (typeof action !== 'string' || !ACTIONS.includes(action as EntraAction)) {
@@ -143,10 +144,23 @@ function parseAction(body: Record<string, unknown>): {
   if (body.withLog !== undefined && typeof body.withLog !== 'boolean') {
     throw new AdminError(400, 'invalidBody', 'withLog must be true or false.');
   }
+  // The service principal id the last run found and the admin confirms taking over.
+  const takeOver = body.takeOver;
+  if (
+    takeOver !== undefined &&
+    (action !== 'connect' || typeof takeOver !== 'string' || !OBJECT_ID.test(takeOver))
+  ) {
+    throw new AdminError(
+      400,
+      'invalidBody',
+      'takeOver must be the object id of the application found, with action connect.',
+    );
+  }
   return {
     action: action as EntraAction,
     ...(subject && (action === 'provisionOnDemand' || action === 'readLog') ? { subject } : {}),
     withLog: body.withLog === true,
+    ...(typeof takeOver === 'string' ? { takeOver } : {}),
   };
 }
 
@@ -183,7 +197,13 @@ export async function authorizeEntraAction(request: AdminRequest): Promise<Admin
 
 async function consentRedirect(
   request: AdminRequest,
-  wanted: { action: EntraAction; subject?: string; withLog: boolean; silent: boolean },
+  wanted: {
+    action: EntraAction;
+    subject?: string;
+    withLog: boolean;
+    takeOver?: string;
+    silent: boolean;
+  },
   answer: (url: string, cookie: string) => AdminResponse,
 ): Promise<AdminResponse> {
   const session = request.session;
@@ -280,6 +300,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
           action: transaction.action,
           ...(transaction.subject ? { subject: transaction.subject } : {}),
           withLog: transaction.withLog,
+          ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
           silent: false,
         },
         (url, cookie) => redirect(url, [cookie]),
@@ -340,6 +361,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     granted: grant.granted,
     ...(transaction.subject ? { subject: transaction.subject } : {}),
     withLog: transaction.withLog,
+    ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
   });
   return redirect(BACK, [clear]);
 }

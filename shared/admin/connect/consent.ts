@@ -65,6 +65,8 @@ export interface ConsentTransaction {
   readonly subject?: string;
   /** Connect also asked for the log permissions. */
   readonly withLog: boolean;
+  /** Connect: the service principal the admin confirmed taking over. */
+  readonly takeOver?: string;
   readonly permissions: readonly string[];
   /** Asked with `prompt=none` (already consented): an interaction answer starts over, asking. */
   readonly silent: boolean;
@@ -105,6 +107,7 @@ export async function openConsent(
     action,
     subject,
     withLog,
+    takeOver,
     permissions,
     silent,
     sessionId,
@@ -129,6 +132,7 @@ export async function openConsent(
     action: action as EntraAction,
     ...(typeof subject === 'string' ? { subject } : {}),
     withLog: withLog === true,
+    ...(typeof takeOver === 'string' ? { takeOver } : {}),
     permissions: permissions as string[],
     silent: silent === true,
     sessionId,
@@ -148,6 +152,7 @@ export async function startConsent(
     action: EntraAction;
     subject?: string;
     withLog?: boolean;
+    takeOver?: string;
     silent?: boolean;
   },
 ): Promise<{ url: URL; transaction: ConsentTransaction }> {
@@ -162,6 +167,7 @@ export async function startConsent(
     action: request.action,
     ...(request.subject ? { subject: request.subject } : {}),
     withLog: request.withLog === true,
+    ...(request.takeOver ? { takeOver: request.takeOver } : {}),
     permissions,
     silent: request.silent === true,
     sessionId: session.sessionId,

@@ -99,6 +99,11 @@ export interface RunContext {
   readonly subject?: string;
   /** Connect: the admin also asked for the log permissions. */
   readonly withLog?: boolean;
+  /**
+   * Connect: the service principal id of an existing application GroupTalk did not create that
+   * the admin confirmed taking over (its provisioning settings are replaced).
+   */
+  readonly takeOver?: string;
   /** The clock the budget is counted on (epoch ms; `Date.now` unless a test stages time). */
   readonly now?: () => number;
 }
@@ -241,7 +246,13 @@ async function step(
     }
     if (error instanceof StepRefusal) {
       await recorder.record(
-        { name, status: 'failed', detail: error.message, advice: error.advice },
+        {
+          name,
+          status: 'failed',
+          detail: error.message,
+          advice: error.advice,
+          ...(error.takeOver ? { takeOver: error.takeOver } : {}),
+        },
         error.change,
       );
       return false;
@@ -257,6 +268,8 @@ class StepRefusal extends Error {
     readonly advice: string,
     /** What the step learnt anyway (the job's state of a quarantined start). */
     readonly change: Partial<EntraConnection> = {},
+    /** The service principal the admin may confirm taking over. */
+    readonly takeOver?: string,
   ) {
     super(message);
   }
@@ -402,16 +415,34 @@ async function findOrCreateApp(recorder: Recorder) {
     }
   }
   // Only an app made from the non-gallery template: a gallery GroupTalk app has its own job
-  // template and is the admin's to configure.
+  // template, and an app without a template (the customer's own app registration, say, or one
+  // whose template Graph did not say) is the admin's, never GroupTalk's to configure.
   const candidates = (await graph.findServicePrincipals({ displayName: APP_DISPLAY_NAME })).filter(
-    (candidate) =>
-      candidate.applicationTemplateId === undefined ||
-      candidate.applicationTemplateId === null ||
-      candidate.applicationTemplateId === NON_GALLERY_TEMPLATE_ID,
+    (candidate) => candidate.applicationTemplateId === NON_GALLERY_TEMPLATE_ID,
   );
   const chosen = candidates.sort((a, b) => a.id.localeCompare(b.id))[0];
   if (chosen) {
-    return { detail: `Found ${describe(chosen)}.`, change: appChange(chosen) };
+    // GroupTalk did not create it (an admin did, following the manual tutorial): when its job is
+    // configured, Connect would replace the admin's Tenant URL, credential and scope, so it stops
+    // and asks. Graph documents no read of the saved secrets, so nothing of them can be kept.
+    if (recorder.context.takeOver !== chosen.id) {
+      const jobs = await graph.listSynchronizationJobs(chosen.id);
+      const configured = jobs.filter(
+        (job) => (job.status?.code ?? 'NotConfigured').toLowerCase() !== 'notconfigured',
+      );
+      if (configured.length > 0) {
+        throw new StepRefusal(
+          `Found ${describe(chosen)}, not created by GroupTalk, with a provisioning job already configured (${configured.map((job) => `${job.id}: ${job.status?.code}`).join('; ')}). GroupTalk changed nothing.`,
+          'If this is the application you set up for GroupTalk by hand and GroupTalk should manage it from now on, press “Take over this application and connect”: GroupTalk then replaces its Tenant URL, credential and provisioning settings (scope: assigned users and groups; notification e-mail and “skip out of scope deletions” back to their defaults, since Entra does not let GroupTalk read them). Otherwise rename that application in the Entra admin center and press Connect again to get a new one.',
+          {},
+          chosen.id,
+        );
+      }
+    }
+    return {
+      detail: `Found ${describe(chosen)}${recorder.context.takeOver === chosen.id ? `; taken over as ${recorder.context.actor.name} confirmed` : ''}.`,
+      change: appChange(chosen),
+    };
   }
   const { servicePrincipal } = await graph.instantiateApplicationTemplate(APP_DISPLAY_NAME);
   recorder.createdApp = true;
