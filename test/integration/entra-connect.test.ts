@@ -350,6 +350,32 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(graph.state.servicePrincipals).toHaveLength(2);
   });
 
+  it('puts in a new credential when the application was deleted in Entra and made again, and revokes the old one', async () => {
+    // Prepare: connected; then an admin deletes the application in the admin center.
+    await press({ action: 'connect' });
+    const first = await connection();
+    expect(first.state).toBe('connected');
+    graph.deleteApplication(first.application.servicePrincipalId);
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess: a new application and job, a new credential saved in it, the old one revoked.
+    const second = await connection();
+    expect(second.state).toBe('connected');
+    expect(second.application.servicePrincipalId).not.toBe(first.application.servicePrincipalId);
+    expect(second.jobId).not.toBe(first.jobId);
+    expect(stepOf(second, 'credential').status).toBe('done');
+    expect(second.credential.id).not.toBe(first.credential.id);
+    expect(second.credential.savedInEntra).toBe(true);
+    const keys = graph.state.secretKeys(second.application.servicePrincipalId);
+    expect(keys).toContain('BaseAddress');
+    const listed = (await (
+      await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } })
+    ).json()) as { credentials: { id: string; revokedAt?: string }[] };
+    expect(listed.credentials.find((c) => c.id === first.credential.id)?.revokedAt).toBeTruthy();
+  });
+
   it('refuses a confirmation that is not an application id', async () => {
     const response = await authorize({ action: 'connect', takeOver: 'anything' });
     expect(response.status).toBe(400);

@@ -411,7 +411,7 @@ async function findOrCreateApp(recorder: Recorder) {
   if (known) {
     const [found] = await graph.findServicePrincipals({ appId: known });
     if (found) {
-      return { detail: `Found ${describe(found)}.`, change: appChange(found) };
+      return { detail: `Found ${describe(found)}.`, change: appChange(recorder, found) };
     }
   }
   // Only an app made from the non-gallery template: a gallery GroupTalk app has its own job
@@ -441,20 +441,31 @@ async function findOrCreateApp(recorder: Recorder) {
     }
     return {
       detail: `Found ${describe(chosen)}${recorder.context.takeOver === chosen.id ? `; taken over as ${recorder.context.actor.name} confirmed` : ''}.`,
-      change: appChange(chosen),
+      change: appChange(recorder, chosen),
     };
   }
   const { servicePrincipal } = await graph.instantiateApplicationTemplate(APP_DISPLAY_NAME);
   recorder.createdApp = true;
-  return { detail: `Created ${describe(servicePrincipal)}.`, change: appChange(servicePrincipal) };
+  return {
+    detail: `Created ${describe(servicePrincipal)}.`,
+    change: appChange(recorder, servicePrincipal),
+  };
 }
 
 function describe(principal: ServicePrincipal): string {
   return `the enterprise application “${principal.displayName ?? APP_DISPLAY_NAME}” (application id ${principal.appId})`;
 }
 
-function appChange(principal: ServicePrincipal): Partial<EntraConnection> {
+function appChange(recorder: Recorder, principal: ServicePrincipal): Partial<EntraConnection> {
+  // Another service principal (the old one deleted in Entra, a new one made): its job, rule and
+  // saved credential are not the old one's, so a new credential is put in (and the old revoked).
+  const moved =
+    recorder.connection.servicePrincipalId !== undefined &&
+    recorder.connection.servicePrincipalId !== principal.id;
   return {
+    ...(moved
+      ? { jobId: undefined, ruleId: undefined, secretsSavedFor: undefined, job: undefined }
+      : {}),
     servicePrincipalId: principal.id,
     appId: principal.appId,
     appDisplayName: principal.displayName ?? APP_DISPLAY_NAME,
