@@ -6,7 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
 import {
@@ -374,6 +380,60 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
       await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } })
     ).json()) as { credentials: { id: string; revokedAt?: string }[] };
     expect(listed.credentials.find((c) => c.id === first.credential.id)?.revokedAt).toBeTruthy();
+  });
+
+  it('renews an expiring OAuth client without revoking the one Entra uses until the new one is saved', async () => {
+    // Prepare: connected with an OAuth client whose secret expires in ten days (renewed by Connect).
+    await press({ action: 'connect' });
+    const first = await connection();
+    expect(stepOf(first, 'credential').detail).toContain('OAuth client');
+    const key = keys.credential(first.credential.id);
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: key }),
+    );
+    const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...Item,
+          secrets: (Item?.secrets as { expiresAt: string }[]).map((secret) => ({
+            ...secret,
+            expiresAt: soon,
+          })),
+        },
+      }),
+    );
+    const spId = first.application.servicePrincipalId;
+    const clientIdInEntra = () =>
+      graph.secretsOf(spId).find((pair) => pair.key === 'Oauth2ClientId')?.value;
+    expect(clientIdInEntra()).toBe(first.credential.id);
+
+    // Act: the renewal fails at Test Connection (both credentials).
+    graph.fail('invalidCredentials', { times: 2 });
+    await press({ action: 'connect' });
+
+    // Assess: Entra still holds the old client, and it still works.
+    const failed = await connection();
+    expect(stepOf(failed, 'testConnection').status).toBe('failed');
+    expect(failed.credential).toMatchObject({
+      id: first.credential.id,
+      active: true,
+      savedInEntra: true,
+    });
+    expect(clientIdInEntra()).toBe(first.credential.id);
+
+    // Act: renewed for real.
+    await press({ action: 'connect' });
+
+    // Assess: the new client is saved, and only then the old one revoked.
+    const renewed = await connection();
+    expect(renewed.credential.id).not.toBe(first.credential.id);
+    expect(renewed.credential.savedInEntra).toBe(true);
+    expect(clientIdInEntra()).toBe(renewed.credential.id);
+    expect(stepOf(renewed, 'saveCredentials').detail).toContain(
+      `Revoked the credential Entra held before (${first.credential.id})`,
+    );
   });
 
   it('refuses a confirmation that is not an application id', async () => {

@@ -545,10 +545,12 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     return true;
   }
   if (recorder.remaining() < CREDENTIAL_RESERVE_MS) throw new OutOfTimeError('credential');
-  if (current && !current.revokedAt) {
+  if (current && !current.revokedAt && secretsSavedFor !== current.id) {
     // Registered by a run that ended before Entra saved it: its secret is gone, so it goes too.
     await registry.revoke(current.id, actor.name);
   }
+  // The credential Entra holds now (being renewed) keeps working until the new one is saved.
+  const held = secretsSavedFor;
   const oauth = await tryOAuthClient(recorder);
   if (oauth === 'failed') return false;
   const chosen = oauth ?? (await secretToken(recorder));
@@ -558,8 +560,11 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     saved = await step(recorder, 'saveCredentials', 0, async () => {
       const { servicePrincipalId } = ids(recorder);
       await recorder.context.graph.putSecrets(servicePrincipalId, chosen.secrets);
+      // Entra uses the new one from now on: only now does the one it held go.
+      const previous = held && held !== chosen.id ? await registry.get(held) : undefined;
+      if (previous && !previous.revokedAt) await registry.revoke(previous.id, actor.name);
       return {
-        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.`,
+        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.${previous && !previous.revokedAt ? ` Revoked the credential Entra held before (${previous.id}).` : ''}`,
         change: { secretsSavedFor: chosen.id },
       };
     });
@@ -590,10 +595,16 @@ interface Chosen {
   readonly secrets: readonly SecretPair[];
 }
 
-/** Revokes a credential this run registered and Entra does not hold. */
+/**
+ * Revokes a credential this run registered and Entra does not hold; the connection names again
+ * the one Entra holds, if any (a renewal that failed leaves it in use).
+ */
 async function forget(recorder: Recorder, id: string): Promise<void> {
   await tenantRegistry().revoke(id, recorder.context.actor.name);
-  recorder.connection = { ...recorder.connection, credentialId: undefined };
+  recorder.connection = {
+    ...recorder.connection,
+    credentialId: recorder.connection.secretsSavedFor,
+  };
 }
 
 /**
@@ -628,7 +639,7 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
           status: 'done',
           detail: `Registered OAuth client ${credential.id}, created by ${actor.name}.`,
         },
-        { credentialId: credential.id, secretsSavedFor: undefined },
+        { credentialId: credential.id },
       );
       await recorder.record({
         name: 'testConnection',
@@ -670,7 +681,7 @@ async function secretToken(recorder: Recorder): Promise<Chosen | undefined> {
       status: 'done',
       detail: `${recorder.fallback ? `${recorder.fallback} ` : ''}Registered Secret Token ${credential.id}, created by ${actor.name}.`,
     },
-    { credentialId: credential.id, secretsSavedFor: undefined },
+    { credentialId: credential.id },
   );
   const secrets: SecretPair[] = [
     { key: 'BaseAddress', value: tenantUrl },
