@@ -15,6 +15,7 @@ import type {
   SynchronizationSchema,
 } from '../../shared/admin/connect/graph-port.js';
 import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import { listAdminActions } from '../../shared/store/admin-items.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import {
   ConnectionBusyError,
@@ -256,6 +257,18 @@ describe('the connect run', () => {
     await press(directory, 20_000);
     const credentials = await connectCredentials();
     expect(credentials.filter((c) => isActive(c, Date.now()))).toHaveLength(1);
+  });
+
+  it('records a run cut short by its time budget in the admin actions list', async () => {
+    const since = new Date().toISOString();
+    const run = await press(directory, 7_000);
+    expect(run.lastRun?.outcome).toBe('incomplete');
+    const recorded = (await listAdminActions()).filter(
+      (action) => action.at >= since && action.action === 'entraConnect',
+    );
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.detail).toBe('connect incomplete: time ran out after job');
+    expect(recorded[0]?.actorName).toBe(ADMIN.name);
   });
 
   it('lets only one run hold the connection at a time', async () => {

@@ -234,6 +234,13 @@ async function recordConsentFailure(
   advice: string,
 ): Promise<void> {
   const actor = actorOf(request);
+  // Recorded first: the run's record below is skipped while another run holds the connection.
+  await recordAdminAction({
+    actorId: actor.id,
+    actorName: actor.name,
+    action: 'entraConsentRefused',
+    detail: `${transaction.action}: ${detail}`.slice(0, 200),
+  });
   const id = runId();
   let connection: EntraConnection;
   try {
@@ -259,12 +266,6 @@ async function recordConsentFailure(
     id,
     true,
   );
-  await recordAdminAction({
-    actorId: actor.id,
-    actorName: actor.name,
-    action: 'entraConsentRefused',
-    detail: `${transaction.action}: ${detail}`.slice(0, 200),
-  });
 }
 
 /**

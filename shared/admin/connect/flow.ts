@@ -319,8 +319,10 @@ export async function runAction(
       : action === 'disconnect'
         ? (['pause', 'revoke'] as const)
         : ([action] as const);
-  let ok = true;
+  // Every run ends in the admin actions list, whatever ended it (time, a thrown error).
+  let outcome: 'succeeded' | 'failed' | 'incomplete' = 'failed';
   try {
+    let ok: boolean;
     switch (action) {
       case 'connect':
         ok = await connect(recorder);
@@ -331,25 +333,32 @@ export async function runAction(
       default:
         ok = await jobAction(recorder, action);
     }
+    outcome = ok ? 'succeeded' : 'failed';
   } catch (error) {
     if (error instanceof OutOfTimeError) {
-      return endRun(recorder, names, 'incomplete');
+      outcome = 'incomplete';
+    } else {
+      await recorder.finish('failed');
+      throw error;
     }
-    await recorder.finish('failed');
-    throw error;
+  } finally {
+    const last = recorder.steps.at(-1)?.name ?? 'start';
+    await recordAdminAction({
+      actorId: context.actor.id,
+      actorName: context.actor.name,
+      action: `entra${action[0]?.toUpperCase()}${action.slice(1)}`,
+      ...(recorder.connection.servicePrincipalId
+        ? { target: recorder.connection.servicePrincipalId }
+        : {}),
+      detail:
+        outcome === 'succeeded'
+          ? `${action} succeeded${context.subject ? ` for ${context.subject}` : ''}`
+          : outcome === 'incomplete'
+            ? `${action} incomplete: time ran out after ${last}`
+            : `${action} failed at ${last}`,
+    });
   }
-  await recordAdminAction({
-    actorId: context.actor.id,
-    actorName: context.actor.name,
-    action: `entra${action[0]?.toUpperCase()}${action.slice(1)}`,
-    ...(recorder.connection.servicePrincipalId
-      ? { target: recorder.connection.servicePrincipalId }
-      : {}),
-    detail: ok
-      ? `${action} succeeded${context.subject ? ` for ${context.subject}` : ''}`
-      : `${action} failed at ${recorder.steps.at(-1)?.name ?? 'start'}`,
-  });
-  return endRun(recorder, names, ok ? 'succeeded' : 'failed');
+  return endRun(recorder, names, outcome);
 }
 
 function mergeScopes(before: readonly string[] | undefined, now: readonly string[]): string[] {
