@@ -15,6 +15,7 @@ import type {
   SynchronizationSchema,
 } from '../../shared/admin/connect/graph-port.js';
 import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import { SchemaShapeError } from '../../shared/graph/schema.js';
 import { listAdminActions } from '../../shared/store/admin-items.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import {
@@ -269,6 +270,36 @@ describe('the connect run', () => {
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.detail).toBe('connect incomplete: time ran out after job');
     expect(recorded[0]?.actorName).toBe(ADMIN.name);
+  });
+
+  it('records an error of its own as a failed step with advice, and a schema it cannot edit in words', async () => {
+    // Prepare: a bug at the attributes step (not Graph's refusal).
+    const port = directory.port as { addExtensionAttributes: GraphPort['addExtensionAttributes'] };
+    port.addExtensionAttributes = async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'objects')");
+    };
+
+    // Act
+    const run = await press(directory, 20_000);
+
+    // Assess: the run ends as a failed step, not an exception.
+    expect(run.lastRun?.outcome).toBe('failed');
+    const step = run.lastRun?.steps.find((s) => s.name === 'attributes');
+    expect(step?.status).toBe('failed');
+    expect(step?.detail).toContain('on its own side');
+    expect(step?.advice).toContain('Press the button again');
+    expect(JSON.stringify(step)).not.toContain('reading');
+
+    // Act: the job's schema has no rule from Entra.
+    port.addExtensionAttributes = async () => {
+      throw new SchemaShapeError(
+        'the schema has no synchronization rule from "Azure Active Directory"',
+      );
+    };
+    const again = await press(directory, 20_000);
+    const refused = again.lastRun?.steps.find((s) => s.name === 'attributes');
+    expect(refused?.status).toBe('failed');
+    expect(refused?.advice).toContain('Restore default mappings');
   });
 
   it('lets only one run hold the connection at a time', async () => {

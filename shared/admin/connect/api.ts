@@ -7,6 +7,7 @@
 import { readTenantUrl } from '../../config.js';
 import { isActive } from '../../credentials/registry.js';
 import { tenantRegistry } from '../../credentials/tenant-registry.js';
+import { logger } from '../../http/logger.js';
 import { SCIM_BASE_PATH } from '../../routes.js';
 import { recordAdminAction } from '../../store/admin-items.js';
 import {
@@ -22,10 +23,12 @@ import {
   AdminError,
   type AdminRequest,
   type AdminResponse,
+  html,
   json,
   redirect,
   setCookie,
 } from '../http.js';
+import { errorPage } from '../page.js';
 import {
   ACTIONS,
   CONSENT_SECONDS,
@@ -352,17 +355,31 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     throw failure;
   }
   const deadline = started + RUN_BUDGET_MS;
-  await runAction(transaction.action, connection, {
-    graph: graphFor(grant.accessToken, deadline),
-    runId: id,
-    actor: actorOf(request),
-    tenant: request.config.tenant,
-    tenantUrl: readTenantUrl() ?? `${request.origin}${SCIM_BASE_PATH}`,
-    deadline,
-    granted: grant.granted,
-    ...(transaction.subject ? { subject: transaction.subject } : {}),
-    withLog: transaction.withLog,
-    ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
-  });
+  try {
+    await runAction(transaction.action, connection, {
+      graph: graphFor(grant.accessToken, deadline),
+      runId: id,
+      actor: actorOf(request),
+      tenant: request.config.tenant,
+      tenantUrl: readTenantUrl() ?? `${request.origin}${SCIM_BASE_PATH}`,
+      deadline,
+      granted: grant.granted,
+      ...(transaction.subject ? { subject: transaction.subject } : {}),
+      withLog: transaction.withLog,
+      ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
+    });
+  } catch (failure) {
+    // The run recorded what it could; the admin gets a page that says so, not a bare 500.
+    logger.error('Entra run failed', { action: transaction.action, error: failure as Error });
+    return html(
+      500,
+      errorPage(
+        'Something went wrong',
+        'GroupTalk could not finish this change in Entra. What was done is kept and listed on the integration page; press the button again there.',
+        { href: BACK, label: 'Back to the integration page' },
+      ),
+      [clear],
+    );
+  }
   return redirect(BACK, [clear]);
 }

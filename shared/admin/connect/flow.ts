@@ -10,6 +10,8 @@ import { type Credential, isActive } from '../../credentials/registry.js';
 import { tenantRegistry } from '../../credentials/tenant-registry.js';
 import { tenantSigner } from '../../credentials/tenant-signer.js';
 import { issueSecretToken } from '../../credentials/tokens.js';
+import { SchemaShapeError } from '../../graph/schema.js';
+import { logger } from '../../http/logger.js';
 import { recordAdminAction } from '../../store/admin-items.js';
 import {
   type ConnectRun,
@@ -219,8 +221,8 @@ function outOfTime(error: unknown): boolean {
 
 /**
  * Runs one step: skipped (and the rest not reached) when the budget is out; Graph's refusal
- * recorded with advice; anything else (a bug, the network) recorded plainly and rethrown as the
- * run's end.
+ * recorded with advice; anything else (a bug, the network) logged and recorded as a failed step
+ * with generic advice.
  */
 async function step(
   recorder: Recorder,
@@ -257,7 +259,16 @@ async function step(
       );
       return false;
     }
-    throw error;
+    // GroupTalk's own failure (a bug, the network before Graph answered): logged for the
+    // operator, shown as a failed step with generic words, never as a bare error page.
+    logger.error('Entra connect step failed', { step: name, error: error as Error });
+    await recorder.record({
+      name,
+      status: 'failed',
+      detail: 'GroupTalk failed at this step on its own side (logged for GroupTalk support).',
+      advice: `Press the button again: what is done is kept. If it keeps failing, tell GroupTalk support the time of this run (${new Date().toISOString()}).`,
+    });
+    return false;
   }
 }
 
@@ -373,7 +384,16 @@ async function connect(recorder: Recorder): Promise<boolean> {
     (await credentialSteps(recorder)) &&
     (await step(recorder, 'attributes', STEP_RESERVE_MS, async () => {
       const { servicePrincipalId, jobId } = ids(recorder);
-      const { added } = await graph.addExtensionAttributes(servicePrincipalId, jobId);
+      let added: readonly string[];
+      try {
+        ({ added } = await graph.addExtensionAttributes(servicePrincipalId, jobId));
+      } catch (error) {
+        if (!(error instanceof SchemaShapeError)) throw error;
+        throw new StepRefusal(
+          `The job’s attribute mappings in Entra are not those of a SCIM job (${error.message}); GroupTalk changed nothing in them.`,
+          'In the Entra admin center, open the application’s Provisioning → Mappings and choose “Restore default mappings”, then press Connect again.',
+        );
+      }
       return {
         detail: added.length
           ? `Added and mapped ${added.map((name) => name.slice(name.lastIndexOf(':') + 1)).join(', ')}.`
