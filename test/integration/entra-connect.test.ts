@@ -245,9 +245,63 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
       'Go back to the integration page and press the button again',
     );
   });
+
+  it('checks the state before any branch: a forged error answer records nothing', async () => {
+    // Prepare: a real transaction cookie, and an answer naming another state.
+    const started = await authorize({ action: 'connect' });
+    const consent = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+    const before = (await listAdminActions()).length;
+
+    // Act
+    const response = await fetch(
+      `${origin}/admin/entra/callback?error=access_denied&error_description=x&state=forged`,
+      { headers: { cookie: `${cookie}; ${consent}` }, redirect: 'manual' },
+    );
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(cookiesOf(response).get('grouptalk-admin-entra')).toBe('');
+    expect((await listAdminActions()).length).toBe(before);
+  });
+
+  it('clears the consent cookie on the busy page, so reloading it redeems nothing again', async () => {
+    // Prepare: Entra's answer in hand, while another run holds the connection.
+    const started = await authorize({ action: 'connect' });
+    const consent = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+    const atProvider = await fetch(((await started.json()) as { url: string }).url, {
+      redirect: 'manual',
+    });
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.entraConnection(),
+        UpdateExpression: 'SET runningUntil = :until, runId = :run',
+        ExpressionAttributeValues: { ':until': Date.now() + 30_000, ':run': 'someone-else' },
+      }),
+    );
+    try {
+      // Act
+      const response = await fetch(atProvider.headers.get('location') ?? '', {
+        headers: { cookie: `${cookie}; ${consent}` },
+        redirect: 'manual',
+      });
+
+      // Assess
+      expect(response.status).toBe(409);
+      expect(await response.text()).toContain('Another change to the Entra connection is running');
+      expect(cookiesOf(response).get('grouptalk-admin-entra')).toBe('');
+    } finally {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.entraConnection(),
+          UpdateExpression: 'REMOVE runningUntil, runId',
+        }),
+      );
+    }
+  });
 });
 
-/** A tenant that never connected (the stand-in keeps what earlier tests created in Entra). */
 /** A directory and a GroupTalk that have never met: no connection item, no application in Entra. */
 async function forgetConnection(): Promise<void> {
   await documentClient().send(

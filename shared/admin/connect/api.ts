@@ -287,11 +287,21 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     await request.sessionKey(),
     request.config.tenant,
   );
-  if (!transaction || transaction.sessionId !== session.sessionId) {
-    throw new AdminError(
+  // Before any branch, the error one included: an answer whose state is not this transaction's
+  // was not asked for here (a forged or replayed link) and changes nothing.
+  if (
+    !transaction ||
+    transaction.sessionId !== session.sessionId ||
+    request.query.get('state') !== transaction.state
+  ) {
+    return html(
       400,
-      'consentExpired',
-      'This answer from Entra belongs to a request that took too long or was started elsewhere. Go back to the integration page and press the button again.',
+      errorPage(
+        'Not possible',
+        'This answer from Entra belongs to a request that took too long or was started elsewhere. Go back to the integration page and press the button again.',
+        { href: BACK, label: 'Back to the integration page' },
+      ),
+      [clear],
     );
   }
   const error = request.query.get('error');
@@ -346,10 +356,15 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     connection = await takeConnectionLease(id, LEASE_MS);
   } catch (failure) {
     if (failure instanceof ConnectionBusyError) {
-      throw new AdminError(
+      // The cookie goes with this answer too: reloading this page must not redeem the code again.
+      return html(
         409,
-        'entraBusy',
-        'Another change to the Entra connection is running (another admin or tab). Go back to the integration page, wait a few seconds and press the button again.',
+        errorPage(
+          'Not possible',
+          'Another change to the Entra connection is running (another admin or tab). Go back to the integration page, wait a few seconds and press the button again.',
+          { href: BACK, label: 'Back to the integration page' },
+        ),
+        [clear],
       );
     }
     throw failure;
