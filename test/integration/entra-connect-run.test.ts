@@ -15,6 +15,7 @@ import type {
   SynchronizationSchema,
 } from '../../shared/admin/connect/graph-port.js';
 import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import { GraphError } from '../../shared/graph/errors.js';
 import { SchemaShapeError } from '../../shared/graph/schema.js';
 import { listAdminActions } from '../../shared/store/admin-items.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
@@ -300,6 +301,37 @@ describe('the connect run', () => {
     const refused = again.lastRun?.steps.find((s) => s.name === 'attributes');
     expect(refused?.status).toBe('failed');
     expect(refused?.advice).toContain('Restore default mappings');
+  });
+
+  it('does not fall back to a Secret Token when Graph is unreachable or failing, and says to try again', async () => {
+    const port = directory.port as { validateCredentials: GraphPort['validateCredentials'] };
+    for (const [status, words] of [
+      [503, 'Entra is busy or failed for a moment'],
+      [0, 'Entra could not be reached'],
+    ] as const) {
+      // Prepare: Test Connection with the OAuth client meets Graph failing, not refusing.
+      port.validateCredentials = async () => {
+        throw new GraphError({
+          status,
+          code: status ? 'ServiceUnavailable' : 'NetworkError',
+          message: 'down',
+        });
+      };
+
+      // Act
+      const run = await press(directory, 20_000);
+
+      // Assess: the run stops; no Secret Token replaces the OAuth client for good.
+      expect(run.lastRun?.outcome).toBe('failed');
+      const test = run.lastRun?.steps.find((s) => s.name === 'testConnection');
+      expect(test?.status).toBe('failed');
+      expect(test?.advice).toContain(words);
+      expect(run.lastRun?.steps.find((s) => s.name === 'credential')?.detail).toContain(
+        'Test Connection could not run',
+      );
+      const made = await connectCredentials();
+      expect(made.every((c) => c.kind === 'oauth-client' && c.revokedAt)).toBe(true);
+    }
   });
 
   it('lets only one run hold the connection at a time', async () => {

@@ -186,16 +186,23 @@ export function adviceFor(step: string, error: GraphFailure, granted: readonly s
       ? `Entra did not grant ${missing.join(' and ')}. Ask a Global Administrator to grant admin consent for these permissions to the GroupTalk integration page’s app, then press the button again.`
       : `Entra refused with your account’s privileges: it needs ${role} in Entra. Ask a Global Administrator to assign it, or have someone who holds it press the button.`;
   }
+  if (temporary(error)) {
+    return error.status === 0
+      ? 'Entra could not be reached (the network between GroupTalk and Microsoft Graph). Wait a minute and press the button again: what is done is kept.'
+      : 'Entra is busy or failed for a moment. Wait a minute and press the button again: what is done is kept.';
+  }
   if (step === 'testConnection') {
     return 'Entra could not use the new credential on GroupTalk’s Tenant URL. GroupTalk revoked that credential; check that the Tenant URL is reachable from the internet, then press Connect again.';
   }
   if (error.status === 404) {
     return 'Entra no longer has what GroupTalk created there (deleted in the admin center?). Press Connect again: it creates what is missing.';
   }
-  if (error.status === 429 || error.status >= 500) {
-    return 'Entra is busy or failed for a moment. Wait a minute and press the button again: what is done is kept.';
-  }
   return 'Entra refused the request as shown. Press the button again; if it keeps failing, send the request id to GroupTalk support.';
+}
+
+/** Graph not reached (status 0), throttled or failing on its side: says nothing about the request. */
+function temporary(error: GraphFailure): boolean {
+  return error.status === 0 || error.status === 429 || error.status >= 500;
 }
 
 /** A fetch that stops waiting for Graph at the run's deadline (and after CALL_TIMEOUT_MS). */
@@ -686,6 +693,24 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
     if (!isGraphFailure(error)) {
       await forget(recorder, credential.id);
       throw error;
+    }
+    // Only Entra's refusal of the request (a 400-class answer about the keys) means it does not
+    // take an OAuth client; an unreachable or failing Graph says nothing about that, so the run
+    // stops and the next press tries the OAuth client again.
+    if (temporary(error) || error.status === 401 || error.status === 403) {
+      await forget(recorder, credential.id);
+      await recorder.record({
+        name: 'credential',
+        status: 'done',
+        detail: `Registered OAuth client ${credential.id}, then revoked it: Test Connection could not run.`,
+      });
+      await recorder.record({
+        name: 'testConnection',
+        status: 'failed',
+        entra: entraSaid(error),
+        advice: adviceFor('testConnection', error, recorder.context.granted),
+      });
+      return 'failed';
     }
     refusal = `Entra said: ${error.message.slice(0, 200)}`;
   }
