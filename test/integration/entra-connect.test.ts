@@ -490,6 +490,25 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     );
   });
 
+  it('refuses Restart and Provision now after Disconnect, with words', async () => {
+    await press({ action: 'connect' });
+    await press({ action: 'disconnect' });
+    expect((await connection()).state).toBe('disconnected');
+
+    for (const body of [
+      { action: 'restart' },
+      { action: 'provisionOnDemand', user: LOCAL_USERS.admin.oid },
+    ]) {
+      const response = await authorize(body);
+      expect(response.status).toBe(409);
+      const answer = (await response.json()) as { error: string; message: string };
+      expect(answer.error).toBe('disconnected');
+      expect(answer.message).toContain('press Connect to Microsoft Entra');
+    }
+    // Reading the state and the log stays possible.
+    expect((await authorize({ action: 'refresh' })).status).toBe(200);
+  });
+
   it('refuses a confirmation that is not an application id', async () => {
     const response = await authorize({ action: 'connect', takeOver: 'anything' });
     expect(response.status).toBe(400);

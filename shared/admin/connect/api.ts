@@ -184,6 +184,17 @@ export async function authorizeEntraAction(request: AdminRequest): Promise<Admin
       'GroupTalk is not connected to Entra yet: press Connect to Microsoft Entra first.',
     );
   }
+  if (
+    connection.state === 'disconnected' &&
+    (wanted.action === 'restart' || wanted.action === 'provisionOnDemand')
+  ) {
+    // The credential is revoked: a restarted job would only fail against GroupTalk.
+    throw new AdminError(
+      409,
+      'disconnected',
+      'GroupTalk is disconnected from Entra (its credential is revoked): press Connect to Microsoft Entra before restarting or provisioning.',
+    );
+  }
   if (typeof connection.runningUntil === 'number' && connection.runningUntil > Date.now()) {
     throw new AdminError(
       409,

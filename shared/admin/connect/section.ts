@@ -122,6 +122,8 @@ const script = `'use strict';
     const has = Boolean(app);
     $('entra-disconnect').disabled = !has || data.state === 'disconnected';
     for (const id of ['entra-refresh', 'entra-pause', 'entra-restart', 'entra-provision', 'entra-read-log']) $(id).disabled = !has || !data.jobId;
+    // Disconnected: the credential is revoked, so nothing may start the job again but Connect.
+    for (const id of ['entra-restart', 'entra-provision']) if (data.state === 'disconnected') $(id).disabled = true;
     $('entra-with-log').checked = $('entra-with-log').checked || data.permissions.log.every((p) => data.grantedPermissions.includes(p));
     const run = data.lastRun;
     // The last run stopped at an application GroupTalk did not create: the admin may confirm.
