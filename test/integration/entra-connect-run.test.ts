@@ -334,6 +334,25 @@ describe('the connect run', () => {
     }
   });
 
+  it('keeps a new OAuth client’s id in the table before Entra is asked about it', async () => {
+    // Prepare: Test Connection notes which credential the table names at that moment.
+    const port = directory.port as { validateCredentials: GraphPort['validateCredentials'] };
+    const named: (string | undefined)[] = [];
+    const validate = port.validateCredentials;
+    port.validateCredentials = async (...args) => {
+      named.push((await readEntraConnection()).credentialId);
+      return validate(...args);
+    };
+
+    // Act
+    await press(directory, 20_000);
+
+    // Assess: the first Test Connection (the OAuth client) found its id already stored.
+    const client = (await connectCredentials()).find((c) => c.kind === 'oauth-client');
+    expect(client).toBeDefined();
+    expect(named[0]).toBe(client?.id);
+  });
+
   it('lets only one run hold the connection at a time', async () => {
     await takeConnectionLease('holder', 35_000);
     await expect(press(directory, 20_000)).rejects.toBeInstanceOf(ConnectionBusyError);

@@ -140,6 +140,12 @@ class Recorder {
     await saveEntraConnection(this.connection, this.context.runId);
   }
 
+  /** Saves what the run learnt between steps (an id that must not be lost if the run dies). */
+  async remember(change: Partial<EntraConnection>) {
+    this.connection = { ...this.connection, ...change };
+    await saveEntraConnection(this.connection, this.context.runId);
+  }
+
   async finish(outcome: ConnectRun['outcome'], change: Partial<EntraConnection> = {}) {
     this.connection = {
       ...this.connection,
@@ -655,7 +661,9 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
     createdBy: actor.name,
     description: DESCRIPTION,
   });
-  recorder.connection = { ...recorder.connection, credentialId: credential.id };
+  // In the table before Entra is asked: a run that dies now leaves the id for the next run to
+  // revoke, never a live credential nobody knows of.
+  await recorder.remember({ credentialId: credential.id });
   const secrets: SecretPair[] = [
     { key: 'BaseAddress', value: tenantUrl },
     { key: 'AuthenticationType', value: OAUTH_AUTHENTICATION_TYPE },
