@@ -493,7 +493,10 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
   it('refuses Restart and Provision now after Disconnect, with words', async () => {
     await press({ action: 'connect' });
     await press({ action: 'disconnect' });
-    expect((await connection()).state).toBe('disconnected');
+    const disconnected = await connection();
+    expect(disconnected.state).toBe('disconnected');
+    // The stand-in takes the OAuth client: the step names what was revoked.
+    expect(stepOf(disconnected, 'revoke').detail).toMatch(/^Revoked OAuth client /);
 
     for (const body of [
       { action: 'restart' },

@@ -795,7 +795,7 @@ async function disconnect(recorder: Recorder): Promise<boolean> {
       {
         name: 'revoke',
         status: 'done',
-        detail: `Revoked Secret Token ${credential.id}: GroupTalk refuses it within a minute.`,
+        detail: `Revoked ${credential.kind === 'oauth-client' ? 'OAuth client' : 'Secret Token'} ${credential.id}: GroupTalk refuses it within a minute.`,
       },
       { state: 'disconnected', credentialId: undefined, secretsSavedFor: undefined },
     );
