@@ -22,6 +22,7 @@ import { documentClient, tableName } from '../../shared/store/client.js';
 import {
   ConnectionBusyError,
   readEntraConnection,
+  readEntraLogView,
   takeConnectionLease,
 } from '../../shared/store/entra-connection.js';
 import { keys } from '../../shared/store/keys.js';
@@ -351,6 +352,37 @@ describe('the connect run', () => {
     const client = (await connectCredentials()).find((c) => c.kind === 'oauth-client');
     expect(client).toBeDefined();
     expect(named[0]).toBe(client?.id);
+  });
+
+  it('reads the log of a user principal name exactly, not of every name containing it', async () => {
+    await press(directory, 20_000);
+    const port = directory.port as { listProvisioningLogs: GraphPort['listProvisioningLogs'] };
+    const entry = (upn: string, at: string) => ({
+      activityDateTime: at,
+      provisioningAction: 'create',
+      provisioningStatusInfo: { status: 'success' },
+      sourceIdentity: { id: `id-${upn}`, displayName: upn, details: { UserPrincipalName: upn } },
+    });
+    port.listProvisioningLogs = async () => ({
+      value: [
+        entry('ann@contoso.test', '2026-01-01T00:00:00Z'),
+        entry('joann@contoso.test', '2026-01-02T00:00:00Z'),
+      ],
+    });
+    const runId = `run-${++runs}`;
+    await runAction('readLog', await takeConnectionLease(runId, 35_000), {
+      graph: directory.port,
+      now: directory.now,
+      runId,
+      actor: ADMIN,
+      tenant: 'test-tenant',
+      tenantUrl: 'https://scim.example.test/scim/v2',
+      deadline: directory.now() + 20_000,
+      granted: ['AuditLog.Read.All', 'Directory.Read.All'],
+      subject: 'Ann@contoso.test',
+    });
+    const view = await readEntraLogView();
+    expect(view?.entries.map((e) => e.source?.name)).toEqual(['ann@contoso.test']);
   });
 
   it('lets only one run hold the connection at a time', async () => {

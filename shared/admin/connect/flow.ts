@@ -887,10 +887,14 @@ async function readLog(recorder: Recorder) {
     top: byId ? 20 : 100,
   });
   const wanted = subject.toLowerCase();
+  // A user principal name matches a value of an identity exactly (any case): "ann@x.com" is
+  // not "joann@x.com", as a substring match would have it.
   const matching = byId
     ? entries
     : entries.filter((entry) =>
-        JSON.stringify([entry.sourceIdentity, entry.targetIdentity]).toLowerCase().includes(wanted),
+        [entry.sourceIdentity, entry.targetIdentity].some((identity) =>
+          valuesOf(identity).some((value) => value.toLowerCase() === wanted),
+        ),
       );
   const view = matching.slice(0, 20).map(logEntry);
   await saveEntraLogView({
@@ -900,6 +904,13 @@ async function readLog(recorder: Recorder) {
     entries: view,
   });
   return { detail: `${view.length} entr${view.length === 1 ? 'y' : 'ies'} for ${subject}.` };
+}
+
+/** Every string value of an identity, its `details` included. */
+function valuesOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(valuesOf);
+  return [];
 }
 
 /** A log entry as the page shows it: no attribute values beyond the identities' names. */
