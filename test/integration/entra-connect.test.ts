@@ -508,8 +508,17 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
       expect(answer.error).toBe('disconnected');
       expect(answer.message).toContain('press Connect to Microsoft Entra');
     }
-    // Reading the state and the log stays possible.
-    expect((await authorize({ action: 'refresh' })).status).toBe(200);
+    // Reading the state stays possible, and asks only to read the job.
+    const refresh = await authorize({ action: 'refresh' });
+    expect(refresh.status).toBe(200);
+    const scope = new URL(((await refresh.json()) as { url: string }).url).searchParams.get(
+      'scope',
+    );
+    expect(scope?.split(' ').sort()).toEqual([
+      `${GRAPH_RESOURCE}/Synchronization.Read.All`,
+      'openid',
+      'profile',
+    ]);
   });
 
   it('refuses a confirmation that is not an application id', async () => {

@@ -26,6 +26,8 @@ export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
  */
 export const PERMISSIONS = {
   job: ['Synchronization.ReadWrite.All'],
+  /** Reading the job's state (synchronization-synchronizationjob-get.md: least privileged). */
+  readJob: ['Synchronization.Read.All'],
   app: ['Application.ReadWrite.All'],
   log: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
@@ -49,6 +51,8 @@ export function permissionsFor(action: EntraAction, withLog = false): string[] {
       return [...PERMISSIONS.job, ...PERMISSIONS.app, ...(withLog ? PERMISSIONS.log : [])];
     case 'readLog':
       return [...PERMISSIONS.log];
+    case 'refresh':
+      return [...PERMISSIONS.readJob];
     default:
       return [...PERMISSIONS.job];
   }

@@ -182,7 +182,9 @@ export function adviceFor(step: string, error: GraphFailure, granted: readonly s
         ? ['Application.ReadWrite.All']
         : step === 'readLog'
           ? ['AuditLog.Read.All', 'Directory.Read.All']
-          : ['Synchronization.ReadWrite.All'];
+          : step === 'refresh'
+            ? ['Synchronization.Read.All']
+            : ['Synchronization.ReadWrite.All'];
     const missing = needed.filter((permission) => !granted.includes(permission));
     const role =
       step === 'readLog'
