@@ -451,7 +451,7 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
         TableName: tableName(),
         Item: {
           ...Item,
-          secrets: (Item?.secrets as { expiresAt: string }[]).map((secret) => ({
+          secrets: ((Item?.secrets ?? []) as { expiresAt: string }[]).map((secret) => ({
             ...secret,
             expiresAt: soon,
           })),
