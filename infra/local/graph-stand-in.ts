@@ -185,6 +185,20 @@ export interface GraphStandIn {
   runCycle(servicePrincipalId: string, jobId: string): Promise<void>;
   /** Adds or changes a user of the directory (e.g. to assign or edit one between cycles). */
   putUser(user: DirectoryUser): void;
+  /**
+   * An application made in the admin center, not by Connect: the customer's own app registration
+   * (`applicationTemplateId` null) or a tutorial's non-gallery app, with a provisioning job whose
+   * secrets an admin saved when `secrets` is given.
+   */
+  addApplication(app: {
+    displayName: string;
+    applicationTemplateId: string | null;
+    secrets?: readonly SecretPair[];
+  }): { servicePrincipalId: string; appId: string; jobId?: string };
+  /** Deletes an application with its jobs and secrets, as an admin does in the admin center. */
+  deleteApplication(servicePrincipalId: string): void;
+  /** The pairs saved for a service principal, values included (tests only; never logged). */
+  secretsOf(servicePrincipalId: string): readonly SecretPair[];
   close(): Promise<void>;
 }
 
@@ -323,6 +337,93 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     logs,
   });
 
+  /** A new application and its service principal, as instantiating a template makes them. */
+  function makeApplication(displayName: string, applicationTemplateId: string | null) {
+    const appId = randomUUID();
+    const application = {
+      id: randomUUID(),
+      appId,
+      applicationTemplateId,
+      displayName,
+      createdDateTime: new Date().toISOString(),
+      signInAudience: 'AzureADMyOrg',
+      identifierUris: [],
+      tags: [],
+    };
+    const sp: ServicePrincipal = {
+      id: randomUUID(),
+      accountEnabled: true,
+      appDisplayName: displayName,
+      appId,
+      applicationTemplateId,
+      appOwnerOrganizationId: tenantId,
+      appRoleAssignmentRequired: true,
+      // The roles a non-gallery application gets: User and msiam_access (as the admin center
+      // shows them when assigning; ids are the stand-in's).
+      appRoles: [
+        {
+          id: randomUUID(),
+          displayName: 'User',
+          value: null,
+          isEnabled: true,
+          allowedMemberTypes: ['User'],
+          description: 'User',
+          origin: 'Application',
+        },
+        {
+          id: randomUUID(),
+          displayName: 'msiam_access',
+          value: null,
+          isEnabled: true,
+          allowedMemberTypes: ['User'],
+          description: 'msiam_access',
+          origin: 'Application',
+        },
+      ],
+      displayName,
+      servicePrincipalNames: [appId],
+      servicePrincipalType: 'Application',
+      tags: [
+        'WindowsAzureActiveDirectoryCustomSingleSignOnApplication',
+        'WindowsAzureActiveDirectoryIntegratedApp',
+      ],
+    };
+    applications.set(application.id, application);
+    servicePrincipals.set(sp.id, sp);
+    return { application, sp };
+  }
+
+  /** A new job of `templateId`, not configured yet, as Graph creates one. */
+  function makeJob(spId: string, templateId: string) {
+    const job: MutableJob = {
+      id: `${templateId}.${tenantId.replaceAll('-', '')}.${randomUUID()}`,
+      templateId,
+      schedule: { expiration: null, interval: 'PT40M', state: 'Disabled' },
+      status: {
+        code: 'NotConfigured',
+        countSuccessiveCompleteFailures: 0,
+        escrowsPruned: false,
+        lastExecution: null,
+        lastSuccessfulExecution: null,
+        lastSuccessfulExecutionWithExports: null,
+        quarantine: null,
+        steadyStateFirstAchievedTime: '0001-01-01T00:00:00Z',
+        steadyStateLastAchievedTime: '0001-01-01T00:00:00Z',
+        synchronizedEntryCountByType: [],
+        troubleshootingUrl: null,
+      },
+      synchronizationJobSettings: [{ name: 'QuarantineTooManyDeletesThreshold', value: '500' }],
+    };
+    jobs.set(job.id, {
+      servicePrincipalId: spId,
+      job,
+      schema: defaultScimSchema(),
+      provisioned: new Map(),
+      exportedMembers: new Map(),
+    });
+    return job;
+  }
+
   // ---- the Graph routes ----
 
   type Handler = (input: {
@@ -347,6 +448,17 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
           const field = clause[1] as 'appId' | 'displayName';
           const literal = (clause[2] ?? '').replaceAll("''", "'");
           value = value.filter((sp) => sp[field] === literal);
+        }
+        const select = query.get('$select');
+        if (select) {
+          // Graph answers the named properties (and the id) only.
+          const fields = new Set(['id', ...select.split(',').map((name) => name.trim())]);
+          value = value.map(
+            (sp) =>
+              Object.fromEntries(
+                [...fields].map((name) => [name, sp[name] ?? null]),
+              ) as ServicePrincipal,
+          );
         }
         return {
           status: 200,
@@ -377,57 +489,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
             "Invalid value specified for property 'displayName' of resource 'Application'.",
           );
         }
-        const appId = randomUUID();
-        const application = {
-          id: randomUUID(),
-          appId,
-          applicationTemplateId: NON_GALLERY_TEMPLATE_ID,
-          displayName,
-          createdDateTime: new Date().toISOString(),
-          signInAudience: 'AzureADMyOrg',
-          identifierUris: [],
-          tags: [],
-        };
-        const sp: ServicePrincipal = {
-          id: randomUUID(),
-          accountEnabled: true,
-          appDisplayName: displayName,
-          appId,
-          applicationTemplateId: NON_GALLERY_TEMPLATE_ID,
-          appOwnerOrganizationId: tenantId,
-          appRoleAssignmentRequired: true,
-          // The roles a non-gallery application gets: User and msiam_access (as the admin center
-          // shows them when assigning; ids are the stand-in's).
-          appRoles: [
-            {
-              id: randomUUID(),
-              displayName: 'User',
-              value: null,
-              isEnabled: true,
-              allowedMemberTypes: ['User'],
-              description: 'User',
-              origin: 'Application',
-            },
-            {
-              id: randomUUID(),
-              displayName: 'msiam_access',
-              value: null,
-              isEnabled: true,
-              allowedMemberTypes: ['User'],
-              description: 'msiam_access',
-              origin: 'Application',
-            },
-          ],
-          displayName,
-          servicePrincipalNames: [appId],
-          servicePrincipalType: 'Application',
-          tags: [
-            'WindowsAzureActiveDirectoryCustomSingleSignOnApplication',
-            'WindowsAzureActiveDirectoryIntegratedApp',
-          ],
-        };
-        applications.set(application.id, application);
-        servicePrincipals.set(sp.id, sp);
+        const { application, sp } = makeApplication(displayName, NON_GALLERY_TEMPLATE_ID);
         return { status: 201, body: { application, servicePrincipal: sp } };
       },
     },
@@ -459,32 +521,7 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
             `The template '${String(templateId)}' is not one of the templates of this application.`,
           );
         }
-        const job: MutableJob = {
-          id: `${templateId}.${tenantId.replaceAll('-', '')}.${randomUUID()}`,
-          templateId,
-          schedule: { expiration: null, interval: 'PT40M', state: 'Disabled' },
-          status: {
-            code: 'NotConfigured',
-            countSuccessiveCompleteFailures: 0,
-            escrowsPruned: false,
-            lastExecution: null,
-            lastSuccessfulExecution: null,
-            lastSuccessfulExecutionWithExports: null,
-            quarantine: null,
-            steadyStateFirstAchievedTime: '0001-01-01T00:00:00Z',
-            steadyStateLastAchievedTime: '0001-01-01T00:00:00Z',
-            synchronizedEntryCountByType: [],
-            troubleshootingUrl: null,
-          },
-          synchronizationJobSettings: [{ name: 'QuarantineTooManyDeletesThreshold', value: '500' }],
-        };
-        jobs.set(job.id, {
-          servicePrincipalId: spId,
-          job,
-          schema: defaultScimSchema(),
-          provisioned: new Map(),
-          exportedMembers: new Map(),
-        });
+        const job = makeJob(spId, templateId);
         return { status: 201, body: job };
       },
     },
@@ -548,23 +585,9 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
         const spId = param(match, 1);
         servicePrincipal(spId);
         const pairs = secretPairs((body as { value?: unknown } | undefined)?.value);
-        const merged = new Map((secrets.get(spId) ?? []).map((p) => [p.key, p.value]));
-        for (const pair of pairs) merged.set(pair.key, pair.value);
-        // A change of authentication method leaves no stale secret of the other one behind.
-        if (pairs.some((p) => p.key === 'SecretToken')) {
-          for (const key of [
-            'AuthenticationType',
-            'Oauth2TokenExchangeUri',
-            'Oauth2ClientId',
-            'Oauth2ClientSecret',
-          ])
-            merged.delete(key);
-        }
-        if (pairs.some((p) => p.key === 'Oauth2ClientSecret')) merged.delete('SecretToken');
-        secrets.set(
-          spId,
-          [...merged].map(([key, value]) => ({ key, value })),
-        );
+        // PUT replaces the whole set, as Microsoft's PUT does: a key left out (the admin's
+        // SyncNotificationSettings, SkipOutOfScopeDeletions) is gone afterwards.
+        secrets.set(spId, [...pairs]);
         for (const record of jobs.values()) {
           if (record.servicePrincipalId === spId && record.job.status.code === 'NotConfigured') {
             record.job.status.code = 'NotRun';
@@ -995,6 +1018,25 @@ export async function startGraphStandIn(options: GraphStandInOptions): Promise<G
     },
     putUser: (user) => {
       users.set(user.id, user);
+    },
+    addApplication: ({ displayName, applicationTemplateId, secrets: pairs }) => {
+      const { sp } = makeApplication(displayName, applicationTemplateId);
+      if (!pairs) return { servicePrincipalId: sp.id, appId: sp.appId };
+      const job = makeJob(sp.id, SCIM_JOB_TEMPLATE_ID);
+      secrets.set(sp.id, [...pairs]);
+      job.status.code = 'Active';
+      job.schedule.state = 'Active';
+      return { servicePrincipalId: sp.id, appId: sp.appId, jobId: job.id };
+    },
+    secretsOf: (spId) => [...(secrets.get(spId) ?? [])],
+    deleteApplication: (spId) => {
+      const sp = servicePrincipals.get(spId);
+      servicePrincipals.delete(spId);
+      secrets.delete(spId);
+      for (const [id, record] of jobs) if (record.servicePrincipalId === spId) jobs.delete(id);
+      for (const [id, application] of applications) {
+        if (application.appId === sp?.appId) applications.delete(id);
+      }
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -15,7 +15,13 @@
  * (`setConsent('decline')`: `access_denied`, as Entra answers a user's "Cancel"), limit what a
  * user may be granted (`setGrantable`), and read which Graph tokens were issued
  * (`graphTokens()`, to check that none lands where it must not).
+ *
+ * As Entra's ID token claims reference says (MicrosoftDocs/entra-docs,
+ * docs/identity-platform/id-token-claims-reference.md), `oid`, `name` and `preferred_username`
+ * come only with the `profile` scope, and `sub` is pairwise (unique per application): a request
+ * without `profile` gets an ID token without them and with a `sub` that is not the user's object id.
  */
+import { createHash } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 
 /** The directory id of the local provider's users (the tenant's "Entra tenant"). */
@@ -97,6 +103,8 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
   await server.issuer.keys.generate('RS256');
   // Which user each authorization code was issued to.
   const users = new Map<string, LocalUser>();
+  // The codes whose request asked for `profile` (the ID token then carries oid, name, username).
+  const withProfile = new Set<string>();
   // Roles changed by a test, by username.
   const roles = new Map<string, readonly string[]>();
   let signedIn = true;
@@ -151,20 +159,33 @@ export async function startLocalOidcProvider(port = 0): Promise<LocalOidcProvide
     signedIn = true;
     const code = url.searchParams.get('code');
     if (code) users.set(code, user);
+    if (code && (query.get('scope') ?? '').split(' ').includes('profile')) withProfile.add(code);
   });
   server.service.on('beforeTokenSigning', (token, request) => {
     const code = (request.body as { code?: unknown }).code;
     const user = typeof code === 'string' ? users.get(code) : undefined;
     if (!user) return;
+    const profile = typeof code === 'string' && withProfile.has(code);
     Object.assign(token.payload, {
-      sub: user.oid,
-      oid: user.oid,
       tid: user.tid,
-      name: user.name,
-      preferred_username: user.username,
       roles: [...(roles.get(user.username) ?? user.roles)],
       ...(user.wids ? { wids: [...user.wids] } : {}),
     });
+    if (profile) {
+      Object.assign(token.payload, {
+        sub: user.oid,
+        oid: user.oid,
+        name: user.name,
+        preferred_username: user.username,
+      });
+    } else {
+      // Entra's `sub` is pairwise: derived here from the user and the client, never the oid.
+      const client = (request.body as { client_id?: unknown }).client_id;
+      token.payload.sub = createHash('sha256')
+        .update(`${user.oid}/${String(client ?? LOCAL_CLIENT_ID)}`)
+        .digest('base64url')
+        .slice(0, 43);
+    }
     const granted = typeof code === 'string' ? grantedByCode.get(code) : undefined;
     // The access token (the ID token is the one addressed to the client): for Graph, as Entra's.
     if (granted && token.payload.aud === undefined) {

@@ -320,7 +320,10 @@ export function graphClient(options: GraphClientOptions): GraphClient {
         'appId' in query
           ? `appId eq '${odataString(query.appId)}'`
           : `displayName eq '${odataString(query.displayName)}'`;
-      return list<ServicePrincipal>(`/servicePrincipals?${odataQuery({ $filter: filter })}`);
+      // applicationTemplateId named: the connect flow tells a non-gallery app from any other by it.
+      return list<ServicePrincipal>(
+        `/servicePrincipals?${odataQuery({ $filter: filter, $select: SERVICE_PRINCIPAL_FIELDS })}`,
+      );
     },
     getServicePrincipal: async (id) => (await send('GET', sp(id))) as ServicePrincipal,
     instantiateApplicationTemplate: async (displayName) =>
@@ -437,6 +440,9 @@ function odataString(value: string): string {
  * The query string with `$` kept literal: Graph accepts `%24filter` too, but the documented
  * examples write `$filter`, and the stand-in's recorded requests are compared with them.
  */
+/** The service principal's properties the flow reads (serviceprincipal-list.md, `$select`). */
+const SERVICE_PRINCIPAL_FIELDS = 'id,appId,displayName,applicationTemplateId,appRoles,tags';
+
 function odataQuery(parameters: Record<string, string>): string {
   return Object.entries(parameters)
     .map(([name, value]) => `${name}=${encodeURIComponent(value)}`)

@@ -58,6 +58,14 @@ export const GROUPTALK_EXTENSION_ATTRIBUTES: readonly ExtensionAttribute[] = [
  * const { schema: next, added } = withExtensionAttributes(schema);
  * if (added.length > 0) await graph.putSchema(spId, jobId, next);
  */
+/** The job's schema is not shaped as a `scim` job's (no rule from Entra, no target directory). */
+export class SchemaShapeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SchemaShapeError';
+  }
+}
+
 export function withExtensionAttributes(
   schema: SynchronizationSchema,
   attributes: readonly ExtensionAttribute[] = GROUPTALK_EXTENSION_ATTRIBUTES,
@@ -67,7 +75,9 @@ export function withExtensionAttributes(
   );
   const rule = schema.synchronizationRules[ruleIndex];
   if (!rule) {
-    throw new Error(`the schema has no synchronization rule from "${ENTRA_DIRECTORY_NAME}"`);
+    throw new SchemaShapeError(
+      `the schema has no synchronization rule from "${ENTRA_DIRECTORY_NAME}"`,
+    );
   }
   let directories = schema.directories;
   let objectMappings = rule.objectMappings;
@@ -113,7 +123,7 @@ function withAttributeDefinition(
 ): readonly DirectoryDefinition[] {
   const directory = directories.find((d) => d.name === directoryName);
   if (!directory) {
-    throw new Error(`the schema has no directory "${directoryName}"`);
+    throw new SchemaShapeError(`the schema has no directory "${directoryName}"`);
   }
   const objects = directory.objects ?? [];
   const object = objects.find((o) => o.name === objectName);

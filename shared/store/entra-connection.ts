@@ -28,6 +28,11 @@ export interface ConnectStep {
   };
   /** On failure: what the admin can do. */
   readonly advice?: string;
+  /**
+   * The application step stopped at an existing application GroupTalk did not create: its
+   * service principal id, which the admin confirms taking over (the page's button sends it back).
+   */
+  readonly takeOver?: string;
   readonly at: string;
 }
 

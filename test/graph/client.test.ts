@@ -95,9 +95,14 @@ describe('Graph client requests, as documented', () => {
     expect(appIdRequest).toMatchObject({
       method: 'GET',
       path: '/v1.0/servicePrincipals',
-      query: { $filter: `appId eq '${sp?.appId}'` },
+      query: {
+        $filter: `appId eq '${sp?.appId}'`,
+        // The flow tells a non-gallery app by its template: asked for by name.
+        $select: 'id,appId,displayName,applicationTemplateId,appRoles,tags',
+      },
     });
-    expect(lastRequest()?.query).toEqual({ $filter: "displayName eq 'O''Brien''s app'" });
+    expect(lastRequest()?.query.$filter).toBe("displayName eq 'O''Brien''s app'");
+    expect(byName[0]?.applicationTemplateId).toBe('8adf8e6e-67b2-4cf2-a259-e3dc5476c621');
     expect(byAppId.map((s) => s.id)).toEqual([spId]);
     expect(byName.map((s) => s.id)).toEqual([spId]);
     expect(none).toEqual([]);

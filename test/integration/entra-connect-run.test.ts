@@ -15,10 +15,14 @@ import type {
   SynchronizationSchema,
 } from '../../shared/admin/connect/graph-port.js';
 import { createCredentialRegistry, isActive } from '../../shared/credentials/registry.js';
+import { GraphError } from '../../shared/graph/errors.js';
+import { SchemaShapeError } from '../../shared/graph/schema.js';
+import { listAdminActions } from '../../shared/store/admin-items.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import {
   ConnectionBusyError,
   readEntraConnection,
+  readEntraLogView,
   takeConnectionLease,
 } from '../../shared/store/entra-connection.js';
 import { keys } from '../../shared/store/keys.js';
@@ -256,6 +260,129 @@ describe('the connect run', () => {
     await press(directory, 20_000);
     const credentials = await connectCredentials();
     expect(credentials.filter((c) => isActive(c, Date.now()))).toHaveLength(1);
+  });
+
+  it('records a run cut short by its time budget in the admin actions list', async () => {
+    const since = new Date().toISOString();
+    const run = await press(directory, 7_000);
+    expect(run.lastRun?.outcome).toBe('incomplete');
+    const recorded = (await listAdminActions()).filter(
+      (action) => action.at >= since && action.action === 'entraConnect',
+    );
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]?.detail).toBe('connect incomplete: time ran out after job');
+    expect(recorded[0]?.actorName).toBe(ADMIN.name);
+  });
+
+  it('records an error of its own as a failed step with advice, and a schema it cannot edit in words', async () => {
+    // Prepare: a bug at the attributes step (not Graph's refusal).
+    const port = directory.port as { addExtensionAttributes: GraphPort['addExtensionAttributes'] };
+    port.addExtensionAttributes = async () => {
+      throw new TypeError("Cannot read properties of undefined (reading 'objects')");
+    };
+
+    // Act
+    const run = await press(directory, 20_000);
+
+    // Assess: the run ends as a failed step, not an exception.
+    expect(run.lastRun?.outcome).toBe('failed');
+    const step = run.lastRun?.steps.find((s) => s.name === 'attributes');
+    expect(step?.status).toBe('failed');
+    expect(step?.detail).toContain('on its own side');
+    expect(step?.advice).toContain('Press the button again');
+    expect(JSON.stringify(step)).not.toContain('reading');
+
+    // Act: the job's schema has no rule from Entra.
+    port.addExtensionAttributes = async () => {
+      throw new SchemaShapeError(
+        'the schema has no synchronization rule from "Azure Active Directory"',
+      );
+    };
+    const again = await press(directory, 20_000);
+    const refused = again.lastRun?.steps.find((s) => s.name === 'attributes');
+    expect(refused?.status).toBe('failed');
+    expect(refused?.advice).toContain('Restore default mappings');
+  });
+
+  it('does not fall back to a Secret Token when Graph is unreachable or failing, and says to try again', async () => {
+    const port = directory.port as { validateCredentials: GraphPort['validateCredentials'] };
+    for (const [status, words] of [
+      [503, 'Entra is busy or failed for a moment'],
+      [0, 'Entra could not be reached'],
+    ] as const) {
+      // Prepare: Test Connection with the OAuth client meets Graph failing, not refusing.
+      port.validateCredentials = async () => {
+        throw new GraphError({
+          status,
+          code: status ? 'ServiceUnavailable' : 'NetworkError',
+          message: 'down',
+        });
+      };
+
+      // Act
+      const run = await press(directory, 20_000);
+
+      // Assess: the run stops; no Secret Token replaces the OAuth client for good.
+      expect(run.lastRun?.outcome).toBe('failed');
+      const test = run.lastRun?.steps.find((s) => s.name === 'testConnection');
+      expect(test?.status).toBe('failed');
+      expect(test?.advice).toContain(words);
+      expect(run.lastRun?.steps.find((s) => s.name === 'credential')?.detail).toContain(
+        'Test Connection could not run',
+      );
+      const made = await connectCredentials();
+      expect(made.every((c) => c.kind === 'oauth-client' && c.revokedAt)).toBe(true);
+    }
+  });
+
+  it('keeps a new OAuth client’s id in the table before Entra is asked about it', async () => {
+    // Prepare: Test Connection notes which credential the table names at that moment.
+    const port = directory.port as { validateCredentials: GraphPort['validateCredentials'] };
+    const named: (string | undefined)[] = [];
+    const validate = port.validateCredentials;
+    port.validateCredentials = async (...args) => {
+      named.push((await readEntraConnection()).credentialId);
+      return validate(...args);
+    };
+
+    // Act
+    await press(directory, 20_000);
+
+    // Assess: the first Test Connection (the OAuth client) found its id already stored.
+    const client = (await connectCredentials()).find((c) => c.kind === 'oauth-client');
+    expect(client).toBeDefined();
+    expect(named[0]).toBe(client?.id);
+  });
+
+  it('reads the log of a user principal name exactly, not of every name containing it', async () => {
+    await press(directory, 20_000);
+    const port = directory.port as { listProvisioningLogs: GraphPort['listProvisioningLogs'] };
+    const entry = (upn: string, at: string) => ({
+      activityDateTime: at,
+      provisioningAction: 'create',
+      provisioningStatusInfo: { status: 'success' },
+      sourceIdentity: { id: `id-${upn}`, displayName: upn, details: { UserPrincipalName: upn } },
+    });
+    port.listProvisioningLogs = async () => ({
+      value: [
+        entry('ann@contoso.test', '2026-01-01T00:00:00Z'),
+        entry('joann@contoso.test', '2026-01-02T00:00:00Z'),
+      ],
+    });
+    const runId = `run-${++runs}`;
+    await runAction('readLog', await takeConnectionLease(runId, 35_000), {
+      graph: directory.port,
+      now: directory.now,
+      runId,
+      actor: ADMIN,
+      tenant: 'test-tenant',
+      tenantUrl: 'https://scim.example.test/scim/v2',
+      deadline: directory.now() + 20_000,
+      granted: ['AuditLog.Read.All', 'Directory.Read.All'],
+      subject: 'Ann@contoso.test',
+    });
+    const view = await readEntraLogView();
+    expect(view?.entries.map((e) => e.source?.name)).toEqual(['ann@contoso.test']);
   });
 
   it('lets only one run hold the connection at a time', async () => {

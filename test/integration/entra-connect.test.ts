@@ -6,7 +6,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
 import {
@@ -157,6 +163,8 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
       `${GRAPH_RESOURCE}/Application.ReadWrite.All`,
       `${GRAPH_RESOURCE}/Synchronization.ReadWrite.All`,
       'openid',
+      // Entra's ID token carries `oid` only with profile; `sub` is pairwise per app.
+      'profile',
     ]);
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('state')).toMatch(/^[\w-]{20,}$/);
@@ -237,13 +245,69 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
       'Go back to the integration page and press the button again',
     );
   });
+
+  it('checks the state before any branch: a forged error answer records nothing', async () => {
+    // Prepare: a real transaction cookie, and an answer naming another state.
+    const started = await authorize({ action: 'connect' });
+    const consent = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+    const before = (await listAdminActions()).length;
+
+    // Act
+    const response = await fetch(
+      `${origin}/admin/entra/callback?error=access_denied&error_description=x&state=forged`,
+      { headers: { cookie: `${cookie}; ${consent}` }, redirect: 'manual' },
+    );
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(cookiesOf(response).get('grouptalk-admin-entra')).toBe('');
+    expect((await listAdminActions()).length).toBe(before);
+  });
+
+  it('clears the consent cookie on the busy page, so reloading it redeems nothing again', async () => {
+    // Prepare: Entra's answer in hand, while another run holds the connection.
+    const started = await authorize({ action: 'connect' });
+    const consent = [...cookiesOf(started)].map(([name, value]) => `${name}=${value}`).join('; ');
+    const atProvider = await fetch(((await started.json()) as { url: string }).url, {
+      redirect: 'manual',
+    });
+    await documentClient().send(
+      new UpdateCommand({
+        TableName: tableName(),
+        Key: keys.entraConnection(),
+        UpdateExpression: 'SET runningUntil = :until, runId = :run',
+        ExpressionAttributeValues: { ':until': Date.now() + 30_000, ':run': 'someone-else' },
+      }),
+    );
+    try {
+      // Act
+      const response = await fetch(atProvider.headers.get('location') ?? '', {
+        headers: { cookie: `${cookie}; ${consent}` },
+        redirect: 'manual',
+      });
+
+      // Assess
+      expect(response.status).toBe(409);
+      expect(await response.text()).toContain('Another change to the Entra connection is running');
+      expect(cookiesOf(response).get('grouptalk-admin-entra')).toBe('');
+    } finally {
+      await documentClient().send(
+        new UpdateCommand({
+          TableName: tableName(),
+          Key: keys.entraConnection(),
+          UpdateExpression: 'REMOVE runningUntil, runId',
+        }),
+      );
+    }
+  });
 });
 
-/** A tenant that never connected (the stand-in keeps what earlier tests created in Entra). */
+/** A directory and a GroupTalk that have never met: no connection item, no application in Entra. */
 async function forgetConnection(): Promise<void> {
   await documentClient().send(
     new DeleteCommand({ TableName: tableName(), Key: keys.entraConnection() }),
   );
+  for (const sp of graph.state.servicePrincipals) graph.deleteApplication(sp.id);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: the test reads into the answer freely.
@@ -286,8 +350,194 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(failed.advice).toContain('Application Administrator or Cloud Application Administrator');
   });
 
+  it('never takes over a GroupTalk app it did not create without the admin’s confirmation', async () => {
+    // Prepare: the customer's own app registration named GroupTalk (no template), and the
+    // tutorial's hand-made non-gallery app with the admin's Secret Token, scope "all users" and
+    // notification settings.
+    const own = graph.addApplication({
+      displayName: 'GroupTalk',
+      applicationTemplateId: null,
+      secrets: [{ key: 'BaseAddress', value: 'https://own.example/scim' }],
+    });
+    const handMade = [
+      { key: 'BaseAddress', value: `${origin}/scim/v2` },
+      { key: 'SecretToken', value: 'the-admins-own-token' },
+      { key: 'SyncAll', value: 'true' },
+      {
+        key: 'SyncNotificationSettings',
+        value: '{"Enabled":true,"Recipients":"ops@contoso.test"}',
+      },
+    ];
+    const tutorial = graph.addApplication({
+      displayName: 'GroupTalk',
+      applicationTemplateId: '8adf8e6e-67b2-4cf2-a259-e3dc5476c621',
+      secrets: handMade,
+    });
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess: stopped at the application, nothing of either app changed, the admin is asked.
+    let state = await connection();
+    const application = stepOf(state, 'application');
+    expect(application.status).toBe('failed');
+    expect(application.detail).toContain('not created by GroupTalk');
+    expect(application.detail).toContain(tutorial.appId);
+    expect(application.advice).toContain('Take over this application and connect');
+    expect(application.takeOver).toBe(tutorial.servicePrincipalId);
+    expect(stepOf(state, 'job').status).toBe('notReached');
+    expect(graph.secretsOf(tutorial.servicePrincipalId)).toEqual(handMade);
+    expect(graph.secretsOf(own.servicePrincipalId)).toHaveLength(1);
+    const asked = graph.state.requests.find((r) => r.path === '/v1.0/servicePrincipals');
+    expect(asked?.query.$select?.split(',')).toContain('applicationTemplateId');
+
+    // Act: the admin confirms.
+    await press({ action: 'connect', takeOver: tutorial.servicePrincipalId });
+
+    // Assess: the hand-made app is GroupTalk's now; Entra's PUT replaced every key.
+    state = await connection();
+    expect(state.state).toBe('connected');
+    expect(state.application.servicePrincipalId).toBe(tutorial.servicePrincipalId);
+    expect(stepOf(state, 'application').detail).toContain('taken over');
+    const saved = new Map(
+      graph.secretsOf(tutorial.servicePrincipalId).map((p) => [p.key, p.value]),
+    );
+    expect(saved.get('SecretToken')).not.toBe('the-admins-own-token');
+    expect(saved.get('SyncAll')).toBe('false');
+    expect(saved.has('SyncNotificationSettings')).toBe(false);
+    expect(graph.secretsOf(own.servicePrincipalId)).toHaveLength(1);
+    // The customer's own registration was never a candidate.
+    expect(graph.state.servicePrincipals).toHaveLength(2);
+  });
+
+  it('puts in a new credential when the application was deleted in Entra and made again, and revokes the old one', async () => {
+    // Prepare: connected; then an admin deletes the application in the admin center.
+    await press({ action: 'connect' });
+    const first = await connection();
+    expect(first.state).toBe('connected');
+    graph.deleteApplication(first.application.servicePrincipalId);
+
+    // Act
+    await press({ action: 'connect' });
+
+    // Assess: a new application and job, a new credential saved in it, the old one revoked.
+    const second = await connection();
+    expect(second.state).toBe('connected');
+    expect(second.application.servicePrincipalId).not.toBe(first.application.servicePrincipalId);
+    expect(second.jobId).not.toBe(first.jobId);
+    expect(stepOf(second, 'credential').status).toBe('done');
+    expect(second.credential.id).not.toBe(first.credential.id);
+    expect(second.credential.savedInEntra).toBe(true);
+    const keys = graph.state.secretKeys(second.application.servicePrincipalId);
+    expect(keys).toContain('BaseAddress');
+    const listed = (await (
+      await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } })
+    ).json()) as { credentials: { id: string; revokedAt?: string }[] };
+    expect(listed.credentials.find((c) => c.id === first.credential.id)?.revokedAt).toBeTruthy();
+  });
+
+  it('renews an expiring OAuth client without revoking the one Entra uses until the new one is saved', async () => {
+    // Prepare: connected with an OAuth client whose secret expires in ten days (renewed by Connect).
+    await press({ action: 'connect' });
+    const first = await connection();
+    expect(stepOf(first, 'credential').detail).toContain('OAuth client');
+    const key = keys.credential(first.credential.id);
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: key }),
+    );
+    const soon = new Date(Date.now() + 10 * 24 * 3600 * 1000).toISOString();
+    await documentClient().send(
+      new PutCommand({
+        TableName: tableName(),
+        Item: {
+          ...Item,
+          secrets: ((Item?.secrets ?? []) as { expiresAt: string }[]).map((secret) => ({
+            ...secret,
+            expiresAt: soon,
+          })),
+        },
+      }),
+    );
+    const spId = first.application.servicePrincipalId;
+    const clientIdInEntra = () =>
+      graph.secretsOf(spId).find((pair) => pair.key === 'Oauth2ClientId')?.value;
+    expect(clientIdInEntra()).toBe(first.credential.id);
+
+    // Act: the renewal fails at Test Connection (both credentials).
+    graph.fail('invalidCredentials', { times: 2 });
+    await press({ action: 'connect' });
+
+    // Assess: Entra still holds the old client, and it still works.
+    const failed = await connection();
+    expect(stepOf(failed, 'testConnection').status).toBe('failed');
+    expect(failed.credential).toMatchObject({
+      id: first.credential.id,
+      active: true,
+      savedInEntra: true,
+    });
+    expect(clientIdInEntra()).toBe(first.credential.id);
+
+    // Act: renewed for real.
+    await press({ action: 'connect' });
+
+    // Assess: the new client is saved, and only then the old one revoked.
+    const renewed = await connection();
+    expect(renewed.credential.id).not.toBe(first.credential.id);
+    expect(renewed.credential.savedInEntra).toBe(true);
+    expect(clientIdInEntra()).toBe(renewed.credential.id);
+    expect(stepOf(renewed, 'saveCredentials').detail).toContain(
+      `Revoked the credential Entra held before (${first.credential.id})`,
+    );
+  });
+
+  it('refuses Restart and Provision now after Disconnect, with words', async () => {
+    await press({ action: 'connect' });
+    await press({ action: 'disconnect' });
+    const disconnected = await connection();
+    expect(disconnected.state).toBe('disconnected');
+    // The stand-in takes the OAuth client: the step names what was revoked.
+    expect(stepOf(disconnected, 'revoke').detail).toMatch(/^Revoked OAuth client /);
+
+    for (const body of [
+      { action: 'restart' },
+      { action: 'provisionOnDemand', user: LOCAL_USERS.admin.oid },
+    ]) {
+      const response = await authorize(body);
+      expect(response.status).toBe(409);
+      const answer = (await response.json()) as { error: string; message: string };
+      expect(answer.error).toBe('disconnected');
+      expect(answer.message).toContain('press Connect to Microsoft Entra');
+    }
+    // Reading the state stays possible, and asks only to read the job.
+    const refresh = await authorize({ action: 'refresh' });
+    expect(refresh.status).toBe(200);
+    const scope = new URL(((await refresh.json()) as { url: string }).url).searchParams.get(
+      'scope',
+    );
+    expect(scope?.split(' ').sort()).toEqual([
+      `${GRAPH_RESOURCE}/Synchronization.Read.All`,
+      'openid',
+      'profile',
+    ]);
+  });
+
+  it('refuses a confirmation that is not an application id', async () => {
+    const response = await authorize({ action: 'connect', takeOver: 'anything' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toBe('invalidBody');
+  });
+
   it('connects, falls back to a Secret Token where Entra does not take an OAuth client, and reports invalid credentials', async () => {
     // Act: Test Connection fails for both credentials (Entra sends a wrong secret).
+    const before = new Set(
+      (
+        (await (
+          await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } })
+        ).json()) as {
+          credentials: { id: string }[];
+        }
+      ).credentials.map((c) => c.id),
+    );
     graph.fail('invalidCredentials', { times: 2 });
     await press({ action: 'connect' });
 
@@ -301,9 +551,11 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     expect(state.credential).toBeUndefined();
     const listed = await fetch(`${origin}/admin/api/credentials`, { headers: { cookie } });
     const { credentials } = (await listed.json()) as {
-      credentials: { description?: string; revokedAt?: string }[];
+      credentials: { id: string; description?: string; revokedAt?: string }[];
     };
-    const made = credentials.filter((c) => c.description?.includes('Connect to Microsoft Entra'));
+    const made = credentials.filter(
+      (c) => !before.has(c.id) && c.description?.includes('Connect to Microsoft Entra'),
+    );
     expect(made.length).toBeGreaterThanOrEqual(2);
     expect(made.every((c) => c.revokedAt)).toBe(true);
   });

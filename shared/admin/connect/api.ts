@@ -7,6 +7,7 @@
 import { readTenantUrl } from '../../config.js';
 import { isActive } from '../../credentials/registry.js';
 import { tenantRegistry } from '../../credentials/tenant-registry.js';
+import { logger } from '../../http/logger.js';
 import { SCIM_BASE_PATH } from '../../routes.js';
 import { recordAdminAction } from '../../store/admin-items.js';
 import {
@@ -22,10 +23,12 @@ import {
   AdminError,
   type AdminRequest,
   type AdminResponse,
+  html,
   json,
   redirect,
   setCookie,
 } from '../http.js';
+import { errorPage } from '../page.js';
 import {
   ACTIONS,
   CONSENT_SECONDS,
@@ -118,6 +121,7 @@ function parseAction(body: Record<string, unknown>): {
   action: EntraAction;
   subject?: string;
   withLog: boolean;
+  takeOver?: string;
 } {
   const action = body.action;
   if (typeof action !== 'string' || !ACTIONS.includes(action as EntraAction)) {
@@ -143,10 +147,23 @@ function parseAction(body: Record<string, unknown>): {
   if (body.withLog !== undefined && typeof body.withLog !== 'boolean') {
     throw new AdminError(400, 'invalidBody', 'withLog must be true or false.');
   }
+  // The service principal id the last run found and the admin confirms taking over.
+  const takeOver = body.takeOver;
+  if (
+    takeOver !== undefined &&
+    (action !== 'connect' || typeof takeOver !== 'string' || !OBJECT_ID.test(takeOver))
+  ) {
+    throw new AdminError(
+      400,
+      'invalidBody',
+      'takeOver must be the object id of the application found, with action connect.',
+    );
+  }
   return {
     action: action as EntraAction,
     ...(subject && (action === 'provisionOnDemand' || action === 'readLog') ? { subject } : {}),
     withLog: body.withLog === true,
+    ...(typeof takeOver === 'string' ? { takeOver } : {}),
   };
 }
 
@@ -167,6 +184,17 @@ export async function authorizeEntraAction(request: AdminRequest): Promise<Admin
       'GroupTalk is not connected to Entra yet: press Connect to Microsoft Entra first.',
     );
   }
+  if (
+    connection.state === 'disconnected' &&
+    (wanted.action === 'restart' || wanted.action === 'provisionOnDemand')
+  ) {
+    // The credential is revoked: a restarted job would only fail against GroupTalk.
+    throw new AdminError(
+      409,
+      'disconnected',
+      'GroupTalk is disconnected from Entra (its credential is revoked): press Connect to Microsoft Entra before restarting or provisioning.',
+    );
+  }
   if (typeof connection.runningUntil === 'number' && connection.runningUntil > Date.now()) {
     throw new AdminError(
       409,
@@ -183,7 +211,13 @@ export async function authorizeEntraAction(request: AdminRequest): Promise<Admin
 
 async function consentRedirect(
   request: AdminRequest,
-  wanted: { action: EntraAction; subject?: string; withLog: boolean; silent: boolean },
+  wanted: {
+    action: EntraAction;
+    subject?: string;
+    withLog: boolean;
+    takeOver?: string;
+    silent: boolean;
+  },
   answer: (url: string, cookie: string) => AdminResponse,
 ): Promise<AdminResponse> {
   const session = request.session;
@@ -214,6 +248,13 @@ async function recordConsentFailure(
   advice: string,
 ): Promise<void> {
   const actor = actorOf(request);
+  // Recorded first: the run's record below is skipped while another run holds the connection.
+  await recordAdminAction({
+    actorId: actor.id,
+    actorName: actor.name,
+    action: 'entraConsentRefused',
+    detail: `${transaction.action}: ${detail}`.slice(0, 200),
+  });
   const id = runId();
   let connection: EntraConnection;
   try {
@@ -239,12 +280,6 @@ async function recordConsentFailure(
     id,
     true,
   );
-  await recordAdminAction({
-    actorId: actor.id,
-    actorName: actor.name,
-    action: 'entraConsentRefused',
-    detail: `${transaction.action}: ${detail}`.slice(0, 200),
-  });
 }
 
 /**
@@ -263,11 +298,21 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     await request.sessionKey(),
     request.config.tenant,
   );
-  if (!transaction || transaction.sessionId !== session.sessionId) {
-    throw new AdminError(
+  // Before any branch, the error one included: an answer whose state is not this transaction's
+  // was not asked for here (a forged or replayed link) and changes nothing.
+  if (
+    !transaction ||
+    transaction.sessionId !== session.sessionId ||
+    request.query.get('state') !== transaction.state
+  ) {
+    return html(
       400,
-      'consentExpired',
-      'This answer from Entra belongs to a request that took too long or was started elsewhere. Go back to the integration page and press the button again.',
+      errorPage(
+        'Not possible',
+        'This answer from Entra belongs to a request that took too long or was started elsewhere. Go back to the integration page and press the button again.',
+        { href: BACK, label: 'Back to the integration page' },
+      ),
+      [clear],
     );
   }
   const error = request.query.get('error');
@@ -280,6 +325,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
           action: transaction.action,
           ...(transaction.subject ? { subject: transaction.subject } : {}),
           withLog: transaction.withLog,
+          ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
           silent: false,
         },
         (url, cookie) => redirect(url, [cookie]),
@@ -321,25 +367,45 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
     connection = await takeConnectionLease(id, LEASE_MS);
   } catch (failure) {
     if (failure instanceof ConnectionBusyError) {
-      throw new AdminError(
+      // The cookie goes with this answer too: reloading this page must not redeem the code again.
+      return html(
         409,
-        'entraBusy',
-        'Another change to the Entra connection is running (another admin or tab). Go back to the integration page, wait a few seconds and press the button again.',
+        errorPage(
+          'Not possible',
+          'Another change to the Entra connection is running (another admin or tab). Go back to the integration page, wait a few seconds and press the button again.',
+          { href: BACK, label: 'Back to the integration page' },
+        ),
+        [clear],
       );
     }
     throw failure;
   }
   const deadline = started + RUN_BUDGET_MS;
-  await runAction(transaction.action, connection, {
-    graph: graphFor(grant.accessToken, deadline),
-    runId: id,
-    actor: actorOf(request),
-    tenant: request.config.tenant,
-    tenantUrl: readTenantUrl() ?? `${request.origin}${SCIM_BASE_PATH}`,
-    deadline,
-    granted: grant.granted,
-    ...(transaction.subject ? { subject: transaction.subject } : {}),
-    withLog: transaction.withLog,
-  });
+  try {
+    await runAction(transaction.action, connection, {
+      graph: graphFor(grant.accessToken, deadline),
+      runId: id,
+      actor: actorOf(request),
+      tenant: request.config.tenant,
+      tenantUrl: readTenantUrl() ?? `${request.origin}${SCIM_BASE_PATH}`,
+      deadline,
+      granted: grant.granted,
+      ...(transaction.subject ? { subject: transaction.subject } : {}),
+      withLog: transaction.withLog,
+      ...(transaction.takeOver ? { takeOver: transaction.takeOver } : {}),
+    });
+  } catch (failure) {
+    // The run recorded what it could; the admin gets a page that says so, not a bare 500.
+    logger.error('Entra run failed', { action: transaction.action, error: failure as Error });
+    return html(
+      500,
+      errorPage(
+        'Something went wrong',
+        'GroupTalk could not finish this change in Entra. What was done is kept and listed on the integration page; press the button again there.',
+        { href: BACK, label: 'Back to the integration page' },
+      ),
+      [clear],
+    );
+  }
   return redirect(BACK, [clear]);
 }

@@ -26,6 +26,8 @@ export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
  */
 export const PERMISSIONS = {
   job: ['Synchronization.ReadWrite.All'],
+  /** Reading the job's state (synchronization-synchronizationjob-get.md: least privileged). */
+  readJob: ['Synchronization.Read.All'],
   app: ['Application.ReadWrite.All'],
   log: ['AuditLog.Read.All', 'Directory.Read.All'],
 } as const;
@@ -49,6 +51,8 @@ export function permissionsFor(action: EntraAction, withLog = false): string[] {
       return [...PERMISSIONS.job, ...PERMISSIONS.app, ...(withLog ? PERMISSIONS.log : [])];
     case 'readLog':
       return [...PERMISSIONS.log];
+    case 'refresh':
+      return [...PERMISSIONS.readJob];
     default:
       return [...PERMISSIONS.job];
   }
@@ -65,6 +69,8 @@ export interface ConsentTransaction {
   readonly subject?: string;
   /** Connect also asked for the log permissions. */
   readonly withLog: boolean;
+  /** Connect: the service principal the admin confirmed taking over. */
+  readonly takeOver?: string;
   readonly permissions: readonly string[];
   /** Asked with `prompt=none` (already consented): an interaction answer starts over, asking. */
   readonly silent: boolean;
@@ -105,6 +111,7 @@ export async function openConsent(
     action,
     subject,
     withLog,
+    takeOver,
     permissions,
     silent,
     sessionId,
@@ -129,6 +136,7 @@ export async function openConsent(
     action: action as EntraAction,
     ...(typeof subject === 'string' ? { subject } : {}),
     withLog: withLog === true,
+    ...(typeof takeOver === 'string' ? { takeOver } : {}),
     permissions: permissions as string[],
     silent: silent === true,
     sessionId,
@@ -148,6 +156,7 @@ export async function startConsent(
     action: EntraAction;
     subject?: string;
     withLog?: boolean;
+    takeOver?: string;
     silent?: boolean;
   },
 ): Promise<{ url: URL; transaction: ConsentTransaction }> {
@@ -162,16 +171,21 @@ export async function startConsent(
     action: request.action,
     ...(request.subject ? { subject: request.subject } : {}),
     withLog: request.withLog === true,
+    ...(request.takeOver ? { takeOver: request.takeOver } : {}),
     permissions,
     silent: request.silent === true,
     sessionId: session.sessionId,
   };
   const url = client.buildAuthorizationUrl(provider, {
     redirect_uri: redirectUri,
-    // openid: the ID token tells who consented; no offline_access, so no refresh token.
-    scope: ['openid', ...permissions.map((permission) => `${GRAPH_RESOURCE}/${permission}`)].join(
-      ' ',
-    ),
+    // openid profile: the ID token tells who consented, by `oid`, which Entra puts in an ID token
+    // only with the profile scope (its ID token claims reference); `sub` is pairwise per app and
+    // never the session's user id. No offline_access, so no refresh token.
+    scope: [
+      'openid',
+      'profile',
+      ...permissions.map((permission) => `${GRAPH_RESOURCE}/${permission}`),
+    ].join(' '),
     response_type: 'code',
     response_mode: 'query',
     code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
@@ -234,9 +248,15 @@ export async function finishConsent(
     });
   }
   const claims = tokens.claims();
-  const userId = typeof claims?.oid === 'string' ? claims.oid : claims?.sub;
+  // Only `oid` names the user as the session does (`sub` is pairwise per app): without it the
+  // answer cannot be matched to this session.
+  const userId = typeof claims?.oid === 'string' ? claims.oid : undefined;
   const directory = typeof claims?.tid === 'string' ? claims.tid : '';
-  if (userId !== session.userId || directory.toLowerCase() !== config.entraTenantId.toLowerCase()) {
+  if (
+    !userId ||
+    userId !== session.userId ||
+    directory.toLowerCase() !== config.entraTenantId.toLowerCase()
+  ) {
     throw new ConsentError(
       'otherAccount',
       'Entra answered for another account than the one signed in to this page.',

@@ -10,6 +10,8 @@ import { type Credential, isActive } from '../../credentials/registry.js';
 import { tenantRegistry } from '../../credentials/tenant-registry.js';
 import { tenantSigner } from '../../credentials/tenant-signer.js';
 import { issueSecretToken } from '../../credentials/tokens.js';
+import { SchemaShapeError } from '../../graph/schema.js';
+import { logger } from '../../http/logger.js';
 import { recordAdminAction } from '../../store/admin-items.js';
 import {
   type ConnectRun,
@@ -99,6 +101,11 @@ export interface RunContext {
   readonly subject?: string;
   /** Connect: the admin also asked for the log permissions. */
   readonly withLog?: boolean;
+  /**
+   * Connect: the service principal id of an existing application GroupTalk did not create that
+   * the admin confirmed taking over (its provisioning settings are replaced).
+   */
+  readonly takeOver?: string;
   /** The clock the budget is counted on (epoch ms; `Date.now` unless a test stages time). */
   readonly now?: () => number;
 }
@@ -130,6 +137,12 @@ class Recorder {
       ...change,
       lastRun: { ...this.run, steps: this.steps },
     };
+    await saveEntraConnection(this.connection, this.context.runId);
+  }
+
+  /** Saves what the run learnt between steps (an id that must not be lost if the run dies). */
+  async remember(change: Partial<EntraConnection>) {
+    this.connection = { ...this.connection, ...change };
     await saveEntraConnection(this.connection, this.context.runId);
   }
 
@@ -169,7 +182,9 @@ export function adviceFor(step: string, error: GraphFailure, granted: readonly s
         ? ['Application.ReadWrite.All']
         : step === 'readLog'
           ? ['AuditLog.Read.All', 'Directory.Read.All']
-          : ['Synchronization.ReadWrite.All'];
+          : step === 'refresh'
+            ? ['Synchronization.Read.All']
+            : ['Synchronization.ReadWrite.All'];
     const missing = needed.filter((permission) => !granted.includes(permission));
     const role =
       step === 'readLog'
@@ -179,16 +194,23 @@ export function adviceFor(step: string, error: GraphFailure, granted: readonly s
       ? `Entra did not grant ${missing.join(' and ')}. Ask a Global Administrator to grant admin consent for these permissions to the GroupTalk integration page’s app, then press the button again.`
       : `Entra refused with your account’s privileges: it needs ${role} in Entra. Ask a Global Administrator to assign it, or have someone who holds it press the button.`;
   }
+  if (temporary(error)) {
+    return error.status === 0
+      ? 'Entra could not be reached (the network between GroupTalk and Microsoft Graph). Wait a minute and press the button again: what is done is kept.'
+      : 'Entra is busy or failed for a moment. Wait a minute and press the button again: what is done is kept.';
+  }
   if (step === 'testConnection') {
     return 'Entra could not use the new credential on GroupTalk’s Tenant URL. GroupTalk revoked that credential; check that the Tenant URL is reachable from the internet, then press Connect again.';
   }
   if (error.status === 404) {
     return 'Entra no longer has what GroupTalk created there (deleted in the admin center?). Press Connect again: it creates what is missing.';
   }
-  if (error.status === 429 || error.status >= 500) {
-    return 'Entra is busy or failed for a moment. Wait a minute and press the button again: what is done is kept.';
-  }
   return 'Entra refused the request as shown. Press the button again; if it keeps failing, send the request id to GroupTalk support.';
+}
+
+/** Graph not reached (status 0), throttled or failing on its side: says nothing about the request. */
+function temporary(error: GraphFailure): boolean {
+  return error.status === 0 || error.status === 429 || error.status >= 500;
 }
 
 /** A fetch that stops waiting for Graph at the run's deadline (and after CALL_TIMEOUT_MS). */
@@ -214,8 +236,8 @@ function outOfTime(error: unknown): boolean {
 
 /**
  * Runs one step: skipped (and the rest not reached) when the budget is out; Graph's refusal
- * recorded with advice; anything else (a bug, the network) recorded plainly and rethrown as the
- * run's end.
+ * recorded with advice; anything else (a bug, the network) logged and recorded as a failed step
+ * with generic advice.
  */
 async function step(
   recorder: Recorder,
@@ -241,12 +263,27 @@ async function step(
     }
     if (error instanceof StepRefusal) {
       await recorder.record(
-        { name, status: 'failed', detail: error.message, advice: error.advice },
+        {
+          name,
+          status: 'failed',
+          detail: error.message,
+          advice: error.advice,
+          ...(error.takeOver ? { takeOver: error.takeOver } : {}),
+        },
         error.change,
       );
       return false;
     }
-    throw error;
+    // GroupTalk's own failure (a bug, the network before Graph answered): logged for the
+    // operator, shown as a failed step with generic words, never as a bare error page.
+    logger.error('Entra connect step failed', { step: name, error: error as Error });
+    await recorder.record({
+      name,
+      status: 'failed',
+      detail: 'GroupTalk failed at this step on its own side (logged for GroupTalk support).',
+      advice: `Press the button again: what is done is kept. If it keeps failing, tell GroupTalk support the time of this run (${new Date().toISOString()}).`,
+    });
+    return false;
   }
 }
 
@@ -257,6 +294,8 @@ class StepRefusal extends Error {
     readonly advice: string,
     /** What the step learnt anyway (the job's state of a quarantined start). */
     readonly change: Partial<EntraConnection> = {},
+    /** The service principal the admin may confirm taking over. */
+    readonly takeOver?: string,
   ) {
     super(message);
   }
@@ -306,8 +345,10 @@ export async function runAction(
       : action === 'disconnect'
         ? (['pause', 'revoke'] as const)
         : ([action] as const);
-  let ok = true;
+  // Every run ends in the admin actions list, whatever ended it (time, a thrown error).
+  let outcome: 'succeeded' | 'failed' | 'incomplete' = 'failed';
   try {
+    let ok: boolean;
     switch (action) {
       case 'connect':
         ok = await connect(recorder);
@@ -318,25 +359,32 @@ export async function runAction(
       default:
         ok = await jobAction(recorder, action);
     }
+    outcome = ok ? 'succeeded' : 'failed';
   } catch (error) {
     if (error instanceof OutOfTimeError) {
-      return endRun(recorder, names, 'incomplete');
+      outcome = 'incomplete';
+    } else {
+      await recorder.finish('failed');
+      throw error;
     }
-    await recorder.finish('failed');
-    throw error;
+  } finally {
+    const last = recorder.steps.at(-1)?.name ?? 'start';
+    await recordAdminAction({
+      actorId: context.actor.id,
+      actorName: context.actor.name,
+      action: `entra${action[0]?.toUpperCase()}${action.slice(1)}`,
+      ...(recorder.connection.servicePrincipalId
+        ? { target: recorder.connection.servicePrincipalId }
+        : {}),
+      detail:
+        outcome === 'succeeded'
+          ? `${action} succeeded${context.subject ? ` for ${context.subject}` : ''}`
+          : outcome === 'incomplete'
+            ? `${action} incomplete: time ran out after ${last}`
+            : `${action} failed at ${last}`,
+    });
   }
-  await recordAdminAction({
-    actorId: context.actor.id,
-    actorName: context.actor.name,
-    action: `entra${action[0]?.toUpperCase()}${action.slice(1)}`,
-    ...(recorder.connection.servicePrincipalId
-      ? { target: recorder.connection.servicePrincipalId }
-      : {}),
-    detail: ok
-      ? `${action} succeeded${context.subject ? ` for ${context.subject}` : ''}`
-      : `${action} failed at ${recorder.steps.at(-1)?.name ?? 'start'}`,
-  });
-  return endRun(recorder, names, ok ? 'succeeded' : 'failed');
+  return endRun(recorder, names, outcome);
 }
 
 function mergeScopes(before: readonly string[] | undefined, now: readonly string[]): string[] {
@@ -351,7 +399,16 @@ async function connect(recorder: Recorder): Promise<boolean> {
     (await credentialSteps(recorder)) &&
     (await step(recorder, 'attributes', STEP_RESERVE_MS, async () => {
       const { servicePrincipalId, jobId } = ids(recorder);
-      const { added } = await graph.addExtensionAttributes(servicePrincipalId, jobId);
+      let added: readonly string[];
+      try {
+        ({ added } = await graph.addExtensionAttributes(servicePrincipalId, jobId));
+      } catch (error) {
+        if (!(error instanceof SchemaShapeError)) throw error;
+        throw new StepRefusal(
+          `The job’s attribute mappings in Entra are not those of a SCIM job (${error.message}); GroupTalk changed nothing in them.`,
+          'In the Entra admin center, open the application’s Provisioning → Mappings and choose “Restore default mappings”, then press Connect again.',
+        );
+      }
       return {
         detail: added.length
           ? `Added and mapped ${added.map((name) => name.slice(name.lastIndexOf(':') + 1)).join(', ')}.`
@@ -398,32 +455,61 @@ async function findOrCreateApp(recorder: Recorder) {
   if (known) {
     const [found] = await graph.findServicePrincipals({ appId: known });
     if (found) {
-      return { detail: `Found ${describe(found)}.`, change: appChange(found) };
+      return { detail: `Found ${describe(found)}.`, change: appChange(recorder, found) };
     }
   }
   // Only an app made from the non-gallery template: a gallery GroupTalk app has its own job
-  // template and is the admin's to configure.
+  // template, and an app without a template (the customer's own app registration, say, or one
+  // whose template Graph did not say) is the admin's, never GroupTalk's to configure.
   const candidates = (await graph.findServicePrincipals({ displayName: APP_DISPLAY_NAME })).filter(
-    (candidate) =>
-      candidate.applicationTemplateId === undefined ||
-      candidate.applicationTemplateId === null ||
-      candidate.applicationTemplateId === NON_GALLERY_TEMPLATE_ID,
+    (candidate) => candidate.applicationTemplateId === NON_GALLERY_TEMPLATE_ID,
   );
   const chosen = candidates.sort((a, b) => a.id.localeCompare(b.id))[0];
   if (chosen) {
-    return { detail: `Found ${describe(chosen)}.`, change: appChange(chosen) };
+    // GroupTalk did not create it (an admin did, following the manual tutorial): when its job is
+    // configured, Connect would replace the admin's Tenant URL, credential and scope, so it stops
+    // and asks. Graph documents no read of the saved secrets, so nothing of them can be kept.
+    if (recorder.context.takeOver !== chosen.id) {
+      const jobs = await graph.listSynchronizationJobs(chosen.id);
+      const configured = jobs.filter(
+        (job) => (job.status?.code ?? 'NotConfigured').toLowerCase() !== 'notconfigured',
+      );
+      if (configured.length > 0) {
+        throw new StepRefusal(
+          `Found ${describe(chosen)}, not created by GroupTalk, with a provisioning job already configured (${configured.map((job) => `${job.id}: ${job.status?.code}`).join('; ')}). GroupTalk changed nothing.`,
+          'If this is the application you set up for GroupTalk by hand and GroupTalk should manage it from now on, press “Take over this application and connect”: GroupTalk then replaces its Tenant URL, credential and provisioning settings (scope: assigned users and groups; notification e-mail and “skip out of scope deletions” back to their defaults, since Entra does not let GroupTalk read them). Otherwise rename that application in the Entra admin center and press Connect again to get a new one.',
+          {},
+          chosen.id,
+        );
+      }
+    }
+    return {
+      detail: `Found ${describe(chosen)}${recorder.context.takeOver === chosen.id ? `; taken over as ${recorder.context.actor.name} confirmed` : ''}.`,
+      change: appChange(recorder, chosen),
+    };
   }
   const { servicePrincipal } = await graph.instantiateApplicationTemplate(APP_DISPLAY_NAME);
   recorder.createdApp = true;
-  return { detail: `Created ${describe(servicePrincipal)}.`, change: appChange(servicePrincipal) };
+  return {
+    detail: `Created ${describe(servicePrincipal)}.`,
+    change: appChange(recorder, servicePrincipal),
+  };
 }
 
 function describe(principal: ServicePrincipal): string {
   return `the enterprise application “${principal.displayName ?? APP_DISPLAY_NAME}” (application id ${principal.appId})`;
 }
 
-function appChange(principal: ServicePrincipal): Partial<EntraConnection> {
+function appChange(recorder: Recorder, principal: ServicePrincipal): Partial<EntraConnection> {
+  // Another service principal (the old one deleted in Entra, a new one made): its job, rule and
+  // saved credential are not the old one's, so a new credential is put in (and the old revoked).
+  const moved =
+    recorder.connection.servicePrincipalId !== undefined &&
+    recorder.connection.servicePrincipalId !== principal.id;
   return {
+    ...(moved
+      ? { jobId: undefined, ruleId: undefined, secretsSavedFor: undefined, job: undefined }
+      : {}),
     servicePrincipalId: principal.id,
     appId: principal.appId,
     appDisplayName: principal.displayName ?? APP_DISPLAY_NAME,
@@ -503,10 +589,12 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     return true;
   }
   if (recorder.remaining() < CREDENTIAL_RESERVE_MS) throw new OutOfTimeError('credential');
-  if (current && !current.revokedAt) {
+  if (current && !current.revokedAt && secretsSavedFor !== current.id) {
     // Registered by a run that ended before Entra saved it: its secret is gone, so it goes too.
     await registry.revoke(current.id, actor.name);
   }
+  // The credential Entra holds now (being renewed) keeps working until the new one is saved.
+  const held = secretsSavedFor;
   const oauth = await tryOAuthClient(recorder);
   if (oauth === 'failed') return false;
   const chosen = oauth ?? (await secretToken(recorder));
@@ -516,8 +604,11 @@ async function credentialSteps(recorder: Recorder): Promise<boolean> {
     saved = await step(recorder, 'saveCredentials', 0, async () => {
       const { servicePrincipalId } = ids(recorder);
       await recorder.context.graph.putSecrets(servicePrincipalId, chosen.secrets);
+      // Entra uses the new one from now on: only now does the one it held go.
+      const previous = held && held !== chosen.id ? await registry.get(held) : undefined;
+      if (previous && !previous.revokedAt) await registry.revoke(previous.id, actor.name);
       return {
-        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.`,
+        detail: `Saved the Tenant URL ${recorder.context.tenantUrl} and ${chosen.label}; scope: assigned users and groups.${previous && !previous.revokedAt ? ` Revoked the credential Entra held before (${previous.id}).` : ''}`,
         change: { secretsSavedFor: chosen.id },
       };
     });
@@ -548,10 +639,16 @@ interface Chosen {
   readonly secrets: readonly SecretPair[];
 }
 
-/** Revokes a credential this run registered and Entra does not hold. */
+/**
+ * Revokes a credential this run registered and Entra does not hold; the connection names again
+ * the one Entra holds, if any (a renewal that failed leaves it in use).
+ */
 async function forget(recorder: Recorder, id: string): Promise<void> {
   await tenantRegistry().revoke(id, recorder.context.actor.name);
-  recorder.connection = { ...recorder.connection, credentialId: undefined };
+  recorder.connection = {
+    ...recorder.connection,
+    credentialId: recorder.connection.secretsSavedFor,
+  };
 }
 
 /**
@@ -566,7 +663,9 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
     createdBy: actor.name,
     description: DESCRIPTION,
   });
-  recorder.connection = { ...recorder.connection, credentialId: credential.id };
+  // In the table before Entra is asked: a run that dies now leaves the id for the next run to
+  // revoke, never a live credential nobody knows of.
+  await recorder.remember({ credentialId: credential.id });
   const secrets: SecretPair[] = [
     { key: 'BaseAddress', value: tenantUrl },
     { key: 'AuthenticationType', value: OAUTH_AUTHENTICATION_TYPE },
@@ -586,7 +685,7 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
           status: 'done',
           detail: `Registered OAuth client ${credential.id}, created by ${actor.name}.`,
         },
-        { credentialId: credential.id, secretsSavedFor: undefined },
+        { credentialId: credential.id },
       );
       await recorder.record({
         name: 'testConnection',
@@ -604,6 +703,24 @@ async function tryOAuthClient(recorder: Recorder): Promise<Chosen | undefined | 
     if (!isGraphFailure(error)) {
       await forget(recorder, credential.id);
       throw error;
+    }
+    // Only Entra's refusal of the request (a 400-class answer about the keys) means it does not
+    // take an OAuth client; an unreachable or failing Graph says nothing about that, so the run
+    // stops and the next press tries the OAuth client again.
+    if (temporary(error) || error.status === 401 || error.status === 403) {
+      await forget(recorder, credential.id);
+      await recorder.record({
+        name: 'credential',
+        status: 'done',
+        detail: `Registered OAuth client ${credential.id}, then revoked it: Test Connection could not run.`,
+      });
+      await recorder.record({
+        name: 'testConnection',
+        status: 'failed',
+        entra: entraSaid(error),
+        advice: adviceFor('testConnection', error, recorder.context.granted),
+      });
+      return 'failed';
     }
     refusal = `Entra said: ${error.message.slice(0, 200)}`;
   }
@@ -628,7 +745,7 @@ async function secretToken(recorder: Recorder): Promise<Chosen | undefined> {
       status: 'done',
       detail: `${recorder.fallback ? `${recorder.fallback} ` : ''}Registered Secret Token ${credential.id}, created by ${actor.name}.`,
     },
-    { credentialId: credential.id, secretsSavedFor: undefined },
+    { credentialId: credential.id },
   );
   const secrets: SecretPair[] = [
     { key: 'BaseAddress', value: tenantUrl },
@@ -680,7 +797,7 @@ async function disconnect(recorder: Recorder): Promise<boolean> {
       {
         name: 'revoke',
         status: 'done',
-        detail: `Revoked Secret Token ${credential.id}: GroupTalk refuses it within a minute.`,
+        detail: `Revoked ${credential.kind === 'oauth-client' ? 'OAuth client' : 'Secret Token'} ${credential.id}: GroupTalk refuses it within a minute.`,
       },
       { state: 'disconnected', credentialId: undefined, secretsSavedFor: undefined },
     );
@@ -772,10 +889,14 @@ async function readLog(recorder: Recorder) {
     top: byId ? 20 : 100,
   });
   const wanted = subject.toLowerCase();
+  // A user principal name matches a value of an identity exactly (any case): "ann@x.com" is
+  // not "joann@x.com", as a substring match would have it.
   const matching = byId
     ? entries
     : entries.filter((entry) =>
-        JSON.stringify([entry.sourceIdentity, entry.targetIdentity]).toLowerCase().includes(wanted),
+        [entry.sourceIdentity, entry.targetIdentity].some((identity) =>
+          valuesOf(identity).some((value) => value.toLowerCase() === wanted),
+        ),
       );
   const view = matching.slice(0, 20).map(logEntry);
   await saveEntraLogView({
@@ -785,6 +906,13 @@ async function readLog(recorder: Recorder) {
     entries: view,
   });
   return { detail: `${view.length} entr${view.length === 1 ? 'y' : 'ies'} for ${subject}.` };
+}
+
+/** Every string value of an identity, its `details` included. */
+function valuesOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (value && typeof value === 'object') return Object.values(value).flatMap(valuesOf);
+  return [];
 }
 
 /** A log entry as the page shows it: no attribute values beyond the identities' names. */

@@ -22,6 +22,7 @@ export function entraConnectionSection(): string {
 <div class="actions">
 <button type="button" id="entra-connect">Connect to Microsoft Entra</button>
 <button type="button" id="entra-disconnect" class="revoke">Disconnect</button>
+<button type="button" id="entra-take-over" hidden>Take over this application and connect</button>
 </div>
 <p id="entra-progress" class="status" role="status" aria-live="polite"></p>
 <h3 id="entra-steps-heading">Last run</h3>
@@ -83,6 +84,8 @@ const script = `'use strict';
   const $ = (id) => document.getElementById(id);
   let csrfToken = '';
   let busy = false;
+  /** The application the last run found and the admin may confirm taking over. */
+  let takeOver;
   const say = (text) => { $('entra-progress').textContent = text; };
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : '—');
 
@@ -119,8 +122,14 @@ const script = `'use strict';
     const has = Boolean(app);
     $('entra-disconnect').disabled = !has || data.state === 'disconnected';
     for (const id of ['entra-refresh', 'entra-pause', 'entra-restart', 'entra-provision', 'entra-read-log']) $(id).disabled = !has || !data.jobId;
+    // Disconnected: the credential is revoked, so nothing may start the job again but Connect.
+    for (const id of ['entra-restart', 'entra-provision']) if (data.state === 'disconnected') $(id).disabled = true;
     $('entra-with-log').checked = $('entra-with-log').checked || data.permissions.log.every((p) => data.grantedPermissions.includes(p));
     const run = data.lastRun;
+    // The last run stopped at an application GroupTalk did not create: the admin may confirm.
+    const found = run && run.outcome === 'failed' && run.steps.find((step) => step.takeOver);
+    takeOver = found ? found.takeOver : undefined;
+    $('entra-take-over').hidden = !takeOver;
     const list = $('entra-steps');
     list.replaceChildren();
     if (run) {
@@ -226,6 +235,9 @@ const script = `'use strict';
   }
 
   $('entra-connect').addEventListener('click', () => go('connect', { withLog: $('entra-with-log').checked }));
+  $('entra-take-over').addEventListener('click', () => {
+    if (takeOver && window.confirm('Take over the existing GroupTalk application in Entra? GroupTalk replaces its Tenant URL, credential and provisioning settings.')) go('connect', { withLog: $('entra-with-log').checked, takeOver });
+  });
   $('entra-disconnect').addEventListener('click', () => {
     if (window.confirm('Disconnect: revoke the credential Entra uses and pause the provisioning job?')) go('disconnect');
   });
