@@ -310,7 +310,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
       errorPage(
         'Not possible',
         'This answer from Entra belongs to a request that took too long or was started elsewhere. Go back to the integration page and press the button again.',
-        { href: BACK, label: 'Back to the integration page' },
+        [{ href: BACK, label: 'Back to the integration page' }],
       ),
       [clear],
     );
@@ -373,7 +373,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
         errorPage(
           'Not possible',
           'Another change to the Entra connection is running (another admin or tab). Go back to the integration page, wait a few seconds and press the button again.',
-          { href: BACK, label: 'Back to the integration page' },
+          [{ href: BACK, label: 'Back to the integration page' }],
         ),
         [clear],
       );
@@ -402,7 +402,7 @@ export async function completeEntraAction(request: AdminRequest): Promise<AdminR
       errorPage(
         'Something went wrong',
         'GroupTalk could not finish this change in Entra. What was done is kept and listed on the integration page; press the button again there.',
-        { href: BACK, label: 'Back to the integration page' },
+        [{ href: BACK, label: 'Back to the integration page' }],
       ),
       [clear],
     );
