@@ -94,6 +94,7 @@ function healthSection(): string {
 <h2 id="health-heading">Provisioning health</h2>
 <p class="health"><span id="health-state" class="badge">Loading</span> <span id="health-summary"></span></p>
 <p id="health-unauthenticated" class="hint" hidden></p>
+<p id="health-entra" class="hint" hidden></p>
 <dl class="facts pairs">
 <dt>Last call from Entra</dt><dd id="last-call">—</dd>
 <dt>Last provisioning cycle</dt><dd id="last-cycle">—</dd>

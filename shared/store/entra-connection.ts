@@ -203,12 +203,35 @@ export interface EntraLogEntry {
   }[];
 }
 
+/** A reason of Entra's, in its words (names quoted in it masked), and how often it came. */
+export interface EntraLogReason {
+  readonly reason: string;
+  readonly count: number;
+}
+
+/**
+ * The tally of Entra's log for the application over a period: counts and top reasons only, never
+ * the entries (the health view needs no more).
+ */
+export interface EntraLogSummary {
+  readonly since: string;
+  readonly succeeded: number;
+  readonly skipped: number;
+  readonly failed: number;
+  /** Entries read; `complete` false when the page bound stopped the read first. */
+  readonly read: number;
+  readonly complete: boolean;
+  readonly skippedReasons: readonly EntraLogReason[];
+  readonly failedReasons: readonly EntraLogReason[];
+}
+
 export interface EntraLogView {
-  /** What the admin asked about: an object id or a UPN. */
+  /** What the admin asked about: an object id or a UPN; empty for the application's tally. */
   readonly user: string;
   readonly readAt: string;
   readonly by: string;
   readonly entries: readonly EntraLogEntry[];
+  readonly summary?: EntraLogSummary;
 }
 
 /** How long a log view is kept for the page to show it after the round-trip. */

@@ -285,6 +285,23 @@ describe.skipIf(!browserFound)(
       await page.locator('#entra-connection').screenshot({ path: join(SHOTS, 'entra-log.png') });
     });
 
+    it("reads Entra's log for the application and shows its tally in the health card", async () => {
+      await roundTrip(() => page.getByRole('button', { name: 'Read Entra’s log' }).click());
+      const health = page.locator('#health-entra');
+      await expect
+        .poll(() => health.textContent(), { timeout: 15_000 })
+        .toMatch(
+          /^Entra’s own log, read .+: [1-9]\d* succeeded, [1-9]\d* skipped \(.*not in scope.*\), \d+ failed on Entra’s side/,
+        );
+      expect(await health.isVisible()).toBe(true);
+      await axe();
+      const results = await new AxeBuilder({ page })
+        .include('#health-section')
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      expect(results.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+    });
+
     it('disconnects: the job paused and the credential refused by /scim/v2 within the cache window', async () => {
       const token = tokenInEntra();
       page.once('dialog', (dialog) => dialog.accept());

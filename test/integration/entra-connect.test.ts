@@ -189,8 +189,8 @@ describe('the consent round-trip of Connect to Microsoft Entra', () => {
     const bad = await authorize({ action: 'format' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toBe('invalidAction');
-    const noUser = await authorize({ action: 'readLog' });
-    expect(noUser.status).toBe(400);
+    const badUser = await authorize({ action: 'readLog', user: 'two words' });
+    expect(badUser.status).toBe(400);
     const early = await authorize({ action: 'pause' });
     expect(early.status).toBe(409);
     expect(((await early.json()) as { message: string }).message).toContain(
@@ -652,6 +652,70 @@ describe('Connect to Microsoft Entra against the Graph stand-in', () => {
     const paused = await connection();
     expect(stepOf(paused, 'pause').status).toBe('done');
     expect(paused.job.code).toBe('Paused');
+  });
+
+  it("reads the application's log for the period and keeps only its tally: counts and Entra's reasons", async () => {
+    // Prepare: connected (a cycle ran: assigned users succeeded, the unassigned one skipped),
+    // then one more cycle with an assigned user whose create GroupTalk refuses (413: the body
+    // is over its 1 MiB limit).
+    await press({ action: 'connect', withLog: true });
+    const { application, jobId } = await connection();
+    graph.putUser({
+      id: '7d1e1f5a-0c55-4a53-9a43-6f0c8c2f9b11',
+      userPrincipalName: 'too.long@contoso.test',
+      displayName: 'x'.repeat(1_100_000),
+      assigned: true,
+    });
+    await graph.runCycle(application.servicePrincipalId, jobId);
+    const logged = graph.state.provisioningLogs.filter(
+      (entry) => entry.servicePrincipal?.id === application.servicePrincipalId,
+    );
+    const count = (status: string) =>
+      logged.filter((entry) => entry.provisioningStatusInfo?.status === status).length;
+    expect(count('failure')).toBeGreaterThan(0);
+
+    // Act: the same button without a user.
+    await press({ action: 'readLog' });
+
+    // Assess: the counts are Entra's, the reasons in its words (names masked), with counts.
+    const state = await connection();
+    expect(stepOf(state, 'readLog').status).toBe('done');
+    const summary = state.logSummary;
+    expect(summary).toMatchObject({
+      succeeded: count('success'),
+      skipped: count('skipped'),
+      failed: count('failure'),
+      read: logged.length,
+      complete: true,
+      by: LOCAL_USERS.admin.username,
+    });
+    expect(summary.succeeded).toBeGreaterThan(0);
+    const notInScope = summary.skippedReasons.find((r: { reason: string }) =>
+      r.reason.includes('not in scope'),
+    );
+    expect(notInScope.reason).toMatch(/^User … was skipped: not in scope/);
+    expect(notInScope.count).toBe(
+      logged.filter((e) =>
+        e.provisioningStatusInfo?.errorInformation?.reason?.includes('not in scope'),
+      ).length,
+    );
+    expect(summary.failedReasons[0].reason).toMatch(/^StatusCode: 413/);
+    expect(summary.failedReasons.reduce((n: number, r: { count: number }) => n + r.count, 0)).toBe(
+      count('failure'),
+    );
+    expect(state.log).toBeUndefined();
+    // Nothing but the tally is stored: no entry, no user's name.
+    const { Item } = await documentClient().send(
+      new GetCommand({ TableName: tableName(), Key: keys.entraLogView() }),
+    );
+    expect(Item?.entries).toEqual([]);
+    expect(Object.keys(Item ?? {}).sort()).toEqual(
+      ['by', 'entries', 'pk', 'readAt', 'sk', 'summary', 'ttl', 'user'].sort(),
+    );
+    for (const user of LOCAL_GRAPH_DIRECTORY.users) {
+      expect(JSON.stringify(Item?.summary)).not.toContain(user.userPrincipalName);
+      expect(JSON.stringify(Item?.summary)).not.toContain(user.id);
+    }
   });
 
   it('never lets a Graph token reach the table, the logs or an answer', async () => {

@@ -114,6 +114,7 @@ export async function entraConnectionView(request: AdminRequest) {
       : {}),
     running: typeof runningUntil === 'number' && runningUntil > Date.now(),
     ...(log?.user ? { log } : {}),
+    ...(log?.summary ? { logSummary: { ...log.summary, readAt: log.readAt, by: log.by } } : {}),
   };
 }
 
@@ -128,7 +129,8 @@ function parseAction(body: Record<string, unknown>): {
     throw new AdminError(400, 'invalidAction', `action must be one of ${ACTIONS.join(', ')}.`);
   }
   const subject = typeof body.user === 'string' ? body.user.trim() : undefined;
-  if (action === 'provisionOnDemand' || action === 'readLog') {
+  // Reading the log without a user reads the application's tally (the health view's).
+  if (action === 'provisionOnDemand' || (action === 'readLog' && body.user !== undefined)) {
     if (!subject || subject.length > 256 || /[\s"']/.test(subject)) {
       throw new AdminError(
         400,

@@ -18,6 +18,7 @@ import {
   type ConnectStep,
   type EntraConnection,
   type EntraLogEntry,
+  type EntraLogSummary,
   type JobSnapshot,
   saveEntraConnection,
   saveEntraLogView,
@@ -875,6 +876,12 @@ async function ruleOf(recorder: Recorder): Promise<string> {
   return rule.id;
 }
 
+/** The period the application's tally covers: the page's default report period. */
+export const LOG_SUMMARY_DAYS = 30;
+/** At most this many pages of at most `LOG_SUMMARY_PAGE` entries: one request stays short. */
+const LOG_SUMMARY_PAGES = 5;
+const LOG_SUMMARY_PAGE = 200;
+
 /** Reads Entra's log for one user (object id, or a UPN matched in the entries) and keeps a view. */
 async function readLog(recorder: Recorder) {
   const { graph, subject = '', actor } = recorder.context;
@@ -882,6 +889,7 @@ async function readLog(recorder: Recorder) {
   if (!servicePrincipalId) {
     throw new StepRefusal('GroupTalk has no application in Entra yet.', 'Press Connect first.');
   }
+  if (!subject) return readLogSummary(recorder, servicePrincipalId);
   const byId = OBJECT_ID.test(subject);
   const { value: entries } = await graph.listProvisioningLogs({
     servicePrincipalId,
@@ -906,6 +914,77 @@ async function readLog(recorder: Recorder) {
     entries: view,
   });
   return { detail: `${view.length} entr${view.length === 1 ? 'y' : 'ies'} for ${subject}.` };
+}
+
+/**
+ * Reads the application's log over the period, page by page up to the bound, and keeps only the
+ * tally: counts by outcome and the top reasons, never the entries.
+ */
+async function readLogSummary(recorder: Recorder, servicePrincipalId: string) {
+  const { graph, actor } = recorder.context;
+  const since = new Date(Date.now() - LOG_SUMMARY_DAYS * 86_400_000);
+  const entries: ProvisioningObjectSummary[] = [];
+  let nextLink: string | undefined;
+  for (let page = 0; page < LOG_SUMMARY_PAGES; page++) {
+    const answer = await graph.listProvisioningLogs(
+      nextLink
+        ? { servicePrincipalId, nextLink }
+        : { servicePrincipalId, since, top: LOG_SUMMARY_PAGE },
+    );
+    entries.push(...answer.value);
+    nextLink = answer.nextLink;
+    if (!nextLink) break;
+  }
+  const counted = tally(entries, since, !nextLink);
+  await saveEntraLogView({
+    user: '',
+    readAt: new Date().toISOString(),
+    by: actor.name,
+    entries: [],
+    summary: counted,
+  });
+  return {
+    detail: `${counted.read} entr${counted.read === 1 ? 'y' : 'ies'} since ${since.toISOString().slice(0, 10)}${counted.complete ? '' : ' (the newest only: the read stops there)'}: ${counted.succeeded} succeeded, ${counted.skipped} skipped, ${counted.failed} failed.`,
+  };
+}
+
+/** Counts by outcome and the three most frequent reasons of skipped and failed entries. */
+export function tally(
+  entries: readonly ProvisioningObjectSummary[],
+  since: Date,
+  complete: boolean,
+): EntraLogSummary {
+  const counts = { success: 0, skipped: 0, failure: 0 };
+  const reasons = { skipped: new Map<string, number>(), failure: new Map<string, number>() };
+  for (const entry of entries) {
+    const info = entry.provisioningStatusInfo;
+    const status = info?.status;
+    if (status !== 'success' && status !== 'skipped' && status !== 'failure') continue;
+    counts[status] += 1;
+    if (status === 'success') continue;
+    const error = info?.errorInformation;
+    // Entra names the user in its reason: masked, so one reason counts once for all users.
+    const words = (error?.reason ?? error?.errorCode ?? 'No reason given')
+      .replace(/'[^']*'/g, '…')
+      .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z?/g, '…')
+      .slice(0, 300);
+    reasons[status].set(words, (reasons[status].get(words) ?? 0) + 1);
+  }
+  const top = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([reason, count]) => ({ reason, count }));
+  return {
+    since: since.toISOString(),
+    succeeded: counts.success,
+    skipped: counts.skipped,
+    failed: counts.failure,
+    read: entries.length,
+    complete,
+    skippedReasons: top(reasons.skipped),
+    failedReasons: top(reasons.failure),
+  };
 }
 
 /** Every string value of an identity, its `details` included. */

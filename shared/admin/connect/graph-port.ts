@@ -129,6 +129,8 @@ export interface GraphPort {
     servicePrincipalId: string;
     sourceId?: string;
     top?: number;
+    since?: Date;
+    nextLink?: string;
   }): Promise<{ readonly value: readonly ProvisioningObjectSummary[]; readonly nextLink?: string }>;
 }
 

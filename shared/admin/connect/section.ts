@@ -41,6 +41,11 @@ export function entraConnectionSection(): string {
 <button type="button" id="entra-pause" data-action="pause">Pause provisioning</button>
 <button type="button" id="entra-restart" data-action="restart">Restart provisioning</button>
 </div>
+<h3 id="entra-tally-heading">Entra’s own log for the application</h3>
+<p id="entra-log-tally" class="hint">Not read yet: press Read Entra’s log (it needs the log permissions above). GroupTalk keeps only the counts, for 15 minutes.</p>
+<div class="actions">
+<button type="button" id="entra-read-tally" data-action="readLog">Read Entra’s log</button>
+</div>
 <h3 id="entra-user-heading">One user: what Entra saw, and provisioning now</h3>
 <form id="entra-user-form" class="inline" novalidate>
 <label for="entra-user">User’s object id or user principal name</label>
@@ -107,7 +112,7 @@ const script = `'use strict';
   };
   const STEP_STATES = { done: 'Done', failed: 'Failed', skipped: 'Already done', notReached: 'Not reached' };
   const JOB_STATES = { Active: 'Running (enabled)', Paused: 'Paused', Quarantine: 'In quarantine', NotRun: 'Not started yet', NotConfigured: 'Not configured' };
-  const ACTION_NAMES = { connect: 'Connect', disconnect: 'Disconnect', refresh: 'Read job state from Entra', pause: 'Pause', restart: 'Restart', provisionOnDemand: 'Provision now', readLog: 'Show what Entra saw' };
+  const ACTION_NAMES = { connect: 'Connect', disconnect: 'Disconnect', refresh: 'Read job state from Entra', pause: 'Pause', restart: 'Restart', provisionOnDemand: 'Provision now', readLog: 'Read Entra’s log' };
 
   function text(tag, value, className) {
     const node = document.createElement(tag);
@@ -121,7 +126,7 @@ const script = `'use strict';
     const app = data.application;
     const has = Boolean(app);
     $('entra-disconnect').disabled = !has || data.state === 'disconnected';
-    for (const id of ['entra-refresh', 'entra-pause', 'entra-restart', 'entra-provision', 'entra-read-log']) $(id).disabled = !has || !data.jobId;
+    for (const id of ['entra-refresh', 'entra-pause', 'entra-restart', 'entra-provision', 'entra-read-log', 'entra-read-tally']) $(id).disabled = !has || !data.jobId;
     // Disconnected: the credential is revoked, so nothing may start the job again but Connect.
     for (const id of ['entra-restart', 'entra-provision']) if (data.state === 'disconnected') $(id).disabled = true;
     $('entra-with-log').checked = $('entra-with-log').checked || data.permissions.log.every((p) => data.grantedPermissions.includes(p));
@@ -159,6 +164,17 @@ const script = `'use strict';
     q.className = quarantine ? 'bad' : '';
     $('entra-job-read').textContent = job ? when(job.readAt) + ' (press Read job state from Entra to read it again)' : '—';
     renderLog(data.log);
+    renderTally(data.logSummary);
+  }
+
+  /** The tally of Entra's log, in this section and as one line of the health card. */
+  function renderTally(summary) {
+    const health = $('health-entra');
+    if (!summary) { if (health) health.hidden = true; return; }
+    const reasons = (list) => (list.length ? ' (' + list.map((r) => r.reason + (r.count > 1 ? ' ×' + r.count : '')).join('; ') + ')' : '');
+    const line = 'Entra’s own log, read ' + when(summary.readAt) + ': ' + summary.succeeded + ' succeeded, ' + summary.skipped + ' skipped' + reasons(summary.skippedReasons) + ', ' + summary.failed + ' failed on Entra’s side' + reasons(summary.failedReasons) + '.';
+    $('entra-log-tally').textContent = line + ' Since ' + when(summary.since) + ', read by ' + summary.by + (summary.complete ? '.' : '; only the newest ' + summary.read + ' entries were read.');
+    if (health) { health.textContent = line; health.hidden = false; }
   }
 
   function fill(tableId, rows, emptyText) {
@@ -241,6 +257,7 @@ const script = `'use strict';
   $('entra-disconnect').addEventListener('click', () => {
     if (window.confirm('Disconnect: revoke the credential Entra uses and pause the provisioning job?')) go('disconnect');
   });
+  $('entra-read-tally').addEventListener('click', () => go('readLog'));
   for (const id of ['entra-refresh', 'entra-pause', 'entra-restart']) {
     $(id).addEventListener('click', (event) => go(event.currentTarget.dataset.action));
   }
