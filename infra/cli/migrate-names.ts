@@ -3,9 +3,8 @@
  * keys to the identifier profile's keys (see `shared/store/migrate-names.ts`). Run it once per
  * tenant after deploying the profile; running it again is harmless.
  */
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { terminalProgress } from '../progress.js';
+import { migrationTable } from './migration-table.js';
 
 const HELP = `Usage: npm run migrate-names -- --local | --table <name> [--region <region>]
 
@@ -20,48 +19,7 @@ differently under the identifier profile (docs/hardening.md, "Names are identifi
 Prints what moved, look-alike names that could not move (another resource holds the
 folded name: rename one, then run again) and stored names the profile would refuse.`;
 
-const { values } = parseArgs({
-  options: {
-    local: { type: 'boolean', default: false },
-    table: { type: 'string' },
-    region: { type: 'string' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-if (values.help || values.local === (values.table !== undefined)) {
-  console.log(HELP);
-  process.exit(values.help ? 0 : 2);
-}
-
-let localTable = process.env.LOCAL_TABLE_NAME ?? 'grouptalk-scim-local';
-let stop: (() => Promise<void>) | undefined;
-if (values.local) {
-  const { ensureTable, startDynamoDbLocal } = await import('../local/dynamodb-local.js');
-  const { localStateDir, readServiceRecord } = await import('../local/service-record.js');
-  let endpoint = process.env.DYNAMODB_ENDPOINT;
-  // A running npm start holds the data folder: its DynamoDB Local is the one to use.
-  const service = endpoint ? undefined : await readServiceRecord();
-  if (service) {
-    endpoint = service.dynamodbEndpoint;
-    localTable = process.env.LOCAL_TABLE_NAME ?? service.tableName;
-  }
-  if (!endpoint) {
-    const dbPath = join(localStateDir(), 'dynamodb-data');
-    const running = await startDynamoDbLocal({ dbPath });
-    endpoint = running.endpoint;
-    stop = () => running.stop();
-  }
-  // As npm start does: a machine that never ran it gets the empty table (nothing to move).
-  await ensureTable(endpoint, localTable).catch(async (error) => {
-    await stop?.();
-    throw error;
-  });
-  Object.assign(process.env, { TABLE_NAME: localTable, DYNAMODB_ENDPOINT: endpoint });
-} else {
-  process.env.TABLE_NAME = values.table;
-  delete process.env.DYNAMODB_ENDPOINT;
-}
-process.env.AWS_REGION = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+const table = await migrationTable(HELP);
 
 try {
   // After the environment is set: the store reads its configuration at import time.
@@ -82,5 +40,5 @@ try {
   }
   process.exitCode = report.conflicts.length > 0 || report.changed > 0 ? 1 : 0;
 } finally {
-  await stop?.();
+  await table.stop();
 }
