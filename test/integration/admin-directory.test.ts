@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
 import { groupsOf } from '../../shared/admin/directory.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
+import { signInByHand } from '../support/admin-sign-in.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -23,27 +24,9 @@ let service: TestService;
 let origin: string;
 let cookie: string;
 
-/** `name=value` pairs of the response's Set-Cookie headers. */
-function cookiesOf(response: Response): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const at = pair.indexOf('=');
-    cookies.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return cookies;
-}
-
-/** The sign-in by hand: the page → the provider → the callback; returns the session cookie. */
+/** The sign-in by hand (`test/support/admin-sign-in.ts`); returns the session cookie. */
 async function signIn(): Promise<string> {
-  const start = await fetch(`${origin}/admin/sign-in`, { redirect: 'manual' });
-  const signInCookie = [...cookiesOf(start)].map(([name, value]) => `${name}=${value}`).join('; ');
-  const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-  const callback = await fetch(authorize.headers.get('location') ?? '', {
-    redirect: 'manual',
-    headers: { cookie: signInCookie },
-  });
-  const session = cookiesOf(callback).get('grouptalk-admin');
+  const session = await signInByHand(origin);
   expect(session).toBeDefined();
   return `grouptalk-admin=${session}`;
 }

@@ -25,6 +25,7 @@ import { adminRoutes, routes } from '../../shared/routes.js';
 import { listAdminActions } from '../../shared/store/admin-items.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
+import { cookiesOf, signInByHand } from '../support/admin-sign-in.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let work: string;
@@ -37,25 +38,9 @@ let origin: string;
 let cookie: string;
 let csrfToken: string;
 
-function cookiesOf(response: Response): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const at = pair.indexOf('=');
-    cookies.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return cookies;
-}
-
+/** The sign-in by hand (`test/support/admin-sign-in.ts`); returns the session cookie. */
 async function signIn(): Promise<string> {
-  const start = await fetch(`${origin}/admin/sign-in`, { redirect: 'manual' });
-  const signInCookie = [...cookiesOf(start)].map(([name, value]) => `${name}=${value}`).join('; ');
-  const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-  const callback = await fetch(authorize.headers.get('location') ?? '', {
-    redirect: 'manual',
-    headers: { cookie: signInCookie },
-  });
-  return `grouptalk-admin=${cookiesOf(callback).get('grouptalk-admin')}`;
+  return `grouptalk-admin=${await signInByHand(origin)}`;
 }
 
 /** `POST /admin/api/entra/authorize` as the page's script sends it. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalAdmin, startLocalAdmin } from '../../infra/local/admin.js';
 import { adminRoutes, routes } from '../../shared/routes.js';
+import { signInByHand } from '../support/admin-sign-in.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 let work: string;
@@ -17,26 +18,9 @@ let service: TestService;
 let origin: string;
 let cookie: string;
 
-function cookiesOf(response: Response): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const header of response.headers.getSetCookie()) {
-    const [pair = ''] = header.split(';');
-    const at = pair.indexOf('=');
-    cookies.set(pair.slice(0, at), pair.slice(at + 1));
-  }
-  return cookies;
-}
-
-/** The sign-in followed by hand: the page → the provider → the callback. */
+/** The sign-in by hand (`test/support/admin-sign-in.ts`); returns the session cookie. */
 async function signIn(): Promise<string> {
-  const start = await fetch(`${origin}/admin/sign-in`, { redirect: 'manual' });
-  const signInCookie = [...cookiesOf(start)].map(([name, value]) => `${name}=${value}`).join('; ');
-  const authorize = await fetch(start.headers.get('location') ?? '', { redirect: 'manual' });
-  const callback = await fetch(authorize.headers.get('location') ?? '', {
-    redirect: 'manual',
-    headers: { cookie: signInCookie },
-  });
-  return `grouptalk-admin=${cookiesOf(callback).get('grouptalk-admin')}`;
+  return `grouptalk-admin=${await signInByHand(origin)}`;
 }
 
 async function api<T>(path: string): Promise<{ status: number; body: T }> {
