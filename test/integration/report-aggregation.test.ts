@@ -5,9 +5,7 @@
  * their reports in the same minute, and 200 search deep history through the real CloudWatch Logs
  * client against a Logs Insights stand-in that refuses the 101st concurrent query.
  */
-import { gzipSync } from 'node:zlib';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as aggregate } from '../../functions/reports/aggregate.js';
 import type { AdminConfig } from '../../shared/admin/config.js';
@@ -19,6 +17,7 @@ import {
 } from '../../shared/admin/reports/cloudwatch-source.js';
 import { buildReport, reportSourceFor } from '../../shared/admin/reports/report.js';
 import { TableReportSource } from '../../shared/admin/reports/table-source.js';
+import { logDelivery } from '../support/log-delivery.js';
 import {
   type LogsInsightsStandIn,
   startLogsInsightsStandIn,
@@ -57,20 +56,8 @@ function logEvent(id: string, minutesAgo: number, line: Record<string, unknown>)
 }
 
 /** What CloudWatch Logs hands the subscribed function. */
-function delivery(
-  logEvents: readonly LogEvent[],
-  messageType = 'DATA_MESSAGE',
-): CloudWatchLogsEvent {
-  const data = {
-    messageType,
-    owner: '123456789012',
-    logGroup: '/grouptalk-scim/acme/functions',
-    logStream: '2026/12/07/[$LATEST]abc',
-    subscriptionFilters: ['ReportAggregator'],
-    logEvents,
-  };
-  return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
-}
+const delivery = (logEvents: readonly LogEvent[], messageType?: string) =>
+  logDelivery(logEvents, { messageType });
 
 const scim = (fields: Record<string, unknown>) => ({
   kind: 'scim',

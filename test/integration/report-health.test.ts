@@ -3,9 +3,7 @@
  * aggregated into DynamoDB Local (as the aggregator function receives them), read back as the
  * report does at chosen moments: four provisioning cycles of Entra, three days to ten minutes old.
  */
-import { gzipSync } from 'node:zlib';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as aggregate } from '../../functions/reports/aggregate.js';
 import { buildReport } from '../../shared/admin/reports/report.js';
@@ -13,6 +11,7 @@ import { TableReportSource } from '../../shared/admin/reports/table-source.js';
 import { resourceTimeline } from '../../shared/admin/reports/timeline.js';
 import { documentClient, tableName } from '../../shared/store/client.js';
 import { keys } from '../../shared/store/keys.js';
+import { logDelivery } from '../support/log-delivery.js';
 
 const T = Date.parse('2026-12-07T12:00:00.000Z');
 const minutesAgo = (minutes: number) => new Date(T - minutes * 60_000);
@@ -38,17 +37,7 @@ function line(minutes: number, fields: Record<string, unknown>) {
   };
 }
 
-function delivery(logEvents: readonly ReturnType<typeof line>[]): CloudWatchLogsEvent {
-  const data = {
-    messageType: 'DATA_MESSAGE',
-    owner: '123456789012',
-    logGroup: '/grouptalk-scim/acme/functions',
-    logStream: '2026/12/07/[$LATEST]abc',
-    subscriptionFilters: ['ReportAggregator'],
-    logEvents,
-  };
-  return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
-}
+const delivery = (logEvents: readonly ReturnType<typeof line>[]) => logDelivery(logEvents);
 
 const ok = (minutes: number, operation = 'getUser', status = 200) =>
   line(minutes, { operation, status, resourceType: 'User', resourceId: `u${minutes}` });

@@ -4,13 +4,12 @@
  * requests that carried a credential; the failures of an edge hour past the read cap. Log events
  * delivered to the aggregator as CloudWatch Logs would, into DynamoDB Local, read back as the page does.
  */
-import { gzipSync } from 'node:zlib';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { handler as aggregate } from '../../functions/reports/aggregate.js';
 import { buildReport } from '../../shared/admin/reports/report.js';
 import { TableReportSource } from '../../shared/admin/reports/table-source.js';
 import { resourceTimeline } from '../../shared/admin/reports/timeline.js';
+import { logDelivery } from '../support/log-delivery.js';
 
 const T = Date.parse('2026-12-07T12:00:00.000Z');
 const minutesAgo = (minutes: number) => new Date(T - minutes * 60_000);
@@ -34,17 +33,7 @@ function line(minutes: number, fields: Record<string, unknown>) {
   };
 }
 
-function delivery(logEvents: readonly ReturnType<typeof line>[]): CloudWatchLogsEvent {
-  const data = {
-    messageType: 'DATA_MESSAGE',
-    owner: '123456789012',
-    logGroup: '/grouptalk-scim/acme/functions',
-    logStream: '2026/12/07/[$LATEST]abc',
-    subscriptionFilters: ['ReportAggregator'],
-    logEvents,
-  };
-  return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
-}
+const delivery = (logEvents: readonly ReturnType<typeof line>[]) => logDelivery(logEvents);
 
 describe("a busy resource's timeline and history", () => {
   // A group's initial sync: 40 member writes three days ago, then two writes in the last hour.

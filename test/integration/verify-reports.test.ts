@@ -7,8 +7,6 @@
  * fails naming what is missing and where the aggregation runs when it does not.
  */
 import { randomUUID } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as aggregate } from '../../functions/reports/aggregate.js';
 import { localDocumentClient } from '../../infra/tokens.js';
@@ -19,6 +17,7 @@ import {
   localAggregationFix,
   TableReportItems,
 } from '../../infra/verify/report-items.js';
+import { logDelivery } from '../support/log-delivery.js';
 
 const documents = localDocumentClient(process.env.DYNAMODB_ENDPOINT!);
 const tableName = process.env.TABLE_NAME!;
@@ -48,17 +47,8 @@ function line(operation: string, userId: string, status: number) {
 }
 
 /** What CloudWatch Logs hands the subscribed aggregator. */
-function delivery(logEvents: ReturnType<typeof line>[]): CloudWatchLogsEvent {
-  const data = {
-    messageType: 'DATA_MESSAGE',
-    owner: '123456789012',
-    logGroup: '/grouptalk-scim/canary/functions',
-    logStream: '2026/12/07/[$LATEST]abc',
-    subscriptionFilters: ['grouptalk-scim-reports'],
-    logEvents,
-  };
-  return { awslogs: { data: gzipSync(JSON.stringify(data)).toString('base64') } };
-}
+const delivery = (logEvents: ReturnType<typeof line>[]) =>
+  logDelivery(logEvents, { tenant: 'canary', filterName: 'grouptalk-scim-reports' });
 
 const cycle = (userId: string) => [
   line('createUser', userId, 201),
